@@ -1,0 +1,275 @@
+"""Connect with a profile, and turn nats-py's exceptions into the core's typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NATS
+
+from . import errors as E
+from .types import ConnectProfile
+
+log = logging.getLogger(__name__)
+
+ERR_STREAM_NOT_FOUND = 10059
+ERR_STREAM_EXISTS = 10058
+ERR_SEALED = 10109
+ERR_MAX_BYTES = 10077
+ERR_INSUFFICIENT_STORAGE = 10047
+ERR_ACCOUNT_RESOURCES = 10002
+ERR_JS_NOT_ENABLED_ACCOUNT = 10039
+ERR_JS_NOT_ENABLED = 10076
+ERR_NO_MESSAGE = 10037
+# How long a permissions violation on the error callback explains a later timeout.
+PERMISSION_WINDOW = 30.0
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@dataclass
+class ConnectionEvents:
+    """Plain callbacks a UI or CLI may set to follow the connection's state."""
+
+    on_disconnected: Callable[[], None] | None = None
+    on_reconnected: Callable[[], None] | None = None
+    on_closed: Callable[[], None] | None = None
+    on_error: Callable[[str], None] | None = None
+    _listeners: list[Callable[[str], None]] = field(default_factory=list)
+
+
+class Connection:
+    """A NATS connection with JetStream, the server's limits and recent permission errors."""
+
+    def __init__(self, nc: NATS, profile: ConnectProfile, events: ConnectionEvents) -> None:
+        self.nc = nc
+        self.profile = profile
+        self.events = events
+        prefix = profile.js_api_prefix or (
+            f"$JS.{profile.js_domain}.API" if profile.js_domain else "$JS.API"
+        )
+        self.api_prefix = prefix
+        self.js = nc.jetstream(prefix=prefix, timeout=profile.request_timeout)
+        self.jsm = nc.jsm(prefix=prefix, timeout=profile.request_timeout)
+        self._denied: list[tuple[float, str]] = []
+
+    @property
+    def max_payload(self) -> int:
+        return self.nc.max_payload
+
+    @property
+    def server_info(self) -> dict[str, Any]:
+        return dict(self.nc._server_info)
+
+    @property
+    def connected_url(self) -> str:
+        url = self.nc.connected_url
+        return _redact(url.geturl()) if url else ""
+
+    def note_error(self, message: str) -> None:
+        if "permissions violation" in message.lower():
+            self._denied.append((time.monotonic(), message))
+            del self._denied[:-20]
+
+    def recent_denial(self, subject_prefix: str = "") -> str | None:
+        """A permissions violation seen lately (on a subject starting with the prefix)."""
+        cutoff = time.monotonic() - PERMISSION_WINDOW
+        for when, message in reversed(self._denied):
+            if when >= cutoff and subject_prefix in message:
+                return message.removeprefix("nats: ")
+        return None
+
+    async def api(
+        self, op: str, payload: dict[str, Any] | None = None, *, bucket: str = ""
+    ) -> dict[str, Any]:
+        """One JetStream API request (`op` after the prefix); typed errors on failure."""
+        subject = f"{self.api_prefix}.{op}"
+        data = json.dumps(payload).encode() if payload is not None else b""
+        try:
+            msg = await self.nc.request(subject, data, timeout=self.profile.request_timeout)
+        except Exception as exc:
+            raise self.translate(exc, bucket=bucket, subject=subject) from exc
+        resp = json.loads(msg.data or b"{}")
+        err = resp.get("error")
+        if err:
+            api_exc = nats.js.errors.APIError(
+                code=err.get("code"),
+                description=err.get("description"),
+                err_code=err.get("err_code"),
+            )
+            raise self.translate(api_exc, bucket=bucket, subject=subject)
+        return resp
+
+    async def close(self) -> None:
+        """Drain and close; never raises."""
+        if self.nc.is_closed:
+            return
+        try:
+            await asyncio.wait_for(self.nc.drain(), 5.0)
+        except Exception:
+            with contextlib.suppress(Exception):
+                await self.nc.close()
+
+    def translate(self, exc: BaseException, *, bucket: str = "", subject: str = "") -> Exception:
+        """The core's typed error for a nats-py exception."""
+        if isinstance(exc, E.ObjectStoreError):
+            return exc
+        if isinstance(exc, nats.js.errors.APIError):
+            code = exc.err_code or 0
+            desc = exc.description or str(exc)
+            if code == ERR_STREAM_NOT_FOUND or isinstance(exc, nats.js.errors.NotFoundError):
+                return E.BucketNotFoundError(bucket) if bucket else E.ObjectStoreError(desc)
+            if code == ERR_STREAM_EXISTS:
+                return E.BucketExistsError(bucket)
+            if code == ERR_SEALED or "sealed" in desc.lower():
+                return E.BucketSealedError(bucket)
+            if code == ERR_MAX_BYTES or "maximum bytes" in desc.lower():
+                return E.BucketFullError(bucket)
+            if code == ERR_INSUFFICIENT_STORAGE:
+                return E.InsufficientStorageError(desc)
+            if code == ERR_ACCOUNT_RESOURCES or "resources exceeded" in desc.lower():
+                return E.AccountLimitError(desc)
+            if code in (ERR_JS_NOT_ENABLED, ERR_JS_NOT_ENABLED_ACCOUNT):
+                return E.JetStreamNotEnabledError()
+            if isinstance(exc, nats.js.errors.ServiceUnavailableError):
+                return E.JetStreamNotEnabledError()
+            return E.ObjectStoreError(f"server error: {desc}")
+        if isinstance(exc, (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError)):
+            if subject and not subject.startswith("$JS."):
+                return E.BucketNotFoundError(bucket) if bucket else E.JetStreamNotEnabledError()
+            return E.JetStreamNotEnabledError()
+        if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
+            denial = self.recent_denial()
+            if denial:
+                return E.PermissionDeniedError(denial)
+            return E.ServerTimeoutError(subject or "request")
+        if isinstance(
+            exc, (nats.errors.ConnectionClosedError, nats.errors.ConnectionDrainingError)
+        ):
+            return E.NotConnectedError()
+        if isinstance(exc, nats.errors.Error):
+            text = str(exc).removeprefix("nats: ")
+            if "permissions violation" in text.lower():
+                return E.PermissionDeniedError(text)
+            return E.ObjectStoreError(text)
+        return exc if isinstance(exc, Exception) else E.ObjectStoreError(str(exc))
+
+
+def _tls_context(profile: ConnectProfile) -> ssl.SSLContext | None:
+    if not (profile.tls_ca or profile.tls_cert):
+        if any(s.startswith("tls://") for s in profile.servers):
+            return ssl.create_default_context()
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=profile.tls_ca or None)
+    if profile.tls_cert:
+        ctx.load_cert_chain(profile.tls_cert, profile.tls_key or None)
+    return ctx
+
+
+def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
+    """nats.connect() keyword arguments for a profile (no callbacks)."""
+    kw: dict[str, Any] = {
+        "servers": list(profile.servers),
+        "connect_timeout": profile.connect_timeout,
+        "name": profile.name or "natsobj-gui",
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 1,
+    }
+    if profile.user:
+        kw["user"] = profile.user
+        kw["password"] = profile.password or ""
+    if profile.token:
+        kw["token"] = profile.token
+    if profile.nkey_seed_file:
+        kw["nkeys_seed"] = profile.nkey_seed_file
+    if profile.nkey_seed:
+        kw["nkeys_seed_str"] = profile.nkey_seed
+    if profile.creds_file:
+        kw["user_credentials"] = profile.creds_file
+    tls = _tls_context(profile)
+    if tls is not None:
+        kw["tls"] = tls
+        kw["tls_handshake_first"] = profile.tls_handshake_first
+    if profile.inbox_prefix:
+        kw["inbox_prefix"] = profile.inbox_prefix
+    return kw
+
+
+def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
+    """A sentence for why connecting failed, with no secret in it."""
+    servers = ", ".join(_redact(s) for s in profile.servers)
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in low:
+        if "hostname" in low or "ip address mismatch" in low:
+            return f"TLS: the server certificate does not match the host ({servers})"
+        return f"TLS: the server certificate is not trusted (unknown CA) ({servers})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS handshake with {servers} failed: {exc.reason or text}"
+    if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
+        return f"authentication failed at {servers}: check the user, password, token or keys"
+    if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
+        return f"cannot reach a NATS server at {servers}"
+    if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
+        return f"timed out connecting to {servers}"
+    return f"cannot connect to {servers}: {text}"
+
+
+async def connect(profile: ConnectProfile, events: ConnectionEvents | None = None) -> Connection:
+    """Open a connection; raises ConnectionFailedError with a human reason."""
+    events = events or ConnectionEvents()
+    holder: list[Connection] = []
+    first_error: list[BaseException] = []
+
+    async def error_cb(exc: Exception) -> None:
+        msg = str(exc)
+        if holder:
+            holder[0].note_error(msg)
+        else:
+            first_error.append(exc)
+        if events.on_error:
+            events.on_error(msg)
+
+    async def disconnected_cb() -> None:
+        if events.on_disconnected:
+            events.on_disconnected()
+
+    async def reconnected_cb() -> None:
+        if events.on_reconnected:
+            events.on_reconnected()
+
+    async def closed_cb() -> None:
+        if events.on_closed:
+            events.on_closed()
+
+    kw = connect_kwargs(profile)
+    try:
+        nc = await nats.connect(
+            **kw,
+            error_cb=error_cb,
+            disconnected_cb=disconnected_cb,
+            reconnected_cb=reconnected_cb,
+            closed_cb=closed_cb,
+            allow_reconnect=True,
+        )
+    except Exception as exc:
+        cause = first_error[0] if first_error else exc
+        raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
+    conn = Connection(nc, profile, events)
+    holder.append(conn)
+    return conn

@@ -1,0 +1,247 @@
+"""Everything below nats-py's public API lives here, so an upgrade is a one-file change.
+
+An ordered push consumer with immediate flow-control replies (nats-py's own replies wait
+for a 0.25 s timer, which stalls downloads), reply-subject parsing for sequences and
+pending counts, and gap/heartbeat recovery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.manager import JetStreamManager
+
+STATUS = "Status"
+DESCRIPTION = "Description"
+CONSUMER_STALLED = "Nats-Consumer-Stalled"
+LAST_CONSUMER = "Nats-Last-Consumer"
+# Enough for many MiB of chunks in flight; the server's flow control bounds it anyway.
+SUB_PENDING_BYTES = 256 * 1024 * 1024
+SUB_PENDING_MSGS = 1_000_000
+
+
+class Deliver(StrEnum):
+    ALL = "all"
+    LAST_PER_SUBJECT = "last_per_subject"
+    NEW = "new"
+
+
+@dataclass(slots=True)
+class JsMsg:
+    """A stream message as delivered to a push consumer."""
+
+    subject: str
+    data: bytes
+    headers: dict[str, str] | None
+    stream_seq: int
+    consumer_seq: int
+    pending: int
+    timestamp_ns: int
+
+
+def parse_ack_reply(reply: str) -> tuple[int, int, int, int] | None:
+    """(stream_seq, consumer_seq, timestamp_ns, pending) from a `$JS.ACK...` reply subject."""
+    tokens = reply.split(".")
+    n = len(tokens)
+    if n == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>
+        base = 5
+    elif n >= 11:  # $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>...
+        base = 7
+    else:
+        return None
+    try:
+        return (
+            int(tokens[base]),
+            int(tokens[base + 1]),
+            int(tokens[base + 2]),
+            int(tokens[base + 3]),
+        )
+    except ValueError:
+        return None
+
+
+class OrderedConsumer:
+    """Delivers a stream's messages in order to `on_msg`, once each, across resets.
+
+    `on_msg` returns True to finish. `run()` returns when it did, raises what it raised,
+    and raises `IdleTimeout` when no data message came for `idle_timeout` seconds.
+    """
+
+    class IdleTimeout(Exception):
+        pass
+
+    def __init__(
+        self,
+        nc: NATS,
+        jsm: JetStreamManager,
+        stream: str,
+        filter_subject: str,
+        on_msg: Callable[[JsMsg], bool | None],
+        *,
+        deliver: Deliver = Deliver.ALL,
+        headers_only: bool = False,
+        heartbeat: float = 2.0,
+        idle_timeout: float | None = None,
+    ) -> None:
+        self._nc = nc
+        self._jsm = jsm
+        self._stream = stream
+        self._filter = filter_subject
+        self._on_msg = on_msg
+        self._deliver = deliver
+        self._headers_only = headers_only
+        self._heartbeat = heartbeat
+        self._idle_timeout = idle_timeout
+        self._sub = None
+        self._consumer: str | None = None
+        self._done: asyncio.Future[None] | None = None
+        self._last_sseq = 0
+        self._expect_dseq = 1
+        self._last_data = 0.0
+        self._last_any = 0.0
+        self._resetting = False
+        self.initial_pending = 0
+
+    async def start(self) -> int:
+        """Create the consumer; returns how many messages it had pending at creation."""
+        self._done = asyncio.get_running_loop().create_future()
+        self._last_data = self._last_any = time.monotonic()
+        await self._create(start_seq=0)
+        return self.initial_pending
+
+    async def wait(self) -> None:
+        """Wait until `on_msg` finished it, or raise its error or IdleTimeout."""
+        assert self._done is not None
+        watchdog = asyncio.ensure_future(self._watchdog())
+        try:
+            await self._done
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+            await self.close()
+
+    async def run(self) -> None:
+        await self.start()
+        await self.wait()
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        if self._done is not None and not self._done.done():
+            if exc is None:
+                self._done.set_result(None)
+            else:
+                self._done.set_exception(exc)
+
+    async def close(self) -> None:
+        sub, self._sub = self._sub, None
+        consumer, self._consumer = self._consumer, None
+        if sub is not None:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        if consumer and not self._nc.is_closed and self._nc.is_connected:
+            # Ephemeral consumers expire on their own; deleting early frees server memory.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._jsm.delete_consumer(self._stream, consumer), 2.0)
+
+    async def _create(self, start_seq: int) -> None:
+        inbox = self._nc.new_inbox()
+        self._sub = await self._nc.subscribe(
+            inbox,
+            cb=self._handle,
+            pending_msgs_limit=SUB_PENDING_MSGS,
+            pending_bytes_limit=SUB_PENDING_BYTES,
+        )
+        cfg = ConsumerConfig(
+            deliver_subject=inbox,
+            ack_policy=AckPolicy.NONE,
+            max_deliver=1,
+            flow_control=True,
+            idle_heartbeat=self._heartbeat,
+            headers_only=self._headers_only or None,
+            filter_subject=self._filter,
+            mem_storage=True,
+            num_replicas=1,
+            inactive_threshold=300.0,
+        )
+        if start_seq:
+            cfg.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            cfg.opt_start_seq = start_seq
+        elif self._deliver is Deliver.LAST_PER_SUBJECT:
+            cfg.deliver_policy = DeliverPolicy.LAST_PER_SUBJECT
+        elif self._deliver is Deliver.NEW:
+            cfg.deliver_policy = DeliverPolicy.NEW
+        else:
+            cfg.deliver_policy = DeliverPolicy.ALL
+        self._expect_dseq = 1
+        info = await self._jsm.add_consumer(self._stream, config=cfg)
+        self._consumer = info.name
+        if not start_seq:
+            self.initial_pending = info.num_pending or 0
+
+    async def _reset(self) -> None:
+        """Recreate the consumer after a gap or lost heartbeats, from the next sequence."""
+        if self._resetting:
+            return
+        self._resetting = True
+        try:
+            await self.close()
+            self._last_any = time.monotonic()
+            await self._create(start_seq=self._last_sseq + 1 if self._last_sseq else 0)
+        except Exception:
+            pass  # the watchdog tries again on the next tick
+        finally:
+            self._resetting = False
+
+    async def _handle(self, msg: Msg) -> None:
+        now = time.monotonic()
+        self._last_any = now
+        if self._done is None or self._done.done():
+            return
+        hdrs = msg.headers
+        if not msg.data and hdrs and hdrs.get(STATUS) == "100":
+            if msg.reply:  # flow control request: answer at once
+                await self._nc.publish(msg.reply, b"")
+                return
+            stalled = hdrs.get(CONSUMER_STALLED)
+            if stalled:
+                await self._nc.publish(stalled, b"")
+            last = hdrs.get(LAST_CONSUMER)
+            if last and int(last) != self._expect_dseq - 1:
+                await self._reset()
+            return
+        meta = parse_ack_reply(msg.reply) if msg.reply else None
+        if meta is None:
+            return
+        sseq, dseq, ts, pending = meta
+        if dseq != self._expect_dseq:
+            await self._reset()
+            return
+        self._expect_dseq = dseq + 1
+        self._last_sseq = sseq
+        self._last_data = now
+        try:
+            finished = self._on_msg(JsMsg(msg.subject, msg.data, hdrs, sseq, dseq, pending, ts))
+        except BaseException as exc:
+            self.finish(exc)
+            return
+        if finished:
+            self.finish()
+
+    async def _watchdog(self) -> None:
+        tick = max(0.05, min(self._heartbeat, self._idle_timeout or self._heartbeat) / 2)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            if self._idle_timeout and now - self._last_data > self._idle_timeout:
+                self.finish(self.IdleTimeout())
+                return
+            if now - self._last_any > 3 * self._heartbeat:
+                await self._reset()

@@ -1,0 +1,370 @@
+"""One bucket's objects: info, list, watch, put, get, delete, metadata, links."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+import nats.errors
+
+from . import errors as E
+from . import transfer, wire
+from .connection import ERR_NO_MESSAGE, ERR_STREAM_NOT_FOUND, Connection
+from .jsraw import Deliver, JsMsg, OrderedConsumer
+from .sources import PutSource
+from .types import ObjectInfo, ObjectLink, ObjectMeta, WatchEvent, WatchKind
+
+log = logging.getLogger(__name__)
+TIMESTAMP_HEADER = "Nats-Time-Stamp"
+
+
+async def read_meta(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
+    """The last message on a meta subject, or None; direct get with an API fallback."""
+    stream = wire.stream_name(bucket)
+    try:
+        msg = await conn.nc.request(
+            f"{conn.api_prefix}.DIRECT.GET.{stream}.{subject}",
+            b"",
+            timeout=conn.profile.request_timeout,
+        )
+    except nats.errors.NoRespondersError:
+        msg = None  # no direct get (old bucket or missing stream): ask the API
+    except Exception as exc:
+        raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+    if msg is not None:
+        hdrs = msg.headers or {}
+        status = hdrs.get("Status")
+        if status == "404":
+            return None
+        if status:
+            raise E.ObjectStoreError(f"server error {status}: {hdrs.get('Description', '')}")
+        stamp = wire.parse_timestamp(hdrs.get(TIMESTAMP_HEADER))
+        return _decode(msg.data, stamp, bucket)
+    try:
+        resp = await conn.api(f"STREAM.MSG.GET.{stream}", {"last_by_subj": subject}, bucket=bucket)
+    except E.ObjectStoreError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "err_code", None) == ERR_NO_MESSAGE or "no message" in str(exc):
+            return None
+        raise
+    import base64
+
+    message = resp.get("message") or {}
+    data = base64.b64decode(message.get("data") or "")
+    return _decode(data, wire.parse_timestamp(message.get("time")), bucket)
+
+
+def _decode(data: bytes, stamp, bucket: str) -> ObjectInfo | None:
+    try:
+        info = wire.decode_info(data, stamp)
+    except ValueError:
+        log.warning("unparseable object info in bucket %r", bucket)
+        return None
+    return info if info.bucket else replace(info, bucket=bucket)
+
+
+class ObjectStore:
+    """A bucket's objects, over one connection."""
+
+    def __init__(self, conn: Connection, bucket: str) -> None:
+        self.conn = conn
+        self.bucket = wire.validate_bucket(bucket)
+
+    async def info(self, name: str, *, show_deleted: bool = False) -> ObjectInfo:
+        """The object's info; deleted objects are not found unless asked for."""
+        info = await read_meta(self.conn, self.bucket, wire.meta_subject(self.bucket, name))
+        if info is None or (info.deleted and not show_deleted):
+            if info is None:
+                await self._check_bucket()
+            raise E.ObjectNotFoundError(self.bucket, name)
+        return info
+
+    async def _check_bucket(self) -> None:
+        try:
+            await self.conn.api(f"STREAM.INFO.{wire.stream_name(self.bucket)}", bucket=self.bucket)
+        except E.BucketNotFoundError:
+            raise
+        except E.ObjectStoreError as exc:
+            if getattr(exc.__cause__, "err_code", None) == ERR_STREAM_NOT_FOUND:
+                raise E.BucketNotFoundError(self.bucket) from None
+            raise
+
+    async def _old(self, name: str) -> ObjectInfo | None:
+        try:
+            return await self.info(name, show_deleted=True)
+        except E.ObjectNotFoundError:
+            return None
+
+    async def put(
+        self,
+        meta: ObjectMeta | str,
+        source: PutSource,
+        *,
+        chunk_size: int | None = None,
+        progress: transfer.ProgressCallback | None = None,
+        window: int = transfer.DEFAULT_WINDOW,
+    ) -> ObjectInfo:
+        """Upload a new version of an object from a file path, bytes, reader or stream."""
+        if isinstance(meta, str):
+            meta = ObjectMeta(meta)
+        wire.meta_subject(self.bucket, meta.name)
+        old = await self._old(meta.name)
+        return await transfer.put(
+            self.conn,
+            self.bucket,
+            meta,
+            source,
+            old=old,
+            chunk_size=chunk_size,
+            progress=progress,
+            window=window,
+        )
+
+    async def resolve(self, name: str) -> ObjectInfo:
+        """The info whose chunks hold this object's bytes, following one object link."""
+        info = await self.info(name)
+        if info.link is None:
+            return info
+        if info.link.is_bucket_link:
+            raise E.LinkError(f"{name!r} links to bucket {info.link.bucket!r}: it has no content")
+        target = await ObjectStore(self.conn, info.link.bucket).info(info.link.name or "")
+        if target.link is not None:
+            raise E.LinkError(f"{name!r} links to another link, which cannot be followed")
+        return target
+
+    async def get(
+        self,
+        name: str,
+        out: BinaryIO | None = None,
+        *,
+        progress: transfer.ProgressCallback | None = None,
+        idle_timeout: float = transfer.DEFAULT_IDLE_TIMEOUT,
+    ) -> ObjectInfo:
+        """Stream an object into a writable binary object (or nowhere, to verify it)."""
+        info = await self.resolve(name)
+        await transfer.read_chunks(
+            self.conn, info, out, progress=progress, idle_timeout=idle_timeout
+        )
+        return info
+
+    async def get_bytes(self, name: str, **kw) -> bytes:
+        """The whole object in memory; prefer get_file for large objects."""
+        import io
+
+        buf = io.BytesIO()
+        await self.get(name, buf, **kw)
+        return buf.getvalue()
+
+    async def get_file(
+        self,
+        name: str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: transfer.ProgressCallback | None = None,
+        idle_timeout: float = transfer.DEFAULT_IDLE_TIMEOUT,
+    ) -> Path:
+        """Download to `dest` through a verified `.partial` file; `dest` is untouched on error."""
+        info = await self.resolve(name)
+        return await transfer.get_to_file(
+            self.conn, info, dest, progress=progress, idle_timeout=idle_timeout
+        )
+
+    async def verify(self, name: str, **kw) -> ObjectInfo:
+        """Re-read the object and check its size and digest."""
+        return await self.get(name, None, **kw)
+
+    async def delete(self, name: str) -> ObjectInfo:
+        """Leave a tombstone (keeping nuid, description, headers, metadata), purge chunks."""
+        info = await self.info(name)
+        tomb = replace(info, deleted=True, size=0, chunks=0, digest="")
+        await transfer.publish_meta(self.conn, tomb)
+        if info.link is None:
+            await transfer.purge_chunks(self.conn, self.bucket, info.nuid)
+        return tomb
+
+    async def update_meta(self, name: str, meta: ObjectMeta) -> ObjectInfo:
+        """Change name, description, headers or metadata; a rename never overwrites."""
+        info = await self.info(name)
+        renamed = meta.name != name
+        if renamed:
+            wire.meta_subject(self.bucket, meta.name)
+            existing = await self._old(meta.name)
+            if existing is not None and not existing.deleted:
+                raise E.ObjectExistsError(f"an object named {meta.name!r} already exists")
+        new = replace(
+            info,
+            name=meta.name,
+            description=meta.description,
+            headers=meta.headers,
+            metadata=meta.metadata,
+        )
+        await transfer.publish_meta(self.conn, new)
+        if renamed:
+            await self.conn.api(
+                f"STREAM.PURGE.{wire.stream_name(self.bucket)}",
+                {"filter": wire.meta_subject(self.bucket, name)},
+                bucket=self.bucket,
+            )
+        return await self.info(meta.name)
+
+    async def _link(self, name: str, link: ObjectLink) -> ObjectInfo:
+        existing = await self._old(name)
+        if existing is not None and not existing.deleted and existing.link is None:
+            raise E.ObjectExistsError(f"{name!r} is an object: a link cannot replace it")
+        info = ObjectInfo(name=name, bucket=self.bucket, nuid=transfer.new_nuid(), link=link)
+        await transfer.publish_meta(self.conn, info)
+        return await self.info(name)
+
+    async def add_link(self, name: str, target: ObjectInfo) -> ObjectInfo:
+        """Create (or replace) a link named `name` to another object."""
+        if target.deleted:
+            raise E.LinkError("cannot link to a deleted object")
+        if target.link is not None:
+            raise E.LinkError("cannot link to another link")
+        return await self._link(name, ObjectLink(target.bucket, target.name))
+
+    async def add_bucket_link(self, name: str, bucket: str) -> ObjectInfo:
+        """Create (or replace) a link named `name` to a whole bucket."""
+        wire.validate_bucket(bucket)
+        return await self._link(name, ObjectLink(bucket, None))
+
+    async def list(self, *, show_deleted: bool = False) -> list[ObjectInfo]:
+        """Every object's latest info in stream order; empty for an empty bucket."""
+        out: list[ObjectInfo] = []
+        bucket = self.bucket
+
+        def on_msg(msg: JsMsg) -> bool:
+            info = _decode(msg.data, wire.timestamp_from_nanos(msg.timestamp_ns), bucket)
+            if info is not None and (show_deleted or not info.deleted):
+                out.append(info)
+            return msg.pending == 0
+
+        consumer = OrderedConsumer(
+            self.conn.nc,
+            self.conn.jsm,
+            wire.stream_name(bucket),
+            wire.meta_filter(bucket),
+            on_msg,
+            deliver=Deliver.LAST_PER_SUBJECT,
+        )
+        try:
+            pending = await consumer.start()
+        except Exception as exc:
+            await consumer.close()
+            raise self.conn.translate(exc, bucket=bucket) from exc
+        if pending == 0:
+            await consumer.close()
+        else:
+            await consumer.wait()
+        return out
+
+    def watch(
+        self,
+        *,
+        include_history: bool = False,
+        updates_only: bool = False,
+        ignore_deletes: bool = False,
+    ) -> Watcher:
+        """Changes to the bucket: the initial set, INITIAL_DONE, then live puts and deletes."""
+        deliver = Deliver.ALL if include_history else Deliver.LAST_PER_SUBJECT
+        if updates_only:
+            deliver = Deliver.NEW
+        return Watcher(self, deliver, ignore_deletes)
+
+
+class Watcher:
+    """An async iterator of WatchEvents; `batches()` groups what has already arrived."""
+
+    def __init__(self, store: ObjectStore, deliver: Deliver, ignore_deletes: bool) -> None:
+        self._store = store
+        self._deliver = deliver
+        self._ignore_deletes = ignore_deletes
+        self._queue: asyncio.Queue[WatchEvent | BaseException] = asyncio.Queue()
+        self._initial = deliver is not Deliver.NEW
+        self._consumer: OrderedConsumer | None = None
+        self._runner: asyncio.Task | None = None
+
+    def _on_msg(self, msg: JsMsg) -> None:
+        info = _decode(msg.data, wire.timestamp_from_nanos(msg.timestamp_ns), self._store.bucket)
+        if info is not None and not (info.deleted and self._ignore_deletes):
+            kind = WatchKind.DELETE if info.deleted else WatchKind.PUT
+            self._queue.put_nowait(WatchEvent(kind, info, initial=self._initial))
+        if self._initial and msg.pending == 0:
+            self._end_initial()
+
+    def _end_initial(self) -> None:
+        self._initial = False
+        self._queue.put_nowait(WatchEvent(WatchKind.INITIAL_DONE, None, initial=True))
+
+    async def start(self) -> Watcher:
+        conn, bucket = self._store.conn, self._store.bucket
+        self._consumer = OrderedConsumer(
+            conn.nc,
+            conn.jsm,
+            wire.stream_name(bucket),
+            wire.meta_filter(bucket),
+            self._on_msg,
+            deliver=self._deliver,
+        )
+        try:
+            pending = await self._consumer.start()
+        except Exception as exc:
+            await self._consumer.close()
+            raise conn.translate(exc, bucket=bucket) from exc
+        if self._deliver is Deliver.NEW or (pending == 0 and self._initial):
+            self._end_initial()
+        self._runner = asyncio.ensure_future(self._run())
+        return self
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        try:
+            await self._consumer.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._queue.put_nowait(exc)
+
+    async def next_batch(self, limit: int = 5000) -> list[WatchEvent]:
+        """At least one event, plus whatever else is already queued (up to `limit`)."""
+        if self._consumer is None:
+            await self.start()
+        first = await self._queue.get()
+        items = [first]
+        while len(items) < limit and not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        events: list[WatchEvent] = []
+        for item in items:
+            if isinstance(item, BaseException):
+                raise item
+            events.append(item)
+        return events
+
+    def __aiter__(self) -> AsyncIterator[WatchEvent]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[WatchEvent]:
+        while True:
+            for event in await self.next_batch():
+                yield event
+
+    async def close(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+        if self._consumer is not None:
+            await self._consumer.close()
+
+    async def __aenter__(self) -> Watcher:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

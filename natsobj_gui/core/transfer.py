@@ -1,0 +1,283 @@
+"""Streaming put and get: pipelined chunk publishes, ordered chunk reads, progress per chunk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from nats.nuid import NUID
+
+from . import errors as E
+from . import wire
+from .connection import Connection
+from .jsraw import Deliver, JsMsg, OrderedConsumer
+from .sources import PutSource, iter_chunks, source_size
+from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[Progress], None]
+# 64 × 128 KiB in flight keeps the server busy without unbounded client buffers.
+DEFAULT_WINDOW = 64
+ACK_TIMEOUT = 10.0
+DEFAULT_IDLE_TIMEOUT = 10.0
+
+_nuid = NUID()
+
+
+def new_nuid() -> str:
+    return _nuid.next().decode()
+
+
+def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
+    size = requested if requested and requested > 0 else DEFAULT_CHUNK_SIZE
+    return max(1, min(size, max_payload))
+
+
+async def purge_chunks(conn: Connection, bucket: str, nuid: str) -> None:
+    """Remove one object's chunks; used to roll back and to drop replaced versions."""
+    await conn.api(
+        f"STREAM.PURGE.{wire.stream_name(bucket)}",
+        {"filter": wire.chunk_subject(bucket, nuid)},
+        bucket=bucket,
+    )
+
+
+async def publish_meta(conn: Connection, info: ObjectInfo) -> None:
+    """Publish an object's info with a subject rollup, so only the newest stays."""
+    subject = wire.meta_subject(info.bucket, info.name)
+    try:
+        await conn.js.publish(subject, wire.encode_info(info), headers=dict(wire.ROLLUP_HEADERS))
+    except Exception as exc:
+        raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
+
+
+async def put(
+    conn: Connection,
+    bucket: str,
+    meta: ObjectMeta,
+    source: PutSource,
+    *,
+    old: ObjectInfo | None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    window: int = DEFAULT_WINDOW,
+) -> ObjectInfo:
+    """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel."""
+    subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
+    size_hint = source_size(source)
+    chunk = clamp_chunk_size(chunk_size, conn.max_payload)
+    nuid = new_nuid()
+    subject = wire.chunk_subject(bucket, nuid)
+    sha = hashlib.sha256()
+    pending: deque[tuple[asyncio.Future, int]] = deque()
+    sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
+
+    def total_chunks() -> int:
+        if size_hint is None:
+            return max(sent_chunks, acked_chunks)
+        return -(-size_hint // chunk)
+
+    async def ack_oldest() -> None:
+        nonlocal acked_bytes, acked_chunks
+        fut, n = pending[0]
+        await _await_ack(conn, fut, bucket, subject)
+        pending.popleft()
+        acked_bytes += n
+        acked_chunks += 1
+        if progress:
+            total = size_hint if size_hint is not None else sent_bytes
+            progress(Progress(acked_chunks, total_chunks(), acked_bytes, max(total, acked_bytes)))
+
+    try:
+        async for data in iter_chunks(source, chunk):
+            sha.update(data)
+            try:
+                fut = await conn.js.publish_async(subject, data)
+            except Exception as exc:
+                raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+            pending.append((fut, len(data)))
+            sent_bytes += len(data)
+            sent_chunks += 1
+            while len(pending) >= window or (pending and pending[0][0].done()):
+                await ack_oldest()
+        while pending:
+            await ack_oldest()
+        if size_hint is not None and sent_bytes != size_hint:
+            raise E.ObjectStoreError(
+                f"the source changed while uploading ({sent_bytes} bytes read, "
+                f"{size_hint} expected)"
+            )
+        info = ObjectInfo(
+            name=meta.name,
+            bucket=bucket,
+            nuid=nuid,
+            size=sent_bytes,
+            chunks=sent_chunks,
+            digest=wire.digest_string(sha),
+            description=meta.description,
+            headers=meta.headers,
+            metadata=meta.metadata,
+            max_chunk_size=chunk,
+            extra=old.extra if old else {},
+        )
+        await publish_meta(conn, info)
+        if progress and sent_chunks == 0:
+            progress(Progress(0, 0, 0, 0))
+    except BaseException:
+        await asyncio.shield(_rollback(conn, bucket, nuid, [f for f, _ in pending]))
+        raise
+    if old is not None and not old.deleted and old.nuid and old.nuid != nuid:
+        try:
+            await purge_chunks(conn, bucket, old.nuid)
+        except E.ObjectStoreError as exc:
+            # The new version is in place; an old chunk left behind is only wasted space.
+            log.warning("could not purge the previous chunks of %r: %s", meta.name, exc)
+    stamped = await _stamp(conn, bucket, subject_meta)
+    return stamped or info
+
+
+async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
+    """Wait for one publish ack; a permissions violation ends the wait early."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ACK_TIMEOUT
+    while not fut.done():
+        await asyncio.wait((fut,), timeout=0.25)
+        if fut.done():
+            break
+        denial = conn.recent_denial(subject.rsplit(".", 1)[0])
+        if denial:
+            raise E.PermissionDeniedError(denial)
+        if loop.time() > deadline:
+            raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
+    try:
+        fut.result()
+    except Exception as exc:
+        raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+
+
+async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:
+    """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
+    if inflight:
+        await asyncio.wait(inflight, timeout=ACK_TIMEOUT)
+    for attempt in range(3):
+        try:
+            await purge_chunks(conn, bucket, nuid)
+            return
+        except Exception as exc:
+            log.warning("rollback purge of %s failed (attempt %d): %s", nuid, attempt + 1, exc)
+            await asyncio.sleep(0.5)
+
+
+async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
+    """The stored info with the server's timestamp, as readers will see it."""
+    from .store import read_meta  # local: store builds on this module
+
+    with contextlib.suppress(E.ObjectStoreError):
+        return await read_meta(conn, bucket, subject)
+    return None
+
+
+class _Sink:
+    """Where received chunks go: a writable binary object, hashing as it writes."""
+
+    def __init__(self, out: BinaryIO | None) -> None:
+        self.out = out
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.chunks = 0
+
+    def write(self, data: bytes) -> None:
+        self.sha.update(data)
+        if self.out is not None:
+            self.out.write(data)
+        self.size += len(data)
+        self.chunks += 1
+
+
+async def read_chunks(
+    conn: Connection,
+    info: ObjectInfo,
+    out: BinaryIO | None,
+    *,
+    progress: ProgressCallback | None = None,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+) -> None:
+    """Stream the chunks of a resolved (non-link) object into `out` and verify them."""
+    sink = _Sink(out)
+    if info.size > 0 or info.chunks > 0:
+
+        def on_msg(msg: JsMsg) -> bool:
+            if msg.data:
+                sink.write(msg.data)
+                if progress:
+                    progress(Progress(sink.chunks, info.chunks, sink.size, info.size))
+            return msg.pending == 0
+
+        consumer = OrderedConsumer(
+            conn.nc,
+            conn.jsm,
+            wire.stream_name(info.bucket),
+            wire.chunk_subject(info.bucket, info.nuid),
+            on_msg,
+            deliver=Deliver.ALL,
+            idle_timeout=idle_timeout,
+        )
+        try:
+            pending = await consumer.start()
+        except Exception as exc:
+            await consumer.close()
+            raise conn.translate(exc, bucket=info.bucket) from exc
+        if pending == 0:
+            await consumer.close()
+        else:
+            try:
+                await consumer.wait()
+            except OrderedConsumer.IdleTimeout:
+                raise E.MissingChunksError(
+                    info.name, sink.chunks, info.chunks, idle_timeout
+                ) from None
+    elif progress:
+        progress(Progress(0, 0, 0, 0))
+    if sink.size != info.size:
+        if sink.size < info.size and sink.chunks < info.chunks:
+            raise E.MissingChunksError(info.name, sink.chunks, info.chunks, 0)
+        raise E.SizeMismatchError(info.name, info.size, sink.size)
+    actual = wire.digest_string(sink.sha)
+    if info.digest and not wire.digests_equal(info.digest, actual):
+        raise E.DigestMismatchError(info.name, info.digest, actual)
+
+
+def partial_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".partial")
+
+
+async def get_to_file(
+    conn: Connection,
+    info: ObjectInfo,
+    dest: str | os.PathLike[str],
+    *,
+    progress: ProgressCallback | None = None,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+) -> Path:
+    """Download into `<dest>.partial`, verify size and digest, then rename onto `dest`."""
+    dest = Path(dest)
+    tmp = partial_path(dest)
+    try:
+        with open(tmp, "wb") as f:
+            await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return dest

@@ -1,0 +1,185 @@
+"""Frozen value types the core speaks: buckets, objects, progress, watch events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+DEFAULT_CHUNK_SIZE = 128 * 1024
+
+
+class Storage(StrEnum):
+    FILE = "file"
+    MEMORY = "memory"
+
+
+@dataclass(frozen=True)
+class ConnectProfile:
+    """Everything needed to reach a NATS server; secrets are plain fields here."""
+
+    servers: tuple[str, ...] = ("nats://127.0.0.1:4222",)
+    name: str = ""
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    nkey_seed_file: str | None = None
+    nkey_seed: str | None = None
+    creds_file: str | None = None
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_handshake_first: bool = False
+    js_domain: str | None = None
+    js_api_prefix: str | None = None
+    inbox_prefix: str | None = None
+    connect_timeout: float = 5.0
+    request_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    cluster: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BucketConfig:
+    """Options of `nats object add`; ttl in seconds (0 = forever), max_bytes -1 = unlimited."""
+
+    name: str
+    description: str = ""
+    ttl: float = 0.0
+    max_bytes: int = -1
+    storage: Storage = Storage.FILE
+    replicas: int = 1
+    placement: Placement | None = None
+    compression: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    """What `nats object info BUCKET` shows, from the stream info."""
+
+    name: str
+    description: str
+    ttl: float
+    storage: Storage
+    replicas: int
+    sealed: bool
+    compression: bool
+    size: int
+    max_bytes: int
+    messages: int
+    metadata: dict[str, str]
+    placement: Placement | None = None
+    created: datetime | None = None
+    cluster: str | None = None
+    leader: str | None = None
+
+    @property
+    def stream(self) -> str:
+        return f"OBJ_{self.name}"
+
+    def config(self) -> BucketConfig:
+        """The editable configuration behind this status."""
+        return BucketConfig(
+            name=self.name,
+            description=self.description,
+            ttl=self.ttl,
+            max_bytes=self.max_bytes,
+            storage=self.storage,
+            replicas=self.replicas,
+            placement=self.placement,
+            compression=self.compression,
+            metadata={k: v for k, v in self.metadata.items() if not k.startswith("_nats.")},
+        )
+
+
+@dataclass(frozen=True)
+class ObjectLink:
+    """A link to another bucket (name None) or to an object in a bucket."""
+
+    bucket: str
+    name: str | None = None
+
+    @property
+    def is_bucket_link(self) -> bool:
+        return not self.name
+
+
+@dataclass(frozen=True)
+class ObjectMeta:
+    """The user-editable part of an object's info."""
+
+    name: str
+    description: str = ""
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One object's meta message, as written by any client."""
+
+    name: str
+    bucket: str
+    nuid: str
+    size: int = 0
+    chunks: int = 0
+    digest: str = ""
+    description: str = ""
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    link: ObjectLink | None = None
+    max_chunk_size: int = 0
+    deleted: bool = False
+    modified: datetime | None = None
+    # Fields other clients wrote that we do not model; kept so rewrites preserve them.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    extra_options: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_link(self) -> bool:
+        return self.link is not None
+
+    @property
+    def meta(self) -> ObjectMeta:
+        return ObjectMeta(self.name, self.description, self.headers, self.metadata)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A transfer's position after one more chunk was acknowledged or received."""
+
+    chunks_done: int
+    chunks_total: int
+    bytes_done: int
+    bytes_total: int
+
+    @property
+    def done(self) -> bool:
+        return self.bytes_done >= self.bytes_total and self.chunks_done >= self.chunks_total
+
+    @property
+    def fraction(self) -> float:
+        if self.bytes_total <= 0:
+            return 1.0 if self.done else 0.0
+        return min(1.0, self.bytes_done / self.bytes_total)
+
+
+class WatchKind(StrEnum):
+    PUT = "put"
+    DELETE = "delete"
+    INITIAL_DONE = "initial-done"
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """A change in a bucket; INITIAL_DONE marks the end of the initial set (info is None)."""
+
+    kind: WatchKind
+    info: ObjectInfo | None = None
+    initial: bool = False
