@@ -1,0 +1,1 @@
+"""Object-store core tests, all against a real nats-server."""
