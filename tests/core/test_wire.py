@@ -1,0 +1,167 @@
+"""Byte-level checks of what we write: meta JSON, subjects, digests, chunk messages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+from natsobj_gui.core import Client, ObjectMeta, ObjectStore
+from natsobj_gui.core.wire import digest_hex
+
+from .raw import chunk_subj, meta_subj, raw_meta, raw_meta_json, stream
+
+ZERO = "0001-01-01T00:00:00Z"
+DIGEST_RE = re.compile(r"^SHA-256=[A-Za-z0-9_-]{43}=$")
+
+
+def _keys(data: bytes) -> list[str]:
+    return list(json.loads(data, object_pairs_hook=lambda pairs: dict(pairs)).keys())
+
+
+def _compact(data: bytes) -> bytes:
+    return json.dumps(json.loads(data), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def test_meta_full_field_order(store: ObjectStore, client: Client) -> None:
+    meta = ObjectMeta("ab", description="d", headers={"K": ["v"]}, metadata={"k": "v"})
+    data = b"x" * 10
+    info = await store.put(meta, data)
+    raw, headers = await raw_meta(client, store.bucket, "ab")
+    assert headers.get("Nats-Rollup") == "sub"
+    assert raw == _compact(raw)  # compact, as Go's json.Marshal writes it
+    assert _keys(raw) == [
+        "name",
+        "description",
+        "headers",
+        "metadata",
+        "options",
+        "bucket",
+        "nuid",
+        "size",
+        "mtime",
+        "chunks",
+        "digest",
+    ]
+    doc = json.loads(raw)
+    assert doc == {
+        "name": "ab",
+        "description": "d",
+        "headers": {"K": ["v"]},
+        "metadata": {"k": "v"},
+        "options": {"max_chunk_size": 131072},
+        "bucket": store.bucket,
+        "nuid": info.nuid,
+        "size": 10,
+        "mtime": ZERO,
+        "chunks": 1,
+        "digest": "SHA-256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode(),
+    }
+
+
+async def test_meta_omitempty(store: ObjectStore, client: Client) -> None:
+    await store.put("plain", b"")
+    raw, _ = await raw_meta(client, store.bucket, "plain")
+    assert _keys(raw) == ["name", "options", "bucket", "nuid", "size", "mtime", "chunks", "digest"]
+    doc = json.loads(raw)
+    assert doc["size"] == 0 and doc["chunks"] == 0 and doc["mtime"] == ZERO
+    # The digest of empty content is still written, as nats.go does.
+    assert doc["digest"] == "SHA-256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU="
+    assert b"deleted" not in raw and b"null" not in raw and b'""' not in raw
+
+
+async def test_custom_chunk_size_in_options(store: ObjectStore, client: Client) -> None:
+    await store.put("c", b"y" * 5000, chunk_size=1000)
+    doc = await raw_meta_json(client, store.bucket, "c")
+    assert doc["options"] == {"max_chunk_size": 1000}
+    assert doc["chunks"] == 5
+
+
+async def test_meta_subject_is_padded_base64(store: ObjectStore, client: Client) -> None:
+    await store.put("ab", b"1")  # "ab" -> "YWI=" (one pad char)
+    await store.put("a", b"1")  # "a" -> "YQ==" (two)
+    await store.put("ü/?", b"1")  # URL-safe alphabet: "w7wvPw=="
+    for name, token in (("ab", "YWI="), ("a", "YQ=="), ("ü/?", "w7wvPw==")):
+        msg = await client.conn.jsm.get_last_msg(
+            stream(store.bucket), f"$O.{store.bucket}.M.{token}"
+        )
+        assert json.loads(msg.data)["name"] == name
+    resp = await client.conn.api(
+        f"STREAM.INFO.{stream(store.bucket)}", {"subjects_filter": f"$O.{store.bucket}.M.>"}
+    )
+    assert set(resp["state"]["subjects"]) == {
+        f"$O.{store.bucket}.M.YWI=",
+        f"$O.{store.bucket}.M.YQ==",
+        f"$O.{store.bucket}.M.w7wvPw==",
+    }
+
+
+async def test_digest_format(store: ObjectStore, client: Client) -> None:
+    for i, size in enumerate((0, 1, 2, 3, 1000, 131073)):
+        data = bytes(range(256)) * (size // 256 + 1)
+        data = data[:size]
+        info = await store.put(f"d{i}", data)
+        doc = await raw_meta_json(client, store.bucket, f"d{i}")
+        assert DIGEST_RE.match(doc["digest"]), doc["digest"]
+        assert doc["digest"] == info.digest
+        assert digest_hex(doc["digest"]) == hashlib.sha256(data).hexdigest()
+
+
+async def test_chunks_have_no_headers(store: ObjectStore, client: Client) -> None:
+    info = await store.put("c", b"z" * 300_000)
+    msg = await client.conn.jsm.get_last_msg(
+        stream(store.bucket), chunk_subj(store.bucket, info.nuid)
+    )
+    assert not msg.headers
+    assert msg.data == b"z" * (300_000 - 2 * 131072)
+    first = await client.conn.jsm.get_msg(stream(store.bucket), seq=1)
+    assert first.subject == chunk_subj(store.bucket, info.nuid)
+    assert len(first.data) == 131072
+
+
+async def test_tombstone_wire(store: ObjectStore, client: Client) -> None:
+    meta = ObjectMeta("gone", description="d", headers={"H": ["1"]}, metadata={"m": "1"})
+    info = await store.put(meta, b"data")
+    await store.delete("gone")
+    raw, headers = await raw_meta(client, store.bucket, "gone")
+    assert headers.get("Nats-Rollup") == "sub"
+    assert _keys(raw) == [
+        "name",
+        "description",
+        "headers",
+        "metadata",
+        "options",
+        "bucket",
+        "nuid",
+        "size",
+        "mtime",
+        "chunks",
+        "deleted",
+    ]
+    doc = json.loads(raw)
+    assert doc["deleted"] is True and doc["size"] == 0 and doc["chunks"] == 0
+    assert doc["nuid"] == info.nuid and doc["mtime"] == ZERO
+    assert "digest" not in doc
+
+
+async def test_link_wire(store: ObjectStore, client: Client) -> None:
+    target = await store.put("target", b"t")
+    await store.add_link("olink", target)
+    await store.add_bucket_link("blink", "otherbucket")
+    olink = await raw_meta_json(client, store.bucket, "olink")
+    blink = await raw_meta_json(client, store.bucket, "blink")
+    assert olink["options"]["link"] == {"bucket": store.bucket, "name": "target"}
+    assert list(olink["options"]["link"]) == ["bucket", "name"]
+    assert blink["options"]["link"] == {"bucket": "otherbucket"}
+    for doc in (olink, blink):
+        assert doc["size"] == 0 and doc["chunks"] == 0 and doc["mtime"] == ZERO
+        assert doc["nuid"] and doc["nuid"] != target.nuid
+        assert doc.get("deleted") is None
+
+
+async def test_meta_subject_helper_matches(store: ObjectStore) -> None:
+    from natsobj_gui.core import wire
+
+    for name in ("ab", "ü/?", "x y"):
+        assert wire.meta_subject(store.bucket, name) == meta_subj(store.bucket, name)
