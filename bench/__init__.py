@@ -1,0 +1,1 @@
+"""Benchmarks against a real nats-server: transfer throughput and listing speed."""

@@ -1,0 +1,163 @@
+"""Shared benchmark plumbing: a fresh server, measured child processes, tables, verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from natsobj_gui.core.server import LocalServer
+
+DATA_DIR = Path(__file__).resolve().parent / ".data"
+REPO_ROOT = DATA_DIR.parent.parent
+MB = 1_000_000
+MIB = 1024 * 1024
+# ru_maxrss is in KiB on Linux and in bytes on macOS.
+_RSS_UNIT = 1 if sys.platform == "darwin" else 1024
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size so far, in bytes."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _RSS_UNIT
+
+
+def reset_peak_rss() -> bool:
+    """Lower the peak to the current RSS (Linux), so import-time peaks cannot hide growth."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def local_server(store_dir: Path) -> Iterator[LocalServer]:
+    """A nats-server of our own with JetStream in `store_dir`, stopped on exit."""
+    server = LocalServer(store_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def measure(
+    op: Callable[[], Awaitable[dict[str, Any]]], profile_to: str | None = None
+) -> dict[str, Any]:
+    """Time one operation and its peak RSS growth; called after imports and connect."""
+    reset = reset_peak_rss()
+    rss_before = peak_rss()
+    prof = cProfile.Profile() if profile_to else None
+    if prof:
+        prof.enable()
+    start = time.perf_counter()
+    result = await op()
+    seconds = time.perf_counter() - start
+    if prof:
+        prof.disable()
+        write_profile(prof, Path(profile_to or ""))
+    rss_after = peak_rss()
+    return {
+        **result,
+        "seconds": seconds,
+        "rss_growth": max(0, rss_after - rss_before),
+        "peak_reset": reset,
+    }
+
+
+def write_profile(prof: cProfile.Profile, path: Path) -> None:
+    """Dump the raw stats and a readable top-30 by own time next to them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prof.dump_stats(str(path))
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(30)
+    path.with_suffix(".txt").write_text(text.getvalue())
+
+
+def child_main(handlers: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]]) -> int:
+    """Run the op named in the JSON argument after `--child` and print its result as JSON."""
+    spec = json.loads(sys.argv[sys.argv.index("--child") + 1])
+    result = asyncio.run(handlers[spec["op"]](spec))
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+def run_child(module: str, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run `python -m module --child SPEC` in a fresh process; its last stdout line is JSON."""
+    cmd = [sys.executable, "-m", module, "--child", json.dumps(spec)]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"{spec['op']} did not finish within {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise BenchError(f"{spec['op']} failed (exit {proc.returncode}):\n{tail}")
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        raise BenchError(f"{spec['op']} printed no result")
+    return json.loads(lines[-1])
+
+
+class BenchError(Exception):
+    """A measured operation failed: the benchmark exits non-zero."""
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def fmt_mib(n: float) -> str:
+    return f"{n / MIB:.1f} MiB"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain aligned text table: first column left, the rest right."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        out = [str(cells[0]).ljust(widths[0])]
+        out += [str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join(out)
+
+    print(line(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+
+
+def write_random_file(path: Path, size: int, block: int = 8 * MIB) -> None:
+    """Incompressible test data, written in blocks so the parent never holds it all."""
+    with open(path, "wb") as f:
+        left = size
+        while left > 0:
+            n = min(block, left)
+            f.write(os.urandom(n))
+            left -= n
+
+
+def machine_note() -> str:
+    """One line on the conditions, since figures vary with load on a shared machine."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return (
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )

@@ -1,0 +1,321 @@
+"""Upload/download throughput: our core vs nats-py's object store vs raw pipelined publishes.
+
+Run from the repo root: `python -m bench.transfer [--sizes 1,64,256] [--gib] [--repeat 3]`.
+Every measured operation runs in a fresh child process so its peak RSS growth is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import nats
+
+from natsobj_gui.core.client import Client
+from natsobj_gui.core.types import BucketConfig
+
+from .common import (
+    DATA_DIR,
+    MB,
+    MIB,
+    BenchError,
+    child_main,
+    fmt_mib,
+    local_server,
+    machine_note,
+    measure,
+    median,
+    print_table,
+    run_child,
+    verdict,
+    write_random_file,
+)
+
+BUCKET = "bench"
+RAW_STREAM = "BENCH_RAW"
+RAW_SUBJECT = "bench.raw"
+RAW_CHUNK = 128 * 1024
+RAW_WINDOW = 64
+TARGET_SIZE_MIB = 256
+GIB_MIB = 1024
+RSS_LIMIT = 64 * MIB
+OPS = ("put_ours", "put_natspy", "put_ceiling", "get_ours", "get_natspy")
+LABELS = {
+    "put_ours": "put  ours (core put(path))",
+    "put_natspy": "put  nats-py (put(name, file))",
+    "put_ceiling": "put  ceiling (publish_async x64)",
+    "get_ours": "get  ours (core get_file)",
+    "get_natspy": "get  nats-py (get(writeinto=file))",
+}
+
+
+# ---------------------------------------------------------------- child side
+
+
+async def _child_put_ours(spec: dict[str, Any]) -> dict[str, Any]:
+    client = await Client.connect(spec["url"])
+    try:
+        store = client.store(spec["bucket"])
+
+        async def op() -> dict[str, Any]:
+            info = await store.put(spec["name"], Path(spec["path"]))
+            return {"bytes": info.size}
+
+        return await measure(op, spec.get("profile"))
+    finally:
+        await client.close()
+
+
+async def _child_get_ours(spec: dict[str, Any]) -> dict[str, Any]:
+    client = await Client.connect(spec["url"])
+    try:
+        store = client.store(spec["bucket"])
+
+        async def op() -> dict[str, Any]:
+            dest = await store.get_file(spec["name"], spec["dest"])
+            return {"bytes": dest.stat().st_size}
+
+        return await measure(op, spec.get("profile"))
+    finally:
+        await client.close()
+
+
+async def _child_put_natspy(spec: dict[str, Any]) -> dict[str, Any]:
+    nc = await nats.connect(spec["url"])
+    try:
+        obs = await nc.jetstream().object_store(spec["bucket"])
+
+        async def op() -> dict[str, Any]:
+            with open(spec["path"], "rb") as f:
+                info = await obs.put(spec["name"], f)
+            return {"bytes": info.size}
+
+        return await measure(op)
+    finally:
+        await nc.close()
+
+
+async def _child_get_natspy(spec: dict[str, Any]) -> dict[str, Any]:
+    nc = await nats.connect(spec["url"])
+    try:
+        obs = await nc.jetstream().object_store(spec["bucket"])
+
+        async def op() -> dict[str, Any]:
+            with open(spec["dest"], "wb") as f:
+                await obs.get(spec["name"], writeinto=f)
+                # Same durability as our get_file (which fsyncs before its rename).
+                f.flush()
+                os.fsync(f.fileno())
+            return {"bytes": os.path.getsize(spec["dest"])}
+
+        return await measure(op)
+    finally:
+        await nc.close()
+
+
+async def _child_put_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
+    nc = await nats.connect(spec["url"])
+    try:
+        js = nc.jetstream()
+
+        async def op() -> dict[str, Any]:
+            pending: deque[asyncio.Future] = deque()
+            sent = 0
+            with open(spec["path"], "rb", buffering=0) as f:
+                while data := f.read(RAW_CHUNK):
+                    pending.append(await js.publish_async(RAW_SUBJECT, data))
+                    sent += len(data)
+                    while len(pending) >= RAW_WINDOW:
+                        await pending.popleft()
+            while pending:
+                await pending.popleft()
+            return {"bytes": sent}
+
+        return await measure(op)
+    finally:
+        await nc.close()
+
+
+HANDLERS = {
+    "put_ours": _child_put_ours,
+    "get_ours": _child_get_ours,
+    "put_natspy": _child_put_natspy,
+    "get_natspy": _child_get_natspy,
+    "put_ceiling": _child_put_ceiling,
+}
+
+
+# ---------------------------------------------------------------- parent side
+
+
+async def _setup(url: str) -> None:
+    """The object bucket both clients write to, and the plain stream for the ceiling."""
+    async with await Client.connect(url) as client:
+        await client.create_bucket(BucketConfig(BUCKET))
+        await client.conn.api(
+            f"STREAM.CREATE.{RAW_STREAM}",
+            {"name": RAW_STREAM, "subjects": [RAW_SUBJECT], "storage": "file"},
+        )
+
+
+async def _purge_raw(url: str) -> None:
+    async with await Client.connect(url) as client:
+        await client.conn.api(f"STREAM.PURGE.{RAW_STREAM}", {})
+
+
+async def _delete_objects(url: str, names: list[str]) -> None:
+    async with await Client.connect(url) as client:
+        store = client.store(BUCKET)
+        for name in names:
+            await store.delete(name)
+
+
+def _run(op: str, spec: dict[str, Any], size: int, work: Path) -> dict[str, Any]:
+    # Generous: even 10 MB/s finishes well inside it; a hang still ends.
+    result = run_child("bench.transfer", {"op": op, **spec}, timeout=120 + size / (2 * MB))
+    if result["bytes"] != size:
+        raise BenchError(f"{op} moved {result['bytes']} bytes, expected {size}")
+    for leftover in work.glob("out-*"):
+        leftover.unlink()
+    return result
+
+
+def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) -> dict:
+    """All five operations on one size, interleaved per round; returns per-op result lists."""
+    size = size_mib * MIB
+    path = work / f"data-{size_mib}.bin"
+    write_random_file(path, size)
+    ours, theirs = f"ours-{size_mib}", f"natspy-{size_mib}"
+    base = {"url": url, "bucket": BUCKET, "path": str(path)}
+    dest = str(work / f"out-{size_mib}")
+    # Both readers fetch the same object (ours, byte-compatible with nats.go).
+    specs = {
+        "put_ours": {**base, "name": ours},
+        "put_natspy": {**base, "name": theirs},
+        "put_ceiling": base,
+        "get_ours": {**base, "name": ours, "dest": dest},
+        "get_natspy": {**base, "name": ours, "dest": dest},
+    }
+    puts, gets = list(OPS[:3]), list(OPS[3:])
+    results: dict[str, list[dict[str, Any]]] = {op: [] for op in OPS}
+    try:
+        for rnd in range(repeat):
+            # Rotate the order each round so no side always follows the same neighbour.
+            for op in puts[rnd % 3 :] + puts[: rnd % 3]:
+                results[op].append(_run(op, specs[op], size, work))
+                if op == "put_ceiling":
+                    asyncio.run(_purge_raw(url))
+            for op in gets if rnd % 2 == 0 else gets[::-1]:
+                results[op].append(_run(op, specs[op], size, work))
+        if profile:
+            prof_dir = DATA_DIR / "profiles"
+            for op in ("put_ours", "get_ours"):
+                out = prof_dir / f"{op}-{size_mib}MiB.prof"
+                spec = {**base, "name": ours, "dest": str(work / "out-prof"), "profile": str(out)}
+                _run(op, spec, size, work)
+                print(f"profile: {out} (top functions in {out.with_suffix('.txt')})")
+    finally:
+        path.unlink(missing_ok=True)
+        asyncio.run(_delete_objects(url, [ours, theirs]))
+    return results
+
+
+def summarize(size_mib: int, results: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
+    """Print one size's table and ratios; return the medians in MB/s and peak RSS growth."""
+    size = size_mib * MIB
+    speed = {op: size / median([r["seconds"] for r in results[op]]) / MB for op in OPS}
+    rss = {op: max(r["rss_growth"] for r in results[op]) for op in OPS}
+    print(f"\n== {size_mib} MiB object, {len(results['put_ours'])} round(s), medians ==")
+    rows = [
+        [
+            LABELS[op],
+            f"{speed[op]:.1f}",
+            f"{median([r['seconds'] for r in results[op]]):.3f}",
+            fmt_mib(rss[op]),
+        ]
+        for op in OPS
+    ]
+    print_table(["operation", "MB/s", "seconds", "peak RSS growth"], rows)
+    if not all(r["peak_reset"] for rs in results.values() for r in rs):
+        print("note: the peak RSS could not be reset; growth hidden under import peaks is lost")
+    ratios = {
+        "put_vs_natspy": speed["put_ours"] / speed["put_natspy"],
+        "put_vs_ceiling": speed["put_ours"] / speed["put_ceiling"],
+        "get_vs_natspy": speed["get_ours"] / speed["get_natspy"],
+    }
+    print(
+        f"ratios: put ours/nats-py {ratios['put_vs_natspy']:.2f}x, "
+        f"put ours/ceiling {ratios['put_vs_ceiling']:.2f}x, "
+        f"get ours/nats-py {ratios['get_vs_natspy']:.2f}x"
+    )
+    return {**ratios, "rss_put_ours": rss["put_ours"], "rss_get_ours": rss["get_ours"]}
+
+
+def print_targets(summary: dict[int, dict[str, float]]) -> None:
+    """PASS/MISS per target; missed targets are reported, not failures."""
+    print("\n== targets ==")
+    t = summary.get(TARGET_SIZE_MIB)
+    if t is None:
+        print(f"(throughput targets are judged at {TARGET_SIZE_MIB} MiB, which was not run)")
+    else:
+        print(f"{verdict(t['put_vs_natspy'] >= 2)}  put >= 2x nats-py: {t['put_vs_natspy']:.2f}x")
+        print(
+            f"{verdict(t['put_vs_ceiling'] >= 0.6)}  put >= 0.6x ceiling: "
+            f"{t['put_vs_ceiling']:.2f}x"
+        )
+        print(f"{verdict(t['get_vs_natspy'] >= 5)}  get >= 5x nats-py: {t['get_vs_natspy']:.2f}x")
+    g = summary.get(GIB_MIB)
+    if g is not None:
+        for key, what in (("rss_put_ours", "put"), ("rss_get_ours", "get")):
+            ok = g[key] < RSS_LIMIT
+            print(f"{verdict(ok)}  1 GiB {what} peak RSS growth < 64 MiB: {fmt_mib(g[key])}")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.transfer", description=__doc__)
+    p.add_argument("--sizes", default="1,64,256", help="object sizes in MiB (comma-separated)")
+    p.add_argument("--gib", action="store_true", help="add a 1 GiB object (RSS target)")
+    p.add_argument("--repeat", type=int, default=3, help="rounds per size; medians reported")
+    p.add_argument("--profile", action="store_true", help="also cProfile our put and get")
+    args = p.parse_args(argv)
+    args.size_list = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if args.gib and GIB_MIB not in args.size_list:
+        args.size_list.append(GIB_MIB)
+    if args.repeat < 1 or not args.size_list or min(args.size_list) < 1:
+        p.error("--repeat and every size must be at least 1")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    """Parent: own server, data files, children per measurement, table, targets."""
+    args = parse_args(argv)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="transfer-", dir=DATA_DIR))
+    print(f"bench.transfer: sizes {args.size_list} MiB, {args.repeat} round(s); {machine_note()}")
+    try:
+        with local_server(work / "store") as server:
+            asyncio.run(_setup(server.url))
+            summary = {}
+            for size_mib in args.size_list:
+                results = bench_size(server.url, work, size_mib, args.repeat, args.profile)
+                summary[size_mib] = summarize(size_mib, results)
+        print_targets(summary)
+    except BenchError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        sys.exit(child_main(HANDLERS))
+    sys.exit(main(sys.argv[1:]))
