@@ -1,0 +1,212 @@
+"""Objects written by other clients with their quirks, crafted message by message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from natsobj_gui.core import Client, ObjectStore, WatchKind
+from natsobj_gui.core.errors import DigestMismatchError, ObjectStoreError
+
+from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_meta, raw_meta_json
+
+
+async def _write(
+    client: Client, bucket: str, name: str, nuid: str, parts: list[bytes], **fields: Any
+) -> None:
+    """Chunks then a meta message; `fields` override or (with None) null the defaults."""
+    data = b"".join(parts)
+    doc: dict[str, Any] = {
+        "name": name,
+        "bucket": bucket,
+        "nuid": nuid,
+        "size": len(data),
+        "mtime": "2001-01-01T00:00:00Z",
+        "chunks": len(parts),
+        "digest": digest_of(data),
+    }
+    for key, value in fields.items():
+        if value is _DROP:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    await publish_chunks(client, bucket, nuid, parts)
+    await publish_meta(client, bucket, name, doc)
+
+
+_DROP = object()
+
+
+async def test_zero_length_chunks(store: ObjectStore, client: Client) -> None:
+    await _write(client, store.bucket, "z", "NUIDZ", [b"abc", b"", b"def", b""])
+    assert await store.get_bytes("z") == b"abcdef"
+
+
+async def test_missing_size_chunks_mtime(store: ObjectStore, client: Client) -> None:
+    await _write(client, store.bucket, "e", "NUIDE", [], size=_DROP, chunks=_DROP, mtime=_DROP)
+    info = await store.info("e")
+    assert (info.size, info.chunks) == (0, 0)
+    assert await store.get_bytes("e") == b""
+    # Chunk count and mtime missing on an object with content.
+    await _write(client, store.bucket, "d", "NUIDD", [b"12345", b"678"], chunks=_DROP, mtime=_DROP)
+    assert await store.get_bytes("d") == b"12345678"
+    assert sorted(o.name for o in await store.list()) == ["d", "e"]
+
+
+async def test_null_strings(store: ObjectStore, client: Client) -> None:
+    await _write(
+        client,
+        store.bucket,
+        "n",
+        "NUIDN",
+        [b"abc"],
+        description=None,
+        headers=None,
+        metadata=None,
+        options=None,
+        mtime=None,
+    )
+    info = await store.info("n")
+    assert info.description == "" and info.headers == {} and info.metadata == {}
+    assert info.link is None and info.max_chunk_size == 0
+    assert await store.get_bytes("n") == b"abc"
+    # A null digest means nothing to check against, not an error.
+    await _write(client, store.bucket, "nd", "NUIDND", [b"xyz"], digest=None)
+    assert await store.get_bytes("nd") == b"xyz"
+
+
+async def test_empty_mtime_and_server_time(store: ObjectStore, client: Client) -> None:
+    await _write(client, store.bucket, "t", "NUIDT", [b"abc"], mtime="")
+    await _write(client, store.bucket, "old", "NUIDO", [b"abc"])  # mtime in 2001
+    for name in ("t", "old"):
+        info = await store.info(name)
+        assert info.modified is not None
+        assert abs(datetime.now(UTC) - info.modified) < timedelta(minutes=5)
+        assert await store.get_bytes(name) == b"abc"
+
+
+async def test_lower_case_digest_prefix(store: ObjectStore, client: Client) -> None:
+    await _write(
+        client, store.bucket, "lc", "NUIDLC", [b"abc"], digest=digest_of(b"abc", "sha-256=")
+    )
+    assert await store.get_bytes("lc") == b"abc"
+    # The prefix is accepted, but the digest after it is still checked.
+    await _write(
+        client, store.bucket, "bad", "NUIDBAD", [b"abc"], digest=digest_of(b"abd", "sha-256=")
+    )
+    with pytest.raises(DigestMismatchError):
+        await store.get_bytes("bad")
+
+
+async def test_empty_trailing_chunk(store: ObjectStore, client: Client) -> None:
+    # NATS.Net sends an empty last chunk when the size is a multiple of the chunk size.
+    await _write(
+        client, store.bucket, "t", "NUIDTR", [b"abcd", b"efgh", b""], options={"max_chunk_size": 4}
+    )
+    assert (await store.info("t")).chunks == 3
+    assert await store.get_bytes("t") == b"abcdefgh"
+    # ... and it may not count it.
+    await _write(client, store.bucket, "t2", "NUIDTR2", [b"abcd", b"efgh", b""], chunks=2)
+    assert await store.get_bytes("t2") == b"abcdefgh"
+
+
+async def test_bucket_link_with_name(client: Client, store: ObjectStore) -> None:
+    # NATS.Net's bucket link carries the link's own name; it then reads like an object
+    # link to the object of that name in the target bucket.
+    other = await client.create_bucket(store.bucket + "_other")
+    try:
+        await other.put("k1", b"*")
+        link = {"bucket": other.bucket, "name": "k1"}
+        doc = {"name": "k1", "bucket": store.bucket, "nuid": "NUIDL", "size": 0, "chunks": 0}
+        await publish_meta(client, store.bucket, "k1", {**doc, "options": {"link": link}})
+        info = await store.info("k1")
+        assert info.link is not None and info.link.bucket == other.bucket
+        assert await store.get_bytes("k1") == b"*"
+        assert [o.name for o in await store.list()] == ["k1"]
+        # A named link to nothing fails cleanly instead of hanging.
+        link2 = {"bucket": other.bucket, "name": "absent"}
+        doc2 = {**doc, "name": "absent", "options": {"link": link2}}
+        await publish_meta(client, store.bucket, "absent", doc2)
+        with pytest.raises(ObjectStoreError):
+            await asyncio.wait_for(store.get_bytes("absent"), 10)
+    finally:
+        await client.buckets.delete(other.bucket)
+
+
+BAD_ENTRIES = [b"{not json", b"[1, 2]", b"null", b"", b'"text"', b"\xff\xfe"]
+
+
+async def test_unparseable_meta_does_not_block_list_or_watch(
+    store: ObjectStore, client: Client
+) -> None:
+    await store.put("good1", b"1")
+    for i, body in enumerate(BAD_ENTRIES[:3]):
+        await publish_meta(client, store.bucket, f"bad{i}", body)
+    await store.put("good2", b"2")
+    # Bad entries last in the stream: the end of the initial set still comes.
+    for i, body in enumerate(BAD_ENTRIES[3:]):
+        await publish_meta(client, store.bucket, f"bad{i + 3}", body)
+    names = sorted(o.name for o in await asyncio.wait_for(store.list(), 10))
+    assert names == ["good1", "good2"]
+    async with store.watch() as watcher:
+        events = []
+        while not events or events[-1].kind is not WatchKind.INITIAL_DONE:
+            events += await asyncio.wait_for(watcher.next_batch(), 10)
+    assert sorted(e.info.name for e in events if e.info) == ["good1", "good2"]
+
+
+async def test_only_unparseable_entries(store: ObjectStore, client: Client) -> None:
+    await publish_meta(client, store.bucket, "bad", b"{")
+    assert await asyncio.wait_for(store.list(show_deleted=True), 10) == []
+    async with store.watch() as watcher:
+        events = await asyncio.wait_for(watcher.next_batch(), 10)
+    assert [e.kind for e in events] == [WatchKind.INITIAL_DONE]
+
+
+def _foreign() -> dict[str, Any]:
+    return {
+        "description": "theirs",
+        "metadata": {"owner": "someone", "n": "1"},
+        "options": {"max_chunk_size": 4, "future_option": {"x": 1}},
+        "x_future_field": [1, "two", {"three": 3}],
+    }
+
+
+async def test_unknown_fields_survive_delete(store: ObjectStore, client: Client) -> None:
+    await _write(client, store.bucket, "u", "NUIDU", [b"abcd", b"ef"], **_foreign())
+    await store.delete("u")
+    doc = await raw_meta_json(client, store.bucket, "u")
+    assert doc["deleted"] is True
+    assert doc["x_future_field"] == [1, "two", {"three": 3}]
+    assert doc["options"]["future_option"] == {"x": 1}
+    assert doc["metadata"] == {"owner": "someone", "n": "1"}
+    assert doc["description"] == "theirs"
+    assert await chunk_subjects(client, store.bucket) == {}
+
+
+async def test_unknown_fields_survive_update_and_rename(store: ObjectStore, client: Client) -> None:
+    await _write(client, store.bucket, "u", "NUIDU", [b"abcd", b"ef"], **_foreign())
+    info = await store.info("u")
+    await store.update_meta("u", replace(info.meta, description="edited"))
+    doc = await raw_meta_json(client, store.bucket, "u")
+    assert doc["description"] == "edited"
+    assert doc["x_future_field"] == [1, "two", {"three": 3}]
+    assert doc["options"] == {"max_chunk_size": 4, "future_option": {"x": 1}}
+    assert doc["metadata"] == {"owner": "someone", "n": "1"}
+    await store.update_meta("u", replace(info.meta, name="renamed"))
+    doc = await raw_meta_json(client, store.bucket, "renamed")
+    assert doc["name"] == "renamed" and doc["nuid"] == "NUIDU"
+    assert doc["x_future_field"] == [1, "two", {"three": 3}]
+    assert doc["options"]["future_option"] == {"x": 1}
+    assert doc["metadata"] == {"owner": "someone", "n": "1"}
+    assert await store.get_bytes("renamed") == b"abcdef"
+    resp = await client.conn.api(
+        f"STREAM.INFO.OBJ_{store.bucket}", {"subjects_filter": meta_subj(store.bucket, "u")}
+    )
+    assert not resp["state"].get("subjects")
+    assert json.loads(json.dumps(doc))  # still plain JSON
