@@ -18,6 +18,7 @@ import nats.js.errors
 from nats.aio.client import Client as NATS
 
 from . import errors as E
+from . import jsraw
 from .types import ConnectProfile
 
 log = logging.getLogger(__name__)
@@ -258,6 +259,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             events.on_closed()
 
     kw = connect_kwargs(profile)
+    jsraw.tune_nats_client()
     try:
         nc = await nats.connect(
             **kw,

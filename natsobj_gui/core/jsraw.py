@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import nats.aio.client as _nats_client
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -26,6 +27,20 @@ LAST_CONSUMER = "Nats-Last-Consumer"
 # Enough for many MiB of chunks in flight; the server's flow control bounds it anyway.
 SUB_PENDING_BYTES = 256 * 1024 * 1024
 SUB_PENDING_MSGS = 1_000_000
+
+
+# nats-py reads the socket 32 KiB at a time and its StreamReader pauses the socket at 64 KiB
+# buffered, so every 128 KiB chunk costs several event-loop turns (expensive on qasync).
+READ_BUFFER_SIZE = 1024 * 1024
+
+
+def tune_nats_client() -> bool:
+    """Raise nats-py's socket read size; False if this nats-py no longer has the knob."""
+    current = getattr(_nats_client, "DEFAULT_BUFFER_SIZE", None)
+    if not isinstance(current, int):
+        return False
+    _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
+    return True
 
 
 class Deliver(StrEnum):
