@@ -1,0 +1,61 @@
+"""Turn local files and folders into (path, object name) pairs; no Qt, safe to run in a thread."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    """One local file and the object name it will be stored under."""
+
+    path: Path
+    name: str
+    size: int
+
+
+def join_prefix(prefix: str, rel: str) -> str:
+    """Put a `/`-separated relative name under a folder prefix ('' or ending in '/')."""
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return prefix + rel
+
+
+def plan_uploads(paths: Iterable[str | os.PathLike[str]], prefix: str = "") -> list[PlannedUpload]:
+    """Files map to `prefix + file name`; folders keep their tree as `/` names under prefix.
+
+    Empty folders produce nothing (the object store has no folders); anything that is not a
+    regular file (sockets, fifos, broken links) is skipped rather than failing the whole drop.
+    """
+    out: list[PlannedUpload] = []
+    seen: set[str] = set()
+
+    def add(path: Path, rel: str) -> None:
+        name = join_prefix(prefix, rel)
+        if name in seen:
+            return
+        try:
+            st = path.stat()
+        except OSError:
+            return
+        seen.add(name)
+        out.append(PlannedUpload(path, name, st.st_size))
+
+    for raw in paths:
+        root = Path(raw)
+        if root.is_file():
+            add(root, root.name)
+        elif root.is_dir():
+            base = root.name or root.anchor.strip("/\\:") or "root"
+            # Sorted walk so the queue order is predictable for the user (and the tests).
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames.sort()
+                rel_dir = Path(dirpath).relative_to(root).parts
+                for fname in sorted(filenames):
+                    p = Path(dirpath) / fname
+                    if p.is_file():
+                        add(p, "/".join((base, *rel_dir, fname)))
+    return out
