@@ -21,6 +21,7 @@ import nats
 
 from natsobj_gui.core import wire
 from natsobj_gui.core.client import Client
+from natsobj_gui.core.jsraw import Deliver, JsMsg, OrderedConsumer
 from natsobj_gui.core.transfer import new_nuid
 from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE, BucketConfig, ObjectInfo
 
@@ -102,7 +103,44 @@ async def _child_list_natspy(spec: dict[str, Any]) -> dict[str, Any]:
         await nc.close()
 
 
-HANDLERS = {"list_ours": _child_list_ours, "list_natspy": _child_list_natspy}
+async def _child_list_floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """Our consumer alone, counting messages without decoding: what list() cannot beat."""
+    client = await Client.connect(spec["url"])
+    conn = client.conn
+    try:
+
+        async def op() -> dict[str, Any]:
+            count = 0
+
+            def on_msg(msg: JsMsg) -> bool:
+                nonlocal count
+                count += 1
+                return msg.pending == 0
+
+            consumer = OrderedConsumer(
+                conn.nc,
+                conn.jsm,
+                wire.stream_name(BUCKET),
+                wire.meta_filter(BUCKET),
+                on_msg,
+                deliver=Deliver.LAST_PER_SUBJECT,
+            )
+            if await consumer.start():
+                await consumer.wait()
+            else:
+                await consumer.close()
+            return {"count": count}
+
+        return await measure(op)
+    finally:
+        await client.close()
+
+
+HANDLERS = {
+    "list_ours": _child_list_ours,
+    "list_natspy": _child_list_natspy,
+    "list_floor": _child_list_floor,
+}
 
 
 # ---------------------------------------------------------------- parent side
@@ -190,11 +228,11 @@ async def _rebuild(client: Client, n: int) -> None:
 
 
 def run_rounds(url: str, n: int, profile: bool) -> dict[str, list[dict[str, Any]]]:
-    """REPEAT rounds of both listings, alternating which goes first."""
-    ops = ["list_ours", "list_natspy"]
+    """REPEAT rounds of the listings, rotating which goes first."""
+    ops = ["list_ours", "list_natspy", "list_floor"]
     results: dict[str, list[dict[str, Any]]] = {op: [] for op in ops}
     for rnd in range(REPEAT):
-        for op in ops if rnd % 2 == 0 else ops[::-1]:
+        for op in ops[rnd % 3 :] + ops[: rnd % 3]:
             result = run_child("bench.listing", {"op": op, "url": url}, timeout=120 + n / 100)
             if result["count"] != n:
                 raise BenchError(f"{op} listed {result['count']} objects, expected {n}")
@@ -210,7 +248,11 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> None:
     """Print the table, the ratio and the target verdict."""
     secs = {op: median([r["seconds"] for r in rs]) for op, rs in results.items()}
     rss = {op: max(r["rss_growth"] for r in rs) for op, rs in results.items()}
-    labels = {"list_ours": "ours (core list())", "list_natspy": "nats-py (list())"}
+    labels = {
+        "list_ours": "ours (core list())",
+        "list_natspy": "nats-py (list())",
+        "list_floor": "floor (core consumer, no decode)",
+    }
     print(f"\n== list {n} objects, {REPEAT} rounds, medians ==")
     rows = [
         [labels[op], f"{secs[op]:.2f}", f"{n / secs[op]:,.0f}", fmt_mib(rss[op])] for op in results
@@ -220,7 +262,8 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> None:
     per_obj = {op: rss[op] / n for op in rss}
     print(
         f"ratio ours/nats-py: {ratio:.2f}x; RSS per object: ours {per_obj['list_ours']:.0f} B, "
-        f"nats-py {per_obj['list_natspy']:.0f} B"
+        f"nats-py {per_obj['list_natspy']:.0f} B; decoding is "
+        f"{1 - secs['list_floor'] / secs['list_ours']:.0%} of our time"
     )
     print("\n== targets ==")
     print(f"{verdict(ratio >= TARGET_RATIO)}  list >= {TARGET_RATIO}x nats-py: {ratio:.2f}x")
