@@ -1,0 +1,227 @@
+"""BucketIndex: folder semantics, children, watch events, hostile names, a 100k build."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from natsobj_gui.core.index import (
+    BucketIndex,
+    ancestors,
+    folder_label,
+    parent_folder,
+    split_name,
+)
+from natsobj_gui.core.types import ObjectInfo, WatchEvent, WatchKind
+
+
+def obj(name: str, size: int = 1, **kw) -> ObjectInfo:
+    return ObjectInfo(name=name, bucket="b", nuid="n", size=size, **kw)
+
+
+def put(name: str, size: int = 1) -> WatchEvent:
+    return WatchEvent(WatchKind.PUT, obj(name, size))
+
+
+def delete(name: str) -> WatchEvent:
+    return WatchEvent(WatchKind.DELETE, obj(name, 0, deleted=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "parent", "leaf"),
+    [
+        ("a", "", "a"),
+        ("a/b", "a/", "b"),
+        ("a/b/c.txt", "a/b/", "c.txt"),
+        ("x/", "", "x/"),
+        ("a/b/", "a/", "b/"),
+        ("/x", "", "/x"),
+        ("/x/y", "/x/", "y"),
+        ("a//b", "a/", "/b"),
+        ("a//b/c", "a//b/", "c"),
+        ("//", "", "//"),
+        ("/", "", "/"),
+        ("a///", "a/", "//"),
+        ("ü/日本/ファイル", "ü/日本/", "ファイル"),
+        ("a b/.*<>:\"\\|?&", "a b/", ".*<>:\"\\|?&"),
+    ],
+)
+def test_split_name(name: str, parent: str, leaf: str) -> None:
+    assert split_name(name) == (parent, leaf)
+    assert parent + leaf == name
+    assert leaf
+    if parent:
+        assert parent.endswith("/") and folder_label(parent)
+
+
+def test_folder_helpers() -> None:
+    assert parent_folder("a/b/") == "a/"
+    assert parent_folder("a/") == ""
+    assert parent_folder("") == ""
+    assert parent_folder("a//b/") == "a/"
+    assert folder_label("a//b/") == "/b"
+    assert folder_label("a/b/") == "b"
+    assert ancestors("a/b/c/") == ["a/b/c/", "a/b/", "a/"]
+    assert ancestors("") == []
+
+
+def test_children_and_counts() -> None:
+    idx = BucketIndex("b", [obj(n) for n in ["z", "a/1", "a/2", "a/b/3", "c/d/e/4", "x/"]])
+    assert len(idx) == 6
+    folders, objects = idx.children("")
+    assert folders == ["a/", "c/"]
+    assert [o.name for o in objects] == ["x/", "z"]
+    folders, objects = idx.children("a/")
+    assert folders == ["a/b/"]
+    assert [o.name for o in objects] == ["a/1", "a/2"]
+    assert idx.folders() == ["a/", "a/b/", "c/", "c/d/", "c/d/e/"]
+    assert idx.count("") == 6
+    assert idx.count("a/") == 3
+    assert idx.count("c/d/") == 1
+    assert idx.count("nope/") == 0
+    assert idx.children("nope/") == ([], [])
+    assert idx.children("c/") == (["c/d/"], [])
+
+
+def test_deleted_infos_are_skipped() -> None:
+    idx = BucketIndex("b", [obj("a"), obj("b/c", deleted=True)])
+    assert "a" in idx and "b/c" not in idx
+    assert idx.folders() == []
+
+
+def test_apply_reports_net_changes() -> None:
+    idx = BucketIndex("b", [obj("keep"), obj("f/old")])
+    ch = idx.apply([put("new/deep/x"), put("keep", 5), delete("f/old")])
+    assert ch.added == ["new/deep/x"]
+    assert ch.updated == ["keep"]
+    assert ch.removed == ["f/old"]
+    assert ch.added_folders == ["new/", "new/deep/"]  # parents first
+    assert ch.removed_folders == ["f/"]
+    assert idx.get("keep").size == 5
+    assert set(ch.counts_changed) == {"", "new/", "new/deep/"}
+    assert idx.folders() == ["new/", "new/deep/"]
+
+
+def test_apply_add_then_delete_in_one_batch_is_invisible() -> None:
+    idx = BucketIndex("b", [obj("x")])
+    ch = idx.apply([put("t/tmp"), delete("t/tmp")])
+    assert not ch.added and not ch.removed and not ch.updated
+    assert not ch.added_folders and not ch.removed_folders
+    assert idx.folders() == []
+
+
+def test_apply_delete_then_readd_is_update() -> None:
+    idx = BucketIndex("b", [obj("d/x")])
+    ch = idx.apply([delete("d/x"), put("d/x", 9)])
+    assert ch.updated == ["d/x"] and not ch.added and not ch.removed
+    assert not ch.added_folders and not ch.removed_folders
+    assert idx.get("d/x").size == 9
+
+
+def test_apply_folder_removed_and_recreated_with_other_object() -> None:
+    idx = BucketIndex("b", [obj("d/e/x")])
+    ch = idx.apply([delete("d/e/x"), put("d/y")])
+    assert ch.removed == ["d/e/x"] and ch.added == ["d/y"]
+    assert ch.removed_folders == ["d/e/"]
+    assert ch.added_folders == []
+    assert idx.folders() == ["d/"]
+
+
+def test_removing_last_object_removes_nested_folders_children_first() -> None:
+    idx = BucketIndex("b", [obj("a/b/c/x"), obj("keep")])
+    ch = idx.apply([delete("a/b/c/x")])
+    assert ch.removed_folders == ["a/b/c/", "a/b/", "a/"]
+    assert idx.folders() == []
+    assert idx.children("") == ([], [idx.get("keep")])
+
+
+def test_delete_of_unknown_and_initial_done() -> None:
+    idx = BucketIndex("b")
+    ch = idx.apply([delete("ghost"), WatchEvent(WatchKind.INITIAL_DONE, None, initial=True)])
+    assert ch.initial_done and idx.initial_done
+    assert not ch.removed and not ch.added
+    assert bool(ch)
+    assert not idx.apply([])
+
+
+def test_put_of_a_tombstone_removes() -> None:
+    idx = BucketIndex("b", [obj("x")])
+    ch = idx.apply([WatchEvent(WatchKind.PUT, obj("x", deleted=True))])
+    assert ch.removed == ["x"] and len(idx) == 0
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["a//b", "a/b", "a/"],
+        ["/x", "/", "//", "///a"],
+        ["x/", "x/y", "x//", "x"],
+        ["a/b/", "a/b/c", "a/b//c/"],
+        ["\x00/\x00", "..", "../..", "./.", "a/../b"],
+    ],
+)
+def test_hostile_names_round_trip(names: list[str]) -> None:
+    idx = BucketIndex("b")
+    ch = idx.apply([put(n) for n in names])
+    assert sorted(ch.added) == sorted(names)
+    seen = []
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        folders, objects = idx.children(prefix)
+        for f in folders:
+            assert f.endswith("/") and f.startswith(prefix) and f != prefix
+            assert folder_label(f)
+            assert parent_folder(f) == prefix
+        seen += [o.name for o in objects]
+        stack += folders
+    assert sorted(seen) == sorted(names)
+    ch = idx.apply([delete(n) for n in names])
+    assert sorted(ch.removed) == sorted(names)
+    assert idx.folders() == [] and len(idx) == 0 and idx.count() == 0
+
+
+def test_random_events_stay_consistent() -> None:
+    rng = random.Random(7)
+    parts = ["a", "b", "", "c"]
+    pool = ["/".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) or "z" for _ in range(200)]
+    idx = BucketIndex("b")
+    live: set[str] = set()
+    folders: set[str] = set()
+    for _ in range(50):
+        batch = []
+        for _ in range(rng.randint(1, 20)):
+            n = rng.choice(pool)
+            batch.append(put(n) if rng.random() < 0.6 else delete(n))
+        before = set(live)
+        ch = idx.apply(batch)
+        for ev in batch:
+            if ev.kind is WatchKind.PUT:
+                live.add(ev.info.name)
+            else:
+                live.discard(ev.info.name)
+        assert set(ch.added) == live - before
+        assert set(ch.removed) == before - live
+        new_folders = set(idx.folders())
+        assert set(ch.added_folders) == new_folders - folders
+        assert set(ch.removed_folders) == folders - new_folders
+        folders = new_folders
+        expected = {p for n in live for p in ancestors(split_name(n)[0])}
+        assert folders == expected
+        assert idx.count() == len(live)
+
+
+def test_build_100k_objects_in_1000_folders_is_fast() -> None:
+    infos = [obj(f"dir{i % 1000:04d}/sub{i % 7}/file{i:06d}.bin", i) for i in range(100_000)]
+    t0 = time.perf_counter()
+    idx = BucketIndex("b", infos)
+    elapsed = time.perf_counter() - t0
+    assert len(idx) == 100_000
+    assert len(idx.subfolders("")) == 1000
+    assert idx.count("dir0001/") == 100
+    folders, objects = idx.children("dir0001/sub1/")
+    assert not folders and objects
+    # Generous bound: a shared 2-core machine; the build itself is ~0.2 s.
+    assert elapsed < 3.0, elapsed
