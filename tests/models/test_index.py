@@ -45,7 +45,7 @@ def delete(name: str) -> WatchEvent:
         ("/", "", "/"),
         ("a///", "a/", "//"),
         ("ü/日本/ファイル", "ü/日本/", "ファイル"),
-        ("a b/.*<>:\"\\|?&", "a b/", ".*<>:\"\\|?&"),
+        ('a b/.*<>:"\\|?&', "a b/", '.*<>:"\\|?&'),
     ],
 )
 def test_split_name(name: str, parent: str, leaf: str) -> None:
@@ -186,7 +186,9 @@ def test_hostile_names_round_trip(names: list[str]) -> None:
 def test_random_events_stay_consistent() -> None:
     rng = random.Random(7)
     parts = ["a", "b", "", "c"]
-    pool = ["/".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) or "z" for _ in range(200)]
+    pool = [
+        "/".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) or "z" for _ in range(200)
+    ]
     idx = BucketIndex("b")
     live: set[str] = set()
     folders: set[str] = set()
