@@ -1,0 +1,183 @@
+"""Progress, cancellation and failures of put and get: nothing half-done is left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from natsobj_gui.core import BucketConfig, Client, ObjectStore, Progress
+from natsobj_gui.core.errors import (
+    BucketFullError,
+    DigestMismatchError,
+    MissingChunksError,
+    SizeMismatchError,
+)
+
+from .raw import chunk_subj, chunk_subjects, publish_chunks, stream
+
+MB = 1024 * 1024
+
+
+def _check_progress(events: list[Progress], chunks: int, size: int) -> None:
+    assert len(events) == chunks
+    assert [p.chunks_done for p in events] == list(range(1, chunks + 1))
+    done = [p.bytes_done for p in events]
+    assert done == sorted(done) and len(set(done)) == len(done)
+    assert events[-1] == Progress(chunks, chunks, size, size)
+    assert all(p.bytes_done <= p.bytes_total for p in events)
+
+
+async def test_progress_put_and_get(store: ObjectStore, tmp_path: Path) -> None:
+    data = os.urandom(5500)
+    events: list[Progress] = []
+    await store.put("p", data, chunk_size=1000, progress=events.append)
+    _check_progress(events, 6, 5500)
+    assert all(p.chunks_total == 6 and p.bytes_total == 5500 for p in events)
+    events.clear()
+    await store.get("p", None, progress=events.append)
+    _check_progress(events, 6, 5500)
+    events.clear()
+    await store.get_file("p", tmp_path / "p", progress=events.append)
+    _check_progress(events, 6, 5500)
+
+
+async def test_progress_unknown_size_source(store: ObjectStore) -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for _ in range(11):
+            yield b"x" * 500
+
+    events: list[Progress] = []
+    await store.put("p", parts(), chunk_size=1000, progress=events.append)
+    _check_progress(events, 6, 5500)
+
+
+async def _old_version(store: ObjectStore) -> tuple[bytes, str]:
+    old = os.urandom(10_000)
+    info = await store.put("obj", old)
+    return old, info.nuid
+
+
+async def _assert_old_intact(store: ObjectStore, client: Client, old: bytes, nuid: str) -> None:
+    subjects = await chunk_subjects(client, store.bucket)
+    assert subjects == {chunk_subj(store.bucket, nuid): 1}
+    assert (await store.info("obj")).nuid == nuid
+    assert await store.get_bytes("obj") == old
+
+
+async def test_cancel_mid_put(store: ObjectStore, client: Client) -> None:
+    old, nuid = await _old_version(store)
+    started = asyncio.Event()
+    events: list[Progress] = []
+
+    def progress(p: Progress) -> None:
+        events.append(p)
+        if len(events) >= 3:
+            started.set()
+
+    task = asyncio.ensure_future(store.put("obj", os.urandom(40 * MB), progress=progress))
+    await asyncio.wait_for(started.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert events[-1].bytes_done < 40 * MB
+    await _assert_old_intact(store, client, old, nuid)
+    # Nothing of the cancelled put trickles in later either.
+    await asyncio.sleep(0.5)
+    await _assert_old_intact(store, client, old, nuid)
+
+
+async def test_failed_put_leaves_no_chunks(client: Client, bucket_name: str) -> None:
+    store = await client.create_bucket(BucketConfig(bucket_name, max_bytes=2 * MB))
+    try:
+        old, nuid = await _old_version(store)
+        with pytest.raises(BucketFullError):
+            await asyncio.wait_for(store.put("obj", os.urandom(5 * MB)), 30)
+        await _assert_old_intact(store, client, old, nuid)
+    finally:
+        await client.buckets.delete(bucket_name)
+
+
+async def test_cancel_mid_get_to_file(store: ObjectStore, tmp_path: Path) -> None:
+    await store.put("big", os.urandom(40 * MB))
+    dest = tmp_path / "dest.bin"
+    dest.write_bytes(b"keep me")
+    started = asyncio.Event()
+    seen: list[Progress] = []
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        if len(seen) >= 2:
+            started.set()
+
+    task = asyncio.ensure_future(store.get_file("big", dest, progress=progress))
+    await asyncio.wait_for(started.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert dest.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+    # The connection is still good for the next transfer.
+    await store.put("small", b"s")
+    assert await store.get_bytes("small") == b"s"
+
+
+async def _two_chunk_object(store: ObjectStore) -> str:
+    info = await store.put("obj", os.urandom(2000), chunk_size=1000)
+    return info.nuid
+
+
+async def test_digest_mismatch_leaves_dest(
+    store: ObjectStore, client: Client, tmp_path: Path
+) -> None:
+    nuid = await _two_chunk_object(store)
+    await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, nuid))
+    await publish_chunks(client, store.bucket, nuid, [os.urandom(1000), os.urandom(1000)])
+    dest = tmp_path / "dest.bin"
+    dest.write_bytes(b"keep me")
+    with pytest.raises(DigestMismatchError):
+        await store.get_file("obj", dest)
+    assert dest.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+    with pytest.raises(DigestMismatchError):
+        await store.verify("obj")
+
+
+async def test_extra_chunk_is_size_mismatch(
+    store: ObjectStore, client: Client, tmp_path: Path
+) -> None:
+    nuid = await _two_chunk_object(store)
+    await publish_chunks(client, store.bucket, nuid, [b"extra"])
+    dest = tmp_path / "dest.bin"
+    dest.write_bytes(b"keep me")
+    with pytest.raises(SizeMismatchError):
+        await store.get_file("obj", dest)
+    assert dest.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+
+
+async def test_missing_chunks_do_not_hang(
+    store: ObjectStore, client: Client, tmp_path: Path
+) -> None:
+    nuid = await _two_chunk_object(store)
+    await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, nuid))
+    with pytest.raises(MissingChunksError):
+        await asyncio.wait_for(store.get_bytes("obj", idle_timeout=2), 15)
+    with pytest.raises(MissingChunksError):
+        await asyncio.wait_for(store.get_file("obj", tmp_path / "x", idle_timeout=2), 15)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("which", ["first", "middle", "last"])
+async def test_one_missing_chunk(store: ObjectStore, client: Client, which: str) -> None:
+    info = await store.put("obj", os.urandom(3000), chunk_size=1000)
+    # A fresh bucket: the three chunks are stream messages 1, 2 and 3.
+    seq = {"first": 1, "middle": 2, "last": 3}[which]
+    msg = await client.conn.jsm.get_msg(stream(store.bucket), seq=seq)
+    assert msg.subject == chunk_subj(store.bucket, info.nuid)
+    await client.conn.jsm.delete_msg(stream(store.bucket), seq)
+    with pytest.raises(MissingChunksError):
+        await asyncio.wait_for(store.get_bytes("obj", idle_timeout=2), 15)
