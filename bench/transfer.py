@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 import nats
 
 from natsobj_gui.core.client import Client
+from natsobj_gui.core.errors import ObjectNotFoundError
 from natsobj_gui.core.types import BucketConfig
 
 from .common import (
@@ -174,7 +176,9 @@ async def _delete_objects(url: str, names: list[str]) -> None:
     async with await Client.connect(url) as client:
         store = client.store(BUCKET)
         for name in names:
-            await store.delete(name)
+            # After a failed put there may be nothing to delete; keep the first error.
+            with contextlib.suppress(ObjectNotFoundError):
+                await store.delete(name)
 
 
 def _run(op: str, spec: dict[str, Any], size: int, work: Path) -> dict[str, Any]:
