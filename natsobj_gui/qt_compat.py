@@ -1,0 +1,87 @@
+"""The one place for qasync / PySide6 version quirks; import Qt-async helpers from here.
+
+Usage::
+
+    from natsobj_gui.qt_compat import asyncSlot, new_event_loop, close_loop, is_alive, safe_emit
+
+    app = QApplication(sys.argv)
+    loop = new_event_loop(app)          # a qasync loop, set as the current asyncio loop
+    with contextlib.suppress(...):
+        loop.run_until_complete(main())  # or loop.run_forever()
+    close_loop(loop)                    # cancels leftover tasks, then closes
+
+    safe_emit(job, job.finished, value)  # no RuntimeError if the C++ object is gone
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+# qasync picks its Qt binding from QT_API (else from whatever binding is importable first):
+# pin it so it can never pick PyQt when both happen to be installed.
+os.environ.setdefault("QT_API", "pyside6")
+
+import qasync
+import shiboken6
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+QEventLoop = qasync.QEventLoop
+asyncSlot = qasync.asyncSlot  # only for trivial handlers: long work goes through JobRunner
+asyncClose = qasync.asyncClose
+
+PYSIDE_VERSION: tuple[int, ...] = tuple(int(p) for p in QtCore.__version__.split(".")[:3])
+QASYNC_VERSION: str = getattr(qasync, "__version__", "unknown")
+
+
+def new_event_loop(app: QApplication | None = None) -> asyncio.AbstractEventLoop:
+    """Create the qasync loop for `app` and make it the current asyncio loop."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    if app is None:
+        raise RuntimeError("create the QApplication before the event loop")
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel and finish whatever tasks are left, shut down async generators, close."""
+    if loop.is_closed():
+        return
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        # Let the cancellations run their cleanup (purging partial uploads, closing
+        # consumers); exceptions are reported by the tasks themselves.
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    with contextlib.suppress(Exception):
+        asyncio.set_event_loop(None)
+
+
+def is_alive(obj: QObject | None) -> bool:
+    """False when `obj` is None or its C++ side was deleted (deleteLater, parent closed)."""
+    return obj is not None and shiboken6.isValid(obj)
+
+
+def safe_emit(obj: QObject | None, signal: SignalInstance, *args: Any) -> bool:
+    """Emit `signal` of `obj` unless the object is gone; True when emitted."""
+    if not is_alive(obj):
+        return False
+    try:
+        signal.emit(*args)
+    except RuntimeError as exc:
+        # Deleted between the check and the emit (a slot closed the window): harmless.
+        log.debug("signal not emitted: %s", exc)
+        return False
+    return True
