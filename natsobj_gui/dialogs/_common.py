@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -236,3 +237,16 @@ def show_message(label: QLabel, text: str) -> None:
     """Show text in an inline message label, or hide it when text is empty."""
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def chain_tab_order(*widgets: QWidget) -> None:
+    """Make Tab visit widgets in the given order."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+def buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose mnemonic focuses widget."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label

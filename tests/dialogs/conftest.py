@@ -83,3 +83,14 @@ def shot(tmp_path: Path) -> Callable[[QWidget, str], Path]:
         return path
 
     return save
+
+
+def assert_tab_order(*widgets: QWidget) -> None:
+    """The focus chain from widgets[0] visits the others in this order."""
+    chain: list[QWidget] = []
+    w = widgets[0].nextInFocusChain()
+    while w is not widgets[0] and len(chain) < 500:
+        chain.append(w)
+        w = w.nextInFocusChain()
+    positions = [chain.index(x) for x in widgets[1:]]
+    assert positions == sorted(positions), positions
