@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -250,3 +251,31 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(widget)
     return label
+
+
+def fit_to_width(dialog: QWidget, width: int) -> None:
+    """Size a dialog to width and the height its word-wrapped labels need at that width."""
+    lay = dialog.layout()
+    dialog.ensurePolished()
+    for child in dialog.findChildren(QWidget):
+        child.ensurePolished()
+    if lay.hasHeightForWidth():
+        height = lay.totalHeightForWidth(width)
+    else:
+        height = lay.totalSizeHint().height()
+    dialog.resize(width, max(height, lay.totalMinimumSize().height()))
+
+
+def align_form_labels(*forms: QFormLayout) -> None:
+    """Give the label columns of several forms one width, so stacked group boxes line up."""
+    labels: list[QWidget] = []
+    for form in forms:
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((w.sizeHint().width() for w in labels), default=0)
+    for w in labels:
+        w.setMinimumWidth(width)
+        if isinstance(w, QLabel):
+            w.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.types import BucketInfo, ObjectInfo
-from natsobj_gui.dialogs._common import size_text, value_label
+from natsobj_gui.dialogs._common import fit_to_width, size_text, value_label
 from natsobj_gui.formatting import human_size
 
 
@@ -183,7 +183,6 @@ class DeleteBucketDialog(QDialog):
         super().__init__(parent)
         self._bucket = bucket
         self.setWindowTitle(f"Delete bucket {bucket.name}")
-        self.resize(480, 0)
 
         warning, self.question_label = _warning_row(
             f"Delete the bucket “{bucket.name}” and everything in it? This cannot be undone.",
@@ -224,6 +223,7 @@ class DeleteBucketDialog(QDialog):
         lay.addWidget(self.confirm_edit)
         lay.addWidget(self.buttons)
         self.confirm_edit.setFocus()
+        fit_to_width(self, 480)
 
     def bucket(self) -> BucketInfo:
         """The bucket to delete."""

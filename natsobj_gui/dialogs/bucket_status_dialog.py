@@ -1,0 +1,154 @@
+"""A bucket's status, as `nats object info BUCKET` shows it.
+
+Usage::
+
+    dlg = BucketStatusDialog(bucket_info, parent=window)
+    dlg.open()
+    dlg.set_info(newer_info)   # after a refresh
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from natsobj_gui.core.types import BucketInfo
+from natsobj_gui.dialogs._common import (
+    ERROR_STYLE,
+    KeyValueTable,
+    align_form_labels,
+    set_field,
+    size_text,
+    time_text,
+    value_field,
+    value_label,
+    yes_no,
+)
+from natsobj_gui.formatting import human_duration
+
+
+def ttl_text(ttl: float) -> str:
+    """'forever' for 0, else '7d00h (604,800 s)'."""
+    if ttl <= 0:
+        return "forever"
+    seconds = f"{ttl:,.3f}".rstrip("0").rstrip(".")
+    return f"{human_duration(ttl)} ({seconds} s)"
+
+
+def placement_text(info: BucketInfo) -> str:
+    """'cluster east, tags ssd, fast', or '—'."""
+    p = info.placement
+    if p is None or not (p.cluster or p.tags):
+        return "—"
+    parts = []
+    if p.cluster:
+        parts.append(f"cluster {p.cluster}")
+    if p.tags:
+        parts.append("tags " + ", ".join(p.tags))
+    return "; ".join(parts)
+
+
+class BucketStatusDialog(QDialog):
+    """Every field of a BucketInfo, read-only and selectable."""
+
+    def __init__(self, info: BucketInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.resize(520, 560)
+        self._info = info
+
+        self.name_field = value_field()
+        self.stream_field = value_field()
+        self.description_label = value_label()
+        self.ttl_label = value_label()
+        self.storage_label = value_label()
+        self.replicas_label = value_label()
+        self.sealed_label = value_label()
+        self.compressed_label = value_label()
+        self.size_label = value_label()
+        self.max_bytes_label = value_label()
+        self.messages_label = value_label()
+        self.placement_label = value_label()
+        self.cluster_label = value_label()
+        self.leader_label = value_label()
+        self.created_label = value_label()
+
+        config = QGroupBox("Configuration")
+        cform = _form(config)
+        cform.addRow("Bucket:", self.name_field)
+        cform.addRow("Stream:", self.stream_field)
+        cform.addRow("Description:", self.description_label)
+        cform.addRow("TTL:", self.ttl_label)
+        cform.addRow("Storage:", self.storage_label)
+        cform.addRow("Replicas:", self.replicas_label)
+        cform.addRow("Sealed:", self.sealed_label)
+        cform.addRow("Compressed:", self.compressed_label)
+        cform.addRow("Max size:", self.max_bytes_label)
+        cform.addRow("Placement:", self.placement_label)
+        cform.addRow("Created:", self.created_label)
+
+        state = QGroupBox("State")
+        sform = _form(state)
+        sform.addRow("Size:", self.size_label)
+        sform.addRow("Messages:", self.messages_label)
+        sform.addRow("Cluster:", self.cluster_label)
+        sform.addRow("Leader:", self.leader_label)
+
+        align_form_labels(cform, sform)
+        self.metadata_table = KeyValueTable("Key", "Value", editable=False)
+        self.metadata_box = QGroupBox("Metadata")
+        QVBoxLayout(self.metadata_box).addWidget(self.metadata_table)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(config)
+        lay.addWidget(state)
+        lay.addWidget(self.metadata_box, 1)
+        lay.addWidget(self.buttons)
+        self.set_info(info)
+
+    def info(self) -> BucketInfo:
+        """The status shown."""
+        return self._info
+
+    def set_info(self, info: BucketInfo) -> None:
+        """Show (or refresh to) a newer status."""
+        self._info = info
+        self.setWindowTitle(f"Bucket {info.name}")
+        set_field(self.name_field, info.name)
+        set_field(self.stream_field, info.stream)
+        self.description_label.setText(info.description or "—")
+        self.ttl_label.setText(ttl_text(info.ttl))
+        self.storage_label.setText(info.storage.value.capitalize())
+        self.replicas_label.setText(str(info.replicas))
+        self.sealed_label.setText(yes_no(info.sealed) + (" (read-only)" if info.sealed else ""))
+        self.sealed_label.setStyleSheet(ERROR_STYLE if info.sealed else "")
+        self.compressed_label.setText(yes_no(info.compression))
+        self.size_label.setText(size_text(info.size))
+        self.max_bytes_label.setText(
+            "unlimited" if info.max_bytes < 0 else size_text(info.max_bytes)
+        )
+        self.messages_label.setText(f"{info.messages:,}")
+        self.placement_label.setText(placement_text(info))
+        self.cluster_label.setText(info.cluster or "—")
+        self.leader_label.setText(info.leader or "—")
+        self.created_label.setText(time_text(info.created))
+        # Server bookkeeping (`_nats.*`) is not the user's metadata.
+        user = [(k, v) for k, v in info.metadata.items() if not k.startswith("_nats.")]
+        self.metadata_table.set_pairs(user)
+        self.metadata_box.setTitle(f"Metadata ({len(user)})")
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
