@@ -1,0 +1,102 @@
+"""Throttle (fake clock, no loop) and bar_values (int32 scaling)."""
+
+from __future__ import annotations
+
+import pytest
+
+from natsobj_gui.progress_bridge import INT32_MAX, Throttle, bar_values
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_first_passes_then_coalesces_and_last_always_delivered(qapp) -> None:
+    clock = Clock()
+    got: list[int] = []
+    th = Throttle(got.append, interval=0.1, clock=clock)
+    th(1)
+    assert got == [1]
+    for v in range(2, 50):
+        clock.t += 0.001
+        th(v)
+    assert got == [1] and th.pending
+    th.flush()  # what the timer does when it fires
+    assert got == [1, 49] and not th.pending
+    clock.t += 1.0
+    th(50)
+    assert got == [1, 49, 50]
+    th.flush()  # nothing pending: no duplicate
+    assert got == [1, 49, 50]
+
+
+def test_interval_zero_passes_everything(qapp) -> None:
+    got: list[int] = []
+    th = Throttle(got.append, interval=0)
+    for v in range(20):
+        th(v)
+    assert got == list(range(20))
+
+
+def test_cancel_drops_pending_and_signal_fires(qapp) -> None:
+    clock = Clock()
+    got: list[object] = []
+    th = Throttle(interval=0.1, clock=clock)
+    th.triggered.connect(got.append)
+    th("a")
+    th("b")
+    th.cancel()
+    th.flush()
+    assert got == ["a"]
+
+
+def test_rate_over_a_simulated_second(qapp) -> None:
+    clock = Clock()
+    got: list[int] = []
+    th = Throttle(got.append, interval=1 / 15, clock=clock)
+    for i in range(1000):  # 1000 progress calls over one second
+        clock.t += 0.001
+        if not th.pending:
+            th(i)
+        else:
+            th(i)
+            # emulate the single-shot timer firing once its interval has elapsed
+            if clock.t - th._last >= th.interval:
+                th.flush()
+    th.flush()
+    assert got[-1] == 999
+    assert 10 <= len(got) <= 20
+
+
+@pytest.mark.parametrize(
+    ("done", "total"),
+    [
+        (0, 0),
+        (5, 0),
+        (0, 10),
+        (10, 10),
+        (3 << 30, 5 << 30),
+        (5 << 30, 5 << 30),
+        ((5 << 30) - 1, 5 << 30),
+        (1, 1 << 50),
+        (INT32_MAX, INT32_MAX),
+        (INT32_MAX + 1, INT32_MAX + 1),
+    ],
+)
+def test_bar_values_fit_int32(done: int, total: int) -> None:
+    value, maximum = bar_values(done, total)
+    assert 0 <= value <= maximum <= INT32_MAX
+    assert maximum >= 1
+    if total > 0:
+        assert (value == maximum) == (done >= total)
+        assert abs(value / maximum - done / total) < 1e-6 or done < total
+
+
+def test_bar_values_small_is_exact() -> None:
+    assert bar_values(512, 1024) == (512, 1024)
+    assert bar_values(-3, 1024) == (0, 1024)
+    assert bar_values(2048, 1024) == (1024, 1024)
