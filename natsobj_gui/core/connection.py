@@ -116,8 +116,10 @@ class Connection:
     def recent_denial(self, subject_prefix: str = "") -> str | None:
         """A permissions violation seen lately (on a subject starting with the prefix)."""
         cutoff = time.monotonic() - PERMISSION_WINDOW
+        # nats-py lower-cases the whole -ERR line, subject included.
+        wanted = subject_prefix.lower()
         for when, message in reversed(self._denied):
-            if when >= cutoff and subject_prefix in message:
+            if when >= cutoff and wanted in message.lower():
                 return message.removeprefix("nats: ")
         return None
 
