@@ -131,8 +131,13 @@ async def put(
         await publish_meta(conn, info)
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
-    except BaseException:
-        await asyncio.shield(_rollback(conn, bucket, nuid, [f for f, _ in pending]))
+    except BaseException as exc:
+        inflight = [f for f, _ in pending]
+        if isinstance(exc, E.PermissionDeniedError):
+            # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
+            for fut in inflight:
+                fut.cancel()
+        await asyncio.shield(_rollback(conn, bucket, nuid, inflight))
         raise
     if old is not None and not old.deleted and old.nuid and old.nuid != nuid:
         try:
@@ -171,6 +176,8 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
         try:
             await purge_chunks(conn, bucket, nuid)
             return
+        except (E.BucketSealedError, E.BucketNotFoundError):
+            return  # nothing can be purged from a sealed or deleted bucket: don't retry
         except Exception as exc:
             log.warning("rollback purge of %s failed (attempt %d): %s", nuid, attempt + 1, exc)
             await asyncio.sleep(0.5)
