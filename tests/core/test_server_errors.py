@@ -1,0 +1,99 @@
+"""Servers that say no: no JetStream, denied permissions, and a restart mid-session."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from natsobj_gui.core import BucketConfig, Client, ConnectProfile
+from natsobj_gui.core.errors import JetStreamNotEnabledError, PermissionDeniedError
+
+from .raw import eventually
+
+AUTH_CONFIG = """
+authorization {
+  users = [
+    { user: admin, password: adminpw }
+    { user: limited, password: limitedpw, permissions: {
+        publish: { allow: [">"], deny: ["$O.>"] }
+        subscribe: { allow: [">"] }
+    } }
+  ]
+}
+"""
+
+
+async def test_no_jetstream(server_factory) -> None:
+    server = server_factory(jetstream=False)
+    async with await Client.connect(server.url) as client:
+        start = time.monotonic()
+        with pytest.raises(JetStreamNotEnabledError):
+            await client.buckets.list()
+        with pytest.raises(JetStreamNotEnabledError):
+            await client.buckets.create(BucketConfig("b"))
+        with pytest.raises(JetStreamNotEnabledError):
+            await client.buckets.status("b")
+        store = client.store("b")
+        with pytest.raises(JetStreamNotEnabledError):
+            await store.info("x")
+        with pytest.raises(JetStreamNotEnabledError):
+            await store.put("x", b"data")
+        with pytest.raises(JetStreamNotEnabledError):
+            await store.list()
+        # No responders answer at once: nothing here waits for a timeout.
+        assert time.monotonic() - start < 4
+
+
+async def test_publish_permission_denied(server_factory) -> None:
+    server = server_factory(AUTH_CONFIG)
+    admin = await Client.connect(
+        ConnectProfile(servers=(server.url,), user="admin", password="adminpw")
+    )
+    limited = await Client.connect(
+        ConnectProfile(servers=(server.url,), user="limited", password="limitedpw")
+    )
+    try:
+        mine = await admin.create_bucket("perm")
+        await mine.put("existing", b"readable")
+        store = limited.store("perm")
+        start = time.monotonic()
+        with pytest.raises(PermissionDeniedError) as err:
+            await asyncio.wait_for(store.put("x", b"data" * 100_000), 20)
+        assert "permission" in str(err.value).lower()
+        assert time.monotonic() - start < 3, "took a timeout to notice the denial"
+        with pytest.raises(PermissionDeniedError):
+            await asyncio.wait_for(store.delete("existing"), 20)
+        # The connection stays usable for what is allowed.
+        assert limited.conn.nc.is_connected
+        assert await store.get_bytes("existing") == b"readable"
+        assert [o.name for o in await store.list()] == ["existing"]
+        assert (await limited.buckets.status("perm")).messages == 2
+    finally:
+        await limited.close()
+        await admin.close()
+
+
+async def test_restart_mid_session(fresh_server) -> None:
+    reconnected = asyncio.Event()
+    from natsobj_gui.core import ConnectionEvents
+
+    events = ConnectionEvents(on_reconnected=reconnected.set)
+    async with await Client.connect(ConnectProfile(servers=(fresh_server.url,)), events) as client:
+        store = await client.create_bucket("restart")
+        data = b"r" * 300_000
+        await store.put("obj", data)
+        await asyncio.to_thread(fresh_server.restart)
+        await asyncio.wait_for(reconnected.wait(), 20)
+
+        async def works() -> bool:
+            try:
+                return [o.name for o in await store.list()] == ["obj"]
+            except Exception:
+                return False  # JetStream may still be recovering its streams
+
+        await eventually(works, 20, "list after restart")
+        assert await store.get_bytes("obj") == data
+        await store.put("after", b"a")
+        assert sorted(o.name for o in await store.list()) == ["after", "obj"]
