@@ -79,6 +79,7 @@ async def put(
     sha = hashlib.sha256()
     pending: deque[tuple[asyncio.Future, int]] = deque()
     sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
+    task = asyncio.current_task()
 
     def total_chunks() -> int:
         if size_hint is None:
@@ -103,6 +104,9 @@ async def put(
                 fut = await conn.js.publish_async(subject, data)
             except Exception as exc:
                 raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+            if task is not None and task.cancelling():
+                # nats-py swallows CancelledError while it waits for a forced flush.
+                raise asyncio.CancelledError
             pending.append((fut, len(data)))
             sent_bytes += len(data)
             sent_chunks += 1
@@ -172,6 +176,9 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
     """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
     if inflight:
         await asyncio.wait(inflight, timeout=ACK_TIMEOUT)
+        for fut in inflight:  # mark failed acks as seen: the put already failed
+            if fut.done() and not fut.cancelled():
+                fut.exception()
     for attempt in range(3):
         try:
             await purge_chunks(conn, bucket, nuid)

@@ -98,7 +98,7 @@ class BucketInfo:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectLink:
     """A link to another bucket (name None) or to an object in a bucket."""
 
@@ -120,7 +120,7 @@ class ObjectMeta:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectInfo:
     """One object's meta message, as written by any client."""
 
@@ -150,7 +150,7 @@ class ObjectInfo:
         return ObjectMeta(self.name, self.description, self.headers, self.metadata)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Progress:
     """A transfer's position after one more chunk was acknowledged or received."""
 
@@ -176,7 +176,7 @@ class WatchKind(StrEnum):
     INITIAL_DONE = "initial-done"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
     """A change in a bucket; INITIAL_DONE marks the end of the initial set (info is None)."""
 

@@ -109,15 +109,15 @@ def digests_equal(a: str, b: str) -> bool:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return value if value.__class__ is str else ""
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return value if value.__class__ is int else 0
 
 
 def _headers(value: Any) -> dict[str, list[str]]:
-    if not isinstance(value, dict):
+    if not value or not isinstance(value, dict):
         return {}
     out: dict[str, list[str]] = {}
     for k, v in value.items():
@@ -129,37 +129,59 @@ def _headers(value: Any) -> dict[str, list[str]]:
 
 
 def _metadata(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
+    if not value or not isinstance(value, dict):
         return {}
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 
+_KNOWN = frozenset(_KNOWN_FIELDS)
+_KNOWN_OPTIONS = frozenset(("link", "max_chunk_size"))
+_EMPTY: dict[str, Any] = {}
+try:  # orjson parses an object info ~4x faster; it matters for 100,000-object listings
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover - optional speed-up
+    _json_loads = json.loads
+
+
 def decode_info(data: bytes, modified: datetime | None = None) -> ObjectInfo:
     """Parse a meta message; tolerant of nulls, missing fields and odd mtimes."""
-    raw = json.loads(data)
-    if not isinstance(raw, dict):
+    # Listing 100,000 objects runs this 100,000 times: keep the common path lean.
+    try:
+        raw = _json_loads(data)
+    except ValueError:
+        raw = json.loads(data.decode("utf-8", errors="replace"))
+    if raw.__class__ is not dict:
         raise ValueError("object info is not a JSON object")
-    options = raw.get("options") if isinstance(raw.get("options"), dict) else {}
+    get = raw.get
+    options = get("options")
+    if options.__class__ is not dict:
+        options = _EMPTY
     link = None
     raw_link = options.get("link")
-    if isinstance(raw_link, dict) and _str(raw_link.get("bucket")):
+    if raw_link.__class__ is dict and _str(raw_link.get("bucket")):
         link = ObjectLink(_str(raw_link["bucket"]), _str(raw_link.get("name")) or None)
+    extra = _EMPTY if raw.keys() <= _KNOWN else {k: v for k, v in raw.items() if k not in _KNOWN}
+    extra_opts = (
+        _EMPTY
+        if options.keys() <= _KNOWN_OPTIONS
+        else {k: v for k, v in options.items() if k not in _KNOWN_OPTIONS}
+    )
     return ObjectInfo(
-        name=_str(raw.get("name")),
-        bucket=_str(raw.get("bucket")),
-        nuid=_str(raw.get("nuid")),
-        size=_int(raw.get("size")),
-        chunks=_int(raw.get("chunks")),
-        digest=_str(raw.get("digest")),
-        description=_str(raw.get("description")),
-        headers=_headers(raw.get("headers")),
-        metadata=_metadata(raw.get("metadata")),
-        link=link,
-        max_chunk_size=_int(options.get("max_chunk_size")),
-        deleted=raw.get("deleted") is True,
-        modified=modified,
-        extra={k: v for k, v in raw.items() if k not in _KNOWN_FIELDS},
-        extra_options={k: v for k, v in options.items() if k not in ("link", "max_chunk_size")},
+        _str(get("name")),
+        _str(get("bucket")),
+        _str(get("nuid")),
+        _int(get("size")),
+        _int(get("chunks")),
+        _str(get("digest")),
+        _str(get("description")),
+        _headers(get("headers")),
+        _metadata(get("metadata")),
+        link,
+        _int(options.get("max_chunk_size")),
+        get("deleted") is True,
+        modified,
+        dict(extra),
+        dict(extra_opts),
     )
 
 
