@@ -1,0 +1,446 @@
+"""A queue of uploads and downloads with a concurrency limit, progress, speed and ETA (no Qt).
+
+Usage::
+
+    queue = TransferQueue(client, limit=3, on_change=print)
+    t = queue.upload("bucket", "/tmp/a.iso", "isos/a.iso", description="install image")
+    queue.upload_paths("bucket", ["/home/me/photos"], prefix="backup/")   # folders expand
+    queue.download("bucket", "isos/a.iso", safe_local_path(Path("~/Downloads"), "isos/a.iso"))
+    queue.cancel(t.id); queue.retry(t.id); queue.clear_finished()
+    await queue.wait_idle(); await queue.close()
+
+Listeners (`subscribe(on_added=..., on_change=..., on_removed=...)`) are called on the loop
+thread after every state or progress change; a Transfer record is mutated in place and keeps
+its id across retries. The caller decides the overwrite policy before enqueueing. A
+cancelled upload leaves nothing behind (the core purges its chunks); a cancelled download
+leaves no `.partial` file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ObjectStoreError
+from .safe_path import safe_local_path
+from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
+from .uploads import PlannedUpload, plan_uploads
+
+if TYPE_CHECKING:
+    from .client import Client
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Transfer",
+    "TransferKind",
+    "TransferQueue",
+    "TransferState",
+    "safe_local_path",
+]
+
+SPEED_WINDOW = 3.0  # seconds of samples the speed is averaged over
+
+
+class TransferKind(StrEnum):
+    UPLOAD = "upload"
+    DOWNLOAD = "download"
+
+
+class TransferState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED = frozenset({TransferState.DONE, TransferState.FAILED, TransferState.CANCELLED})
+ACTIVE = frozenset({TransferState.QUEUED, TransferState.RUNNING})
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ObjectStoreError | OSError):
+        return str(exc) or type(exc).__name__
+    log.error("transfer failed unexpectedly", exc_info=exc)
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+@dataclass(eq=False)
+class Transfer:
+    """One upload or download; mutated in place by the queue as it progresses."""
+
+    id: int
+    kind: TransferKind
+    bucket: str
+    name: str
+    local_path: Path
+    size: int = 0
+    description: str = ""
+    chunk_size: int | None = None
+    state: TransferState = TransferState.QUEUED
+    error: str = ""
+    progress: Progress = field(default_factory=lambda: Progress(0, 0, 0, 0))
+    speed: float = 0.0  # bytes/s, averaged over the last few seconds
+    started: datetime | None = None
+    finished: datetime | None = None
+    result: ObjectInfo | Path | None = None
+    _samples: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
+
+    @property
+    def is_upload(self) -> bool:
+        return self.kind is TransferKind.UPLOAD
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
+    def bytes_total(self) -> int:
+        return max(self.progress.bytes_total, self.size)
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current speed; None when unknown or not running."""
+        if self.state is not TransferState.RUNNING or self.speed <= 0:
+            return None
+        return max(0.0, (self.bytes_total - self.progress.bytes_done) / self.speed)
+
+    def _reset(self) -> None:
+        self.state = TransferState.QUEUED
+        self.error = ""
+        # An estimate for the "0 / N chunks" display; the core reports the real count.
+        chunk = self.chunk_size or DEFAULT_CHUNK_SIZE
+        chunks = -(-self.size // chunk) if self.is_upload else 0
+        self.progress = Progress(0, chunks, 0, self.size)
+        self.speed = 0.0
+        self.started = self.finished = None
+        self.result = None
+        self._samples.clear()
+
+    def _sample(self, now: float) -> None:
+        done = self.progress.bytes_done
+        samples = self._samples
+        samples.append((now, done))
+        while len(samples) > 2 and now - samples[0][0] > SPEED_WINDOW:
+            samples.popleft()
+        t0, b0 = samples[0]
+        if now - t0 > 0:
+            self.speed = (done - b0) / (now - t0)
+
+
+Listener = Callable[[Transfer], None]
+RemovedListener = Callable[[list[Transfer]], None]
+
+
+class TransferQueue:
+    """Runs queued transfers through a Client, at most `limit` at a time."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        limit: int = 3,
+        on_change: Listener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self._limit = max(1, limit)
+        self._clock = clock
+        self._next_id = 1
+        self._transfers: dict[int, Transfer] = {}
+        self._order: deque[int] = deque()  # queued ids, in start order
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._added: list[Listener] = []
+        self._changed: list[Listener] = [on_change] if on_change else []
+        self._removed: list[RemovedListener] = []
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- listeners -----------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        *,
+        on_added: Listener | None = None,
+        on_change: Listener | None = None,
+        on_removed: RemovedListener | None = None,
+    ) -> Callable[[], None]:
+        """Register listeners; returns a function that unregisters them."""
+        pairs = [(self._added, on_added), (self._changed, on_change), (self._removed, on_removed)]
+        for lst, fn in pairs:
+            if fn is not None:
+                lst.append(fn)
+
+        def unsubscribe() -> None:
+            for lst, fn in pairs:
+                if fn is not None and fn in lst:
+                    lst.remove(fn)
+
+        return unsubscribe
+
+    def _emit(self, listeners: list, arg: object) -> None:
+        for fn in list(listeners):
+            try:
+                fn(arg)
+            except Exception:
+                # A broken view must not stop the transfers.
+                log.exception("transfer listener failed")
+
+    # -- queries -------------------------------------------------------------------------
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @limit.setter
+    def limit(self, n: int) -> None:
+        self._limit = max(1, int(n))
+        self._pump()
+
+    def transfers(self) -> list[Transfer]:
+        """All records, oldest first."""
+        return list(self._transfers.values())
+
+    def get(self, tid: int) -> Transfer | None:
+        return self._transfers.get(tid)
+
+    def running(self) -> list[Transfer]:
+        return [t for t in self._transfers.values() if t.state is TransferState.RUNNING]
+
+    @property
+    def active(self) -> int:
+        """Queued plus running."""
+        return sum(1 for t in self._transfers.values() if t.state in ACTIVE)
+
+    # -- enqueue -------------------------------------------------------------------------
+
+    def _add(self, t: Transfer) -> Transfer:
+        t._reset()
+        self._transfers[t.id] = t
+        self._order.append(t.id)
+        self._emit(self._added, t)
+        self._pump()
+        return t
+
+    def _new_id(self) -> int:
+        tid, self._next_id = self._next_id, self._next_id + 1
+        return tid
+
+    def upload(
+        self,
+        bucket: str,
+        path: str | os.PathLike[str],
+        name: str,
+        *,
+        description: str = "",
+        chunk_size: int | None = None,
+        size: int | None = None,
+    ) -> Transfer:
+        """Queue one file to be stored as `bucket`/`name`."""
+        path = Path(path)
+        if size is None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0  # reported as a failure when it runs
+        return self._add(
+            Transfer(
+                self._new_id(),
+                TransferKind.UPLOAD,
+                bucket,
+                name,
+                path,
+                size=size,
+                description=description,
+                chunk_size=chunk_size,
+            )
+        )
+
+    def upload_planned(
+        self,
+        bucket: str,
+        planned: Iterable[PlannedUpload],
+        *,
+        description: str = "",
+        chunk_size: int | None = None,
+    ) -> list[Transfer]:
+        """Queue uploads planned by `plan_uploads` (which may run in a thread)."""
+        return [
+            self.upload(
+                bucket,
+                p.path,
+                p.name,
+                description=description,
+                chunk_size=chunk_size,
+                size=p.size,
+            )
+            for p in planned
+        ]
+
+    def upload_paths(
+        self,
+        bucket: str,
+        paths: Iterable[str | os.PathLike[str]],
+        prefix: str = "",
+        *,
+        description: str = "",
+        chunk_size: int | None = None,
+    ) -> list[Transfer]:
+        """Queue files and folders (expanded to their files) under a folder prefix."""
+        return self.upload_planned(
+            bucket,
+            plan_uploads(paths, prefix),
+            description=description,
+            chunk_size=chunk_size,
+        )
+
+    def download(
+        self, bucket: str, name: str, dest: str | os.PathLike[str], *, size: int = 0
+    ) -> Transfer:
+        """Queue `bucket`/`name` to be written to the local file `dest`."""
+        return self._add(
+            Transfer(self._new_id(), TransferKind.DOWNLOAD, bucket, name, Path(dest), size=size)
+        )
+
+    def download_to(self, bucket: str, info: ObjectInfo, root: str | os.PathLike[str]) -> Transfer:
+        """Queue a download into folder `root`, at a path made safe from the object name."""
+        dest = safe_local_path(Path(root), info.name)
+        return self.download(bucket, info.name, dest, size=info.size)
+
+    # -- control -------------------------------------------------------------------------
+
+    def cancel(self, tid: int) -> None:
+        """Stop a queued or running transfer; it ends CANCELLED."""
+        t = self._transfers.get(tid)
+        if t is None or t.is_finished:
+            return
+        task = self._tasks.get(tid)
+        if task is not None:
+            task.cancel()  # _run records CANCELLED once the core has cleaned up
+            return
+        if tid in self._order:
+            self._order.remove(tid)
+        t.state = TransferState.CANCELLED
+        t.finished = datetime.now(UTC)
+        self._emit(self._changed, t)
+        self._update_idle()
+
+    def cancel_all(self) -> None:
+        """Cancel every queued and running transfer (queued ones first, so none starts)."""
+        queued = [tid for tid in self._order]
+        for tid in queued:
+            self.cancel(tid)
+        for tid in list(self._tasks):
+            self.cancel(tid)
+
+    def retry(self, tid: int) -> bool:
+        """Queue a failed or cancelled transfer again (same id); False if not retryable."""
+        t = self._transfers.get(tid)
+        if t is None or t.state not in (TransferState.FAILED, TransferState.CANCELLED):
+            return False
+        t._reset()
+        self._order.append(tid)
+        self._emit(self._changed, t)
+        self._pump()
+        return True
+
+    def retry_failed(self) -> int:
+        """Retry every failed transfer; returns how many."""
+        ids = [t.id for t in self._transfers.values() if t.state is TransferState.FAILED]
+        return sum(self.retry(tid) for tid in ids)
+
+    def clear_finished(self) -> list[Transfer]:
+        """Forget done, failed and cancelled transfers; returns them."""
+        gone = [t for t in self._transfers.values() if t.is_finished]
+        for t in gone:
+            del self._transfers[t.id]
+        if gone:
+            self._emit(self._removed, gone)
+        return gone
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is queued or running."""
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        """Cancel everything and wait for the cleanups (purges, .partial removal)."""
+        self.cancel_all()
+        tasks = list(self._tasks.values())
+        if tasks:
+            await asyncio.wait(tasks)
+
+    # -- running -------------------------------------------------------------------------
+
+    def _update_idle(self) -> None:
+        if self._order or self._tasks:
+            self._idle.clear()
+        else:
+            self._idle.set()
+
+    def _pump(self) -> None:
+        while self._order and len(self._tasks) < self._limit:
+            tid = self._order.popleft()
+            t = self._transfers.get(tid)
+            if t is None or t.state is not TransferState.QUEUED:
+                continue
+            t.state = TransferState.RUNNING
+            t.started = datetime.now(UTC)
+            t._samples.append((self._clock(), 0))
+            self._tasks[tid] = asyncio.ensure_future(self._run(t))
+            self._emit(self._changed, t)
+        self._update_idle()
+
+    def _on_progress(self, t: Transfer, p: Progress) -> None:
+        if t.state is not TransferState.RUNNING:
+            return
+        t.progress = p
+        t._sample(self._clock())
+        self._emit(self._changed, t)
+
+    async def _run(self, t: Transfer) -> None:
+        store = self.client.store(t.bucket)
+
+        def progress(p: Progress) -> None:
+            self._on_progress(t, p)
+
+        try:
+            if t.is_upload:
+                meta = ObjectMeta(t.name, t.description)
+                t.result = await store.put(
+                    meta, t.local_path, chunk_size=t.chunk_size, progress=progress
+                )
+            else:
+                await asyncio.to_thread(t.local_path.parent.mkdir, parents=True, exist_ok=True)
+                t.result = await store.get_file(t.name, t.local_path, progress=progress)
+        except asyncio.CancelledError:
+            t.state = TransferState.CANCELLED
+        except Exception as exc:
+            t.state = TransferState.FAILED
+            t.error = _message(exc)
+        else:
+            t.state = TransferState.DONE
+            # Show a full bar even when the last progress call was coalesced or absent.
+            if isinstance(t.result, ObjectInfo):
+                n, size = t.result.chunks, t.result.size
+            else:
+                n = max(t.progress.chunks_total, t.progress.chunks_done)
+                size = t.progress.bytes_total
+            t.progress = Progress(n, n, size, size)
+        finally:
+            t.finished = datetime.now(UTC)
+            if t.state is TransferState.RUNNING:  # BaseException other than cancel
+                t.state = TransferState.CANCELLED
+            self._tasks.pop(t.id, None)
+            # Recorded even when the listener side is gone; a closed loop ends here too.
+            self._emit(self._changed, t)
+            self._pump()
