@@ -141,13 +141,19 @@ class KeyValueTable(QWidget):
                 buttons.addWidget(b)
             buttons.addStretch(1)
             lay.addLayout(buttons)
-            self.add_button.clicked.connect(self.add_row)
-            self.remove_button.clicked.connect(self.remove_selected)
+            # Lambdas: clicked(bool) would otherwise land in add_row(key=...).
+            self.add_button.clicked.connect(lambda: self.add_row())
+
+            self.remove_button.clicked.connect(lambda: self.remove_selected())
             self.table.itemChanged.connect(lambda _item: self.changed.emit())
             self.table.itemSelectionChanged.connect(self._update_buttons)
             self._update_buttons()
         else:
             self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+    def buttons(self) -> list[QPushButton]:
+        """The Add and Remove buttons (none when read-only), for tab chains."""
+        return [b for b in (self.add_button, self.remove_button) if b is not None]
 
     def set_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Replace all rows."""

@@ -296,7 +296,6 @@ class BucketDialog(QDialog):
             self.cluster_edit,
             self.tags_edit,
             self.metadata_table.table,
+            *self.metadata_table.buttons(),
         ]
-        if self.metadata_table.add_button and self.metadata_table.remove_button:
-            chain += [self.metadata_table.add_button, self.metadata_table.remove_button]
         chain_tab_order(*chain)
