@@ -1,0 +1,130 @@
+"""The one module below nats-py's public API: its knobs must exist and its paths must work."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import nats.aio.client
+
+from natsobj_gui.core import jsraw, wire
+from natsobj_gui.core.jsraw import Deliver, OrderedConsumer, parse_ack_reply
+
+
+def test_parse_ack_reply_both_forms() -> None:
+    v1 = "$JS.ACK.OBJ_b.cons.1.42.7.1764000000123456789.3"
+    assert parse_ack_reply(v1) == (42, 7, 1764000000123456789, 3)
+    assert parse_ack_reply(v1.encode()) == (42, 7, 1764000000123456789, 3)
+    v2 = "$JS.ACK.hub.ACCHASH.OBJ_b.cons.1.42.7.1764000000123456789.3.rand"
+    assert parse_ack_reply(v2) == (42, 7, 1764000000123456789, 3)
+    assert parse_ack_reply("_INBOX.abc") is None
+    assert parse_ack_reply("$JS.ACK.a.b.c.x.y.z.w") is None
+
+
+def test_nats_py_still_has_the_read_buffer_knob() -> None:
+    assert jsraw.tune_nats_client()
+    assert nats.aio.client.DEFAULT_BUFFER_SIZE >= jsraw.READ_BUFFER_SIZE
+
+
+async def test_router_takes_consumer_messages_off_the_public_path(store) -> None:
+    await store.put("a", os.urandom(300_000), chunk_size=100_000)
+    info = await store.info("a")
+    nc = store.conn.nc
+    router = jsraw._router(nc)
+    assert router is not None, "nats-py's _process_msg changed shape: fast path lost"
+    seen: list[int] = []
+    fallback: list[object] = []
+
+    def on_msg(msg: jsraw.JsMsg) -> bool:
+        seen.append(len(msg.data))
+        return msg.pending == 0
+
+    consumer = OrderedConsumer(
+        nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        wire.chunk_subject(store.bucket, info.nuid),
+        on_msg,
+    )
+    original = consumer._handle
+
+    async def spy(msg):  # the public callback must not see routed messages
+        fallback.append(msg)
+        await original(msg)
+
+    consumer._handle = spy  # type: ignore[method-assign]
+    await asyncio.wait_for(consumer.run(), 10)
+    assert seen == [100_000, 100_000, 100_000]
+    assert fallback == []
+    assert router.handlers == {}, "closed consumers must unregister"
+
+
+async def test_public_path_works_without_the_router(store, monkeypatch) -> None:
+    await store.put("a", b"x" * 250_000, chunk_size=100_000)
+    monkeypatch.setattr(jsraw, "_router", lambda nc: None)
+    assert await store.get_bytes("a") == b"x" * 250_000
+    names = [i.name for i in await store.list()]
+    assert names == ["a"]
+
+
+async def test_last_per_subject_reports_initial_pending(store) -> None:
+    for i in range(5):
+        await store.put(f"o{i}", b"v")
+    await store.put("o1", b"again")
+    got: list[str] = []
+
+    def on_msg(msg: jsraw.JsMsg) -> bool:
+        got.append(wire.decode_info(msg.data).name)
+        return msg.pending == 0
+
+    consumer = OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        wire.meta_filter(store.bucket),
+        on_msg,
+        deliver=Deliver.LAST_PER_SUBJECT,
+    )
+    assert await consumer.start() == 5
+    await asyncio.wait_for(consumer.wait(), 10)
+    assert sorted(got) == ["o0", "o1", "o2", "o3", "o4"]
+
+
+async def test_idle_timeout_when_nothing_arrives(store) -> None:
+    consumer = OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        wire.chunk_subject(store.bucket, "nothing-here"),
+        lambda m: False,
+        idle_timeout=0.5,
+    )
+    await consumer.start()
+    try:
+        await asyncio.wait_for(consumer.wait(), 5)
+    except OrderedConsumer.IdleTimeout:
+        pass
+    else:
+        raise AssertionError("expected IdleTimeout")
+
+
+def test_core_imports_without_qt() -> None:
+    """The core must never import Qt: run it where PySide6/qasync cannot be imported."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'qasync', 'shiboken6'):\n"
+        "            raise ImportError('Qt is blocked in this test: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import pkgutil, importlib, natsobj_gui.core as core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'natsobj_gui.core.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "import natsobj_gui.formatting\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
