@@ -216,7 +216,9 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
         "servers": list(profile.servers),
         "connect_timeout": profile.connect_timeout,
         "name": profile.name or "natsobj-gui",
-        "max_reconnect_attempts": -1,
+        # nats-py retries a failing *initial* connect forever when this is -1: give up after
+        # one retry per server, then reconnect forever once connected (see connect()).
+        "max_reconnect_attempts": 1,
         "reconnect_time_wait": 1,
     }
     if profile.user:
@@ -300,6 +302,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     except Exception as exc:
         cause = first_error[0] if first_error else exc
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
+    nc.options["max_reconnect_attempts"] = -1
     conn = Connection(nc, profile, events)
     holder.append(conn)
     return conn
