@@ -1,0 +1,66 @@
+"""OverwriteDialog: the three answers, Apply to all, safe default, Esc = cancel all."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog
+
+from natsobj_gui.dialogs.overwrite_dialog import OverwriteChoice, OverwriteDialog
+from natsobj_gui.formatting import human_time
+from tests.dialogs.conftest import MODIFIED, make_info
+
+
+def _dialog(qtbot, **kw) -> OverwriteDialog:
+    dlg = OverwriteDialog("reports/q3.pdf", make_info(name="reports/q3.pdf"), 4_000_000, **kw)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def test_shows_both_versions(qtbot, shot) -> None:
+    dlg = _dialog(qtbot)
+    assert "“reports/q3.pdf” already exists in “documents”" in dlg.message_label.text()
+    assert dlg.existing_label.text().startswith("3,456,789 bytes (3.3 MiB), modified ")
+    assert dlg.existing_label.text().endswith(human_time(MODIFIED))
+    assert dlg.new_label.text() == "4,000,000 bytes (3.8 MiB)"
+    assert dlg.choice() is OverwriteChoice.CANCEL
+    shot(dlg, "overwrite_dialog")
+
+
+def test_replace_for_all(qtbot) -> None:
+    dlg = _dialog(qtbot)
+    qtbot.mouseClick(dlg.apply_all_check, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    with qtbot.waitSignal(dlg.finished, timeout=1000):
+        qtbot.mouseClick(dlg.replace_button, Qt.MouseButton.LeftButton)
+    assert dlg.choice() is OverwriteChoice.REPLACE
+    assert dlg.apply_to_all()  # still readable after the dialog closed
+
+
+def test_enter_skips(qtbot) -> None:
+    dlg = _dialog(qtbot)
+    assert dlg.skip_button.isDefault() and not dlg.replace_button.isDefault()
+    with qtbot.waitSignal(dlg.finished, timeout=1000) as blocker:
+        qtbot.keyClick(dlg, Qt.Key.Key_Return)
+    assert blocker.args == [QDialog.DialogCode.Accepted.value]
+    assert dlg.choice() is OverwriteChoice.SKIP
+    assert not dlg.apply_to_all()
+
+
+def test_escape_and_cancel_all(qtbot) -> None:
+    dlg = _dialog(qtbot)
+    with qtbot.waitSignal(dlg.rejected, timeout=1000):
+        qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert dlg.choice() is OverwriteChoice.CANCEL
+    dlg = _dialog(qtbot)
+    with qtbot.waitSignal(dlg.rejected, timeout=1000):
+        qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
+    assert dlg.choice() is OverwriteChoice.CANCEL
+
+
+def test_remaining_count(qtbot) -> None:
+    dlg = _dialog(qtbot, remaining=4)
+    assert dlg.apply_all_check.text() == "Apply to all 5 conflicts"
+    dlg = _dialog(qtbot, remaining=0)
+    assert dlg.apply_all_check.isHidden()
+    dlg.apply_all_check.setChecked(True)
+    assert not dlg.apply_to_all()  # a single conflict has nothing to apply to
