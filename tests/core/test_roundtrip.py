@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -12,7 +13,7 @@ import pytest
 
 from natsobj_gui.core import DEFAULT_CHUNK_SIZE, BucketConfig, Client, ObjectMeta, ObjectStore
 from natsobj_gui.core.errors import InvalidNameError
-from natsobj_gui.core.wire import digest_hex
+from natsobj_gui.core.wire import digest_hex, meta_subject
 
 from .raw import chunk_subjects, digest_of
 
@@ -211,3 +212,42 @@ async def test_headers_description_metadata(store: ObjectStore) -> None:
         assert got.headers == meta.headers
         assert got.metadata == meta.metadata
         assert got.meta == meta
+
+
+def _longest_name(bucket: str) -> str:
+    """The longest ASCII name the core accepts for this bucket."""
+    lo, hi = 1, 10_000
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        try:
+            meta_subject(bucket, "n" * mid)
+            lo = mid
+        except InvalidNameError:
+            hi = mid - 1
+    return "n" * lo
+
+
+@pytest.mark.parametrize("bucket_len", [1, 240])
+async def test_longest_name_works(client: Client, bucket_name: str, bucket_len: int) -> None:
+    # A line over the server's 4 KiB control-line limit makes it close the connection
+    # for good, so every accepted name must fit every request it goes into.
+    bucket = (bucket_name + "_" * bucket_len)[:bucket_len] if bucket_len > 1 else "L"
+    store = await client.create_bucket(bucket)
+    try:
+        name = _longest_name(bucket)
+        assert len(name) > 2000
+        with pytest.raises(InvalidNameError):
+            await store.put(name + "n", b"x")
+        await asyncio.wait_for(store.put(name, b"abc"), 10)
+        assert (await asyncio.wait_for(store.info(name), 10)).name == name
+        assert await asyncio.wait_for(store.get_bytes(name), 10) == b"abc"
+        assert [o.name for o in await asyncio.wait_for(store.list(), 10)] == [name]
+        async with store.watch() as watcher:
+            events = await asyncio.wait_for(watcher.next_batch(), 10)
+        assert events[0].info is not None and events[0].info.name == name
+        await asyncio.wait_for(store.add_link(name[:-1], await store.info(name)), 10)
+        await asyncio.wait_for(store.delete(name), 10)
+        assert client.conn.nc.is_connected
+    finally:
+        if client.conn.nc.is_connected:
+            await client.buckets.delete(bucket)
