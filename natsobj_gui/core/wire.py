@@ -15,8 +15,13 @@ from .types import ObjectInfo, ObjectLink
 ZERO_MTIME = "0001-01-01T00:00:00Z"
 DIGEST_PREFIX = "SHA-256="
 ROLLUP_HEADERS = {"Nats-Rollup": "sub"}
-# The server's default max control line is 4 KiB; the HMSG line adds the reply and sizes.
+# The server's default max control line is 4 KiB, and a longer line makes it close the
+# connection for good. The longest line a name goes into is the direct get request,
+# `HPUB $JS.API.DIRECT.GET.OBJ_<bucket>.<meta subject> <reply inbox> <sizes>`: that
+# request subject must stay within this budget (the rest is the reply and sizes).
 MAX_SUBJECT_BYTES = 3800
+# `$JS.API.DIRECT.GET.OBJ_<bucket>.` around the meta subject, with room for a JS domain.
+DIRECT_GET_OVERHEAD = len("$JS.API.DIRECT.GET.OBJ_.") + 40
 
 _BUCKET_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
 _KNOWN_FIELDS = (
@@ -58,7 +63,7 @@ def meta_subject(bucket: str, name: str) -> str:
         raise InvalidNameError("object name must not be empty")
     encoded = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
     subject = f"$O.{bucket}.M.{encoded}"
-    if len(subject) > MAX_SUBJECT_BYTES:
+    if len(subject) + len(bucket) + DIRECT_GET_OVERHEAD > MAX_SUBJECT_BYTES:
         raise InvalidNameError(
             f"object name is too long ({len(name.encode())} bytes): its subject would not fit "
             "the server's control line"
