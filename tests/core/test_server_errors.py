@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from natsobj_gui.core import BucketConfig, Client, ConnectProfile
+from natsobj_gui.core import BucketConfig, Client, ConnectionEvents, ConnectProfile, WatchKind
 from natsobj_gui.core.errors import JetStreamNotEnabledError, PermissionDeniedError
 
 from .raw import eventually
@@ -77,13 +77,14 @@ async def test_publish_permission_denied(server_factory) -> None:
 
 async def test_restart_mid_session(fresh_server) -> None:
     reconnected = asyncio.Event()
-    from natsobj_gui.core import ConnectionEvents
-
     events = ConnectionEvents(on_reconnected=reconnected.set)
     async with await Client.connect(ConnectProfile(servers=(fresh_server.url,)), events) as client:
         store = await client.create_bucket("restart")
         data = b"r" * 300_000
         await store.put("obj", data)
+        watcher = await store.watch().start()
+        first = await asyncio.wait_for(watcher.next_batch(), 10)
+        assert [e.kind for e in first] == [WatchKind.PUT, WatchKind.INITIAL_DONE]
         await asyncio.to_thread(fresh_server.restart)
         await asyncio.wait_for(reconnected.wait(), 20)
 
@@ -97,3 +98,11 @@ async def test_restart_mid_session(fresh_server) -> None:
         assert await store.get_bytes("obj") == data
         await store.put("after", b"a")
         assert sorted(o.name for o in await store.list()) == ["after", "obj"]
+        # A watch open across the restart resumes and sees the new object.
+        try:
+            events = await asyncio.wait_for(watcher.next_batch(), 30)
+            assert [(e.kind, e.info.name if e.info else "") for e in events] == [
+                (WatchKind.PUT, "after")
+            ]
+        finally:
+            await watcher.close()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from natsobj_gui.core import Client, ObjectStore, WatchKind
-from natsobj_gui.core.errors import DigestMismatchError, ObjectStoreError
+from natsobj_gui.core.errors import DigestMismatchError, ObjectNotFoundError, ObjectStoreError
 
 from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_meta, raw_meta_json
 
@@ -210,3 +210,33 @@ async def test_unknown_fields_survive_update_and_rename(store: ObjectStore, clie
     )
     assert not resp["state"].get("subjects")
     assert json.loads(json.dumps(doc))  # still plain JSON
+
+
+async def test_bucket_without_direct_get(client: Client, bucket_name: str) -> None:
+    # Buckets made by older clients have no direct get: reads fall back to the API.
+    from nats.js.api import DiscardPolicy, StreamConfig
+
+    await client.conn.jsm.add_stream(
+        StreamConfig(
+            name=f"OBJ_{bucket_name}",
+            subjects=[f"$O.{bucket_name}.C.>", f"$O.{bucket_name}.M.>"],
+            discard=DiscardPolicy.NEW,
+            allow_rollup_hdrs=True,
+            allow_direct=False,
+        )
+    )
+    try:
+        store = client.store(bucket_name)
+        assert bucket_name in [b.name for b in await client.buckets.list()]
+        await store.put("a", b"A" * 200_000)
+        await store.put("a", b"A2")
+        info = await asyncio.wait_for(store.info("a"), 10)
+        assert info.size == 2 and info.modified is not None
+        assert await store.get_bytes("a") == b"A2"
+        assert [o.name for o in await store.list()] == ["a"]
+        await store.delete("a")
+        assert (await store.info("a", show_deleted=True)).deleted
+        with pytest.raises(ObjectNotFoundError):
+            await store.info("never")
+    finally:
+        await client.buckets.delete(bucket_name)
