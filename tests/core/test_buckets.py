@@ -14,6 +14,7 @@ from natsobj_gui.core.errors import (
     BucketFullError,
     BucketNotFoundError,
     BucketSealedError,
+    ObjectStoreError,
 )
 
 from .raw import stream
@@ -185,3 +186,39 @@ async def test_full_bucket(client: Client, bucket_name: str) -> None:
     finally:
         with contextlib.suppress(Exception):
             await client.buckets.delete(bucket_name)
+
+
+async def test_short_ttl(client: Client, bucket_name: str) -> None:
+    # A TTL under the server's default 2-minute duplicate window must still work.
+    try:
+        created = await client.buckets.create(BucketConfig(bucket_name, ttl=30))
+        assert created.ttl == 30
+        updated = await client.buckets.update(BucketConfig(bucket_name, ttl=5))
+        assert updated.ttl == 5
+        assert (await _raw_config(client, bucket_name))["max_age"] == 5 * 10**9
+        forever = await client.buckets.update(BucketConfig(bucket_name, ttl=0))
+        assert forever.ttl == 0
+    finally:
+        await client.buckets.delete(bucket_name)
+
+
+async def test_update_ttl_below_duplicate_window(client: Client, store: ObjectStore) -> None:
+    updated = await client.buckets.update(BucketConfig(store.bucket, ttl=60))
+    assert updated.ttl == 60
+    await store.put("a", b"1")
+    assert await store.get_bytes("a") == b"1"
+
+
+async def test_update_compression(client: Client, store: ObjectStore) -> None:
+    await store.put("a", b"x" * 100_000)
+    on = await client.buckets.update(BucketConfig(store.bucket, compression=True))
+    assert on.compression and (await client.buckets.status(store.bucket)).compression
+    assert await store.get_bytes("a") == b"x" * 100_000
+    off = await client.buckets.update(BucketConfig(store.bucket, compression=False))
+    assert not off.compression
+
+
+async def test_update_cannot_change_storage(client: Client, store: ObjectStore) -> None:
+    with pytest.raises(ObjectStoreError, match="storage"):
+        await client.buckets.update(BucketConfig(store.bucket, storage=Storage.MEMORY))
+    assert (await client.buckets.status(store.bucket)).storage is Storage.FILE
