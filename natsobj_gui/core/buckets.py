@@ -30,7 +30,6 @@ def stream_config(cfg: BucketConfig) -> dict[str, Any]:
         "discard": "new",
         "storage": Storage(cfg.storage).value,
         "num_replicas": max(1, cfg.replicas),
-        "duplicate_window": 120 * NANOS,
         "allow_rollup_hdrs": True,
         "allow_direct": True,
         "compression": "s2" if cfg.compression else "none",
@@ -112,6 +111,11 @@ class Buckets:
         """Change an existing bucket's options, keeping server keys and unknown fields."""
         current = (await self._stream_info(cfg.name)).get("config") or {}
         wanted = stream_config(cfg)
+        if wanted["storage"] != current.get("storage", wanted["storage"]):
+            raise E.ObjectStoreError(
+                "the storage of an existing bucket cannot be changed: "
+                "create a new bucket and copy the objects"
+            )
         merged = dict(current)
         for key in (
             "description",
@@ -125,6 +129,10 @@ class Buckets:
                 merged[key] = wanted[key]
             else:
                 merged.pop(key, None)
+        # The server refuses a duplicate window longer than the TTL (it defaults to 2 min).
+        window = merged.get("duplicate_window") or 0
+        if merged.get("max_age") and window > merged["max_age"]:
+            merged["duplicate_window"] = merged["max_age"]
         # Server-owned `_nats.*` keys are hidden from users but must survive an edit.
         server_keys = {
             k: v for k, v in (current.get("metadata") or {}).items() if k.startswith("_nats.")
