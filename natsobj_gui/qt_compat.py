@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 # qasync picks its Qt binding from QT_API (else from whatever binding is importable first):
@@ -28,7 +29,7 @@ os.environ.setdefault("QT_API", "pyside6")
 import qasync
 import shiboken6
 from PySide6 import QtCore
-from PySide6.QtCore import QObject, SignalInstance
+from PySide6.QtCore import QObject, QSortFilterProxyModel, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,20 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     loop.close()
     with contextlib.suppress(Exception):
         asyncio.set_event_loop(None)
+
+
+def change_filter(proxy: QSortFilterProxyModel, mutate: Callable[[], None]) -> None:
+    """Change a proxy's filter state inside `mutate` and refilter its rows.
+
+    Qt 6.9 added begin/endFilterChange and deprecated invalidateFilter (which now warns).
+    """
+    if hasattr(proxy, "beginFilterChange"):
+        proxy.beginFilterChange()
+        mutate()
+        proxy.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+    else:  # PySide6 < 6.9
+        mutate()
+        proxy.invalidateFilter()
 
 
 def is_alive(obj: QObject | None) -> bool:

@@ -1,0 +1,452 @@
+"""One folder of one bucket as a table: folder rows first, then objects (over a BucketIndex).
+
+Usage::
+
+    model = ObjectTableModel()
+    proxy = ObjectSortProxy(); proxy.setSourceModel(model)     # filter + header sorting
+    view.setModel(proxy); view.setSortingEnabled(True)
+    model.set_bucket(index, "photos/2024/")                    # a reset, lazily displayed
+    model.apply(index.apply(events))                           # targeted inserts/moves/removes
+    info = model.info_at(row); prefix = model.folder_at(row)   # source rows
+
+The model keeps its rows sorted itself (a Python key sort takes ~0.1 s for 100,000 rows,
+while Qt's proxy sort calling Python per comparison takes seconds), so ObjectSortProxy
+forwards header clicks to `sort()`. Folders stay first in either order. New rows are
+inserted at their sorted place; a large batch is appended and re-sorted in one layout change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from ..core.index import ROOT, BucketIndex, IndexChange, folder_label, parent_folder, split_name
+from ..core.types import ObjectInfo
+from ..formatting import human_size, human_time
+from ..icons import icon
+
+COL_NAME, COL_SIZE, COL_CHUNKS, COL_MODIFIED, COL_DIGEST, COL_DESCRIPTION = range(6)
+HEADERS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description")
+
+SortRole = Qt.ItemDataRole.UserRole + 1  # comparable key of the cell (int for sizes)
+ObjectRole = Qt.ItemDataRole.UserRole + 2  # the row's ObjectInfo (None for folders)
+FolderRole = Qt.ItemDataRole.UserRole + 3  # the folder prefix (None for objects)
+FilterRole = Qt.ItemDataRole.UserRole + 4  # the text the filter box matches (leaf name)
+NameRole = Qt.ItemDataRole.UserRole + 5  # the full object name or folder prefix
+
+MIME_TYPE = "application/x-natsobj-objects"
+# Above this many new rows in one batch, append and re-sort instead of inserting one by one.
+BULK_INSERT = 256
+
+Row = str | ObjectInfo  # a folder prefix or an object
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _leaf(row: Row) -> str:
+    return folder_label(row) if isinstance(row, str) else split_name(row.name)[1]
+
+
+def _key_func(column: int) -> Callable[[ObjectInfo], tuple]:
+    def name_key(o: ObjectInfo) -> tuple:
+        return (_leaf(o).casefold(), o.name)
+
+    primary: dict[int, Callable[[ObjectInfo], Any]] = {
+        COL_SIZE: lambda o: o.size,
+        COL_CHUNKS: lambda o: o.chunks,
+        COL_MODIFIED: lambda o: o.modified.timestamp() if o.modified else float("-inf"),
+        COL_DIGEST: lambda o: o.digest,
+        COL_DESCRIPTION: lambda o: o.description.casefold(),
+    }
+    if column not in primary:
+        return name_key
+    first = primary[column]
+    return lambda o: (first(o), _leaf(o).casefold(), o.name)
+
+
+def _folder_key(prefix: str) -> tuple:
+    return (folder_label(prefix).casefold(), prefix)
+
+
+class ObjectTableModel(QAbstractTableModel):
+    """The direct children (folders, then objects) of one folder prefix of a BucketIndex."""
+
+    prefixRemoved = Signal(str)  # the shown folder lost its last object
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._index: BucketIndex | None = None
+        self._prefix = ROOT
+        self._folders: list[str] = []
+        self._objects: list[ObjectInfo] = []
+        self._pos: dict[str, int] | None = None  # object name -> row, rebuilt lazily
+        self._sort_column = COL_NAME
+        self._sort_order = Qt.SortOrder.AscendingOrder
+
+    # -- content ---------------------------------------------------------------------------
+
+    @property
+    def bucket_index(self) -> BucketIndex | None:
+        return self._index
+
+    @property
+    def bucket(self) -> str:
+        return self._index.bucket if self._index else ""
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
+    def set_bucket(self, index: BucketIndex | None, prefix: str = ROOT) -> None:
+        """Show folder `prefix` of this index (a reset)."""
+        self._index = index
+        self.set_prefix(prefix)
+
+    def set_prefix(self, prefix: str) -> None:
+        """Show another folder of the same index (a reset)."""
+        self.beginResetModel()
+        self._prefix = prefix
+        if self._index is None:
+            self._folders, self._objects = [], []
+        else:
+            self._folders, self._objects = self._index.children(prefix)
+        self._sort_lists()
+        self._pos = None
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.set_bucket(None)
+
+    def info_at(self, row: int) -> ObjectInfo | None:
+        """The object at a source row, or None for a folder row / out of range."""
+        i = row - len(self._folders)
+        return self._objects[i] if 0 <= i < len(self._objects) else None
+
+    def folder_at(self, row: int) -> str | None:
+        """The folder prefix at a source row, or None for an object row."""
+        return self._folders[row] if 0 <= row < len(self._folders) else None
+
+    def row_of(self, name: str) -> int:
+        """The source row of an object name, or -1."""
+        r = self._positions().get(name)
+        return -1 if r is None else r + len(self._folders)
+
+    def row_of_folder(self, prefix: str) -> int:
+        """The source row of a folder prefix, or -1."""
+        try:
+            return self._folders.index(prefix)
+        except ValueError:
+            return -1
+
+    def infos(self) -> list[ObjectInfo]:
+        """The objects shown, in row order."""
+        return list(self._objects)
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {o.name: i for i, o in enumerate(self._objects)}
+        return self._pos
+
+    # -- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._folders) + len(self._objects)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(HEADERS)
+        ):
+            return HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.row() < len(self._folders):
+            return base | Qt.ItemFlag.ItemIsDropEnabled
+        return base | Qt.ItemFlag.ItemIsDragEnabled
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        nf = len(self._folders)
+        if row < nf:
+            return self._folder_data(self._folders[row], col, role)
+        i = row - nf
+        if i >= len(self._objects):
+            return None
+        return self._object_data(self._objects[i], col, role)
+
+    def _folder_data(self, prefix: str, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_NAME:
+                return folder_label(prefix) + "/"
+            if col == COL_DESCRIPTION and self._index is not None:
+                n = self._index.count(prefix)
+                return f"{n} object{'s' if n != 1 else ''}"
+            return ""
+        if role == FolderRole:
+            return prefix
+        if role in (NameRole, Qt.ItemDataRole.ToolTipRole):
+            return prefix
+        if role == FilterRole:
+            return folder_label(prefix)
+        if role == SortRole:
+            return folder_label(prefix).casefold() if col == COL_NAME else 0
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+            return icon("folder")
+        return None
+
+    def _object_data(self, o: ObjectInfo, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_NAME:
+                return split_name(o.name)[1]
+            if col == COL_SIZE:
+                return "" if o.link else human_size(o.size)
+            if col == COL_CHUNKS:
+                return "" if o.link else str(o.chunks)
+            if col == COL_MODIFIED:
+                return human_time(o.modified)
+            if col == COL_DIGEST:
+                return o.digest
+            if col == COL_DESCRIPTION:
+                if o.link and not o.description:
+                    return f"→ {o.link.bucket}/{o.link.name or ''}"
+                return o.description
+            return None
+        if role == ObjectRole:
+            return o
+        if role == NameRole:
+            return o.name
+        if role == FilterRole:
+            return split_name(o.name)[1]
+        if role == SortRole:
+            return _key_func(col)(o)[0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if o.link:
+                target = o.link.bucket + (f"/{o.link.name}" if o.link.name else " (bucket)")
+                return f"{o.name}\nlink to {target}"
+            return o.name
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_CHUNKS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+            return icon("link" if o.link else "file")
+        return None
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """Dragged objects as JSON [{bucket, name}] (for drops onto folders or other buckets)."""
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        items = [
+            {"bucket": self.bucket, "name": info.name}
+            for r in rows
+            if (info := self.info_at(r)) is not None
+        ]
+        mime = QMimeData()
+        mime.setData(MIME_TYPE, json.dumps(items).encode())
+        return mime
+
+    # -- sorting -----------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort rows by a column (folders stay first), keeping selections (layout change)."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        keys = [self._row_key(i.row()) for i in old]
+        self._sort_column, self._sort_order = column, order
+        self._sort_lists()
+        self._pos = None
+        new_rows = [self._key_row(k) for k in keys]
+        self.changePersistentIndexList(
+            old,
+            [
+                self.index(r, i.column()) if r >= 0 else QModelIndex()
+                for r, i in zip(new_rows, old, strict=True)
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort_column, self._sort_order
+
+    def _descending(self) -> bool:
+        return self._sort_order == Qt.SortOrder.DescendingOrder
+
+    def _sort_lists(self) -> None:
+        desc = self._descending()
+        self._folders.sort(key=_folder_key, reverse=desc)
+        self._objects.sort(key=_key_func(self._sort_column), reverse=desc)
+
+    def _row_key(self, row: int) -> tuple[bool, str] | None:
+        nf = len(self._folders)
+        if 0 <= row < nf:
+            return (False, self._folders[row])
+        if nf <= row < nf + len(self._objects):
+            return (True, self._objects[row - nf].name)
+        return None
+
+    def _key_row(self, key: tuple[bool, str] | None) -> int:
+        if key is None:
+            return -1
+        return self.row_of(key[1]) if key[0] else self.row_of_folder(key[1])
+
+    def _insert_pos(self, items: Sequence[Any], key: tuple, keyf: Callable[[Any], tuple]) -> int:
+        """Where `key` goes in the already sorted `items` (after equal keys)."""
+        lo, hi = 0, len(items)
+        desc = self._descending()
+        while lo < hi:
+            mid = (lo + hi) // 2
+            k = keyf(items[mid])
+            if (k > key) if desc else (k <= key):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    # -- incremental changes --------------------------------------------------------------
+
+    def apply(self, change: IndexChange) -> None:
+        """Reflect an IndexChange of the shown bucket: only rows of the shown folder move."""
+        idx = self._index
+        if idx is None:
+            return
+        prefix = self._prefix
+        removed = [n for n in change.removed if split_name(n)[0] == prefix]
+        gone_folders = [p for p in change.removed_folders if parent_folder(p) == prefix]
+        if removed:
+            self._remove_objects(removed)
+        if gone_folders:
+            self._remove_folders(gone_folders)
+        new_folders = [p for p in change.added_folders if parent_folder(p) == prefix]
+        if new_folders:
+            self._insert_folders(new_folders)
+        added = [n for n in change.added if split_name(n)[0] == prefix]
+        if added:
+            infos = [info for n in added if (info := idx.get(n)) is not None]
+            self._insert_objects(infos)
+        for name in change.updated:
+            if split_name(name)[0] == prefix:
+                info = idx.get(name)
+                if info is not None:
+                    self._update_object(info)
+        if change.counts_changed and self._folders:
+            # Folder rows show the count of objects below them.
+            touched = set(change.counts_changed)
+            for r, p in enumerate(self._folders):
+                if p in touched:
+                    i = self.index(r, COL_DESCRIPTION)
+                    self.dataChanged.emit(i, i, [Qt.ItemDataRole.DisplayRole])
+        if prefix and prefix in change.removed_folders:
+            self.prefixRemoved.emit(prefix)
+
+    def _remove_rows(self, rows: list[int], drop: Callable[[int, int], None]) -> None:
+        # Contiguous runs from the bottom up, so earlier row numbers stay valid.
+        rows = sorted(set(rows), reverse=True)
+        i = 0
+        while i < len(rows):
+            last = first = rows[i]
+            while i + 1 < len(rows) and rows[i + 1] == first - 1:
+                i += 1
+                first = rows[i]
+            self.beginRemoveRows(QModelIndex(), first, last)
+            drop(first, last)
+            self.endRemoveRows()
+            i += 1
+
+    def _remove_objects(self, names: list[str]) -> None:
+        pos = self._positions()
+        nf = len(self._folders)
+        rows = [pos[n] + nf for n in names if n in pos]
+
+        def drop(first: int, last: int) -> None:
+            del self._objects[first - nf : last - nf + 1]
+
+        self._remove_rows(rows, drop)
+        self._pos = None
+
+    def _remove_folders(self, prefixes: list[str]) -> None:
+        rows = [r for p in prefixes if (r := self.row_of_folder(p)) >= 0]
+
+        def drop(first: int, last: int) -> None:
+            del self._folders[first : last + 1]
+
+        self._remove_rows(rows, drop)
+
+    def _insert_folders(self, prefixes: list[str]) -> None:
+        for p in prefixes:
+            if p in self._folders:
+                continue
+            r = self._insert_pos(self._folders, _folder_key(p), _folder_key)
+            self.beginInsertRows(QModelIndex(), r, r)
+            self._folders.insert(r, p)
+            self.endInsertRows()
+
+    def _insert_objects(self, infos: list[ObjectInfo]) -> None:
+        pos = self._positions()
+        infos = [o for o in infos if o.name not in pos]
+        if not infos:
+            return
+        nf = len(self._folders)
+        if len(infos) > BULK_INSERT:
+            start = nf + len(self._objects)
+            self.beginInsertRows(QModelIndex(), start, start + len(infos) - 1)
+            self._objects.extend(infos)
+            self._pos = None
+            self.endInsertRows()
+            self.sort(self._sort_column, self._sort_order)
+            return
+        keyf = _key_func(self._sort_column)
+        for o in infos:
+            r = self._insert_pos(self._objects, keyf(o), keyf)
+            self.beginInsertRows(QModelIndex(), nf + r, nf + r)
+            self._objects.insert(r, o)
+            self.endInsertRows()
+        self._pos = None
+
+    def _update_object(self, info: ObjectInfo) -> None:
+        pos = self._positions()
+        i = pos.get(info.name)
+        if i is None:
+            self._insert_objects([info])
+            return
+        nf = len(self._folders)
+        keyf = _key_func(self._sort_column)
+        if keyf(self._objects[i]) == keyf(info):
+            self._objects[i] = info
+            self.dataChanged.emit(self.index(nf + i, 0), self.index(nf + i, len(HEADERS) - 1))
+            return
+        # The sort key changed: move the row (keeps selection) to its new sorted place.
+        rest = self._objects[:i] + self._objects[i + 1 :]
+        p = self._insert_pos(rest, keyf(info), keyf)
+        dest = p if p <= i else p + 1
+        if dest not in (i, i + 1):
+            self.beginMoveRows(QModelIndex(), nf + i, nf + i, QModelIndex(), nf + dest)
+            self._objects = rest
+            self._objects.insert(p, info)
+            self.endMoveRows()
+            self._pos = None
+        else:
+            self._objects[i] = info
+        r = nf + p
+        self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1))
