@@ -104,10 +104,11 @@ async def put(
                 fut = await conn.js.publish_async(subject, data)
             except Exception as exc:
                 raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+            # Track the chunk first: it is already on its way, so a rollback must wait for it.
+            pending.append((fut, len(data)))
             if task is not None and task.cancelling():
                 # nats-py swallows CancelledError while it waits for a forced flush.
                 raise asyncio.CancelledError
-            pending.append((fut, len(data)))
             sent_bytes += len(data)
             sent_chunks += 1
             while len(pending) >= window or (pending and pending[0][0].done()):

@@ -62,7 +62,7 @@ async def test_publish_permission_denied(server_factory) -> None:
         with pytest.raises(PermissionDeniedError) as err:
             await asyncio.wait_for(store.put("x", b"data" * 100_000), 20)
         assert "permission" in str(err.value).lower()
-        assert time.monotonic() - start < 3, "took a timeout to notice the denial"
+        assert time.monotonic() - start < 4.5, "took a timeout to notice the denial"
         with pytest.raises(PermissionDeniedError):
             await asyncio.wait_for(store.delete("existing"), 20)
         # The connection stays usable for what is allowed.
