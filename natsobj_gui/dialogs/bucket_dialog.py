@@ -43,6 +43,7 @@ from natsobj_gui.dialogs._common import (
 
 BUCKET_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
 SERVER_PREFIX = "_nats."
+MAX_TTL_SECONDS = (2**63 - 1) // 1_000_000_000  # max_age is an int64 of nanoseconds
 TTL_UNITS: tuple[tuple[str, int], ...] = (
     ("seconds", 1),
     ("minutes", 60),
@@ -149,7 +150,7 @@ class BucketDialog(QDialog):
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText("comma-separated, e.g. ssd, eu-west")
         self.metadata_table = KeyValueTable("Key", "Value")
-        self.metadata_error = error_label()
+        self.error = error_label()  # every problem except the name's, shown under the form
 
         size_row = QWidget()
         size_lay = QHBoxLayout(size_row)
@@ -175,7 +176,6 @@ class BucketDialog(QDialog):
         form.addRow(buddy("&Cluster:", self.cluster_edit), self.cluster_edit)
         form.addRow(buddy("Ta&gs:", self.tags_edit), self.tags_edit)
         form.addRow(buddy("&Metadata:", self.metadata_table.table), self.metadata_table)
-        form.addRow("", self.metadata_error)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -187,11 +187,14 @@ class BucketDialog(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.error)
         lay.addWidget(self.buttons)
 
         self._chain_tab_order()
         self.name_edit.textChanged.connect(self._validate)
         self.metadata_table.changed.connect(self._validate)
+        self.ttl.value.valueChanged.connect(self._validate)
+        self.ttl.unit.currentIndexChanged.connect(self._validate)
         self.unlimited_check.toggled.connect(self._sync_size)
         self._prefill(existing)
         self._validate()
@@ -222,6 +225,8 @@ class BucketDialog(QDialog):
         out = []
         if error := bucket_name_error(self.name_edit.text().strip()):
             out.append(error)
+        if self.ttl.amount() > MAX_TTL_SECONDS:
+            out.append("The TTL is too long: the server counts it in nanoseconds (max ~290 years).")
         if error := self._metadata_error():
             out.append(error)
         return out
@@ -275,8 +280,10 @@ class BucketDialog(QDialog):
         name = self.name_edit.text().strip()
         # An empty name only disables OK; shouting at a fresh dialog helps nobody.
         show_message(self.name_error, bucket_name_error(name) if name else "")
-        show_message(self.metadata_error, self._metadata_error())
-        self.ok_button.setEnabled(not self.problems())
+        problems = self.problems()
+        other = [p for p in problems if p != bucket_name_error(name)]
+        show_message(self.error, "\n".join(other))
+        self.ok_button.setEnabled(not problems)
 
     def _sync_size(self) -> None:
         self.max_size.setEnabled(not self.unlimited_check.isChecked())

@@ -87,6 +87,19 @@ def test_big_sizes_do_not_overflow(qtbot) -> None:
     assert dlg.config().max_bytes == 5_000_000_001
 
 
+def test_ttl_must_fit_the_server(qtbot) -> None:
+    dlg = BucketDialog()
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.name_edit, "b")
+    dlg.ttl.unit.setCurrentText("days")
+    dlg.ttl.value.setValue(200_000)
+    assert not dlg.ok_button.isEnabled()
+    assert "TTL is too long" in dlg.error.text()
+    dlg.ttl.value.setValue(36_500)
+    assert dlg.ok_button.isEnabled()
+    assert dlg.config().ttl == 36_500 * 86400
+
+
 def test_metadata_validation(qtbot) -> None:
     dlg = BucketDialog()
     qtbot.addWidget(dlg)
@@ -94,16 +107,16 @@ def test_metadata_validation(qtbot) -> None:
     dlg.metadata_table.add_row("k", "1")
     dlg.metadata_table.add_row("k", "2")
     assert not dlg.ok_button.isEnabled()
-    assert "Duplicate metadata keys: k" in dlg.metadata_error.text()
+    assert "Duplicate metadata keys: k" in dlg.error.text()
     dlg.metadata_table.set_cell(1, 0, "_nats.level")
     assert not dlg.ok_button.isEnabled()
-    assert "belong to the server" in dlg.metadata_error.text()
+    assert "belong to the server" in dlg.error.text()
     dlg.metadata_table.set_cell(1, 0, "")
-    assert "needs a key" in dlg.metadata_error.text()
+    assert "needs a key" in dlg.error.text()
     dlg.metadata_table.table.selectRow(1)
     qtbot.mouseClick(dlg.metadata_table.remove_button, Qt.MouseButton.LeftButton)
     assert dlg.ok_button.isEnabled()
-    assert dlg.metadata_error.isHidden()
+    assert dlg.error.isHidden()
     assert dlg.config().metadata == {"k": "1"}
 
 
