@@ -134,7 +134,83 @@ def _router(nc: NATS) -> _Router | None:
             return None
         router = _Router(nc)
         nc.__dict__["_natsobj_router"] = router
+        _install_fast_parser(nc, router)
     return router
+
+
+def _split_msg_line(line: bytes) -> tuple[bytes, int, bytes, int, int] | None:
+    """(subject, sid, reply, header_len, total_len) of a MSG/HMSG line; None if malformed."""
+    parts = line.split()
+    try:
+        if parts[0] == b"HMSG":
+            if len(parts) == 6:
+                return parts[1], int(parts[2]), parts[3], int(parts[4]), int(parts[5])
+            if len(parts) == 5:
+                return parts[1], int(parts[2]), b"", int(parts[3]), int(parts[4])
+        elif len(parts) == 5:
+            return parts[1], int(parts[2]), parts[3], 0, int(parts[4])
+        elif len(parts) == 4:
+            return parts[1], int(parts[2]), b"", 0, int(parts[3])
+    except (ValueError, IndexError):
+        pass
+    return None
+
+
+def _install_fast_parser(nc: NATS, router: _Router) -> bool:
+    """Parse MSG/HMSG ourselves and hand routed ones over directly; nats-py does the rest.
+
+    nats-py matches two regular expressions and fills a dict per message; for a 100,000
+    object listing that is a third of the time. Anything but a complete MSG/HMSG at the
+    front of the buffer (PING, INFO, -ERR, a partial payload) goes to nats-py's parser,
+    which shares the same buffer and state.
+    """
+    ps = getattr(nc, "_ps", None)
+    original = getattr(ps, "parse", None)
+    if (
+        ps is None
+        or original is None
+        or not all(hasattr(ps, a) for a in ("buf", "state", "needed", "header_needed"))
+    ):
+        return False
+    idle_state = ps.state  # the parser starts awaiting a control line
+    handlers = router.handlers
+
+    async def parse(data: bytes = b"") -> None:
+        buf = ps.buf
+        if data:
+            buf.extend(data)
+        while buf:
+            if ps.state != idle_state or not (buf.startswith(b"HMSG ") or buf.startswith(b"MSG ")):
+                await original(b"")
+                return
+            end = buf.find(b"\r\n")
+            if end < 0:
+                return  # the rest of the line has not arrived yet
+            args = _split_msg_line(bytes(buf[:end]))
+            if args is None:
+                await original(b"")  # let nats-py report the protocol error
+                return
+            subject, sid, reply, hlen, total = args
+            start = end + 2
+            if len(buf) < start + total + 2:
+                return  # wait for the payload; the line stays in the buffer
+            if hlen:
+                hdr: bytes | None = bytes(buf[start : start + hlen])
+                payload = bytes(buf[start + hlen : start + total])
+            else:
+                hdr = None
+                payload = bytes(buf[start : start + total])
+            del buf[: start + total + 2]
+            handler = handlers.get(sid)
+            if handler is None:
+                await nc._process_msg(sid, subject, reply, payload, hdr)
+            else:
+                pending = handler(reply, payload, hdr)
+                if pending is not None:
+                    await pending
+
+    ps.parse = parse
+    return True
 
 
 class OrderedConsumer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -239,10 +240,17 @@ class ObjectStore:
         out: list[ObjectInfo] = []
         bucket = self.bucket
 
+        append, decode, stamp = out.append, wire.decode_info, wire.timestamp_from_nanos
+
         def on_msg(msg: JsMsg) -> bool:
-            info = _decode(msg.data, wire.timestamp_from_nanos(msg.timestamp_ns), bucket)
-            if info is not None and (show_deleted or not info.deleted):
-                out.append(info)
+            # Inlined _decode: this runs once per object of the bucket.
+            try:
+                info = decode(msg.data, stamp(msg.timestamp_ns))
+            except ValueError:
+                log.warning("unparseable object info in bucket %r", bucket)
+            else:
+                if show_deleted or not info.deleted:
+                    append(info if info.bucket else replace(info, bucket=bucket))
             return msg.pending == 0
 
         consumer = OrderedConsumer(
@@ -260,8 +268,16 @@ class ObjectStore:
             raise self.conn.translate(exc, bucket=bucket) from exc
         if pending == 0:
             await consumer.close()
-        else:
+            return out
+        # Building 100,000 infos triggers the cyclic GC hundreds of times for nothing:
+        # they hold no cycles. Pause it for the listing (about a tenth of its time).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
             await consumer.wait()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         return out
 
     def watch(
