@@ -227,11 +227,11 @@ def _longest_name(bucket: str) -> str:
     return "n" * lo
 
 
-@pytest.mark.parametrize("bucket_len", [1, 240])
-async def test_longest_name_works(client: Client, bucket_name: str, bucket_len: int) -> None:
+@pytest.mark.parametrize("long_bucket", [False, True])
+async def test_longest_name_works(client: Client, bucket_name: str, long_bucket: bool) -> None:
     # A line over the server's 4 KiB control-line limit makes it close the connection
     # for good, so every accepted name must fit every request it goes into.
-    bucket = (bucket_name + "_" * bucket_len)[:bucket_len] if bucket_len > 1 else "L"
+    bucket = (bucket_name + "_" * 240)[:240] if long_bucket else bucket_name
     store = await client.create_bucket(bucket)
     try:
         name = _longest_name(bucket)
