@@ -42,6 +42,8 @@ from natsobj_gui.core.types import BucketInfo, ObjectInfo
 from natsobj_gui.dialogs._common import fit_to_width, size_text, value_label
 from natsobj_gui.formatting import human_size
 
+MAX_LISTED = 1000
+
 
 def _warning_row(text: str, parent: QWidget) -> tuple[QWidget, QLabel]:
     """A warning icon beside a word-wrapped message; returns the row and the message label."""
@@ -95,11 +97,16 @@ class DeleteObjectsDialog(QDialog):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        for info in self._infos:
+        # A widget item per object is fine for a screenful, not for 100k selected objects.
+        items = []
+        for info in self._infos[:MAX_LISTED]:
             item = QTreeWidgetItem([info.name, human_size(info.size)])
             item.setToolTip(0, info.name)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.list.addTopLevelItem(item)
+            items.append(item)
+        if count > MAX_LISTED:
+            items.append(QTreeWidgetItem([f"… and {count - MAX_LISTED:,} more", ""]))
+        self.list.addTopLevelItems(items)
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog, DeleteObjectsDialog
+from natsobj_gui.dialogs.delete_dialog import MAX_LISTED, DeleteBucketDialog, DeleteObjectsDialog
 from tests.dialogs.conftest import make_bucket, make_info
 
 
@@ -106,3 +106,13 @@ def test_bucket_escape_cancels(qtbot) -> None:
     assert not dlg.size_label.isHidden()
     with qtbot.waitSignal(dlg.rejected, timeout=1000):
         qtbot.keyClick(dlg.confirm_edit, Qt.Key.Key_Escape)
+
+
+def test_huge_selection_lists_a_bounded_number(qtbot) -> None:
+    infos = [make_info(name=f"obj{i}", size=10) for i in range(MAX_LISTED + 5)]
+    dlg = DeleteObjectsDialog(infos)
+    qtbot.addWidget(dlg)
+    assert dlg.list.topLevelItemCount() == MAX_LISTED + 1
+    assert dlg.list.topLevelItem(MAX_LISTED).text(0) == "… and 5 more"
+    assert len(dlg.infos()) == MAX_LISTED + 5
+    assert f"{MAX_LISTED + 5:,} objects" in dlg.question_label.text()
