@@ -128,3 +128,57 @@ def test_core_imports_without_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
+    """MSG/HMSG split anywhere across reads, mixed with PING/+OK, parse like nats-py does."""
+    import random
+
+    nc = nats.aio.client.Client()
+    routed: list[tuple[bytes, bytes, bytes | None]] = []
+    others: list[tuple[int, bytes, bytes, bytes, bytes | None]] = []
+
+    async def process_msg(sid, subject, reply, data, headers):  # what nats-py would get
+        others.append((sid, bytes(subject), bytes(reply), data, headers))
+
+    nc._process_msg = process_msg  # type: ignore[method-assign]
+    router = jsraw._router(nc)  # wraps the stand-in, as it wraps nats-py's own
+    assert router is not None
+    router.handlers[7] = lambda reply, data, hdr: routed.append((bytes(reply), data, hdr))
+    pings: list[int] = []
+
+    async def process_ping() -> None:
+        pings.append(1)
+
+    nc._process_ping = process_ping  # type: ignore[method-assign]
+    hdr = b"NATS/1.0\r\nNats-Rollup: sub\r\n\r\n"
+    stream = (
+        b"MSG $O.b.C.x 7 $JS.ACK.s.c.1.1.1.1.0 5\r\nhello\r\n"
+        b"PING\r\n"
+        + f"HMSG $O.b.M.YQ== 7 r.1 {len(hdr)} {len(hdr) + 3}\r\n".encode()
+        + hdr
+        + b"abc\r\n"
+        + b"+OK\r\n"
+        + b"MSG _INBOX.x 9 4\r\ndata\r\n"
+        + f"HMSG _INBOX.y 9 {len(hdr)} {len(hdr)}\r\n".encode()
+        + hdr
+        + b"\r\n"
+    )
+    rng = random.Random(5)
+    for _ in range(30):
+        routed.clear()
+        others.clear()
+        pings.clear()
+        nc._ps.reset()
+        pos = 0
+        while pos < len(stream):
+            step = rng.randint(1, 40)
+            await nc._ps.parse(stream[pos : pos + step])
+            pos += step
+        assert routed == [
+            (b"$JS.ACK.s.c.1.1.1.1.0", b"hello", None),
+            (b"r.1", b"abc", hdr),
+        ]
+        assert others == [(9, b"_INBOX.x", b"", b"data", None), (9, b"_INBOX.y", b"", b"", hdr)]
+        assert pings == [1]
+        assert not nc._ps.buf
