@@ -19,7 +19,8 @@ from natsobj_gui.dialogs.meta_dialog import MetaDialog
 from natsobj_gui.dialogs.overwrite_dialog import OverwriteDialog
 from natsobj_gui.dialogs.seal_dialog import SealDialog
 from natsobj_gui.dialogs.upload_dialog import UploadDialog
-from tests.dialogs.conftest import make_bucket, make_info
+
+from .data import make_bucket, make_info
 
 FACTORIES: dict[str, Callable[[], QDialog]] = {
     "info": lambda: InfoDialog(make_info()),

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 from natsobj_gui.core.types import BucketConfig, Placement, Storage
 from natsobj_gui.dialogs.bucket_dialog import BucketDialog, bucket_name_error, split_amount
-from tests.dialogs.conftest import assert_tab_order, make_bucket
+
+from .data import assert_tab_order, make_bucket
 
 
 def test_defaults_make_a_plain_bucket(qtbot) -> None:

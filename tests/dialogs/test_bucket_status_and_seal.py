@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QDialog
 from natsobj_gui.core.types import Storage
 from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog, ttl_text
 from natsobj_gui.dialogs.seal_dialog import SealDialog
-from tests.dialogs.conftest import make_bucket
+
+from .data import make_bucket
 
 
 def test_status_shows_every_field(qtbot, shot) -> None:

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from natsobj_gui.dialogs.delete_dialog import MAX_LISTED, DeleteBucketDialog, DeleteObjectsDialog
-from tests.dialogs.conftest import make_bucket, make_info
+
+from .data import make_bucket, make_info
 
 
 def _infos() -> list:

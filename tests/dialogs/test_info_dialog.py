@@ -10,7 +10,8 @@ from PySide6.QtGui import QGuiApplication
 from natsobj_gui.core.types import Progress
 from natsobj_gui.core.wire import digest_hex
 from natsobj_gui.dialogs.info_dialog import InfoDialog
-from tests.dialogs.conftest import BUCKET_LINK, HELLO_DIGEST, LINK, make_info
+
+from .data import BUCKET_LINK, HELLO_DIGEST, LINK, make_info
 
 
 def test_shows_every_field(qtbot, shot) -> None:

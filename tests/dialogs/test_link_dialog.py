@@ -6,7 +6,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from natsobj_gui.core.types import ObjectLink
 from natsobj_gui.dialogs.link_dialog import LinkDialog
-from tests.dialogs.conftest import BUCKET_LINK, LINK, assert_tab_order, make_info
+
+from .data import BUCKET_LINK, LINK, assert_tab_order, make_info
 
 BUCKETS = ["archive", "documents", "media"]
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 from natsobj_gui.core.types import ObjectMeta
 from natsobj_gui.dialogs.meta_dialog import MetaDialog, group_headers, object_name_error
-from tests.dialogs.conftest import assert_tab_order, make_info
+
+from .data import assert_tab_order, make_info
 
 
 def test_prefilled_and_unchanged(qtbot, shot) -> None:

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QDialog
 
 from natsobj_gui.dialogs.overwrite_dialog import OverwriteChoice, OverwriteDialog
 from natsobj_gui.formatting import human_time
-from tests.dialogs.conftest import MODIFIED, make_info
+
+from .data import MODIFIED, make_info
 
 
 def _dialog(qtbot, **kw) -> OverwriteDialog:
