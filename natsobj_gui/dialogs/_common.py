@@ -143,7 +143,6 @@ class KeyValueTable(QWidget):
             lay.addLayout(buttons)
             # Lambdas: clicked(bool) would otherwise land in add_row(key=...).
             self.add_button.clicked.connect(lambda: self.add_row())
-
             self.remove_button.clicked.connect(lambda: self.remove_selected())
             self.table.itemChanged.connect(lambda _item: self.changed.emit())
             self.table.itemSelectionChanged.connect(self._update_buttons)

@@ -6,6 +6,7 @@ Usage::
     dlg.verify_requested.connect(start_verify_job)   # the job calls back:
     #   dlg.set_verify_progress(progress)            # Progress from the core, throttled
     #   dlg.set_verify_result(True, "Digest and size match")
+    dlg.finished.connect(cancel_verify_job)          # stop feeding a closed dialog
     dlg.open()
 """
 
