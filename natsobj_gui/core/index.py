@@ -128,6 +128,10 @@ class BucketIndex:
         """Objects anywhere below a folder (0 for an unknown folder)."""
         return self._count.get(prefix, 0)
 
+    def has_subfolders(self, prefix: str = ROOT) -> bool:
+        """True when the folder has at least one sub-folder."""
+        return bool(self._subs.get(prefix))
+
     def subfolders(self, prefix: str = ROOT) -> list[str]:
         """The direct sub-folder prefixes of a folder, sorted."""
         return sorted(self._subs.get(prefix, ()))
