@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ObjectStoreError
+from .errors import NotConnectedError, ObjectStoreError
 from .safe_path import safe_local_path
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 from .uploads import PlannedUpload, plan_uploads
@@ -143,11 +143,15 @@ RemovedListener = Callable[[list[Transfer]], None]
 
 
 class TransferQueue:
-    """Runs queued transfers through a Client, at most `limit` at a time."""
+    """Runs queued transfers through a Client, at most `limit` at a time.
+
+    `client` may be None (or replaced later through the attribute): transfers that start
+    while it is None fail with "not connected".
+    """
 
     def __init__(
         self,
-        client: Client,
+        client: Client | None,
         *,
         limit: int = 3,
         on_change: Listener | None = None,
@@ -408,12 +412,13 @@ class TransferQueue:
         self._emit(self._changed, t)
 
     async def _run(self, t: Transfer) -> None:
-        store = self.client.store(t.bucket)
-
         def progress(p: Progress) -> None:
             self._on_progress(t, p)
 
         try:
+            if self.client is None:
+                raise NotConnectedError()
+            store = self.client.store(t.bucket)
             if t.is_upload:
                 meta = ObjectMeta(t.name, t.description)
                 t.result = await store.put(

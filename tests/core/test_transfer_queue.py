@@ -136,3 +136,13 @@ async def test_speed_and_eta(client: Client, store: ObjectStore, tmp_path: Path)
     assert all(e is None or e >= 0 for e in etas)
     assert t.eta is None  # not running any more
     await q.close()
+
+
+async def test_no_client_fails_clearly(tmp_path: Path) -> None:
+    src = tmp_path / "f"
+    src.write_bytes(b"x")
+    q = TransferQueue(None)
+    t = q.upload("b", src, "f")
+    await q.wait_idle()
+    assert t.state is TransferState.FAILED
+    assert t.error == "not connected to a NATS server"
