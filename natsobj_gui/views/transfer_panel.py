@@ -1,0 +1,278 @@
+"""The transfers pane: a table over TransferModel with painted progress bars and controls.
+
+Usage::
+
+    panel = TransferPanel(queue)        # a TransferQueue is all it needs
+    dock.setWidget(panel)
+    panel.cancel_selected(); panel.retry_failed(); panel.clear_finished()
+
+Buttons and the context menu: cancel (selected), cancel all, retry (selected / failed),
+clear finished, show in folder; a spin box sets how many transfers run at once. Rows are
+painted by ProgressDelegate (a QStyleOptionProgressBar per row), not a widget per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.transfers import Transfer, TransferQueue, TransferState
+from ..icons import icon
+from ..models.transfer_model import (
+    COL_NAME,
+    COL_PROGRESS,
+    COL_STATE,
+    ProgressRole,
+    TransferModel,
+    TransferRole,
+    percent,
+)
+from ..progress_bridge import DEFAULT_INTERVAL
+
+Index = QModelIndex | QPersistentModelIndex
+MAX_PARALLEL = 16
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Paints a transfer's progress bar with its percentage or final state as the text."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        t: Transfer | None = index.data(TransferRole)
+        if t is None:
+            super().paint(painter, option, index)
+            return
+        value, maximum = index.data(ProgressRole)
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(2, 2, -2, -2)
+        bar.minimum, bar.maximum, bar.progress = 0, maximum, value
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        bar.text = self.text(t)
+        bar.state = option.state | QStyle.StateFlag.State_Horizontal
+        if t.state in (TransferState.FAILED, TransferState.CANCELLED):
+            bar.state &= ~QStyle.StateFlag.State_Enabled  # greyed: it stopped
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+    @staticmethod
+    def text(t: Transfer) -> str:
+        """The bar's caption: '42%' while active, else the final state."""
+        if t.state is TransferState.RUNNING:
+            return f"{percent(t)}%"
+        if t.state is TransferState.QUEUED:
+            return "queued"
+        return t.state.value
+
+
+class TransferPanel(QWidget):
+    """Transfers table, buttons, context menu and the concurrency setting."""
+
+    def __init__(
+        self,
+        queue: TransferQueue,
+        parent: QWidget | None = None,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        super().__init__(parent)
+        self.queue = queue
+        self.model = TransferModel(queue, self, interval=interval)
+        # Replaceable so tests do not launch a file manager.
+        self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(lambda i: self.show_in_folder(i.row()))
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_PROGRESS, 160)
+
+        self.cancel_button = self._button("Cancel", "cancel", self.cancel_selected)
+        self.cancel_all_button = self._button("Cancel all", "cancel", self.queue_cancel_all)
+        self.retry_button = self._button("Retry failed", "retry", self.retry_failed)
+        self.clear_button = self._button("Clear finished", "clear", self.clear_finished)
+        self.folder_button = self._button("Show in folder", "open-folder", self.show_selected)
+        self.parallel = QSpinBox(self)
+        self.parallel.setRange(1, MAX_PARALLEL)
+        self.parallel.setValue(queue.limit)
+        self.parallel.setToolTip("How many transfers run at the same time")
+        self.parallel.valueChanged.connect(self._set_limit)
+        self.summary = QLabel(self)
+
+        bar = QHBoxLayout()
+        for b in (
+            self.cancel_button,
+            self.cancel_all_button,
+            self.retry_button,
+            self.clear_button,
+            self.folder_button,
+        ):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.summary)
+        bar.addWidget(QLabel("Parallel:", self))
+        bar.addWidget(self.parallel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view)
+
+        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.dataChanged):
+            sig.connect(self._update_buttons)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _button(self, text: str, icon_name: str, slot: Callable[[], Any]) -> QToolButton:
+        b = QToolButton(self)
+        b.setText(text)
+        b.setIcon(icon(icon_name))
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        b.clicked.connect(lambda _checked=False: slot())
+        return b
+
+    # -- selection -------------------------------------------------------------------------
+
+    def selected(self) -> list[Transfer]:
+        """The selected transfers, in row order."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [t for r in rows if (t := self.model.transfer_at(r)) is not None]
+
+    def select_row(self, row: int) -> None:
+        """Select one row (keyboard, tests)."""
+        self.view.selectRow(row)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected queued/running transfers."""
+        for t in self.selected():
+            self.queue.cancel(t.id)
+
+    def queue_cancel_all(self) -> None:
+        """Cancel every queued and running transfer."""
+        self.queue.cancel_all()
+
+    def retry_selected(self) -> None:
+        """Retry the selected failed/cancelled transfers."""
+        for t in self.selected():
+            self.queue.retry(t.id)
+
+    def retry_failed(self) -> None:
+        """Retry every failed transfer."""
+        self.queue.retry_failed()
+
+    def clear_finished(self) -> None:
+        """Drop done, failed and cancelled rows."""
+        self.queue.clear_finished()
+
+    def show_selected(self) -> None:
+        """Open the local folder of the first selected transfer."""
+        sel = self.selected()
+        if sel:
+            self.show_in_folder(self.model.row_of(sel[0].id))
+
+    def show_in_folder(self, row: int) -> bool:
+        """Open the folder holding the transfer's local file in the file manager."""
+        t = self.model.transfer_at(row)
+        if t is None:
+            return False
+        folder = t.local_path.parent
+        if t.state is TransferState.DONE and t.local_path.is_dir():
+            folder = t.local_path
+        if not folder.is_dir():
+            return False
+        self.open_url(QUrl.fromLocalFile(str(folder)))
+        return True
+
+    def _set_limit(self, n: int) -> None:
+        self.queue.limit = n
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _update_buttons(self, *_args: object) -> None:
+        ts = self.queue.transfers()
+        active = sum(1 for t in ts if t.state in (TransferState.QUEUED, TransferState.RUNNING))
+        failed = sum(1 for t in ts if t.state is TransferState.FAILED)
+        finished = sum(1 for t in ts if t.is_finished)
+        sel = self.selected()
+        self.cancel_button.setEnabled(any(not t.is_finished for t in sel))
+        self.cancel_all_button.setEnabled(active > 0)
+        self.retry_button.setEnabled(failed > 0)
+        self.clear_button.setEnabled(finished > 0)
+        self.folder_button.setEnabled(bool(sel))
+        parts = []
+        if active:
+            parts.append(f"{active} active")
+        if failed:
+            parts.append(f"{failed} failed")
+        self.summary.setText(", ".join(parts))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.build_menu()
+        menu.popup(self.view.viewport().mapToGlobal(pos))  # popup, not exec: no nested loop
+
+    def build_menu(self) -> QMenu:
+        """The context menu for the current selection (separate for tests)."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sel = self.selected()
+
+        def add(text: str, name: str, slot: Callable[[], Any], enabled: bool) -> QAction:
+            action = menu.addAction(icon(name), text)
+            action.triggered.connect(lambda _checked=False: slot())
+            action.setEnabled(enabled)
+            return action
+
+        add("Cancel", "cancel", self.cancel_selected, any(not t.is_finished for t in sel))
+        add(
+            "Retry",
+            "retry",
+            self.retry_selected,
+            any(t.state in (TransferState.FAILED, TransferState.CANCELLED) for t in sel),
+        )
+        add("Show in folder", "open-folder", self.show_selected, bool(sel))
+        copy = add("Copy error", "info", self._copy_error, any(t.error for t in sel))
+        copy.setVisible(any(t.error for t in sel))
+        menu.addSeparator()
+        add("Cancel all", "cancel", self.queue_cancel_all, self.cancel_all_button.isEnabled())
+        add("Retry failed", "retry", self.retry_failed, self.retry_button.isEnabled())
+        add("Clear finished", "clear", self.clear_finished, self.clear_button.isEnabled())
+        return menu
+
+    def _copy_error(self) -> None:
+        text = "\n".join(f"{t.name}: {t.error}" for t in self.selected() if t.error)
+        QApplication.clipboard().setText(text)
+
+    def closeEvent(self, event: Any) -> None:
+        """Stop listening to the queue (the queue may outlive the panel)."""
+        self.model.close()
+        super().closeEvent(event)
