@@ -12,6 +12,7 @@ import pytest
 from natsobj_gui.core import BucketConfig, Client, ObjectStore, Progress
 from natsobj_gui.core.errors import (
     BucketFullError,
+    BucketNotFoundError,
     DigestMismatchError,
     MissingChunksError,
     SizeMismatchError,
@@ -181,3 +182,28 @@ async def test_one_missing_chunk(store: ObjectStore, client: Client, which: str)
     await client.conn.jsm.delete_msg(stream(store.bucket), seq)
     with pytest.raises(MissingChunksError):
         await asyncio.wait_for(store.get_bytes("obj", idle_timeout=2), 15)
+
+
+async def test_bucket_deleted_mid_get(client: Client, bucket_name: str, tmp_path: Path) -> None:
+    store = await client.create_bucket(bucket_name)
+    await store.put("big", os.urandom(20 * MB))
+    started = asyncio.Event()
+
+    def progress(p: Progress) -> None:
+        started.set()
+
+    dest = tmp_path / "dest.bin"
+    task = asyncio.ensure_future(store.get_file("big", dest, progress=progress))
+    await asyncio.wait_for(started.wait(), 30)
+    await client.buckets.delete(bucket_name)
+    try:
+        await asyncio.wait_for(task, 30)
+    except BucketNotFoundError:
+        pass  # the expected ending, once the consumer's heartbeats lapse
+    except MissingChunksError:
+        pass  # also fine: the chunks stopped coming
+    else:
+        # The whole object may have been buffered before the delete landed.
+        assert dest.stat().st_size == 20 * MB
+        return
+    assert not dest.exists() and list(tmp_path.iterdir()) == []

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from natsobj_gui.core import Client, ObjectStore, Watcher, WatchEvent, WatchKind
+from natsobj_gui.core.errors import BucketNotFoundError
 
 from .raw import publish_meta
 
@@ -135,3 +138,14 @@ async def test_watch_async_iteration_and_close(store: ObjectStore) -> None:
     assert seen == [WatchKind.PUT, WatchKind.INITIAL_DONE]
     await watcher.close()
     await watcher.close()  # idempotent
+
+
+async def test_watch_reports_deleted_bucket(client: Client, bucket_name: str) -> None:
+    store = await client.create_bucket(bucket_name)
+    await store.put("a", b"1")
+    async with store.watch() as watcher:
+        await _until(watcher, _initial_done)
+        await client.buckets.delete(bucket_name)
+        # Not a silent hang: the watch ends with the reason (after its heartbeats lapse).
+        with pytest.raises(BucketNotFoundError):
+            await asyncio.wait_for(watcher.next_batch(), 30)
