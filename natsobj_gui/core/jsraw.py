@@ -25,6 +25,7 @@ STATUS = "Status"
 DESCRIPTION = "Description"
 CONSUMER_STALLED = "Nats-Consumer-Stalled"
 LAST_CONSUMER = "Nats-Last-Consumer"
+STREAM_NOT_FOUND = 10059  # JetStream API err_code
 # Enough for many MiB of chunks in flight; the server's flow control bounds it anyway.
 SUB_PENDING_BYTES = 256 * 1024 * 1024
 SUB_PENDING_MSGS = 1_000_000
@@ -351,8 +352,11 @@ class OrderedConsumer:
             await self.close()
             self._last_any = time.monotonic()
             await self._create(start_seq=self._last_sseq + 1 if self._last_sseq else 0)
-        except Exception:
-            pass  # the watchdog tries again on the next tick
+        except Exception as exc:
+            # A deleted stream never comes back by retrying: end with the reason. Anything
+            # else (server restarting, no connection yet) is retried on the next tick.
+            if getattr(exc, "err_code", None) == STREAM_NOT_FOUND:
+                self.finish(exc)
         finally:
             self._resetting = False
 

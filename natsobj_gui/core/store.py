@@ -149,9 +149,12 @@ class ObjectStore:
     ) -> ObjectInfo:
         """Stream an object into a writable binary object (or nowhere, to verify it)."""
         info = await self.resolve(name)
-        await transfer.read_chunks(
-            self.conn, info, out, progress=progress, idle_timeout=idle_timeout
-        )
+        try:
+            await transfer.read_chunks(
+                self.conn, info, out, progress=progress, idle_timeout=idle_timeout
+            )
+        except nats.errors.Error as exc:  # e.g. the bucket was deleted mid-download
+            raise self.conn.translate(exc, bucket=info.bucket) from exc
         return info
 
     async def get_bytes(self, name: str, **kw) -> bytes:
@@ -172,9 +175,12 @@ class ObjectStore:
     ) -> Path:
         """Download to `dest` through a verified `.partial` file; `dest` is untouched on error."""
         info = await self.resolve(name)
-        return await transfer.get_to_file(
-            self.conn, info, dest, progress=progress, idle_timeout=idle_timeout
-        )
+        try:
+            return await transfer.get_to_file(
+                self.conn, info, dest, progress=progress, idle_timeout=idle_timeout
+            )
+        except nats.errors.Error as exc:  # e.g. the bucket was deleted mid-download
+            raise self.conn.translate(exc, bucket=info.bucket) from exc
 
     async def verify(self, name: str, **kw) -> ObjectInfo:
         """Re-read the object and check its size and digest."""
@@ -345,7 +351,8 @@ class Watcher:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._queue.put_nowait(exc)
+            store = self._store
+            self._queue.put_nowait(store.conn.translate(exc, bucket=store.bucket))
 
     async def next_batch(self, limit: int = 5000) -> list[WatchEvent]:
         """At least one event, plus whatever else is already queued (up to `limit`)."""
