@@ -139,3 +139,22 @@ def test_safe_emit_on_deleted_object(qloop) -> None:
     assert not safe_emit(runner, sig, 6)
     assert not safe_emit(None, sig, 7)
     assert got == [5]
+
+
+def test_throttle_timer_delivers_the_last_value(qloop) -> None:
+    from natsobj_gui.progress_bridge import Throttle
+
+    got: list[int] = []
+    throttle = Throttle(got.append, interval=0.05)
+
+    async def body() -> None:
+        for i in range(100):  # a burst faster than the interval
+            throttle(i)
+        assert got == [0]
+        await wait_until(lambda: got[-1] == 99, timeout=5)
+        await asyncio.sleep(0.1)
+        throttle(100)  # after a quiet interval: straight through
+        assert got[-1] == 100
+
+    qloop.run_until_complete(body())
+    assert got == [0, 99, 100]
