@@ -1,0 +1,1 @@
+"""The `natsobj` console script: `nats object` over the async core, without Qt."""

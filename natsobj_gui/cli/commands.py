@@ -1,0 +1,178 @@
+"""Bucket-level commands: add, edit, del, info, ls, seal, status and watch."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+from natsobj_gui.core import BucketConfig, BucketInfo, Client, Placement, Storage, WatchKind
+
+from . import output as out
+from .common import CliError, confirm
+from .parsing import merge_metadata, parse_tags
+
+
+def _placement(args: argparse.Namespace, current: Placement | None) -> Placement | None:
+    cluster = args.cluster if args.cluster is not None else (current.cluster if current else None)
+    tags = parse_tags(args.tags) if args.tags is not None else (current.tags if current else ())
+    if not cluster and not tags:
+        return None
+    return Placement(cluster or None, tags)
+
+
+async def cmd_add(client: Client, args: argparse.Namespace) -> int:
+    """Create a bucket with the `nats object add` options."""
+    cfg = BucketConfig(
+        name=args.bucket,
+        description=args.description or "",
+        ttl=args.ttl or 0.0,
+        max_bytes=args.max_bucket_size if args.max_bucket_size is not None else -1,
+        storage=Storage(args.storage or "file"),
+        replicas=args.replicas or 1,
+        placement=_placement(args, None),
+        compression=bool(args.compress),
+        metadata=merge_metadata({}, args.metadata),
+    )
+    status = await client.buckets.create(cfg)
+    out.emit(out.bucket_text(status))
+    return 0
+
+
+async def cmd_edit(client: Client, args: argparse.Namespace) -> int:
+    """Change a bucket's options; anything not given keeps its current value."""
+    current = (await client.buckets.status(args.bucket)).config()
+    changes: dict[str, object] = {}
+    if args.description is not None:
+        changes["description"] = args.description
+    if args.ttl is not None:
+        changes["ttl"] = args.ttl
+    if args.max_bucket_size is not None:
+        changes["max_bytes"] = args.max_bucket_size
+    if args.storage is not None:
+        changes["storage"] = Storage(args.storage)
+    if args.replicas is not None:
+        changes["replicas"] = args.replicas
+    if args.cluster is not None or args.tags is not None:
+        changes["placement"] = _placement(args, current.placement)
+    if args.compress is not None:
+        changes["compression"] = args.compress
+    if args.metadata:
+        changes["metadata"] = merge_metadata(current.metadata, args.metadata)
+    if not changes:
+        raise CliError("nothing to change: give at least one option (see natsobj edit --help)")
+    if args.storage is not None and Storage(args.storage) != current.storage:
+        raise CliError("the storage of an existing bucket cannot be changed")
+    status = await client.buckets.update(replace(current, **changes))  # type: ignore[arg-type]
+    out.emit(out.bucket_text(status))
+    return 0
+
+
+async def cmd_del(client: Client, args: argparse.Namespace) -> int:
+    """Delete one object (leaving a tombstone), or the whole bucket when no name is given."""
+    if args.name is None:
+        await client.buckets.status(args.bucket)  # a missing bucket fails before asking
+        confirm(f"Delete bucket {args.bucket} and all its objects?", force=args.force)
+        await client.buckets.delete(args.bucket)
+        out.emit(f"Deleted bucket {args.bucket}")
+        return 0
+    store = client.store(args.bucket)
+    info = await store.info(args.name)
+    what = "link" if info.is_link else f"{out.human_size(info.size)} object"
+    confirm(f"Delete {what} {args.bucket} > {args.name}?", force=args.force)
+    await store.delete(args.name)
+    out.emit(f"Removed {args.bucket} > {args.name}")
+    return 0
+
+
+def _show_status(status: BucketInfo, as_json: bool) -> None:
+    if as_json:
+        out.print_json(out.bucket_json(status))
+    else:
+        out.emit(out.bucket_text(status))
+
+
+async def cmd_status(client: Client, args: argparse.Namespace) -> int:
+    """A bucket's configuration and usage."""
+    _show_status(await client.buckets.status(args.bucket), args.json)
+    return 0
+
+
+async def cmd_info(client: Client, args: argparse.Namespace) -> int:
+    """An object's info (digest in base64 and hex), or the bucket's status with no name."""
+    if args.name is None:
+        return await cmd_status(client, args)
+    info = await client.store(args.bucket).info(args.name, show_deleted=args.deleted)
+    if args.json:
+        out.print_json(out.object_json(info))
+    else:
+        out.emit(out.object_text(info))
+    return 0
+
+
+async def cmd_ls(client: Client, args: argparse.Namespace) -> int:
+    """The buckets, or one bucket's objects (tombstones too with --deleted)."""
+    if args.bucket is None:
+        buckets = await client.buckets.list()
+        if args.json:
+            out.print_json([out.bucket_json(b) for b in buckets])
+        elif args.names:
+            for b in buckets:
+                out.emit(b.name)
+        elif not buckets:
+            out.note("No Object Store buckets found")
+        else:
+            out.emit(out.buckets_table(buckets))
+        return 0
+    store = client.store(args.bucket)
+    await client.buckets.status(args.bucket)  # an empty listing must not hide a typo
+    objects = sorted(await store.list(show_deleted=args.deleted), key=lambda o: o.name)
+    if args.json:
+        out.print_json([out.object_json(o) for o in objects])
+    elif args.names:
+        for o in objects:
+            out.emit(o.name)
+    elif not objects:
+        out.note("No entries found")
+    else:
+        out.emit(out.objects_table(objects, show_deleted=args.deleted))
+    return 0
+
+
+async def cmd_seal(client: Client, args: argparse.Namespace) -> int:
+    """Seal a bucket for good, after confirmation."""
+    await client.buckets.status(args.bucket)
+    confirm(
+        f"Really seal bucket {args.bucket}? A sealed bucket can never be changed again",
+        force=args.force,
+    )
+    status = await client.buckets.seal(args.bucket)
+    out.emit(f"{args.bucket} has been sealed")
+    out.emit(out.bucket_text(status))
+    return 0
+
+
+async def cmd_watch(client: Client, args: argparse.Namespace) -> int:
+    """Print changes to a bucket as they happen, until interrupted."""
+    if args.history and args.updates_only:
+        raise CliError("--history and --updates-only cannot be used together")
+    await client.buckets.status(args.bucket)
+    store = client.store(args.bucket)
+    watcher = store.watch(include_history=args.history, updates_only=args.updates_only)
+    async with watcher:
+        async for event in watcher:
+            if event.kind is WatchKind.INITIAL_DONE or event.info is None:
+                continue
+            info = event.info
+            stamp = out.human_time(info.modified)
+            if event.kind is WatchKind.DELETE:
+                out.emit(f"[{stamp}] DEL {info.bucket} > {info.name}")
+            elif info.link is not None:
+                out.emit(
+                    f"[{stamp}] PUT {info.bucket} > {info.name}: link to {out.describe_link(info)}"
+                )
+            else:
+                out.emit(
+                    f"[{stamp}] PUT {info.bucket} > {info.name}: "
+                    f"{out.human_size(info.size)} in {info.chunks:,} chunks"
+                )
+    return 0

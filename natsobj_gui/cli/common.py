@@ -1,0 +1,49 @@
+"""What every command shares: the CLI's own error and asking the user to confirm."""
+
+from __future__ import annotations
+
+import sys
+
+from natsobj_gui.core import ObjectStoreError
+
+
+class CliError(ObjectStoreError):
+    """A usage or local problem, reported as one `natsobj: error: ...` line."""
+
+
+class Cancelled(Exception):
+    """The user answered no to a confirmation."""
+
+
+def stdin_is_tty() -> bool:
+    isatty = getattr(sys.stdin, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stdin
+        return False
+
+
+def confirm(question: str, *, force: bool, hint: str = "use -f to skip this question") -> None:
+    """Ask a yes/no question on the terminal; raise Cancelled on no.
+
+    Without a terminal on stdin nobody can answer, so refuse rather than guess.
+    """
+    if force:
+        return
+    if not stdin_is_tty():
+        raise CliError(f"{question.rstrip('?')}: not confirmed (stdin is not a terminal; {hint})")
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if answer.strip().lower() not in ("y", "yes"):
+        raise Cancelled()
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as a sentence without the errno noise."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        text += f": {exc.filename}"
+        if exc.filename2 is not None:
+            text += f" -> {exc.filename2}"
+    return text

@@ -1,0 +1,313 @@
+"""`natsobj`: the object-store CLI (mirrors `nats object`); parsing, connecting, errors."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import NoReturn
+
+from natsobj_gui.core import (
+    Client,
+    ConnectionEvents,
+    ConnectionFailedError,
+    ConnectProfile,
+    ObjectStoreError,
+)
+from natsobj_gui.core.connection import describe_connect_error
+from natsobj_gui.core.contexts import load_context, selected_context
+
+from . import commands, objects
+from .common import Cancelled, describe_os_error
+from .parsing import (
+    parse_duration,
+    parse_header,
+    parse_key_value,
+    parse_positive_size,
+    parse_size,
+)
+
+PROG = "natsobj"
+DEFAULT_SERVER = "nats://127.0.0.1:4222"
+DEFAULT_TIMEOUT = 5.0
+Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error instead of the usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+    # The same options on every subcommand so they work before or after it; on
+    # subcommands SUPPRESS keeps an absent option from hiding one given earlier.
+    d = None if top else argparse.SUPPRESS
+    g = p.add_argument_group("connection options")
+    g.add_argument(
+        "-s",
+        "--server",
+        default=d,
+        help="NATS server URL(s), comma separated "
+        "(default: $NATS_URL, the context, else nats://127.0.0.1:4222)",
+    )
+    g.add_argument("--user", default=d, help="user name")
+    g.add_argument("--password", default=d, help="password")
+    g.add_argument("--token", default=d, help="authentication token")
+    g.add_argument("--creds", default=d, help="user credentials (.creds) file")
+    g.add_argument("--nkey", default=d, help="user NKEY seed file")
+    g.add_argument("--tlsca", default=d, help="CA certificate to verify the server")
+    g.add_argument("--tlscert", default=d, help="client certificate")
+    g.add_argument("--tlskey", default=d, help="client private key")
+    g.add_argument("--context", default=d, help="a `nats` CLI context to start from")
+    g.add_argument(
+        "--timeout", default=d, type=parse_duration, help="connect and request timeout (default 5s)"
+    )
+
+
+def _bucket_options(p: argparse.ArgumentParser, *, edit: bool) -> None:
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("--description", help="bucket description")
+    p.add_argument("--ttl", type=parse_duration, help="how long to keep objects (1h30m, 3600)")
+    p.add_argument("--max-bucket-size", type=parse_size, help="maximum size (1GB, 512MiB)")
+    p.add_argument("--storage", choices=("file", "memory"), help="storage backend")
+    p.add_argument("--replicas", type=int, help="number of replicas")
+    p.add_argument("--cluster", help="place the bucket in this cluster")
+    p.add_argument("--tags", action="append", help="placement tags (repeat or comma separate)")
+    if edit:
+        p.add_argument(
+            "--compress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="compress the bucket's data (s2)",
+        )
+    else:
+        p.add_argument("--compress", action="store_true", help="compress the data (s2)")
+    p.add_argument(
+        "--metadata",
+        action="append",
+        type=parse_key_value,
+        metavar="KEY=VALUE",
+        help="bucket metadata (repeatable; KEY= removes it on edit)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global options and one subcommand per `nats object` verb."""
+    parser = Parser(prog=PROG, description="Use NATS JetStream Object Store buckets.")
+    _add_connection_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, func: Command, help: str, aliases: Sequence[str] = ()):
+        p = sub.add_parser(name, help=help, description=help, aliases=list(aliases))
+        p.set_defaults(func=func)
+        _add_connection_options(p, top=False)
+        return p
+
+    p = command("add", commands.cmd_add, "create a bucket")
+    _bucket_options(p, edit=False)
+    p = command("edit", commands.cmd_edit, "change a bucket's options")
+    _bucket_options(p, edit=True)
+
+    p = command("put", objects.cmd_put, "upload a file, a folder or stdin")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("source", metavar="FILE|DIR|-", help="what to upload; - reads stdin")
+    p.add_argument("--name", help="object name (stdin, one file) or name prefix (folder)")
+    p.add_argument("--description", help="object description")
+    p.add_argument("-H", "--header", action="append", type=parse_header, metavar="KEY:VALUE")
+    p.add_argument("--metadata", action="append", type=parse_key_value, metavar="KEY=VALUE")
+    p.add_argument("--chunk-size", type=parse_positive_size, help="chunk size (default 128KiB)")
+    p.add_argument("-f", "--force", action="store_true", help="replace without asking")
+
+    p = command("get", objects.cmd_get, "download an object (or a folder with -r)")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("name", metavar="NAME", nargs="?", help="object name (folder prefix with -r)")
+    p.add_argument("-O", "--output", help="file or folder to write; - for stdout")
+    p.add_argument(
+        "-r",
+        "--recursive",
+        action="store_true",
+        help="download every object under NAME/ (or all) into a folder",
+    )
+    p.add_argument("-f", "--force", action="store_true", help="replace files without asking")
+
+    p = command("del", commands.cmd_del, "delete an object, or a bucket", aliases=("rm",))
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("name", metavar="NAME", nargs="?", help="the object; none deletes the bucket")
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+
+    p = command("info", commands.cmd_info, "show an object's info, or a bucket's status")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("name", metavar="NAME", nargs="?")
+    p.add_argument("--deleted", action="store_true", help="show a deleted object's tombstone")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("ls", commands.cmd_ls, "list buckets, or the objects in a bucket")
+    p.add_argument("bucket", metavar="BUCKET", nargs="?")
+    p.add_argument("--deleted", action="store_true", help="include deleted objects")
+    p.add_argument("-n", "--names", action="store_true", help="print names only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("seal", commands.cmd_seal, "seal a bucket: no change is possible afterwards")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+
+    p = command("watch", commands.cmd_watch, "print a bucket's changes until Ctrl-C")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("--history", action="store_true", help="start with every past version")
+    p.add_argument("--updates-only", action="store_true", help="only changes from now on")
+
+    p = command("status", commands.cmd_status, "show a bucket's status")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("link", objects.cmd_link, "link to an object, or to a bucket")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("name", metavar="NAME", help="the link's name")
+    p.add_argument("target_bucket", metavar="TARGET_BUCKET")
+    p.add_argument(
+        "target_name",
+        metavar="TARGET_NAME",
+        nargs="?",
+        help="the object to link to; none links the whole bucket",
+    )
+
+    p = command(
+        "meta", objects.cmd_meta, "change an object's description, headers, metadata or name"
+    )
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--description", help="new description ('' clears it)")
+    p.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        type=parse_header,
+        metavar="KEY:VALUE",
+        help="set a header (repeatable; KEY: removes it)",
+    )
+    p.add_argument(
+        "--metadata",
+        action="append",
+        type=parse_key_value,
+        metavar="KEY=VALUE",
+        help="set metadata (repeatable; KEY= removes it)",
+    )
+    p.add_argument("--clear-headers", action="store_true", help="drop every header first")
+    p.add_argument("--clear-metadata", action="store_true", help="drop all metadata first")
+    p.add_argument("--rename", metavar="NEW", help="rename the object")
+    return parser
+
+
+def build_profile(args: argparse.Namespace) -> ConnectProfile:
+    """A context (given or selected) overridden by $NATS_URL and then by the options."""
+    name = args.context or os.environ.get("NATS_CONTEXT") or selected_context()
+    profile = load_context(name) if name else ConnectProfile(servers=(DEFAULT_SERVER,))
+    changes: dict[str, object] = {}
+    server = args.server or os.environ.get("NATS_URL")
+    if server:
+        servers = tuple(s.strip() for s in server.split(",") if s.strip())
+        changes["servers"] = servers or (DEFAULT_SERVER,)
+    for option, field in (
+        ("user", "user"),
+        ("password", "password"),
+        ("token", "token"),
+        ("creds", "creds_file"),
+        ("nkey", "nkey_seed_file"),
+        ("tlsca", "tls_ca"),
+        ("tlscert", "tls_cert"),
+        ("tlskey", "tls_key"),
+    ):
+        value = getattr(args, option)
+        if value is not None:
+            changes[field] = value
+    if args.timeout is not None:
+        changes["connect_timeout"] = changes["request_timeout"] = args.timeout or DEFAULT_TIMEOUT
+    return replace(profile, **changes)  # type: ignore[arg-type]
+
+
+async def open_client(profile: ConnectProfile) -> Client:
+    """Connect, but give up once every server failed once (nats-py alone retries forever)."""
+    errors: list[str] = []
+    all_failed = asyncio.Event()
+
+    def on_error(message: str) -> None:
+        errors.append(message)
+        if len(errors) >= len(profile.servers):
+            all_failed.set()
+
+    task = asyncio.ensure_future(Client.connect(profile, ConnectionEvents(on_error=on_error)))
+    waiter = asyncio.ensure_future(all_failed.wait())
+    limit = profile.connect_timeout * max(1, len(profile.servers)) + 1.0
+    try:
+        await asyncio.wait({task, waiter}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    cause: BaseException = Exception(errors[-1]) if errors else TimeoutError()
+    raise ConnectionFailedError(describe_connect_error(cause, profile))
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Connect, run the chosen command, always close."""
+    client = await open_client(build_profile(args))
+    try:
+        return await args.func(client, args)
+    finally:
+        await client.close()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    sys.stderr.flush()
+    return code
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`| head`): stop Python complaining when it flushes at exit.
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `natsobj` with these arguments; returns the exit status (never raises)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        if args.command == "watch":
+            return 0
+        return _fail("interrupted", 130)
+    except Cancelled:
+        sys.stderr.write("Nothing done.\n")
+        return 1
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except ObjectStoreError as exc:
+        return _fail(str(exc) or type(exc).__name__)
+    except OSError as exc:
+        return _fail(describe_os_error(exc))
+    except Exception as exc:  # the promise is one line, never a traceback
+        return _fail(f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""What the CLI prints: human sizes and durations, tables, info blocks and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from natsobj_gui.core import BucketInfo, ObjectInfo
+from natsobj_gui.core.wire import digest_hex
+
+_IEC = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def human_size(n: int) -> str:
+    """Bytes as `nats` shows them (go-humanize IBytes): `512 B`, `1.2 MiB`, `34 GiB`."""
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    unit = 0
+    while value >= 1024 and unit < len(_IEC) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.1f} {_IEC[unit]}" if value < 10 else f"{value:.0f} {_IEC[unit]}"
+
+
+def human_duration(seconds: float) -> str:
+    """A compact duration: `1d2h`, `1h30m`, `45s`, `250ms`; 0 is `unlimited`."""
+    if seconds <= 0:
+        return "unlimited"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    rest = round(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts)
+
+
+def human_time(when: datetime | None) -> str:
+    """A timestamp in local time, to the second; empty when unknown."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else ""
+
+
+def iso_time(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def emit(text: str = "") -> None:
+    """One line on stdout, flushed so a pipe sees it at once."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def note(text: str) -> None:
+    """A remark for the person at the terminal (stderr, never mixed into data)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output: indented JSON on stdout."""
+    emit(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
+    """Columns padded to fit; `align` has one `l`/`r` per column (default left)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def fmt(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            right = i < len(align) and align[i] == "r"
+            out.append(cell.rjust(widths[i]) if right else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(headers), "  ".join("-" * w for w in widths)]
+    lines.extend(fmt(row) for row in rows)
+    return "\n".join(lines)
+
+
+def block(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    """A titled list of `Label: value` rows with the labels right-aligned."""
+    width = max((len(label) for label, _ in rows), default=0)
+    lines = [title, ""]
+    for label, value in rows:
+        lines.append(f"{label.rjust(width)}: {value}" if label else f"{' ' * width}  {value}")
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_link(info: ObjectInfo) -> str:
+    if info.link is None:
+        return ""
+    if info.link.is_bucket_link:
+        return f"bucket {info.link.bucket}"
+    return f"{info.link.bucket} > {info.link.name}"
+
+
+def object_rows(info: ObjectInfo) -> list[tuple[str, str]]:
+    """The rows of `info BUCKET NAME`, with the digest in base64 and in hex."""
+    rows: list[tuple[str, str]] = []
+    if info.description:
+        rows.append(("Description", info.description))
+    if info.link is not None:
+        rows.append(("Link", describe_link(info)))
+    rows.append(("Size", human_size(info.size)))
+    rows.append(("Modification Time", human_time(info.modified)))
+    rows.append(("Chunks", f"{info.chunks:,}"))
+    if info.max_chunk_size:
+        rows.append(("Chunk Size", human_size(info.max_chunk_size)))
+    if info.digest:
+        rows.append(("Digest", info.digest))
+        hexed = digest_hex(info.digest)
+        if hexed:
+            rows.append(("Digest (hex)", f"SHA-256 {hexed}"))
+    rows.append(("NUID", info.nuid))
+    if info.deleted:
+        rows.append(("Deleted", "true"))
+    first = True
+    for key, values in sorted(info.headers.items()):
+        for value in values:
+            rows.append(("Headers" if first else "", f"{key}: {value}"))
+            first = False
+    first = True
+    for key, value in sorted(info.metadata.items()):
+        rows.append(("Metadata" if first else "", f"{key}: {value}"))
+        first = False
+    return rows
+
+
+def object_text(info: ObjectInfo) -> str:
+    return block(f"Object information for {info.bucket} > {info.name}", object_rows(info))
+
+
+def bucket_rows(status: BucketInfo) -> list[tuple[str, str]]:
+    """The rows of `status BUCKET`, as `nats object info BUCKET` shows them."""
+    rows: list[tuple[str, str]] = [("Bucket Name", status.name)]
+    if status.description:
+        rows.append(("Description", status.description))
+    rows.append(("Replicas", str(status.replicas)))
+    rows.append(("TTL", human_duration(status.ttl)))
+    rows.append(("Sealed", str(status.sealed).lower()))
+    rows.append(("Size", human_size(status.size)))
+    max_bytes = "unlimited" if status.max_bytes < 0 else human_size(status.max_bytes)
+    rows.append(("Maximum Bucket Size", max_bytes))
+    rows.append(("Storage", status.storage.value))
+    rows.append(("Compressed", str(status.compression).lower()))
+    rows.append(("JetStream Stream", status.stream))
+    if status.placement and status.placement.cluster:
+        rows.append(("Placement Cluster", status.placement.cluster))
+    if status.placement and status.placement.tags:
+        rows.append(("Placement Tags", ", ".join(status.placement.tags)))
+    first = True
+    for key, value in sorted(status.metadata.items()):
+        if key.startswith("_nats."):
+            continue  # server bookkeeping, hidden as `nats` hides it
+        rows.append(("Metadata" if first else "", f"{key}: {value}"))
+        first = False
+    if status.cluster:
+        rows.append(("Cluster", status.cluster))
+    if status.leader:
+        rows.append(("Leader", status.leader))
+    return rows
+
+
+def bucket_text(status: BucketInfo) -> str:
+    title = f"Information for Object Store Bucket {status.name}"
+    if status.created:
+        title += f" created {human_time(status.created)}"
+    return block(title, bucket_rows(status))
+
+
+def buckets_table(buckets: Sequence[BucketInfo]) -> str:
+    rows = [
+        [
+            b.name,
+            _shorten(b.description),
+            human_time(b.created),
+            human_size(b.size),
+            human_duration(b.ttl),
+            b.storage.value,
+            "sealed" if b.sealed else "",
+        ]
+        for b in buckets
+    ]
+    headers = ("Bucket", "Description", "Created", "Size", "TTL", "Storage", "Sealed")
+    return table(headers, rows, "lllrl")
+
+
+def objects_table(objects: Sequence[ObjectInfo], *, show_deleted: bool = False) -> str:
+    headers = ["Name", "Size", "Chunks", "Modified"]
+    if show_deleted:
+        headers.append("Deleted")
+    rows = []
+    for o in objects:
+        size = f"-> {describe_link(o)}" if o.link is not None else human_size(o.size)
+        row = [o.name, size, f"{o.chunks:,}", human_time(o.modified)]
+        if show_deleted:
+            row.append("deleted" if o.deleted else "")
+        rows.append(row)
+    return table(headers, rows, "lrr")
+
+
+def object_json(info: ObjectInfo) -> dict[str, Any]:
+    """nats.go's ObjectInfo JSON (field order, omitempty) with the real modification time."""
+    out: dict[str, Any] = {"name": info.name}
+    if info.description:
+        out["description"] = info.description
+    if info.headers:
+        out["headers"] = info.headers
+    if info.metadata:
+        out["metadata"] = info.metadata
+    options: dict[str, Any] = {}
+    if info.link is not None:
+        options["link"] = {"bucket": info.link.bucket}
+        if info.link.name:
+            options["link"]["name"] = info.link.name
+    if info.max_chunk_size:
+        options["max_chunk_size"] = info.max_chunk_size
+    if options:
+        out["options"] = options
+    out["bucket"] = info.bucket
+    out["nuid"] = info.nuid
+    out["size"] = info.size
+    out["mtime"] = iso_time(info.modified)
+    out["chunks"] = info.chunks
+    if info.digest:
+        out["digest"] = info.digest
+    if info.deleted:
+        out["deleted"] = True
+    return out
+
+
+def bucket_json(status: BucketInfo) -> dict[str, Any]:
+    """A bucket's status as JSON; `ttl` in seconds, `max_bytes` -1 when unlimited."""
+    placement = None
+    if status.placement is not None:
+        placement = {"cluster": status.placement.cluster, "tags": list(status.placement.tags)}
+    return {
+        "bucket": status.name,
+        "stream": status.stream,
+        "description": status.description,
+        "ttl": status.ttl,
+        "storage": status.storage.value,
+        "replicas": status.replicas,
+        "sealed": status.sealed,
+        "compressed": status.compression,
+        "size": status.size,
+        "max_bytes": status.max_bytes,
+        "messages": status.messages,
+        "metadata": {k: v for k, v in status.metadata.items() if not k.startswith("_nats.")},
+        "placement": placement,
+        "created": iso_time(status.created),
+        "cluster": status.cluster,
+        "leader": status.leader,
+    }
