@@ -1,0 +1,117 @@
+"""Event-loop stall meter for GUI children: a Qt heartbeat, GC pauses, and the slowest callbacks.
+
+Usage (in a child, on the qasync loop)::
+
+    meter = StallMeter(trace=True)
+    meter.start()
+    ...                      # the measured operation
+    figures = meter.stop()   # stall_max, stall_p99, stall_top, gc_*, slow (if traced)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.events
+import gc
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+HEARTBEAT_MS = 5
+TOP = 3
+SLOW_CALLBACK = 0.005  # traced loop callbacks at least this long are recorded
+
+
+class StallMeter(QObject):
+    """A precise Qt timer; a gap between ticks longer than its interval is the loop stalling."""
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS, trace: bool = False) -> None:
+        super().__init__()
+        self.interval = interval_ms / 1000
+        self.trace = trace
+        self.gaps: list[tuple[float, float]] = []  # (gap seconds, began at, since start)
+        self.gc_pauses: list[tuple[float, float, int]] = []  # (seconds, at, generation)
+        self.slow: list[tuple[float, float, str]] = []  # (seconds, at, callback)
+        self._t0 = self._last = self._gc_start = 0.0
+        self._orig_run: Callable[[asyncio.Handle], None] | None = None
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Reset and start ticking (and watching GC, and tracing callbacks if asked)."""
+        self.gaps.clear()
+        self.gc_pauses.clear()
+        self.slow.clear()
+        gc.callbacks.append(self._on_gc)
+        if self.trace:
+            self._trace_on()
+        self._t0 = self._last = time.perf_counter()
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self._last, self._last - self._t0))
+        self._last = now
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._gc_start
+            self.gc_pauses.append((pause, self._gc_start - self._t0, info["generation"]))
+
+    def _trace_on(self) -> None:
+        # Time every asyncio callback (a task step, a transport's read) to name the slow ones.
+        orig = self._orig_run = asyncio.events.Handle._run
+        meter = self
+
+        def run(handle: asyncio.Handle) -> None:
+            start = time.perf_counter()
+            orig(handle)
+            took = time.perf_counter() - start
+            if took >= SLOW_CALLBACK:
+                meter.slow.append((took, start - meter._t0, _label(handle)))
+
+        asyncio.events.Handle._run = run  # type: ignore[method-assign]
+
+    def stop(self) -> dict[str, Any]:
+        """Stop; the open gap up to now counts too (a stall at the very end is still a stall)."""
+        self._timer.stop()
+        self._tick()
+        gc.callbacks.remove(self._on_gc)
+        if self._orig_run is not None:
+            asyncio.events.Handle._run = self._orig_run  # type: ignore[method-assign]
+            self._orig_run = None
+        stalls = sorted(max(0.0, g - self.interval) for g, _ in self.gaps)
+        p99 = stalls[min(len(stalls) - 1, int(0.99 * len(stalls)))] if stalls else 0.0
+        full = [p for p, _, gen in self.gc_pauses if gen == 2]
+        out: dict[str, Any] = {
+            "stall_max": stalls[-1] if stalls else 0.0,
+            "stall_p99": p99,
+            "ticks": len(self.gaps),
+            # The longest gaps and when they began (seconds into the operation).
+            "stall_top": [
+                [max(0.0, g - self.interval), at] for g, at in sorted(self.gaps, reverse=True)[:TOP]
+            ],
+            "gc_total": sum(p for p, _, _ in self.gc_pauses),
+            "gc_full": len(full),
+            "gc_full_max": max(full, default=0.0),
+        }
+        if self.trace:
+            out["slow"] = [[s, at, what] for s, at, what in sorted(self.slow, reverse=True)[:8]]
+            out["slow_total"] = sum(s for s, _, _ in self.slow)
+        return out
+
+
+def _label(handle: asyncio.Handle) -> str:
+    """A task's coroutine name, or the callback's qualified name."""
+    cb = handle._callback  # type: ignore[attr-defined]
+    owner = getattr(cb, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        return f"task {getattr(coro, '__qualname__', type(coro).__name__)}"
+    return getattr(cb, "__qualname__", type(cb).__name__)
