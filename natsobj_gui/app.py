@@ -1,0 +1,105 @@
+"""Entry point of the desktop app: the only place that creates the QApplication and the loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.embedded import EmbeddedServer, default_store_dir
+
+APP_NAME = "natsobj-gui"
+ORG_NAME = "natsobj-gui"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options: where to connect, and where the embedded server keeps its data."""
+    p = argparse.ArgumentParser(prog=APP_NAME, description="Browse NATS JetStream object stores.")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--server", metavar="URL", help="connect to this NATS server")
+    target.add_argument("--context", metavar="NAME", help="connect with a saved `nats` context")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"data folder of the embedded local server (default: {default_store_dir()})",
+    )
+    # For tests and packaging checks: quit as soon as the window is up and connected.
+    p.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+async def connect_target(args: argparse.Namespace, embedded: EmbeddedServer) -> tuple[Client, str]:
+    """Connect as the arguments ask: a URL, a nats context, or the embedded server by default."""
+    if args.server:
+        return await Client.connect(args.server), args.server
+    if args.context:
+        from natsobj_gui.core.contexts import load_context
+
+        profile = await asyncio.to_thread(load_context, args.context)
+        return await Client.connect(profile), f"context {args.context}"
+    # Starting nats-server waits for its port: keep that off the GUI thread.
+    url = await asyncio.to_thread(embedded.start)
+    return await Client.connect(url), f"local server ({url})"
+
+
+async def run_app(window, args: argparse.Namespace, embedded: EmbeddedServer) -> int:
+    """Show the window, connect, and wait until the window is closed."""
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    window.show_status("Connecting…" if args.server or args.context else "Starting local server…")
+    try:
+        client, label = await connect_target(args, embedded)
+    except Exception as exc:  # the window stays up so the user can pick another connection
+        window.report_error("Could not connect", exc)
+    else:
+        await window.set_client(client, label)
+    if args.quit_after_start:
+        pid = embedded._server.proc.pid if embedded.running and embedded._server else 0
+        print(
+            f"{APP_NAME} ready connected={window.client is not None} server_pid={pid}", flush=True
+        )
+        window.close()
+    await closed.wait()
+    await window.shutdown()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the app; `natsobj-gui` alone starts and uses the embedded local server."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from natsobj_gui.qt_compat import close_loop, new_event_loop
+    from natsobj_gui.views.main_window import MainWindow
+
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationDisplayName("NATS Object Browser")
+    loop = new_event_loop(app)
+
+    embedded = EmbeddedServer(args.data_dir)
+    window = MainWindow()
+    # Ctrl+C in a terminal closes the window cleanly; the timer lets Python see the signal.
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(500)
+    code = 1
+    try:
+        code = loop.run_until_complete(run_app(window, args, embedded))
+    finally:
+        tick.stop()
+        close_loop(loop)
+        embedded.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Bucket commands: new, status, edit, seal, delete — dialogs opened with open(), work as jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from natsobj_gui.core.types import BucketConfig, BucketInfo
+
+if TYPE_CHECKING:
+    from natsobj_gui.views.main_window import MainWindow
+
+
+def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
+    """Show a dialog without blocking (never exec()); it deletes itself when closed."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if on_accept is not None:
+        dialog.accepted.connect(lambda: on_accept())
+    dialog.open()
+    return dialog
+
+
+class BucketOps:
+    """The Bucket menu's handlers for the window's current bucket."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+
+    def _bucket(self) -> str:
+        return self.w.bucket if self.w.client is not None else ""
+
+    async def _status(self, bucket: str) -> BucketInfo:
+        assert self.w.client is not None
+        info = await self.w.client.buckets.status(bucket)
+        self.w.update_bucket_info(info)
+        return info
+
+    def new_bucket(self) -> None:
+        """Ask for a configuration, create the bucket and open it."""
+        if self.w.client is None:
+            return
+        from natsobj_gui.dialogs.bucket_dialog import BucketDialog
+
+        dlg = BucketDialog(self.w)
+        open_dialog(dlg, lambda: self._create(dlg.config()))
+
+    def _create(self, cfg: BucketConfig) -> None:
+        async def create() -> None:
+            assert self.w.client is not None
+            await self.w.client.buckets.create(cfg)
+            await self.w.load_buckets()
+            self.w.open_location(cfg.name, "")
+            self.w.show_status(f"Created bucket {cfg.name}", 5000)
+
+        self.w.run_job(create(), error_title=f"Could not create bucket {cfg.name}")
+
+    def show_status(self) -> None:
+        """Fetch the bucket's current status and show it."""
+        bucket = self._bucket()
+        if not bucket:
+            return
+        from natsobj_gui.dialogs.status_dialog import BucketStatusDialog
+
+        job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
+        job.succeeded.connect(lambda info: open_dialog(BucketStatusDialog(info, self.w)))
+
+    def edit_bucket(self) -> None:
+        """Edit description, TTL, limits and metadata of the current bucket."""
+        bucket = self._bucket()
+        if not bucket:
+            return
+        from natsobj_gui.dialogs.bucket_dialog import BucketDialog
+
+        def edit(info: BucketInfo) -> None:
+            dlg = BucketDialog(self.w, existing=info)
+            open_dialog(dlg, lambda: self._update(dlg.config()))
+
+        job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
+        job.succeeded.connect(edit)
+
+    def _update(self, cfg: BucketConfig) -> None:
+        async def update() -> None:
+            assert self.w.client is not None
+            await self.w.client.buckets.update(cfg)
+            await self._status(cfg.name)
+            self.w.show_status(f"Updated bucket {cfg.name}", 5000)
+
+        self.w.run_job(update(), error_title=f"Could not update bucket {cfg.name}")
+
+    def seal_bucket(self) -> None:
+        """Confirm, then make the bucket read-only for ever."""
+        bucket = self._bucket()
+        if not bucket:
+            return
+        from natsobj_gui.dialogs.seal_dialog import SealDialog
+
+        async def seal() -> None:
+            assert self.w.client is not None
+            await self.w.client.buckets.seal(bucket)
+            await self._status(bucket)
+            self.w.show_status(f"Sealed bucket {bucket}", 5000)
+
+        open_dialog(
+            SealDialog(bucket, self.w),
+            lambda: self.w.run_job(seal(), error_title=f"Could not seal {bucket}"),
+        )
+
+    def delete_bucket(self) -> None:
+        """Confirm (typing the name), then delete the bucket and everything in it."""
+        bucket = self._bucket()
+        info = self.w.buckets.get(bucket)
+        if not bucket or info is None:
+            return
+        from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog
+
+        count = len(self.w.index) if self.w.index is not None and self.w.bucket == bucket else None
+
+        async def delete() -> None:
+            assert self.w.client is not None
+            if self.w.bucket == bucket:
+                await self.w.close_bucket()
+            await self.w.client.buckets.delete(bucket)
+            await self.w.load_buckets()
+            self.w.show_status(f"Deleted bucket {bucket}", 5000)
+
+        dlg = DeleteBucketDialog(info, parent=self.w, object_count=count)
+        open_dialog(dlg, lambda: self.w.run_job(delete(), error_title=f"Could not delete {bucket}"))

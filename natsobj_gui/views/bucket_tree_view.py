@@ -1,0 +1,106 @@
+"""The left pane: buckets and their virtual folders; selecting a node opens that folder."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
+
+from natsobj_gui.core.types import BucketInfo
+from natsobj_gui.models.bucket_tree_model import (
+    BucketInfoRole,
+    BucketRole,
+    BucketTreeModel,
+    PrefixRole,
+)
+from natsobj_gui.views.drop import accept_if_local, take_drop
+
+
+class BucketTreeView(QTreeView):
+    """A tree of buckets (top level) and folders; drops upload into the node under the mouse."""
+
+    node_selected = Signal(str, str)  # bucket, prefix ('' = root)
+    files_dropped = Signal(list, str, str)  # list[Path], bucket, prefix
+    context_menu_requested = Signal(QPoint)  # global position
+
+    def __init__(self, model: BucketTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree_model = model
+        self.setObjectName("bucketTree")
+        self.setModel(model)
+        self.setHeaderHidden(True)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+        self.customContextMenuRequested.connect(
+            lambda pos: self.context_menu_requested.emit(self.viewport().mapToGlobal(pos))
+        )
+        self.selectionModel().currentChanged.connect(self._current_changed)
+        # Sealed buckets refuse drops: the window keeps this predicate current.
+        self.is_writable = lambda bucket: True
+
+    # -- nodes ------------------------------------------------------------------------------
+    def node_at(self, index: QModelIndex) -> tuple[str, str] | None:
+        """(bucket, prefix) of a tree index, or None for nothing."""
+        if not index.isValid():
+            return None
+        bucket = index.data(BucketRole)
+        if not bucket:
+            return None
+        return bucket, index.data(PrefixRole) or ""
+
+    def current_node(self) -> tuple[str, str] | None:
+        return self.node_at(self.currentIndex())
+
+    def bucket_info(self, bucket: str) -> BucketInfo | None:
+        """The BucketInfo the model holds for a bucket (status, sealed…)."""
+        index = self.tree_model.index_for(bucket, "")
+        if index is None or not index.isValid():
+            return None
+        return index.data(BucketInfoRole)
+
+    def select_node(self, bucket: str, prefix: str = "") -> bool:
+        """Select a bucket or folder node, expanding its parents; False if not in the tree."""
+        index = self.tree_model.index_for(bucket, prefix)
+        if index is None or not index.isValid():
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.expand(parent)
+            parent = parent.parent()
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
+        return True
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        node = self.node_at(current)
+        if node is not None:
+            self.node_selected.emit(*node)
+
+    # -- drops ------------------------------------------------------------------------------
+    def _drop_node(self, event: QDragMoveEvent | QDropEvent) -> tuple[str, str] | None:
+        node = self.node_at(self.indexAt(event.position().toPoint()))
+        if node is None or not self.is_writable(node[0]):
+            return None
+        return node
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        # Accept the enter for any local files: the node under the mouse decides on move.
+        accept_if_local(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        accept_if_local(event, self._drop_node(event) is not None)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        node = self._drop_node(event)
+        if node is None:
+            event.ignore()
+            return
+        paths = take_drop(event)
+        if paths:
+            self.files_dropped.emit(paths, node[0], node[1])

@@ -1,0 +1,42 @@
+"""Accept drops of local files and folders (text/uri-list) from the file manager."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+
+def local_paths(mime: QMimeData | None) -> list[Path]:
+    """The dropped local paths; empty when anything in the drop is not a local file."""
+    if mime is None or not mime.hasFormat("text/uri-list") or not mime.hasUrls():
+        return []
+    urls = mime.urls()
+    # A drop mixing web links and files is refused as a whole: half an upload surprises people.
+    if not urls or not all(u.isLocalFile() for u in urls):
+        return []
+    paths = [Path(u.toLocalFile()) for u in urls]
+    return [p for p in paths if p.exists()]
+
+
+def accept_if_local(event: QDragEnterEvent | QDragMoveEvent, writable: bool = True) -> bool:
+    """Accept a drag (as a copy) when it carries local files and the target can take them."""
+    if writable and local_paths(event.mimeData()):
+        # Always a copy: the files stay where they are in the file manager.
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        return True
+    event.ignore()
+    return False
+
+
+def take_drop(event: QDropEvent) -> list[Path]:
+    """The local paths of a drop, accepting it as a copy; empty (and ignored) otherwise."""
+    paths = local_paths(event.mimeData())
+    if paths:
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+    else:
+        event.ignore()
+    return paths

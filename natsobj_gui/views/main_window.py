@@ -1,0 +1,352 @@
+"""The main window: bucket tree, object table, transfer panel; one live watch per open bucket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidget
+
+from natsobj_gui.core import Client, ConnectionEvents
+from natsobj_gui.core.errors import ObjectStoreError
+from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
+from natsobj_gui.core.types import BucketInfo, WatchKind
+from natsobj_gui.dialogs import messages
+from natsobj_gui.jobs import JobRunner
+from natsobj_gui.models.bucket_tree_model import BucketTreeModel
+from natsobj_gui.models.object_table_model import ObjectTableModel
+from natsobj_gui.views.actions import WindowActions
+from natsobj_gui.views.bucket_tree_view import BucketTreeView
+from natsobj_gui.views.object_view import ObjectView
+from natsobj_gui.views.transfer_ops import TransferOps
+from natsobj_gui.views.transfer_panel import TransferPanel
+
+# A big bucket's initial set arrives message by message: gather up to this long (or this
+# many events) before touching the models, so 100,000 objects cost a few dozen inserts.
+COALESCE_SECONDS = 0.15
+COALESCE_MAX = 20000
+STATUS_TIMEOUT_MS = 8000
+
+
+def error_text(error: BaseException | str) -> str:
+    """A sentence for the user: core errors are already human, others get their type name."""
+    if isinstance(error, str):
+        return error
+    if isinstance(error, ObjectStoreError):
+        return str(error)
+    text = str(error) or "no details"
+    return f"{type(error).__name__}: {text}"
+
+
+class MainWindow(QMainWindow):
+    """Browse buckets and objects of one connection; `set_client` swaps the connection."""
+
+    closed = Signal()
+    client_changed = Signal()
+    location_changed = Signal(str, str)  # bucket, prefix
+    listing_done = Signal(str)  # bucket whose initial set is now shown
+    buckets_loaded = Signal()
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("NATS Object Browser")
+        self.settings = settings if settings is not None else QSettings()
+        self.client: Client | None = None
+        self.bucket = ""
+        self.prefix = ""
+        self.index: BucketIndex | None = None
+        self.buckets: dict[str, BucketInfo] = {}
+        self._closing = False
+        self._restore_bucket: str | None = self._setting_str("session/last_bucket") or None
+        self._restore_prefix = self._setting_str("session/last_prefix")
+
+        self.jobs = JobRunner(self)
+        self.tree_model = BucketTreeModel(self)
+        self.tree = BucketTreeView(self.tree_model)
+        self.tree.is_writable = self.is_writable
+        self.object_model = ObjectTableModel(self)
+        self.objects = ObjectView(self.object_model)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.objects)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 900])
+        self.setCentralWidget(self.splitter)
+
+        self.transfers = TransferOps(self)
+        self.transfer_panel = TransferPanel(self.transfers.queue)
+        self.transfer_dock = QDockWidget("Transfers", self)
+        self.transfer_dock.setObjectName("transferDock")
+        self.transfer_dock.setWidget(self.transfer_panel)
+        self.transfer_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfer_dock)
+
+        self.connection_label = QLabel("Not connected")
+        self.connection_label.setContentsMargins(6, 0, 6, 0)
+        self.statusBar().addPermanentWidget(self.connection_label)
+
+        self.actions = WindowActions(self)
+        self.connection_menu = self.actions.connection_menu
+        self._wire()
+        self._restore_settings()
+        self.actions.update_enabled()
+
+    # -- wiring -----------------------------------------------------------------------------
+    def _wire(self) -> None:
+        self.tree.node_selected.connect(self.open_location)
+        # Expanding a bucket that is not open opens it: one live listing at a time.
+        self.tree_model.indexWanted.connect(lambda bucket: self.tree.select_node(bucket, ""))
+        self.tree.files_dropped.connect(self.transfers.upload_paths)
+        self.tree.context_menu_requested.connect(self.actions.tree_menu)
+        self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
+        self.objects.object_activated.connect(self.actions.objects.show_info)
+        self.objects.files_dropped.connect(
+            lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
+        )
+        self.objects.context_menu_requested.connect(self.actions.object_menu)
+        self.objects.selection_changed.connect(self.actions.update_enabled)
+        # The open folder lost its last object: show its parent rather than an empty page.
+        self.object_model.prefixRemoved.connect(
+            lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
+        )
+
+    # -- messages ---------------------------------------------------------------------------
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        """A transient message in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def report_error(self, title: str, error: BaseException | str) -> None:
+        """Status bar line plus a non-blocking message box; never a traceback."""
+        text = error_text(error)
+        self.show_status(f"{title}: {text}", STATUS_TIMEOUT_MS * 2)
+        if self._closing:
+            return
+        # Opened from the event loop, never from inside the coroutine that failed.
+        QTimer.singleShot(0, lambda: messages.show_error(self, title, text))
+
+    def run_job(self, coro: Any, *, key: str | None = None, error_title: str = "Error") -> Any:
+        """Run a coroutine as a job whose failure is reported to the user."""
+        job = self.jobs.run(coro, key=key)
+        job.failed.connect(lambda message: self.report_error(error_title, message))
+        return job
+
+    # -- connection -------------------------------------------------------------------------
+    def connection_events(self) -> ConnectionEvents:
+        """Callbacks that keep the status bar current while the connection drops and returns."""
+        return ConnectionEvents(
+            on_disconnected=lambda: self.show_status("Disconnected: reconnecting…"),
+            on_reconnected=lambda: self.show_status("Reconnected", STATUS_TIMEOUT_MS),
+            on_error=lambda text: self.show_status(text, STATUS_TIMEOUT_MS),
+        )
+
+    async def set_client(self, client: Client | None, label: str = "") -> None:
+        """Use another connection (or none): closes the old one and reloads everything."""
+        for key in ("watch", "buckets", "refresh"):
+            self.jobs.cancel(key)
+        old, self.client = self.client, client
+        self._set_bucket("")
+        self.buckets = {}
+        self.tree_model.set_buckets([])
+        self.connection_label.setText(label or ("Connected" if client else "Not connected"))
+        self.client_changed.emit()
+        self.actions.update_enabled()
+        # Transfers on the old connection stop and clean up (purge partial uploads) first.
+        await self.transfers.set_client(client)
+        if old is not None and old is not client:
+            with contextlib.suppress(Exception):
+                await old.close()
+        if client is not None:
+            try:
+                await self.load_buckets()
+            except Exception as exc:
+                self.report_error("Could not list buckets", exc)
+
+    async def shutdown(self) -> None:
+        """After the window closed: wait for cancelled jobs to clean up, close the connection."""
+        await self.transfers.shutdown()
+        await self.jobs.shutdown()
+        client, self.client = self.client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    # -- buckets ----------------------------------------------------------------------------
+    async def load_buckets(self) -> None:
+        """(Re)list the buckets, keeping or restoring the selection."""
+        if self.client is None:
+            return
+        infos = await self.client.buckets.list()
+        self.buckets = {b.name: b for b in infos}
+        current = (self.bucket, self.prefix) if self.bucket else None
+        self.tree_model.set_buckets(sorted(infos, key=lambda b: b.name.lower()))
+        if current and current[0] in self.buckets:
+            # The tree was rebuilt: re-attach the live index so folders show again.
+            if self.index is not None:
+                self.tree_model.set_index(self.bucket, self.index)
+            self.tree.select_node(*current)
+        elif current:
+            self._set_bucket("")
+        elif self._restore_bucket in self.buckets:
+            bucket, prefix = self._restore_bucket, self._restore_prefix
+            self._restore_bucket = None
+            self.open_location(bucket, prefix)
+        self.show_status(f"{len(infos)} bucket(s)", STATUS_TIMEOUT_MS)
+        self.actions.update_enabled()
+        self.buckets_loaded.emit()
+
+    def refresh(self) -> None:
+        """F5: list buckets again and restart the current bucket's listing."""
+        if self.client is None:
+            return
+        bucket, prefix = self.bucket, self.prefix
+
+        async def again() -> None:
+            await self.load_buckets()
+            if bucket and bucket in self.buckets:
+                self._set_bucket("")
+                self.open_location(bucket, prefix)
+
+        self.run_job(again(), key="refresh", error_title="Refresh failed")
+
+    def is_writable(self, bucket: str) -> bool:
+        """False for a sealed (or unknown) bucket."""
+        info = self.buckets.get(bucket)
+        return info is not None and not info.sealed
+
+    def update_bucket_info(self, info: BucketInfo) -> None:
+        """Record a fresh status (after edit or seal) and refresh what depends on it."""
+        self.buckets[info.name] = info
+        self.actions.update_enabled()
+        self.objects.set_writable(self.is_writable(self.bucket))
+
+    # -- location and live watch ------------------------------------------------------------
+    def open_location(self, bucket: str, prefix: str = "") -> None:
+        """Show a bucket's folder; a new bucket starts its watch and cancels the old one."""
+        if not bucket or self.client is None:
+            return
+        if bucket != self.bucket or self.index is None:
+            self._set_bucket(bucket, prefix)
+        elif prefix != self.prefix:
+            self.prefix = prefix
+            self.object_model.set_prefix(prefix)
+        else:
+            return
+        self.objects.set_location(bucket, prefix)
+        self.objects.set_writable(self.is_writable(bucket))
+        if self.tree.current_node() != (bucket, prefix):
+            self.tree.select_node(bucket, prefix)
+        self.settings.setValue("session/last_bucket", bucket)
+        self.settings.setValue("session/last_prefix", prefix)
+        self.actions.update_enabled()
+        self.location_changed.emit(bucket, prefix)
+
+    async def close_bucket(self) -> None:
+        """Show no bucket and wait until its watch has stopped (before deleting the bucket)."""
+        job = self.jobs.job("watch")
+        self._set_bucket("")
+        if job is not None:
+            await job.wait()
+
+    def _set_bucket(self, bucket: str, prefix: str = "") -> None:
+        self.jobs.cancel("watch")
+        if self.bucket and self.bucket != bucket:
+            # Nothing keeps the old bucket's folders current any more: drop them.
+            self.tree_model.set_index(self.bucket, None)
+        self.bucket, self.prefix = bucket, prefix
+        self.index = BucketIndex(bucket) if bucket else None
+        self.object_model.set_bucket(self.index, prefix)
+        self.objects.set_location(bucket, prefix)
+        if not bucket:
+            self.actions.update_enabled()
+            return
+        self.tree_model.set_index(bucket, self.index)
+        self.show_status(f"Listing {bucket}…")
+        self.run_job(
+            self._watch(bucket, self.index), key="watch", error_title=f"Listing {bucket} failed"
+        )
+
+    async def _watch(self, bucket: str, index: BucketIndex) -> None:
+        assert self.client is not None
+        watcher = self.client.store(bucket).watch()
+        loop = asyncio.get_running_loop()
+        try:
+            await watcher.start()
+            while True:
+                events = await watcher.next_batch(COALESCE_MAX)
+                if not index.initial_done:
+                    events += await self._gather_more(watcher, events, loop.time())
+                if self.index is not index:
+                    return  # superseded; the job is being cancelled
+                self._apply(bucket, index.apply(events))
+        finally:
+            await watcher.close()
+
+    @staticmethod
+    async def _gather_more(watcher: Any, events: list, start: float) -> list:
+        more: list = []
+        loop = asyncio.get_running_loop()
+        while len(events) + len(more) < COALESCE_MAX:
+            if any(e.kind is WatchKind.INITIAL_DONE for e in (*events[-1:], *more[-1:])):
+                break
+            remaining = start + COALESCE_SECONDS - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                more += await asyncio.wait_for(watcher.next_batch(COALESCE_MAX), remaining)
+            except TimeoutError:
+                break
+        return more
+
+    def _apply(self, bucket: str, change: IndexChange) -> None:
+        if not change:
+            return
+        self.object_model.apply(change)
+        self.tree_model.apply(bucket, change)
+        if change.initial_done:
+            n = len(self.index) if self.index is not None else 0
+            self.show_status(f"{bucket}: {n:,} object(s)", STATUS_TIMEOUT_MS)
+            self.listing_done.emit(bucket)
+        self.actions.update_enabled()
+
+    # -- settings ---------------------------------------------------------------------------
+    def _setting_str(self, key: str) -> str:
+        value = self.settings.value(key, "")
+        return value if isinstance(value, str) else ""
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if geometry := s.value("window/geometry"):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        if state := s.value("window/state"):
+            self.restoreState(state)
+        if splitter := s.value("window/splitter"):
+            self.splitter.restoreState(splitter)
+        self.objects.restore_header(s.value("objects/header"))
+
+    def save_settings(self) -> None:
+        """Geometry, dock and splitter state, column widths (the location is saved on change)."""
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("objects/header", self.objects.header_state())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self.save_settings()
+        # Cancel every task now: nothing may emit on these widgets once they are gone.
+        self.transfers.cancel_all()
+        self.jobs.cancel_all()
+        super().closeEvent(event)
+        self.closed.emit()

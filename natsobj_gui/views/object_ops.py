@@ -1,0 +1,177 @@
+"""Object commands: info and verify, delete, metadata and rename, links."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
+from natsobj_gui.progress_bridge import Throttle
+from natsobj_gui.qt_compat import is_alive
+from natsobj_gui.views.bucket_ops import open_dialog
+
+if TYPE_CHECKING:
+    from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
+    from natsobj_gui.dialogs.info_dialog import InfoDialog
+    from natsobj_gui.views.main_window import MainWindow
+
+
+class ObjectOps:
+    """Handlers for the selected objects of the window's current bucket."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        self.info_dialog: InfoDialog | None = None  # the last one opened (tests look at it)
+        self.delete_dialog: DeleteObjectsDialog | None = None
+
+    def _selected(self) -> list[ObjectInfo]:
+        return self.w.objects.selected_infos() if self.w.client is not None else []
+
+    # -- info / verify ----------------------------------------------------------------------
+    def show_current_info(self) -> None:
+        """Info for the one selected object."""
+        infos = self._selected()
+        if len(infos) == 1:
+            self.show_info(infos[0])
+
+    def show_info(self, info: ObjectInfo) -> None:
+        """Open the info dialog (non-modal) with what the watch last reported."""
+        from natsobj_gui.dialogs.info_dialog import InfoDialog
+
+        dlg = InfoDialog(info, self.w)
+        self.info_dialog = dlg
+        bucket = info.bucket
+        key = f"verify:{bucket}:{info.name}"
+        dlg.verify_requested.connect(lambda: self._verify(dlg, bucket, info.name, key))
+        # Closing the dialog stops a verify nobody is looking at any more.
+        dlg.finished.connect(lambda _r: self.w.jobs.cancel(key))
+        open_dialog(dlg)
+
+    def _verify(self, dlg: InfoDialog, bucket: str, name: str, key: str) -> None:
+        if self.w.client is None:
+            return
+        store = self.w.client.store(bucket)
+
+        def show(p: Progress) -> None:
+            if is_alive(dlg):
+                dlg.set_verify_progress(p)
+
+        # Per-chunk progress would repaint thousands of times a second: throttle to ~15 Hz.
+        throttle = Throttle(show, parent=dlg)
+
+        async def verify() -> ObjectInfo:
+            info = await store.verify(name, progress=throttle)
+            throttle.flush()
+            return info
+
+        job = self.w.jobs.run(verify(), key=key)
+
+        def ok(info: ObjectInfo) -> None:
+            if is_alive(dlg):
+                dlg.set_verify_result(True, "Verified: the size and SHA-256 digest match")
+
+        def failed(message: str) -> None:
+            if is_alive(dlg):
+                dlg.set_verify_result(False, message)
+            self.w.show_status(f"Verify {name}: {message}", 10000)
+
+        job.succeeded.connect(ok)
+        job.failed.connect(failed)
+
+    # -- delete -----------------------------------------------------------------------------
+    def delete_selected(self) -> None:
+        """Confirm, then delete the selected objects one by one with progress and Stop."""
+        infos = self._selected()
+        if not infos or not self.w.is_writable(self.w.bucket):
+            return
+        from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
+
+        dlg = DeleteObjectsDialog(infos, self.w, stay_open=True)
+        self.delete_dialog = dlg
+        dlg.delete_requested.connect(lambda: self._delete(dlg, infos))
+        open_dialog(dlg)
+
+    def _delete(self, dlg: DeleteObjectsDialog, infos: list[ObjectInfo]) -> None:
+        if self.w.client is None:
+            return
+        store = self.w.client.store(infos[0].bucket)
+        total = len(infos)
+
+        async def delete() -> int:
+            done = 0
+            for info in infos:
+                await store.delete(info.name)
+                done += 1
+                if is_alive(dlg):
+                    dlg.set_progress(done, total)
+                await asyncio.sleep(0)  # let the watch show each removal
+            return done
+
+        dlg.set_busy(True)
+        dlg.set_progress(0, total)
+        job = self.w.run_job(delete(), key=f"delete:{store.bucket}", error_title="Delete failed")
+        dlg.cancel_requested.connect(job.cancel)
+
+        def finished() -> None:
+            if not is_alive(dlg):
+                return
+            dlg.set_busy(False)
+            if job.state == "ok":
+                dlg.accept()
+                self.w.show_status(f"Deleted {total} object(s)", 5000)
+            else:
+                dlg.reject()
+
+        job.done.connect(finished)
+
+    # -- metadata / rename ------------------------------------------------------------------
+    def edit_meta(self) -> None:
+        """Edit the name, description, headers and metadata of one object."""
+        infos = self._selected()
+        if len(infos) != 1 or not self.w.is_writable(self.w.bucket):
+            return
+        from natsobj_gui.dialogs.meta_dialog import MetaDialog
+
+        info = infos[0]
+        dlg = MetaDialog(info, self.w)
+        open_dialog(dlg, lambda: self._update_meta(info, dlg.meta()))
+
+    def _update_meta(self, info: ObjectInfo, meta: ObjectMeta) -> None:
+        if self.w.client is None:
+            return
+        store = self.w.client.store(info.bucket)
+
+        async def update() -> None:
+            await store.update_meta(info.name, meta)
+            what = f"Renamed to {meta.name}" if meta.name != info.name else "Saved metadata"
+            self.w.show_status(f"{what} ({info.name})", 5000)
+
+        self.w.run_job(update(), error_title=f"Could not update {info.name}")
+
+    # -- links ------------------------------------------------------------------------------
+    def create_link(self) -> None:
+        """Create a link to the selected object (or to a bucket) in the current bucket."""
+        infos = self._selected()
+        if len(infos) != 1 or not self.w.is_writable(self.w.bucket):
+            return
+        from natsobj_gui.dialogs.link_dialog import LinkDialog
+
+        target = infos[0]
+        dlg = LinkDialog(sorted(self.w.buckets), self.w.bucket, target, self.w)
+        open_dialog(dlg, lambda: self._link(self.w.bucket, dlg.link_name(), dlg.link()))
+
+    def _link(self, bucket: str, name: str, link: ObjectLink) -> None:
+        if self.w.client is None:
+            return
+        client = self.w.client
+
+        async def make() -> None:
+            store = client.store(bucket)
+            if link.is_bucket_link:
+                await store.add_bucket_link(name, link.bucket)
+            else:
+                target = await client.store(link.bucket).info(link.name or "")
+                await store.add_link(name, target)
+            self.w.show_status(f"Created link {name}", 5000)
+
+        self.w.run_job(make(), error_title=f"Could not create link {name}")

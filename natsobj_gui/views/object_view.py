@@ -1,0 +1,294 @@
+"""The right pane: breadcrumbs of the current folder, a filter box and the object table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.models.object_table_model import ObjectTableModel
+from natsobj_gui.models.sort_proxy import ObjectSortProxy
+from natsobj_gui.views.drop import accept_if_local, take_drop
+
+
+class BreadcrumbBar(QWidget):
+    """bucket › folder › sub: each part is a button that opens that folder."""
+
+    navigate = Signal(str)  # the folder prefix ('' = bucket root)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._parts: list[QWidget] = []
+        self.set_path("", "")
+
+    def set_path(self, bucket: str, prefix: str) -> None:
+        """Show the buttons for a bucket and a folder prefix ('a/b/')."""
+        for w in self._parts:
+            self._layout.removeWidget(w)
+            w.deleteLater()
+        self._parts = []
+        if not bucket:
+            self._add(QLabel("No bucket selected"))
+            self._layout.addStretch(1)
+            return
+        crumbs = [(bucket, "")]
+        acc = ""
+        for part in [p for p in prefix.split("/") if p]:
+            acc += part + "/"
+            crumbs.append((part, acc))
+        for i, (label, target) in enumerate(crumbs):
+            if i:
+                sep = QLabel("›")
+                sep.setContentsMargins(4, 0, 4, 0)
+                self._add(sep)
+            button = QToolButton()
+            button.setText(label)
+            button.setAutoRaise(True)
+            button.setToolTip(f"{bucket}/{target}" if target else bucket)
+            button.setEnabled(i < len(crumbs) - 1)  # the current folder is not a link
+            button.clicked.connect(lambda _=False, t=target: self.navigate.emit(t))
+            self._add(button)
+        stretch = QWidget()
+        self._add(stretch)
+        self._layout.setStretchFactor(stretch, 1)
+
+    def _add(self, w: QWidget) -> None:
+        self._parts.append(w)
+        self._layout.addWidget(w)
+
+    def labels(self) -> list[str]:
+        """The visible crumb texts (for tests and accessibility)."""
+        return [
+            w.text()
+            for w in self._parts
+            if isinstance(w, QToolButton) or (isinstance(w, QLabel) and w.text() != "›")
+        ]
+
+
+class ObjectTable(QTableView):
+    """A table that takes file drops and turns Enter into `activated_row`."""
+
+    files_dropped = Signal(list, str)  # list[Path], target folder prefix
+    activated_row = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.prefix = ""
+        self.writable = True
+        self.folder_at_index = lambda index: None  # set by ObjectView
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        accept_if_local(event, self.writable)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        accept_if_local(event, self.writable)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self.writable:
+            event.ignore()
+            return
+        paths = take_drop(event)
+        if paths:
+            # Dropping on a folder row puts the files in that folder, like a file manager.
+            folder = self.folder_at_index(self.indexAt(event.position().toPoint()))
+            self.files_dropped.emit(paths, folder if folder is not None else self.prefix)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ObjectView(QWidget):
+    """Objects and virtual folders of the current folder, sortable and filterable."""
+
+    object_activated = Signal(object)  # ObjectInfo: Enter or double click
+    folder_activated = Signal(str)  # a folder prefix to enter (row or breadcrumb)
+    files_dropped = Signal(list, str)  # list[Path], target prefix
+    context_menu_requested = Signal(QPoint)  # global position
+    selection_changed = Signal()
+
+    def __init__(self, model: ObjectTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = ObjectSortProxy(self)
+        self.proxy.setSourceModel(model)
+        self.bucket = ""
+        self.prefix = ""
+
+        self.breadcrumbs = BreadcrumbBar()
+        self.breadcrumbs.navigate.connect(self.folder_activated)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(280)
+        self.filter_edit.textChanged.connect(self._set_filter)
+        self.count_label = QLabel()
+        self.count_label.setContentsMargins(8, 0, 0, 0)
+
+        self.table = ObjectTable()
+        self.table.setObjectName("objectTable")
+        self.table.setModel(self.proxy)
+        self.table.folder_at_index = self.folder_at
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setAcceptDrops(True)
+        self.table.viewport().setAcceptDrops(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.table.setDropIndicatorShown(False)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        # Fixed row heights: Qt never measures 100,000 rows to lay them out.
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setHighlightSections(False)
+        hh.resizeSection(0, 320)
+
+        self.table.doubleClicked.connect(self._activate)
+        self.table.activated_row.connect(self._activate)
+        self.table.files_dropped.connect(self.files_dropped)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
+        )
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit()
+        )
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 2)
+        top.addWidget(self.breadcrumbs, 1)
+        top.addWidget(self.count_label)
+        top.addWidget(self.filter_edit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        self._update_count()
+
+    # -- location ---------------------------------------------------------------------------
+    def set_location(self, bucket: str, prefix: str) -> None:
+        """Show where the table is (the model itself is driven by the window)."""
+        self.bucket, self.prefix = bucket, prefix
+        self.table.prefix = prefix
+        self.breadcrumbs.set_path(bucket, prefix)
+        self.table.clearSelection()
+        self.table.scrollToTop()
+
+    def set_writable(self, writable: bool) -> None:
+        """Sealed buckets (or none) take no drops."""
+        self.table.writable = writable and bool(self.bucket)
+
+    # -- rows -------------------------------------------------------------------------------
+    def _source_row(self, index: QModelIndex) -> int:
+        if not index.isValid():
+            return -1
+        return self.proxy.mapToSource(index).row()
+
+    def info_at(self, index: QModelIndex) -> ObjectInfo | None:
+        """The object of a (proxy) index, None for a folder row."""
+        row = self._source_row(index)
+        return self.model.info_at(row) if row >= 0 else None
+
+    def folder_at(self, index: QModelIndex) -> str | None:
+        """The folder prefix of a (proxy) index, None for an object row."""
+        row = self._source_row(index)
+        return self.model.folder_at(row) if row >= 0 else None
+
+    def _selected_rows(self) -> list[QModelIndex]:
+        return self.table.selectionModel().selectedRows(0)
+
+    def selected_infos(self) -> list[ObjectInfo]:
+        """The selected objects (folders excluded), in view order."""
+        out = [self.info_at(i) for i in sorted(self._selected_rows(), key=QModelIndex.row)]
+        return [i for i in out if i is not None]
+
+    def selected_folders(self) -> list[str]:
+        """The selected folder prefixes."""
+        out = [self.folder_at(i) for i in self._selected_rows()]
+        return [f for f in out if f is not None]
+
+    def current_info(self) -> ObjectInfo | None:
+        return self.info_at(self.table.currentIndex())
+
+    def select_name(self, name: str) -> bool:
+        """Select and show the row of an object by name; False if it is not shown."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            info = self.info_at(index)
+            if info is not None and info.name == name:
+                self.table.selectRow(row)
+                self.table.scrollTo(index)
+                return True
+        return False
+
+    def _activate(self, index: QModelIndex) -> None:
+        folder = self.folder_at(index)
+        if folder is not None:
+            self.folder_activated.emit(folder)
+            return
+        info = self.info_at(index)
+        if info is not None:
+            self.object_activated.emit(info)
+
+    # -- filter -----------------------------------------------------------------------------
+    def focus_filter(self) -> None:
+        """Ctrl+F: put the cursor in the filter box."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def _set_filter(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        self._update_count()
+
+    def _update_count(self, *_: object) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        text = f"{total:,} items" if shown == total else f"{shown:,} of {total:,} items"
+        self.count_label.setText(text if self.bucket else "")
+
+    # -- settings ---------------------------------------------------------------------------
+    def header_state(self) -> QByteArray:
+        return self.table.horizontalHeader().saveState()
+
+    def restore_header(self, state: QByteArray | bytes | None) -> None:
+        if state:
+            self.table.horizontalHeader().restoreState(QByteArray(state))
+
+
+__all__ = ["BreadcrumbBar", "ObjectTable", "ObjectView", "Path"]

@@ -1,0 +1,243 @@
+"""Uploads (drops, pickers, overwrite policy) and downloads, all through the TransferQueue."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from natsobj_gui.core.client import Client
+from natsobj_gui.core.index import ROOT, split_name
+from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, safe_local_path
+from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.core.uploads import PlannedUpload, plan_uploads
+from natsobj_gui.dialogs import messages
+from natsobj_gui.qt_compat import is_alive
+from natsobj_gui.views.bucket_ops import open_dialog
+
+if TYPE_CHECKING:
+    from natsobj_gui.views.main_window import MainWindow
+
+POLICY_KEY = "upload/overwrite"
+POLICIES = ("ask", "overwrite", "skip")
+DOWNLOAD_DIR_KEY = "download/folder"
+
+
+class TransferOps:
+    """Turns user requests into queued transfers; owns the window's TransferQueue."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        # The queue needs a client only when a transfer starts; set_client provides it.
+        self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
+        self.queue.subscribe(on_change=self._changed)
+        self._error_box: QMessageBox | None = None
+        self._failures = 0
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def set_client(self, client: Client | None) -> None:
+        """Stop the old connection's transfers (they clean up on it), then use the new one."""
+        await self.queue.close()
+        self.queue.client = client  # type: ignore[assignment]
+
+    def cancel_all(self) -> None:
+        self.queue.cancel_all()
+
+    async def shutdown(self) -> None:
+        """Cancel every transfer and wait for the cleanups (partial uploads purged)."""
+        await self.queue.close()
+
+    # -- settings ---------------------------------------------------------------------------
+    def overwrite_policy(self) -> str:
+        """'ask', 'overwrite' or 'skip' for uploads whose name already exists."""
+        value = self.w.settings.value(POLICY_KEY, "ask")
+        return value if value in POLICIES else "ask"
+
+    def set_overwrite_policy(self, policy: str) -> None:
+        if policy in POLICIES:
+            self.w.settings.setValue(POLICY_KEY, policy)
+
+    # -- uploads ----------------------------------------------------------------------------
+    def upload_files_dialog(self) -> None:
+        """Ctrl+U: pick files (the upload dialog also takes folders and a prefix)."""
+        self._upload_dialog(folder=False)
+
+    def upload_folder_dialog(self) -> None:
+        """Pick a folder; its tree is kept under the current folder."""
+        self._upload_dialog(folder=True)
+
+    def _upload_dialog(self, folder: bool) -> None:
+        bucket = self.w.bucket
+        if not bucket or not self.w.is_writable(bucket):
+            return
+        from natsobj_gui.dialogs.upload_dialog import UploadDialog
+
+        dlg = UploadDialog(bucket, self.w, prefix=self.w.prefix)
+        open_dialog(dlg, lambda: self.upload_paths(dlg.sources(), bucket, dlg.prefix()))
+        # Straight to the picker: the dialog then shows what was chosen and the names.
+        dlg.choose_folder() if folder else dlg.choose_files()
+
+    def upload_paths(self, paths: list[Path], bucket: str, prefix: str = ROOT) -> None:
+        """Upload dropped or chosen files and folders into `bucket` under `prefix`."""
+        if self.w.client is None or not bucket:
+            return
+        if not self.w.is_writable(bucket):
+            self.w.report_error("Upload refused", f"bucket {bucket!r} is sealed")
+            return
+        self.w.run_job(self._upload(list(paths), bucket, prefix), error_title="Upload failed")
+
+    async def _existing(self, bucket: str) -> dict[str, ObjectInfo]:
+        index = self.w.index
+        if index is not None and index.bucket == bucket and index.initial_done:
+            return {i.name: i for i in index.objects()}
+        assert self.w.client is not None
+        return {i.name: i for i in await self.w.client.store(bucket).list()}
+
+    async def _upload(self, paths: list[Path], bucket: str, prefix: str) -> list[Transfer]:
+        # Walking a big folder tree must not freeze the window.
+        plan = await asyncio.to_thread(plan_uploads, paths, prefix)
+        if not plan:
+            self.w.show_status("Nothing to upload (only empty folders?)", 5000)
+            return []
+        existing = await self._existing(bucket)
+        chosen: list[PlannedUpload] = []
+        policy = self.overwrite_policy()
+        for item in plan:
+            old = existing.get(item.name)
+            if old is not None:
+                decision = policy
+                if decision == "ask":
+                    decision, for_all = await self._ask(item, old)
+                    if for_all and decision != "cancel":
+                        policy = decision
+                if decision == "cancel":
+                    self.w.show_status("Upload cancelled", 5000)
+                    return []
+                if decision == "skip":
+                    continue
+            chosen.append(item)
+        skipped = len(plan) - len(chosen)
+        transfers = self.queue.upload_planned(bucket, chosen)
+        note = f", {skipped} skipped" if skipped else ""
+        self.w.show_status(f"Uploading {len(chosen)} file(s) to {bucket}{note}", 5000)
+        return transfers
+
+    async def _ask(self, item: PlannedUpload, old: ObjectInfo) -> tuple[str, bool]:
+        """Ask with the overwrite dialog (open() + finished; no exec() in a coroutine)."""
+        from natsobj_gui.dialogs.overwrite_dialog import OverwriteChoice, OverwriteDialog
+
+        dlg = OverwriteDialog(item.name, old, item.size, parent=self.w)
+        self.overwrite_dialog = dlg  # tests answer it
+        answer: asyncio.Future[tuple[str, bool]] = asyncio.get_running_loop().create_future()
+
+        def done(_code: int) -> None:
+            choice = dlg.choice()
+            decision = {OverwriteChoice.REPLACE: "overwrite", OverwriteChoice.SKIP: "skip"}.get(
+                choice, "cancel"
+            )
+            if not answer.done():
+                answer.set_result((decision, dlg.apply_to_all()))
+
+        dlg.finished.connect(done)
+        open_dialog(dlg)
+        try:
+            return await answer
+        finally:
+            if is_alive(dlg) and dlg.isVisible():
+                dlg.reject()  # the upload job was cancelled while asking
+
+    # -- downloads --------------------------------------------------------------------------
+    def _selected_for_download(self) -> list[tuple[ObjectInfo, str]]:
+        """Selected objects, and every object in selected folders, with a relative path."""
+        base = self.w.prefix
+        out = [(i, i.name[len(base) :] or i.name) for i in self.w.objects.selected_infos()]
+        index = self.w.index
+        if index is not None:
+            for folder in self.w.objects.selected_folders():
+                out += [
+                    (i, i.name[len(base) :])
+                    for i in index.objects()
+                    if i.name.startswith(folder) and i.name != folder
+                ]
+        # Bucket links have no content.
+        return [(i, rel) for i, rel in out if not (i.link and i.link.is_bucket_link)]
+
+    def download_selected_dialog(self) -> None:
+        """Choose a folder, then download the selection into it (folders keep their tree)."""
+        items = self._selected_for_download()
+        if not items:
+            return
+        dlg = QFileDialog(self.w, "Download to folder", self._last_dir())
+        dlg.setFileMode(QFileDialog.FileMode.Directory)
+        dlg.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dlg.fileSelected.connect(lambda folder: self.download(items, Path(folder)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def save_as_dialog(self) -> None:
+        """Save one object under a chosen file name."""
+        items = self._selected_for_download()
+        if len(items) != 1:
+            return
+        info = items[0][0]
+        leaf = safe_local_path(Path(self._last_dir()), split_name(info.name)[1])
+        dlg = QFileDialog(self.w, f"Save {info.name} as", str(leaf))
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.fileSelected.connect(lambda path: self.download_as(info, Path(path)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def _last_dir(self) -> str:
+        value = self.w.settings.value(DOWNLOAD_DIR_KEY, "")
+        if isinstance(value, str) and value and os.path.isdir(value):
+            return value
+        downloads = Path.home() / "Downloads"
+        return str(downloads if downloads.is_dir() else Path.home())
+
+    def download(self, items: list[tuple[ObjectInfo, str]], folder: Path) -> list[Transfer]:
+        """Queue downloads into `folder` at paths made safe from the names."""
+        self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(folder))
+        out = [
+            self.queue.download(
+                info.bucket, info.name, safe_local_path(folder, rel), size=info.size
+            )
+            for info, rel in items
+        ]
+        self.w.show_status(f"Downloading {len(out)} object(s) to {folder}", 5000)
+        return out
+
+    def download_as(self, info: ObjectInfo, dest: Path) -> Transfer:
+        """Queue one download to an exact file path (Save As)."""
+        self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(dest.parent))
+        return self.queue.download(info.bucket, info.name, dest, size=info.size)
+
+    # -- outcomes ---------------------------------------------------------------------------
+    def _changed(self, t: Transfer) -> None:
+        if t.state is TransferState.FAILED:
+            self._failed(t)
+        elif t.state is TransferState.DONE and not t.is_upload:
+            self.w.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
+
+    def _failed(self, t: Transfer) -> None:
+        verb = "Upload" if t.is_upload else "Download"
+        self._failures += 1
+        if self._error_box is not None and is_alive(self._error_box):
+            # One box at a time: a failing folder upload must not open a box per file.
+            self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
+            return
+        self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
+        if not self.w.isVisible():
+            return
+
+        def show() -> None:
+            if is_alive(self.w):
+                self._error_box = messages.show_error(
+                    self.w, f"{verb} failed", f"{verb} of “{t.name}” failed: {t.error}"
+                )
+
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, show)

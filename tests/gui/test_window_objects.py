@@ -1,0 +1,190 @@
+"""Main window against a real server: live watch, info, delete, errors, settings, stale listings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
+
+from natsobj_gui.core.types import ObjectMeta
+from natsobj_gui.jobs import JobState
+from natsobj_gui.qt_compat import is_alive
+
+from .window_support import (  # noqa: F401 - fixtures
+    close_window,
+    drop_files,
+    make_window,
+    message_boxes,
+    open_bucket,
+    row_of,
+    settings_fixture,
+    table_names,
+    wait_until,
+    window_fixture,
+)
+
+
+def test_put_by_another_client_appears_via_watch(qloop, window, store) -> None:
+    resets: list[int] = []
+
+    async def body() -> None:
+        await store.put("first.txt", b"1")
+        await open_bucket(window, store.bucket)
+        assert table_names(window) == ["first.txt"]
+        window.object_model.modelReset.connect(lambda: resets.append(1))
+        # Another connection (the `store` fixture's) writes: the watch shows it.
+        await store.put("reports/q1.txt", b"q1")
+        await store.put("second.txt", b"22")
+        await wait_until(lambda: table_names(window) == ["reports/", "first.txt", "second.txt"])
+        await store.delete("first.txt")
+        await wait_until(lambda: table_names(window) == ["reports/", "second.txt"])
+        # The tree grew the folder node too.
+        assert window.tree.select_node(store.bucket, "reports/")
+        assert window.prefix == "reports/"
+        assert table_names(window) == ["q1.txt"]
+        # Live changes were applied as row inserts/removes, never a model reset.
+        assert resets == [1]  # only the one from entering the folder
+
+    qloop.run_until_complete(body())
+
+
+def test_info_dialog_shows_core_fields_and_verifies(qloop, window, store) -> None:
+    async def body() -> None:
+        meta = ObjectMeta("notes/readme.md", "the readme", metadata={"owner": "ops"})
+        put = await store.put(meta, b"# hello\n" * 1000)
+        await open_bucket(window, store.bucket, "notes/")
+        table = window.objects.table
+        table.setFocus()
+        table.selectRow(row_of(window, "readme.md"))
+        QTest.keyClick(table, Qt.Key.Key_Return)
+        dlg = window.actions.objects.info_dialog
+        assert dlg is not None and dlg.isVisible()
+        assert dlg.name_field.text() == "notes/readme.md"
+        assert dlg.bucket_label.text() == store.bucket
+        assert dlg.description_label.text() == "the readme"
+        assert dlg.size_label.text().startswith("8,000 bytes")
+        assert dlg.chunks_label.text() == str(put.chunks)
+        assert dlg.digest_field.text() == put.digest
+        assert dlg.nuid_field.text() == put.nuid
+        assert dlg.metadata_table.pairs() == [("owner", "ops")]
+        dlg.verify_button.click()
+        await wait_until(dlg.verify_result.isVisible)
+        assert "match" in dlg.verify_result.text()
+        dlg.close()
+
+    qloop.run_until_complete(body())
+
+
+def test_delete_via_dialog(qloop, window, store) -> None:
+    async def body() -> None:
+        for name in ("a.txt", "b.txt", "c.txt"):
+            await store.put(name, name.encode())
+        await open_bucket(window, store.bucket)
+        table = window.objects.table
+        sel = table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for name in ("a.txt", "c.txt"):
+            sel.select(window.objects.proxy.index(row_of(window, name), 0), flags)
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Delete)
+        dlg = window.actions.objects.delete_dialog
+        assert dlg is not None and dlg.isVisible()
+        assert dlg.names() == ["a.txt", "c.txt"]
+        dlg.delete_button.click()
+        # The dialog closes (and deletes itself) once every delete went through.
+        await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=20)
+        assert [i.name for i in await store.list()] == ["b.txt"]
+        await wait_until(lambda: table_names(window) == ["b.txt"])
+
+    qloop.run_until_complete(body())
+
+
+def test_sealed_bucket_error_is_shown_and_window_stays_usable(
+    qloop, window, store, client, tmp_path: Path
+) -> None:
+    (tmp_path / "late.txt").write_bytes(b"too late")
+
+    async def body() -> None:
+        await store.put("kept.txt", b"kept")
+        await open_bucket(window, store.bucket)
+        assert window.actions.upload_files.isEnabled()
+        # Sealed behind the window's back: the next write fails on the server.
+        await client.buckets.seal(store.bucket)
+        drop_files(window.objects.table.viewport(), [tmp_path / "late.txt"])
+        await wait_until(lambda: message_boxes(), timeout=20, what="an error box")
+        (box,) = message_boxes()
+        assert "sealed" in box.text()
+        assert "Traceback" not in box.text() + box.detailedText()
+        assert "sealed" in window.statusBar().currentMessage()
+        box.close()
+        # Still usable: refresh learns the bucket is sealed and disables writes.
+        window.refresh()
+        await wait_until(lambda: window.buckets[store.bucket].sealed)
+        await wait_until(lambda: table_names(window) == ["kept.txt"])
+        assert not window.actions.upload_files.isEnabled()
+        assert not window.objects.table.writable
+        window.objects.table.selectRow(0)
+        window.actions.update_enabled()
+        assert window.actions.download.isEnabled() and not window.actions.delete.isEnabled()
+
+    qloop.run_until_complete(body())
+
+
+def test_new_selection_cancels_the_stale_listing(qloop, window, store, client) -> None:
+    async def body() -> None:
+        other = await client.create_bucket(store.bucket + "_b")
+        try:
+            await other.put("in-b.txt", b"b")
+            await open_bucket(window, store.bucket)
+            first = window.jobs.job("watch")
+            assert first is not None and first.running
+            await open_bucket(window, other.bucket)
+            assert await first.wait() is JobState.CANCELLED
+            assert window.jobs.job("watch") is not first
+            assert table_names(window) == ["in-b.txt"]
+            # A put into the old bucket no longer reaches the table.
+            await store.put("in-a.txt", b"a")
+            await other.put("in-b2.txt", b"b2")
+            await wait_until(lambda: "in-b2.txt" in table_names(window))
+            assert "in-a.txt" not in table_names(window)
+        finally:
+            await window.close_bucket()
+            await client.buckets.delete(other.bucket)
+
+    qloop.run_until_complete(body())
+
+
+def test_settings_restore_last_bucket_and_columns(
+    qloop, nats_server, settings, bucket_name
+) -> None:
+    w = make_window(qloop, nats_server, settings)
+    try:
+
+        async def first() -> None:
+            assert w.client is not None
+            store = await w.client.create_bucket(bucket_name)
+            await store.put("x/y.txt", b"y")
+            await open_bucket(w, bucket_name, "x/")
+            w.objects.table.horizontalHeader().resizeSection(0, 333)
+            w.splitter.setSizes([300, 700])
+
+        qloop.run_until_complete(first())
+    finally:
+        close_window(qloop, w)
+
+    w2 = make_window(qloop, nats_server, settings)
+    try:
+
+        async def second() -> None:
+            await wait_until(lambda: w2.bucket == bucket_name and w2.prefix == "x/")
+            await wait_until(lambda: table_names(w2) == ["y.txt"])
+            assert w2.objects.table.horizontalHeader().sectionSize(0) == 333
+            assert w2.splitter.sizes()[0] == 300
+            assert w2.client is not None
+            await w2.close_bucket()
+            await w2.client.buckets.delete(bucket_name)
+
+        qloop.run_until_complete(second())
+    finally:
+        close_window(qloop, w2)

@@ -1,0 +1,218 @@
+"""Main window transfers against a real server: drops, cancel, overwrite policy, downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from natsobj_gui.core.transfers import TransferState
+from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE
+
+from .window_support import (  # noqa: F401 - fixtures
+    drop_files,
+    open_bucket,
+    row_of,
+    settings_fixture,
+    table_names,
+    wait_until,
+    window_fixture,
+)
+
+CHUNK = DEFAULT_CHUNK_SIZE
+
+
+def _tree(tmp_path: Path) -> dict[str, bytes]:
+    """Two files and a folder (with a sub-folder) to drop; returns object name -> content."""
+    src = tmp_path / "src"
+    (src / "docs" / "sub").mkdir(parents=True)
+    files = {
+        "a.txt": b"hello a",
+        "b.bin": os.urandom(3 * CHUNK + 100),  # 4 chunks
+        "docs/x.txt": b"x" * 10,
+        "docs/sub/y.txt": b"y" * 20,
+    }
+    for name, data in files.items():
+        (src / name).write_bytes(data)
+    return files
+
+
+def test_drop_files_and_folder_on_table(qloop, window, store, tmp_path: Path) -> None:
+    files = _tree(tmp_path)
+    src = tmp_path / "src"
+    steps: dict[str, list[tuple[TransferState, int, int]]] = {}
+    window.transfers.queue.subscribe(
+        on_change=lambda t: steps.setdefault(t.name, []).append(
+            (t.state, t.progress.chunks_done, t.progress.chunks_total)
+        )
+    )
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        assert table_names(window) == []
+        drop = drop_files(
+            window.objects.table.viewport(), [src / "a.txt", src / "b.bin", src / "docs"]
+        )
+        assert drop.isAccepted()
+        queue = window.transfers.queue
+        await wait_until(lambda: len(queue.transfers()) == 4, what="4 transfers queued")
+        await wait_until(
+            lambda: all(t.is_finished for t in queue.transfers()), timeout=30, what="uploads end"
+        )
+        assert {t.name: t.state for t in queue.transfers()} == dict.fromkeys(
+            files, TransferState.DONE
+        )
+        # The live watch puts them in the table: two files and the folder at the root.
+        await wait_until(lambda: sorted(table_names(window)) == ["a.txt", "b.bin", "docs/"])
+        for name, data in files.items():
+            assert await store.get_bytes(name) == data
+
+        # Every chunk step of the 4-chunk upload was reported, in order, then done.
+        running = [done for state, done, _ in steps["b.bin"] if state is TransferState.RUNNING]
+        assert [c for c in running if c] == [1, 2, 3, 4]
+        assert steps["b.bin"][-1] == (TransferState.DONE, 4, 4)
+        # The transfer panel's row for it shows the end state.
+        model = window.transfer_panel.model
+        texts = [
+            str(model.index(r, c).data())
+            for r in range(model.rowCount())
+            for c in range(model.columnCount())
+        ]
+        assert any("b.bin" in t for t in texts)
+        assert any("one" in t.lower() for t in texts)  # "Done"
+
+        # Double click on the folder row enters it; the breadcrumbs follow.
+        window.objects.table.doubleClicked.emit(
+            window.objects.proxy.index(row_of(window, "docs/"), 0)
+        )
+        assert window.prefix == "docs/"
+        assert window.objects.breadcrumbs.labels() == [store.bucket, "docs"]
+        assert sorted(table_names(window)) == ["sub/", "x.txt"]
+
+    qloop.run_until_complete(body())
+
+
+def test_drop_on_tree_folder_node(qloop, window, store, tmp_path: Path) -> None:
+    (tmp_path / "n.txt").write_bytes(b"into the folder")
+
+    async def body() -> None:
+        await store.put("reports/old.txt", b"old")
+        await open_bucket(window, store.bucket)
+        await wait_until(lambda: window.tree.select_node(store.bucket, "reports/"))
+        rect = window.tree.visualRect(window.tree.currentIndex())
+        drop = drop_files(window.tree.viewport(), [tmp_path / "n.txt"], rect.center())
+        assert drop.isAccepted()
+        await wait_until(lambda: window.index is not None and "reports/n.txt" in window.index)
+        assert await store.get_bytes("reports/n.txt") == b"into the folder"
+
+    qloop.run_until_complete(body())
+
+
+def test_cancel_large_upload_leaves_nothing(qloop, window, store, client, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(400 * CHUNK)  # 50 MiB, sparse: cheap to make
+    queue = window.transfers.queue
+    # Cancel from the progress listener once two chunks are in: no race with a fast put.
+    queue.subscribe(
+        on_change=lambda t: (
+            queue.cancel(t.id)
+            if t.state is TransferState.RUNNING and t.progress.chunks_done >= 2
+            else None
+        )
+    )
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        window.transfers.upload_paths([big], store.bucket, "")
+        await wait_until(lambda: len(queue.transfers()) == 1)
+        (t,) = queue.transfers()
+        await wait_until(lambda: t.is_finished, timeout=30)
+        assert t.state is TransferState.CANCELLED
+        assert 2 <= t.progress.chunks_done < 400
+        model = window.transfer_panel.model
+        texts = [str(model.index(0, c).data()) for c in range(model.columnCount())]
+        assert any("cancel" in s.lower() for s in texts), texts
+        assert await store.list() == []
+        status = await client.buckets.status(store.bucket)
+        assert status.messages == 0 and status.size == 0
+        assert table_names(window) == []
+
+    qloop.run_until_complete(body())
+
+
+def test_overwrite_policy_ask_skip_and_overwrite(qloop, window, store, tmp_path: Path) -> None:
+    from natsobj_gui.dialogs.overwrite_dialog import OverwriteDialog
+
+    (tmp_path / "same.txt").write_bytes(b"new content")
+    (tmp_path / "fresh.txt").write_bytes(b"fresh")
+    queue = window.transfers.queue
+
+    async def body() -> None:
+        await store.put("same.txt", b"old content")
+        await open_bucket(window, store.bucket)
+        # Ask: the dialog comes up for the existing name; Skip keeps the old version.
+        window.transfers.set_overwrite_policy("ask")
+        window.transfers.upload_paths([tmp_path / "same.txt", tmp_path / "fresh.txt"], store.bucket)
+        await wait_until(
+            lambda: isinstance(getattr(window.transfers, "overwrite_dialog", None), OverwriteDialog)
+        )
+        dlg = window.transfers.overwrite_dialog
+        await wait_until(dlg.isVisible)
+        dlg.skip_button.click()
+        await wait_until(lambda: len(queue.transfers()) == 1 and queue.transfers()[0].is_finished)
+        assert queue.transfers()[0].name == "fresh.txt"
+        assert await store.get_bytes("same.txt") == b"old content"
+        # Settings say always overwrite: no question.
+        window.transfers.set_overwrite_policy("overwrite")
+        window.transfers.upload_paths([tmp_path / "same.txt"], store.bucket)
+        await wait_until(lambda: len(queue.transfers()) == 2 and queue.transfers()[1].is_finished)
+        assert await store.get_bytes("same.txt") == b"new content"
+        # Always skip: nothing queued.
+        window.transfers.set_overwrite_policy("skip")
+        window.transfers.upload_paths([tmp_path / "same.txt"], store.bucket)
+        await wait_until(lambda: "skipped" in window.statusBar().currentMessage())
+        assert len(queue.transfers()) == 2
+
+    qloop.run_until_complete(body())
+
+
+def test_download_writes_the_right_bytes(qloop, window, store, tmp_path: Path) -> None:
+    data = os.urandom(2 * CHUNK + 7)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def body() -> None:
+        await store.put("photos/2024/pic.raw", data)
+        await store.put("photos/2024/deep/more.raw", b"more")
+        await open_bucket(window, store.bucket, "photos/")
+        # Select the "2024/" folder: downloads keep its tree below the current folder.
+        window.objects.table.selectRow(row_of(window, "2024/"))
+        window.actions.update_enabled()
+        assert window.actions.download.isEnabled()
+        window.actions.download.trigger()
+        dlg = window.transfers.file_dialog
+        await wait_until(dlg.isVisible)
+        dlg.setDirectory(str(out))
+        dlg.selectFile(str(out))
+        dlg.accept()
+        queue = window.transfers.queue
+        await wait_until(lambda: len(queue.transfers()) == 2)
+        await wait_until(lambda: all(t.is_finished for t in queue.transfers()), timeout=30)
+        assert [t.state for t in queue.transfers()] == [TransferState.DONE] * 2
+        assert (out / "2024" / "pic.raw").read_bytes() == data
+        assert (out / "2024" / "deep" / "more.raw").read_bytes() == b"more"
+        assert not list(out.rglob("*.partial"))
+
+        # Save As for one object, to an exact path.
+        await wait_until(lambda: "pic.raw" in [n for n in _names_in(window, "photos/2024/")])
+        target = tmp_path / "renamed.raw"
+        window.transfers.download_as(window.index.get("photos/2024/pic.raw"), target)
+        await wait_until(lambda: queue.transfers()[-1].is_finished, timeout=30)
+        assert target.read_bytes() == data
+
+    qloop.run_until_complete(body())
+
+
+def _names_in(window, prefix: str) -> list[str]:
+    window.open_location(window.bucket, prefix)
+    return table_names(window)

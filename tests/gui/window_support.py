@@ -1,0 +1,126 @@
+"""Fixtures and helpers for the main-window integration tests (real server, qasync loop)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.server import LocalServer
+from natsobj_gui.views.main_window import MainWindow
+
+from .helpers import wait_signal, wait_until
+
+
+@pytest.fixture(name="settings")
+def settings_fixture(tmp_path: Path) -> QSettings:
+    """Settings in the test's own INI file: never the user's real ones."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(
+    qloop: asyncio.AbstractEventLoop, server: LocalServer, settings: QSettings
+) -> MainWindow:
+    """A shown window connected (with a connection of its own) to `server`."""
+    w = MainWindow(settings)
+    w.resize(1100, 700)
+    w.show()
+    client = qloop.run_until_complete(Client.connect(server.url))
+    qloop.run_until_complete(w.set_client(client, "test server"))
+
+    async def settle() -> None:
+        # A restored bucket starts listing: let it finish so no task is left half-started
+        # while Qt runs between run_until_complete calls (its first step would find no loop).
+        await wait_until(lambda: w.index is None or w.index.initial_done, timeout=30)
+
+    qloop.run_until_complete(settle())
+    return w
+
+
+def close_window(qloop: asyncio.AbstractEventLoop, w: MainWindow) -> None:
+    """Close as the app does: closeEvent, then the async shutdown (jobs, transfers, client)."""
+    w.close()
+    qloop.run_until_complete(w.shutdown())
+    # Let callbacks queued by the shutdown run while the loop is running (not in Qt's
+    # event processing between tests, where a task step would find no running loop).
+    qloop.run_until_complete(asyncio.sleep(0.05))
+    for box in message_boxes():
+        box.close()
+    w.deleteLater()
+
+
+@pytest.fixture(name="window")
+def window_fixture(
+    qloop: asyncio.AbstractEventLoop, nats_server: LocalServer, settings: QSettings
+) -> Iterator[MainWindow]:
+    w = make_window(qloop, nats_server, settings)
+    yield w
+    close_window(qloop, w)
+
+
+async def open_bucket(w: MainWindow, bucket: str, prefix: str = "") -> None:
+    """Reload the bucket list, open `bucket` and wait until its initial listing is shown."""
+    await w.load_buckets()
+    assert bucket in w.buckets, f"{bucket} not listed"
+    done = wait_signal(w.listing_done, timeout=30)
+    w.open_location(bucket, prefix)
+    (got,) = await done
+    assert got == bucket
+
+
+def table_names(w: MainWindow) -> list[str]:
+    """What the table shows in its name column, in view order."""
+    proxy = w.objects.proxy
+    return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+
+
+def row_of(w: MainWindow, label: str) -> int:
+    names = table_names(w)
+    assert label in names, f"{label!r} not in {names}"
+    return names.index(label)
+
+
+def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) -> QDropEvent:
+    """A synthetic drag enter + move + drop of local files on a view's viewport."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    if pos is None:
+        pos = QPoint(10, target.height() - 10)  # below any row: the view's own folder
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted(), "drag enter refused"
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, move)
+    assert move.isAccepted(), "drag move refused"
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, drop)
+    return drop
+
+
+def message_boxes() -> list[QMessageBox]:
+    """Visible message boxes (errors are shown non-blocking)."""
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
+
+
+__all__ = [
+    "close_window",
+    "drop_files",
+    "make_window",
+    "message_boxes",
+    "open_bucket",
+    "row_of",
+    "settings_fixture",
+    "table_names",
+    "wait_signal",
+    "wait_until",
+    "window_fixture",
+]
