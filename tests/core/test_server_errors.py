@@ -17,7 +17,10 @@ authorization {
   users = [
     { user: admin, password: adminpw }
     { user: limited, password: limitedpw, permissions: {
-        publish: { allow: [">"], deny: ["$O.>"] }
+        publish: {
+          allow: [">"]
+          deny: ["$O.>", "$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.DELETE.>"]
+        }
         subscribe: { allow: [">"] }
     } }
   ]
@@ -63,8 +66,17 @@ async def test_publish_permission_denied(server_factory) -> None:
             await asyncio.wait_for(store.put("x", b"data" * 100_000), 20)
         assert "permission" in str(err.value).lower()
         assert time.monotonic() - start < 4.5, "took a timeout to notice the denial"
+        start = time.monotonic()
         with pytest.raises(PermissionDeniedError):
             await asyncio.wait_for(store.delete("existing"), 20)
+        assert time.monotonic() - start < 4.5, "took a timeout to notice the denial"
+        # Denied JetStream API calls fail as fast.
+        start = time.monotonic()
+        with pytest.raises(PermissionDeniedError):
+            await asyncio.wait_for(limited.create_bucket("denied"), 20)
+        with pytest.raises(PermissionDeniedError):
+            await asyncio.wait_for(limited.buckets.delete("perm"), 20)
+        assert time.monotonic() - start < 9, "took a timeout to notice the denial"
         # The connection stays usable for what is allowed.
         assert limited.conn.nc.is_connected
         assert await store.get_bytes("existing") == b"readable"
