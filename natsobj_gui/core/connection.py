@@ -8,9 +8,9 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import nats
 import nats.errors
@@ -34,6 +34,9 @@ ERR_JS_NOT_ENABLED = 10076
 ERR_NO_MESSAGE = 10037
 # How long a permissions violation on the error callback explains a later timeout.
 PERMISSION_WINDOW = 30.0
+# How often a pending request looks for a permissions violation on its subject.
+DENIAL_POLL = 0.1
+T = TypeVar("T")
 
 
 def _redact(url: str) -> str:
@@ -123,6 +126,26 @@ class Connection:
                 return message.removeprefix("nats: ")
         return None
 
+    async def guarded(self, request: Awaitable[T], subject: str) -> T:
+        """Await a request, failing at once when the server denies publishing to `subject`.
+
+        A denied publish is never answered, so without this it would wait for its timeout.
+        """
+        task = asyncio.ensure_future(request)
+        try:
+            while True:
+                done, _ = await asyncio.wait((task,), timeout=DENIAL_POLL)
+                if done:
+                    return task.result()
+                denial = self.recent_denial(subject)
+                if denial:
+                    raise E.PermissionDeniedError(denial)
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
     async def api(
         self, op: str, payload: dict[str, Any] | None = None, *, bucket: str = ""
     ) -> dict[str, Any]:
@@ -130,7 +153,9 @@ class Connection:
         subject = f"{self.api_prefix}.{op}"
         data = json.dumps(payload).encode() if payload is not None else b""
         try:
-            msg = await self.nc.request(subject, data, timeout=self.profile.request_timeout)
+            msg = await self.guarded(
+                self.nc.request(subject, data, timeout=self.profile.request_timeout), subject
+            )
         except Exception as exc:
             raise self.translate(exc, bucket=bucket, subject=subject) from exc
         resp = json.loads(msg.data or b"{}")

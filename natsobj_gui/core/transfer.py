@@ -54,7 +54,10 @@ async def publish_meta(conn: Connection, info: ObjectInfo) -> None:
     """Publish an object's info with a subject rollup, so only the newest stays."""
     subject = wire.meta_subject(info.bucket, info.name)
     try:
-        await conn.js.publish(subject, wire.encode_info(info), headers=dict(wire.ROLLUP_HEADERS))
+        await conn.guarded(
+            conn.js.publish(subject, wire.encode_info(info), headers=dict(wire.ROLLUP_HEADERS)),
+            subject,
+        )
     except Exception as exc:
         raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
 
