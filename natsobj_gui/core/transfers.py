@@ -24,15 +24,21 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import NotConnectedError, ObjectStoreError
+from .errors import NotConnectedError
 from .safe_path import safe_local_path
-from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
+from .transfer_record import (
+    ACTIVE,
+    FINISHED,
+    Transfer,
+    TransferKind,
+    TransferState,
+    error_message,
+)
+from .types import ObjectInfo, ObjectMeta, Progress
 from .uploads import PlannedUpload, plan_uploads
 
 if TYPE_CHECKING:
@@ -41,102 +47,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ACTIVE",
+    "FINISHED",
     "Transfer",
     "TransferKind",
     "TransferQueue",
     "TransferState",
     "safe_local_path",
 ]
-
-SPEED_WINDOW = 3.0  # seconds of samples the speed is averaged over
-
-
-class TransferKind(StrEnum):
-    UPLOAD = "upload"
-    DOWNLOAD = "download"
-
-
-class TransferState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-FINISHED = frozenset({TransferState.DONE, TransferState.FAILED, TransferState.CANCELLED})
-ACTIVE = frozenset({TransferState.QUEUED, TransferState.RUNNING})
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, ObjectStoreError | OSError):
-        return str(exc) or type(exc).__name__
-    log.error("transfer failed unexpectedly", exc_info=exc)
-    return f"unexpected error: {type(exc).__name__}: {exc}"
-
-
-@dataclass(eq=False)
-class Transfer:
-    """One upload or download; mutated in place by the queue as it progresses."""
-
-    id: int
-    kind: TransferKind
-    bucket: str
-    name: str
-    local_path: Path
-    size: int = 0
-    description: str = ""
-    chunk_size: int | None = None
-    state: TransferState = TransferState.QUEUED
-    error: str = ""
-    progress: Progress = field(default_factory=lambda: Progress(0, 0, 0, 0))
-    speed: float = 0.0  # bytes/s, averaged over the last few seconds
-    started: datetime | None = None
-    finished: datetime | None = None
-    result: ObjectInfo | Path | None = None
-    _samples: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
-
-    @property
-    def is_upload(self) -> bool:
-        return self.kind is TransferKind.UPLOAD
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state in FINISHED
-
-    @property
-    def bytes_total(self) -> int:
-        return max(self.progress.bytes_total, self.size)
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at the current speed; None when unknown or not running."""
-        if self.state is not TransferState.RUNNING or self.speed <= 0:
-            return None
-        return max(0.0, (self.bytes_total - self.progress.bytes_done) / self.speed)
-
-    def _reset(self) -> None:
-        self.state = TransferState.QUEUED
-        self.error = ""
-        # An estimate for the "0 / N chunks" display; the core reports the real count.
-        chunk = self.chunk_size or DEFAULT_CHUNK_SIZE
-        chunks = -(-self.size // chunk) if self.is_upload else 0
-        self.progress = Progress(0, chunks, 0, self.size)
-        self.speed = 0.0
-        self.started = self.finished = None
-        self.result = None
-        self._samples.clear()
-
-    def _sample(self, now: float) -> None:
-        done = self.progress.bytes_done
-        samples = self._samples
-        samples.append((now, done))
-        while len(samples) > 2 and now - samples[0][0] > SPEED_WINDOW:
-            samples.popleft()
-        t0, b0 = samples[0]
-        if now - t0 > 0:
-            self.speed = (done - b0) / (now - t0)
-
 
 Listener = Callable[[Transfer], None]
 RemovedListener = Callable[[list[Transfer]], None]
@@ -431,7 +349,7 @@ class TransferQueue:
             t.state = TransferState.CANCELLED
         except Exception as exc:
             t.state = TransferState.FAILED
-            t.error = _message(exc)
+            t.error = error_message(exc)
         else:
             t.state = TransferState.DONE
             # Show a full bar even when the last progress call was coalesced or absent.

@@ -30,51 +30,48 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from ..core.index import ROOT, BucketIndex, IndexChange, folder_label, parent_folder, split_name
+from ..core.index import ROOT, BucketIndex, IndexChange, parent_folder, split_name
 from ..core.types import ObjectInfo
-from ..formatting import human_size, human_time
-from ..icons import icon
+from .object_columns import (
+    BULK_INSERT,
+    COL_CHUNKS,
+    COL_DESCRIPTION,
+    COL_DIGEST,
+    COL_MODIFIED,
+    COL_NAME,
+    COL_SIZE,
+    HEADERS,
+    MIME_TYPE,
+    FilterRole,
+    FolderRole,
+    NameRole,
+    ObjectRole,
+    SortRole,
+    folder_cell,
+    folder_key,
+    key_func,
+    object_cell,
+)
 
-COL_NAME, COL_SIZE, COL_CHUNKS, COL_MODIFIED, COL_DIGEST, COL_DESCRIPTION = range(6)
-HEADERS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description")
+# The table's columns and roles are public names of this module too.
+__all__ = [
+    "COL_CHUNKS",
+    "COL_DESCRIPTION",
+    "COL_DIGEST",
+    "COL_MODIFIED",
+    "COL_NAME",
+    "COL_SIZE",
+    "HEADERS",
+    "MIME_TYPE",
+    "FilterRole",
+    "FolderRole",
+    "NameRole",
+    "ObjectRole",
+    "ObjectTableModel",
+    "SortRole",
+]
 
-SortRole = Qt.ItemDataRole.UserRole + 1  # comparable key of the cell (int for sizes)
-ObjectRole = Qt.ItemDataRole.UserRole + 2  # the row's ObjectInfo (None for folders)
-FolderRole = Qt.ItemDataRole.UserRole + 3  # the folder prefix (None for objects)
-FilterRole = Qt.ItemDataRole.UserRole + 4  # the text the filter box matches (leaf name)
-NameRole = Qt.ItemDataRole.UserRole + 5  # the full object name or folder prefix
-
-MIME_TYPE = "application/x-natsobj-objects"
-# Above this many new rows in one batch, append and re-sort instead of inserting one by one.
-BULK_INSERT = 256
-
-Row = str | ObjectInfo  # a folder prefix or an object
 Index = QModelIndex | QPersistentModelIndex
-
-
-def _leaf(row: Row) -> str:
-    return folder_label(row) if isinstance(row, str) else split_name(row.name)[1]
-
-
-def _key_func(column: int) -> Callable[[ObjectInfo], tuple]:
-    def name_key(o: ObjectInfo) -> tuple:
-        return (_leaf(o).casefold(), o.name)
-
-    primary: dict[int, Callable[[ObjectInfo], Any]] = {
-        COL_SIZE: lambda o: o.size,
-        COL_CHUNKS: lambda o: o.chunks,
-        COL_MODIFIED: lambda o: o.modified.timestamp() if o.modified else float("-inf"),
-        COL_DIGEST: lambda o: o.digest,
-        COL_DESCRIPTION: lambda o: o.description.casefold(),
-    }
-    if column not in primary:
-        return name_key
-    first = primary[column]
-    return lambda o: (first(o), _leaf(o).casefold(), o.name)
-
-
-def _folder_key(prefix: str) -> tuple:
-    return (folder_label(prefix).casefold(), prefix)
 
 
 class ObjectTableModel(QAbstractTableModel):
@@ -197,60 +194,10 @@ class ObjectTableModel(QAbstractTableModel):
         return self._object_data(self._objects[i], col, role)
 
     def _folder_data(self, prefix: str, col: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_NAME:
-                return folder_label(prefix) + "/"
-            if col == COL_DESCRIPTION and self._index is not None:
-                n = self._index.count(prefix)
-                return f"{n} object{'s' if n != 1 else ''}"
-            return ""
-        if role == FolderRole:
-            return prefix
-        if role in (NameRole, Qt.ItemDataRole.ToolTipRole):
-            return prefix
-        if role == FilterRole:
-            return folder_label(prefix)
-        if role == SortRole:
-            return folder_label(prefix).casefold() if col == COL_NAME else 0
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return icon("folder")
-        return None
+        return folder_cell(prefix, col, role, self._index)
 
     def _object_data(self, o: ObjectInfo, col: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_NAME:
-                return split_name(o.name)[1]
-            if col == COL_SIZE:
-                return "" if o.link else human_size(o.size)
-            if col == COL_CHUNKS:
-                return "" if o.link else str(o.chunks)
-            if col == COL_MODIFIED:
-                return human_time(o.modified)
-            if col == COL_DIGEST:
-                return o.digest
-            if col == COL_DESCRIPTION:
-                if o.link and not o.description:
-                    return f"→ {o.link.bucket}/{o.link.name or ''}"
-                return o.description
-            return None
-        if role == ObjectRole:
-            return o
-        if role == NameRole:
-            return o.name
-        if role == FilterRole:
-            return split_name(o.name)[1]
-        if role == SortRole:
-            return _key_func(col)(o)[0]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if o.link:
-                target = o.link.bucket + (f"/{o.link.name}" if o.link.name else " (bucket)")
-                return f"{o.name}\nlink to {target}"
-            return o.name
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_CHUNKS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return icon("link" if o.link else "file")
-        return None
+        return object_cell(o, col, role)
 
     def mimeTypes(self) -> list[str]:
         return [MIME_TYPE]
@@ -295,8 +242,8 @@ class ObjectTableModel(QAbstractTableModel):
 
     def _sort_lists(self) -> None:
         desc = self._descending()
-        self._folders.sort(key=_folder_key, reverse=desc)
-        self._objects.sort(key=_key_func(self._sort_column), reverse=desc)
+        self._folders.sort(key=folder_key, reverse=desc)
+        self._objects.sort(key=key_func(self._sort_column), reverse=desc)
 
     def _row_key(self, row: int) -> tuple[bool, str] | None:
         nf = len(self._folders)
@@ -397,7 +344,7 @@ class ObjectTableModel(QAbstractTableModel):
         for p in prefixes:
             if p in self._folders:
                 continue
-            r = self._insert_pos(self._folders, _folder_key(p), _folder_key)
+            r = self._insert_pos(self._folders, folder_key(p), folder_key)
             self.beginInsertRows(QModelIndex(), r, r)
             self._folders.insert(r, p)
             self.endInsertRows()
@@ -416,7 +363,7 @@ class ObjectTableModel(QAbstractTableModel):
             self.endInsertRows()
             self.sort(self._sort_column, self._sort_order)
             return
-        keyf = _key_func(self._sort_column)
+        keyf = key_func(self._sort_column)
         for o in infos:
             r = self._insert_pos(self._objects, keyf(o), keyf)
             self.beginInsertRows(QModelIndex(), nf + r, nf + r)
@@ -431,7 +378,7 @@ class ObjectTableModel(QAbstractTableModel):
             self._insert_objects([info])
             return
         nf = len(self._folders)
-        keyf = _key_func(self._sort_column)
+        keyf = key_func(self._sort_column)
         if keyf(self._objects[i]) == keyf(info):
             self._objects[i] = info
             self.dataChanged.emit(self.index(nf + i, 0), self.index(nf + i, len(HEADERS) - 1))
