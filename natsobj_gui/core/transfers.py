@@ -318,7 +318,9 @@ class TransferQueue:
             t.state = TransferState.RUNNING
             t.started = datetime.now(UTC)
             t._samples.append((self._clock(), 0))
-            self._tasks[tid] = asyncio.ensure_future(self._run(t))
+            task = asyncio.ensure_future(self._run(t))
+            self._tasks[tid] = task
+            task.add_done_callback(lambda tk, t=t: self._task_done(t, tk))
             self._emit(self._changed, t)
         self._update_idle()
 
@@ -360,10 +362,17 @@ class TransferQueue:
                 size = t.progress.bytes_total
             t.progress = Progress(n, n, size, size)
         finally:
-            t.finished = datetime.now(UTC)
-            if t.state is TransferState.RUNNING:  # BaseException other than cancel
-                t.state = TransferState.CANCELLED
-            self._tasks.pop(t.id, None)
-            # Recorded even when the listener side is gone; a closed loop ends here too.
-            self._emit(self._changed, t)
-            self._pump()
+            self._end(t)
+
+    def _end(self, t: Transfer) -> None:
+        t.finished = datetime.now(UTC)
+        if t.state is TransferState.RUNNING:  # BaseException other than cancel
+            t.state = TransferState.CANCELLED
+        self._tasks.pop(t.id, None)
+        self._emit(self._changed, t)
+        self._pump()
+
+    def _task_done(self, t: Transfer, task: asyncio.Task[None]) -> None:
+        # A task cancelled before its first step never enters _run's try/finally.
+        if self._tasks.get(t.id) is task:
+            self._end(t)

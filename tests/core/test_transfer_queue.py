@@ -146,3 +146,19 @@ async def test_no_client_fails_clearly(tmp_path: Path) -> None:
     await q.wait_idle()
     assert t.state is TransferState.FAILED
     assert t.error == "not connected to a NATS server"
+
+
+async def test_cancel_right_after_start_before_the_task_runs(
+    client: Client, store: ObjectStore, tmp_path: Path
+) -> None:
+    src = tmp_path / "f"
+    src.write_bytes(b"x" * 1000)
+    q = TransferQueue(client, limit=1)
+    a = q.upload(store.bucket, src, "a")
+    b = q.upload(store.bucket, src, "b")
+    assert a.state is TransferState.RUNNING  # its task exists but has not run a step yet
+    q.cancel(a.id)
+    await asyncio.wait_for(q.wait_idle(), 10)
+    assert a.state is TransferState.CANCELLED and a.finished is not None
+    assert b.state is TransferState.DONE  # the freed slot was used
+    assert [i.name for i in await store.list()] == ["b"]
