@@ -82,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationDisplayName("NATS Object Browser")
+    # The window's close ends run_app, which then cleans up; Qt must not stop the loop first.
+    app.setQuitOnLastWindowClosed(False)
+    from natsobj_gui.icons import icon
+
+    app.setWindowIcon(icon("app"))
     loop = new_event_loop(app)
 
     embedded = EmbeddedServer(args.data_dir)

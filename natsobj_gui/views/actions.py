@@ -198,6 +198,9 @@ class WindowActions:
             menu.addSeparator()
             menu.addAction(self.delete)
             menu.addSeparator()
+        elif self.w.objects.selected_folders():
+            menu.addAction(self.download)
+            menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
         menu.popup(pos)
 
@@ -217,7 +220,8 @@ class WindowActions:
             act.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
-        self.download.setEnabled(bool(readable))
+        folders = w.objects.selected_folders() if has_bucket else []
+        self.download.setEnabled(bool(readable or folders))
         self.save_as.setEnabled(one and bool(readable))
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)

@@ -1,0 +1,74 @@
+"""The real entry point in a child process: embedded server, window, clean exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0): look at its state where we can.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        # Settings and the default embedded data folder land in the test's own folders.
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        HOME=str(tmp_path / "home"),
+    )
+    return env
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses the XDG data folder and /proc")
+def test_main_starts_embedded_server_and_closes(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui", "--quit-after-start"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = [x for x in proc.stdout.splitlines() if x.startswith("natsobj-gui ready")]
+    assert line, proc.stdout + proc.stderr
+    assert "connected=True" in line[0]
+    pid = int(line[0].rsplit("server_pid=", 1)[1])
+    assert pid > 0
+    assert not _alive(pid), "the embedded nats-server outlived the app"
+    # The default data folder follows XDG, and the window saved its settings there.
+    assert (tmp_path / "data" / "natsobj-gui" / "jetstream" / "jetstream").is_dir()
+    assert list((tmp_path / "config").rglob("*.conf")), "no settings written"
+    assert "Traceback" not in proc.stderr
+
+
+def test_main_reports_an_unreachable_server_and_still_closes(tmp_path: Path) -> None:
+    from natsobj_gui.core.server import free_port
+
+    url = f"nats://127.0.0.1:{free_port()}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui", "--server", url, "--quit-after-start"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "natsobj-gui ready connected=False server_pid=0" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    # No embedded server was started for an explicit --server.
+    assert not (tmp_path / "data" / "natsobj-gui").exists()
