@@ -204,6 +204,19 @@ class BucketIndex:
         change.counts_changed = [p for p in touched if p in self._count]
         return change
 
+    def forget(self, names: Iterable[str]) -> IndexChange:
+        """Remove objects no watch event will report gone (the old name after a rename).
+
+        A rename purges the old meta subject, and a purge reaches no watcher: whoever
+        renames must drop the old name itself.
+        """
+        events = [
+            WatchEvent(WatchKind.DELETE, info)
+            for n in names
+            if (info := self._objects.get(n)) is not None
+        ]
+        return self.apply(events)
+
     def _add(
         self,
         name: str,
