@@ -34,8 +34,10 @@ class ProgressBar:
         enabled: bool | None = None,
         known_total: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        columns: int | None = None,
     ) -> None:
         self.label = label
+        self.columns = columns
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             isatty = getattr(self.stream, "isatty", None)
@@ -59,15 +61,12 @@ class ProgressBar:
             self._draw(progress, now)
 
     def render(self, progress: Progress, now: float | None = None) -> str:
-        """The bar's text for a given state (no terminal control codes)."""
+        """The bar's text for a given state, fitted to the terminal width (no control codes)."""
         now = self._clock() if now is None else now
         elapsed = max(now - self._start, 1e-6)
         speed = progress.bytes_done / elapsed
         parts: list[str] = []
         if self.known_total:
-            width = 24
-            filled = int(progress.fraction * width)
-            parts.append(f"[{'#' * filled}{'.' * (width - filled)}]")
             parts.append(f"{progress.fraction * 100:3.0f}%")
             parts.append(f"{human_size(progress.bytes_done)}/{human_size(progress.bytes_total)}")
         else:
@@ -80,10 +79,22 @@ class ProgressBar:
         else:
             parts.append(f"{progress.chunks_done} chunks")
         tail = "  ".join(parts)
-        columns = shutil.get_terminal_size((80, 24)).columns
-        room = max(columns - len(tail) - 2, 8)
-        label = self.label if len(self.label) <= room else "…" + self.label[-(room - 1) :]
-        return f"{label}  {tail}"
+        columns = self.columns or shutil.get_terminal_size((80, 24)).columns
+        # One column short of the width: a full line would wrap and break the \r redraw.
+        room = columns - 1 - len(tail) - 2
+        label_room = min(len(self.label), max(12, room // 3))
+        bar = ""
+        if self.known_total:
+            width = min(24, room - label_room - 4)
+            if width >= 5:
+                filled = int(progress.fraction * width)
+                bar = f"[{'#' * filled}{'.' * (width - filled)}]  "
+        label_room = max(room - len(bar), 0)
+        label = self.label
+        if len(label) > label_room:
+            label = "…" + label[-(label_room - 1) :] if label_room > 1 else ""
+        line = f"{label}  {bar}{tail}" if label else f"{bar}{tail}"
+        return line[: columns - 1]
 
     def _draw(self, progress: Progress, now: float) -> None:
         # \r returns to the line start, \x1b[K clears what a longer earlier line left.

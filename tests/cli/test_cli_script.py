@@ -1,0 +1,148 @@
+"""The installed `natsobj` console script, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import queue
+import select
+import signal
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from natsobj_gui.core.server import LocalServer
+
+from .conftest import Cli
+
+
+def script() -> str:
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        path = Path(folder) / "natsobj"
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    pytest.fail("the natsobj console script is not installed (pip install -e .)")
+
+
+def env(cli_env: Path) -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("NATS_")}
+    out["XDG_CONFIG_HOME"] = str(cli_env)
+    return out
+
+
+def _default_sigint() -> None:
+    # A shell running us in the background may ignore SIGINT; the child must see Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_script_put_stdin_ls_json_and_error(
+    nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    base = [script(), "-s", nats_server.url]
+    data = os.urandom(200_000)
+    put = subprocess.run(
+        [*base, "put", bucket, "-", "--name", "from-pipe"],
+        input=data,
+        capture_output=True,
+        env=env(cli_env),
+        timeout=60,
+    )
+    assert put.returncode == 0, put.stderr
+    assert put.stderr == b""  # piped stderr: no progress bar
+    got = subprocess.run(
+        [*base, "get", bucket, "from-pipe", "-O", "-"],
+        capture_output=True,
+        env=env(cli_env),
+        timeout=60,
+    )
+    assert got.returncode == 0 and got.stdout == data
+    listed = subprocess.run(
+        [*base, "ls", bucket, "--json"], capture_output=True, env=env(cli_env), timeout=60
+    )
+    assert [o["name"] for o in json.loads(listed.stdout)] == ["from-pipe"]
+    missing = subprocess.run(
+        [*base, "get", bucket, "nope"], capture_output=True, env=env(cli_env), timeout=60
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.decode().strip().splitlines() == [
+        f"natsobj: error: object 'nope' not found in bucket '{bucket}'"
+    ]
+
+
+def test_script_progress_bar_on_a_terminal(
+    nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
+) -> None:
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(1_000_000))
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [script(), "-s", nats_server.url, "put", bucket, str(src), "--name", "big"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env=env(cli_env),
+        )
+        os.close(slave)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+        assert proc.wait(timeout=30) == 0
+    finally:
+        os.close(master)
+    drawn = b"".join(chunks).decode(errors="replace")
+    assert "100%" in drawn and "8/8 chunks" in drawn and "/s" in drawn, drawn
+
+
+def test_script_watch_until_ctrl_c(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    cli.ok("put", bucket, "-", "--name", "before", stdin=b"1")
+    proc = subprocess.Popen(
+        [script(), "-s", nats_server.url, "watch", bucket],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(cli_env),
+        preexec_fn=_default_sigint,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            lines.put(raw.decode())
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        first = lines.get(timeout=30)
+        assert f"PUT {bucket} > before: 1 B in 1 chunks" in first
+        cli.ok("put", bucket, "-", "--name", "after", stdin=b"22")
+        assert f"PUT {bucket} > after" in lines.get(timeout=30)
+        cli.ok("del", bucket, "before", "-f")
+        assert f"DEL {bucket} > before" in lines.get(timeout=30)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    assert b"Traceback" not in proc.stderr.read()
