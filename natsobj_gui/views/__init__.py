@@ -1,0 +1,1 @@
+"""Qt widgets of the main window: one module per view (tree, object table, transfers)."""
