@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from natsobj_gui.core import ObjectStoreError
@@ -34,9 +35,27 @@ def confirm(question: str, *, force: bool, hint: str = "use -f to skip this ques
         raise CliError(f"{question.rstrip('?')}: not confirmed (stdin is not a terminal; {hint})")
     sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()
-    answer = sys.stdin.readline()
+    answer = _read_line()
     if answer.strip().lower() not in ("y", "yes"):
         raise Cancelled()
+
+
+def _read_line() -> str:
+    """One line from stdin, letting Ctrl-C interrupt the wait.
+
+    asyncio.run's own SIGINT handler only cancels the main task, which cannot take effect
+    while the loop is blocked in this read; the default handler raises at once.
+    """
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return sys.stdin.readline()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: signals cannot be touched
+        return sys.stdin.readline()
+    try:
+        return sys.stdin.readline()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def describe_os_error(exc: OSError) -> str:

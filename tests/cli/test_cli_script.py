@@ -146,3 +146,59 @@ def test_script_watch_until_ctrl_c(
             proc.wait()
     assert proc.stderr is not None
     assert b"Traceback" not in proc.stderr.read()
+
+
+def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[int, str]:
+    """Run with a terminal on stdin/stderr; type `answer` at the prompt, or press Ctrl-C."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env(cli_env),
+        preexec_fn=_default_sigint,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"[y/N]" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                seen += os.read(master, 4096)
+        assert b"[y/N]" in seen, seen
+        if answer is None:
+            proc.send_signal(signal.SIGINT)
+        else:
+            os.write(master, answer)
+        code = proc.wait(timeout=30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return code, seen.decode(errors="replace")
+
+
+def test_script_confirmation_on_a_terminal(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    cli.ok("put", bucket, "-", "--name", "x", stdin=b"x")
+    argv = [script(), "-s", nats_server.url, "del", bucket, "x"]
+    code, text = _run_on_tty(argv, cli_env, None)  # Ctrl-C at the prompt stops at once
+    assert code == 130 and "natsobj: error: interrupted" in text and "Traceback" not in text
+    code, text = _run_on_tty(argv, cli_env, b"n\n")
+    assert code == 1 and "Traceback" not in text
+    assert cli.ok("ls", bucket, "--names").text.split() == ["x"]
+    code, text = _run_on_tty(argv, cli_env, b"y\n")
+    assert code == 0, text
+    assert cli.ok("ls", bucket, "--names").text.split() == []
