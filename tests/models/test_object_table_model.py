@@ -282,3 +282,21 @@ def test_empty_index_and_no_index(qapp) -> None:
     m.set_bucket(BucketIndex("b"), "")
     assert m.rowCount() == 0
     assert m.data(QModelIndex()) is None
+
+
+def test_hostile_names_in_the_table(qapp) -> None:
+    hostile = ["/x", "x/", "//", "a//b", "a/", "a/b", "\x00", " ", "..", "a/../b", "ü/日本"]
+    idx = BucketIndex("b", [obj(n) for n in hostile])
+    m = ObjectTableModel()
+    QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    m.set_bucket(idx, "")
+    shown = names(m)
+    assert shown[:2] == ["a/", "ü/"]  # folder rows first
+    assert sorted(shown[2:]) == sorted(["/x", "x/", "//", "a/", "\x00", " ", ".."])
+    m.set_prefix("a/")
+    assert names(m) == ["../", "/b", "b"]
+    assert m.folder_at(0) == "a/../" and m.info_at(1).name == "a//b"
+    m.apply(idx.apply([delete(n) for n in hostile]))
+    assert m.rowCount() == 0
+    m.set_prefix("")
+    assert m.rowCount() == 0
