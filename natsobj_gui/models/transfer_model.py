@@ -79,9 +79,13 @@ class TransferModel(QAbstractTableModel):
         self._states: dict[int, TransferState] = {t.id: t.state for t in self._rows}
         self._dirty: dict[int, None] = {}
         self._throttle = Throttle(self._flush, interval=interval, parent=self)
-        self._unsubscribe: Callable[[], None] | None = queue.subscribe(
+        unsubscribe = queue.subscribe(
             on_added=self._on_added, on_change=self._on_change, on_removed=self._on_removed
         )
+        self._unsubscribe: Callable[[], None] | None = unsubscribe
+        # The queue may outlive the view: stop listening as soon as the C++ side goes
+        # (the lambda holds no reference to self, so it can run during destruction).
+        self.destroyed.connect(lambda *_: unsubscribe())
 
     def close(self) -> None:
         """Stop listening to the queue."""

@@ -19,6 +19,7 @@ from natsobj_gui.models.transfer_model import (
     TransferRole,
 )
 from natsobj_gui.progress_bridge import INT32_MAX
+from natsobj_gui.qt_compat import is_alive
 from natsobj_gui.views.transfer_panel import ProgressDelegate, TransferPanel
 
 from .helpers import wait_signal, wait_until
@@ -210,3 +211,25 @@ def test_delegate_text_and_huge_sizes(
 
     qloop.run_until_complete(body())
     panel.close()
+
+
+def test_queue_outlives_a_deleted_panel(
+    qloop, client: Client, store: ObjectStore, tmp_path: Path
+) -> None:
+    src = tmp_path / "f.bin"
+    src.write_bytes(os.urandom(200_000))
+    queue = TransferQueue(client)
+    panel = TransferPanel(queue)
+
+    async def body() -> None:
+        t = queue.upload(store.bucket, src, "f.bin", chunk_size=4096)
+        await wait_until(lambda: t.progress.chunks_done > 0)
+        panel.deleteLater()  # the window closed mid-transfer
+        await wait_until(lambda: not is_alive(panel))
+        assert queue._changed == [] and queue._added == []  # the dead model unsubscribed
+        await queue.wait_idle()
+        assert t.state is TransferState.DONE
+        queue.upload(store.bucket, src, "again.bin")  # no listener left to break
+        await queue.wait_idle()
+
+    qloop.run_until_complete(body())
