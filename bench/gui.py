@@ -55,7 +55,10 @@ def _ms(seconds: float) -> str:
 def _print_stall_detail(label: str, r: dict[str, Any]) -> None:
     """Where the longest gaps fell, the GC's share, and (with --trace) the slowest callbacks."""
     top = ", ".join(f"{_ms(s)} ms at {at:.2f} s" for s, at in r["stall_top"])
-    print(f"{label}: longest gaps {top}; {r['ticks']} ticks")
+    print(
+        f"{label}: longest gaps {top}; {r['ticks']} ticks; CPU {r['cpu_share']:.0%} of wall, "
+        f"preempted {r['preempted']} times"
+    )
     print(
         f"{label}: GC {_ms(r['gc_total'])} ms in all, {r['gc_full']} full collection(s), "
         f"longest {_ms(r['gc_full_max'])} ms"
@@ -142,6 +145,7 @@ def report_transfers(size_mib: int, rows: dict[str, list[dict[str, Any]]]) -> di
     size = size_mib * MIB
     secs = {k: median([r["seconds"] for r in v]) for k, v in rows.items()}
     speed = {k: size / s / MB for k, s in secs.items()}
+    keys = ("core_up", "gui_up", "core_dn", "gui_dn")
     labels = {
         "core_up": "upload   core put(path), asyncio",
         "gui_up": "upload   TransferQueue, qasync",
@@ -164,6 +168,11 @@ def report_transfers(size_mib: int, rows: dict[str, list[dict[str, Any]]]) -> di
         )
     print(f"\n== {size_mib} MiB upload and download, {len(rows['core_up'])} round(s), medians ==")
     print_table(["path", "MB/s", "seconds", "max stall ms", "p99 stall ms"], table)
+    if len(rows["gui_up"]) > 1:
+        for k in keys:
+            per = ", ".join(f"{size / r['seconds'] / MB:.0f}" for r in rows[k])
+            stall = ", ".join(_ms(r["stall_max"]) for r in rows[k]) if k.startswith("gui") else ""
+            print(f"{k} per round: MB/s {per}" + (f"; max stall ms {stall}" if stall else ""))
     for k in ("gui_up", "gui_dn"):
         _print_stall_detail(f"{k} (last round)", rows[k][-1])
     last = rows["gui_up"][-1], rows["gui_dn"][-1]
@@ -222,6 +231,10 @@ def report_listing(n: int, rows: dict[str, list[dict[str, Any]]]) -> dict[str, f
         ],
     )
     print(f"GUI path: {g['path']}; index {g['count']:,} objects, table {g['rows']:,} rows")
+    if len(rows["gui"]) > 1:
+        per = ", ".join(f"{r['seconds']:.2f} s / {_ms(r['stall_max'])} ms" for r in rows["gui"])
+        core_per = ", ".join(f"{r['seconds']:.2f} s" for r in rows["core"])
+        print(f"per round: GUI (time / max stall) {per}; core {core_per}")
     _print_stall_detail("GUI listing (last round)", g)
     print(f"ratio GUI/core time: {gui / core:.2f}x")
     return {"list_ratio": gui / core, "list_stall": stall}
@@ -279,6 +292,7 @@ def main(argv: list[str]) -> int:
             lrows = bench_listing(args.objects, args.repeat, args.profile, args.trace)
             figures.update(report_listing(args.objects, lrows))
         print_targets(figures)
+        print(f"\nat the end: {machine_note()}")
     except BenchError as exc:
         print(f"\nERROR: {exc}", file=sys.stderr)
         return 1

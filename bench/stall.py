@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import asyncio.events
 import gc
+import resource
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,8 @@ class StallMeter(QObject):
         self.gaps: list[tuple[float, float]] = []  # (gap seconds, began at, since start)
         self.gc_pauses: list[tuple[float, float, int]] = []  # (seconds, at, generation)
         self.slow: list[tuple[float, float, str]] = []  # (seconds, at, callback)
-        self._t0 = self._last = self._gc_start = 0.0
+        self._t0 = self._last = self._gc_start = self._cpu = 0.0
+        self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._orig_run: Callable[[asyncio.Handle], None] | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -49,6 +51,8 @@ class StallMeter(QObject):
         gc.callbacks.append(self._on_gc)
         if self.trace:
             self._trace_on()
+        self._usage = resource.getrusage(resource.RUSAGE_SELF)
+        self._cpu = time.process_time()
         self._t0 = self._last = time.perf_counter()
         self._timer.start()
 
@@ -82,6 +86,9 @@ class StallMeter(QObject):
         """Stop; the open gap up to now counts too (a stall at the very end is still a stall)."""
         self._timer.stop()
         self._tick()
+        wall = time.perf_counter() - self._t0
+        cpu = time.process_time() - self._cpu
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         gc.callbacks.remove(self._on_gc)
         if self._orig_run is not None:
             asyncio.events.Handle._run = self._orig_run  # type: ignore[method-assign]
@@ -100,6 +107,10 @@ class StallMeter(QObject):
             "gc_total": sum(p for p, _, _ in self.gc_pauses),
             "gc_full": len(full),
             "gc_full_max": max(full, default=0.0),
+            # CPU share and involuntary context switches: other processes taking the CPU
+            # away show up here, not in our code.
+            "cpu_share": cpu / wall if wall > 0 else 0.0,
+            "preempted": usage.ru_nivcsw - self._usage.ru_nivcsw,
         }
         if self.trace:
             out["slow"] = [[s, at, what] for s, at, what in sorted(self.slow, reverse=True)[:8]]
