@@ -101,8 +101,8 @@ class WindowActions:
         # Delete belongs to the table: in the filter box or the tree it must not delete objects.
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.objects.table.addAction(self.delete)
-        # Enter is the table's own (folders open, objects show info); shown as a hint only.
-        self.info.setText("Info\tEnter")
+        # Enter is the table's own key (folders open, objects show info).
+        self.info.setToolTip("Object info (Enter or double click)")
 
         self.overwrite_group = QActionGroup(window)
         self.overwrite_actions: dict[str, QAction] = {}

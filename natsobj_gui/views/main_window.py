@@ -310,6 +310,12 @@ class MainWindow(QMainWindow):
             return
         self.object_model.apply(change)
         self.tree_model.apply(bucket, change)
+        if self.prefix in change.added_folders and self.tree.current_node() != (
+            bucket,
+            self.prefix,
+        ):
+            # The folder was opened before its listing arrived: now the tree can show it.
+            self.tree.select_node(bucket, self.prefix)
         if change.initial_done:
             n = len(self.index) if self.index is not None else 0
             self.show_status(f"{bucket}: {n:,} object(s)", STATUS_TIMEOUT_MS)

@@ -44,9 +44,10 @@ class BreadcrumbBar(QWidget):
 
     def set_path(self, bucket: str, prefix: str) -> None:
         """Show the buttons for a bucket and a folder prefix ('a/b/')."""
-        for w in self._parts:
-            self._layout.removeWidget(w)
-            w.deleteLater()
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self._parts = []
         if not bucket:
             self._add(QLabel("No bucket selected"))
@@ -60,18 +61,22 @@ class BreadcrumbBar(QWidget):
         for i, (label, target) in enumerate(crumbs):
             if i:
                 sep = QLabel("›")
-                sep.setContentsMargins(4, 0, 4, 0)
+                sep.setContentsMargins(2, 0, 2, 0)
                 self._add(sep)
+            if i == len(crumbs) - 1:
+                # The current folder: plain bold text, not a button that does nothing.
+                current = QLabel(label)
+                current.setStyleSheet("font-weight: bold; padding: 0 4px;")
+                current.setTextFormat(Qt.TextFormat.PlainText)
+                self._add(current)
+                continue
             button = QToolButton()
             button.setText(label)
             button.setAutoRaise(True)
-            button.setToolTip(f"{bucket}/{target}" if target else bucket)
-            button.setEnabled(i < len(crumbs) - 1)  # the current folder is not a link
+            button.setToolTip(f"Open {bucket}/{target}" if target else f"Open {bucket}")
             button.clicked.connect(lambda _=False, t=target: self.navigate.emit(t))
             self._add(button)
-        stretch = QWidget()
-        self._add(stretch)
-        self._layout.setStretchFactor(stretch, 1)
+        self._layout.addStretch(1)
 
     def _add(self, w: QWidget) -> None:
         self._parts.append(w)
@@ -142,9 +147,9 @@ class ObjectView(QWidget):
         self.breadcrumbs = BreadcrumbBar()
         self.breadcrumbs.navigate.connect(self.folder_activated)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter by name (Ctrl+F)")
+        self.filter_edit.setPlaceholderText("Filter (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMaximumWidth(280)
+        self.filter_edit.setFixedWidth(220)
         self.filter_edit.textChanged.connect(self._set_filter)
         self.count_label = QLabel()
         self.count_label.setContentsMargins(8, 0, 0, 0)
@@ -174,7 +179,9 @@ class ObjectView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
-        hh.resizeSection(0, 320)
+        # Defaults until the user's own widths are restored: full dates, readable names.
+        for col, width in enumerate((300, 90, 70, 160, 170)):
+            hh.resizeSection(col, width)
 
         self.table.doubleClicked.connect(self._activate)
         self.table.activated_row.connect(self._activate)
