@@ -17,6 +17,7 @@ one emits `indexWanted(bucket)`.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -31,6 +32,7 @@ PrefixRole = Qt.ItemDataRole.UserRole + 12  # the folder prefix; "" for a bucket
 BucketInfoRole = Qt.ItemDataRole.UserRole + 13  # the bucket's BucketInfo
 
 Index = QModelIndex | QPersistentModelIndex
+GRAVEYARD = 4096
 
 
 class _Node:
@@ -64,6 +66,9 @@ class BucketTreeModel(QAbstractItemModel):
         self._infos: dict[str, BucketInfo] = {}
         self._indexes: dict[str, BucketIndex] = {}
         self._nodes: dict[tuple[str, str], _Node] = {}
+        # QModelIndex holds a raw pointer to its node: keep recently removed nodes alive so
+        # an index a view still holds for a moment never points at freed memory.
+        self._graveyard: deque[_Node] = deque(maxlen=GRAVEYARD)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -326,4 +331,5 @@ class BucketTreeModel(QAbstractItemModel):
         while stack:
             n = stack.pop()
             self._nodes.pop((n.bucket, n.prefix), None)
+            self._graveyard.append(n)
             stack.extend(n.children)
