@@ -123,7 +123,9 @@ class Connection:
         wanted = subject_prefix.lower()
         for when, message in reversed(self._denied):
             if when >= cutoff and wanted in message.lower():
-                return message.removeprefix("nats: ")
+                text = message.removeprefix("nats: ")
+                # Give the subject back its real spelling (bucket names are case-sensitive).
+                return text.replace(wanted, subject_prefix) if wanted else text
         return None
 
     async def guarded(self, request: Awaitable[T], subject: str) -> T:
@@ -315,8 +317,9 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
 
     kw = connect_kwargs(profile)
     jsraw.tune_nats_client()
-    try:
-        nc = await nats.connect(
+    nc = NATS()
+    attempt = asyncio.ensure_future(
+        nc.connect(
             **kw,
             error_cb=error_cb,
             disconnected_cb=disconnected_cb,
@@ -324,6 +327,27 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             closed_cb=closed_cb,
             allow_reconnect=True,
         )
+    )
+    # nats-py hangs for ever in its cleanup after a failed TLS handshake (it waits for the
+    # plain writer the TLS upgrade replaced), so bound the attempt and stop at a certificate
+    # error, which a retry cannot fix.
+    deadline = (2 * profile.connect_timeout + 1.5) * max(1, len(profile.servers)) + 1.0
+    try:
+        while not attempt.done() and deadline > 0:
+            await asyncio.wait((attempt,), timeout=0.1)
+            deadline -= 0.1
+            if any(isinstance(e, ssl.SSLCertVerificationError) for e in first_error):
+                break
+    finally:
+        if not attempt.done():  # gave up, or we were cancelled
+            attempt.cancel()
+            with contextlib.suppress(BaseException):
+                await attempt
+    if attempt.cancelled():
+        cause: BaseException = first_error[0] if first_error else TimeoutError()
+        raise E.ConnectionFailedError(describe_connect_error(cause, profile))
+    try:
+        attempt.result()
     except Exception as exc:
         cause = first_error[0] if first_error else exc
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
