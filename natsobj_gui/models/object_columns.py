@@ -6,10 +6,11 @@ model module re-exports all of these.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, Qt
 
 from ..core.index import BucketIndex, folder_label, split_name
 from ..core.types import ObjectInfo
@@ -119,3 +120,22 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
         return icon("link" if o.link else "file")
     return None
+
+
+def objects_mime(bucket: str, infos: list[ObjectInfo]) -> QMimeData:
+    """Drag data for objects: JSON [{"bucket": ..., "name": ...}] under MIME_TYPE."""
+    mime = QMimeData()
+    items = [{"bucket": bucket, "name": o.name} for o in infos]
+    mime.setData(MIME_TYPE, json.dumps(items).encode())
+    return mime
+
+
+def parse_objects_mime(mime: QMimeData) -> list[tuple[str, str]]:
+    """(bucket, name) pairs from drag data made by objects_mime; [] for anything else."""
+    if not mime.hasFormat(MIME_TYPE):
+        return []
+    try:
+        items = json.loads(bytes(mime.data(MIME_TYPE).data()).decode())
+        return [(str(i["bucket"]), str(i["name"])) for i in items]
+    except (ValueError, KeyError, TypeError):
+        return []

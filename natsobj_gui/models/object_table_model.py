@@ -17,7 +17,6 @@ inserted at their sorted place; a large batch is appended and re-sorted in one l
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,6 +50,7 @@ from .object_columns import (
     folder_key,
     key_func,
     object_cell,
+    objects_mime,
 )
 
 # The table's columns and roles are public names of this module too.
@@ -205,14 +205,7 @@ class ObjectTableModel(QAbstractTableModel):
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """Dragged objects as JSON [{bucket, name}] (for drops onto folders or other buckets)."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        items = [
-            {"bucket": self.bucket, "name": info.name}
-            for r in rows
-            if (info := self.info_at(r)) is not None
-        ]
-        mime = QMimeData()
-        mime.setData(MIME_TYPE, json.dumps(items).encode())
-        return mime
+        return objects_mime(self.bucket, [n for r in rows if (n := self.info_at(r)) is not None])
 
     # -- sorting -----------------------------------------------------------------------------
 
@@ -292,11 +285,16 @@ class ObjectTableModel(QAbstractTableModel):
         if added:
             infos = [info for n in added if (info := idx.get(n)) is not None]
             self._insert_objects(infos)
-        for name in change.updated:
-            if split_name(name)[0] == prefix:
-                info = idx.get(name)
-                if info is not None:
-                    self._update_object(info)
+        updated = [
+            info
+            for n in change.updated
+            if split_name(n)[0] == prefix and (info := idx.get(n)) is not None
+        ]
+        if len(updated) > BULK_INSERT:
+            self._update_many(updated)
+        else:
+            for info in updated:
+                self._update_object(info)
         if change.counts_changed and self._folders:
             # Folder rows show the count of objects below them.
             touched = set(change.counts_changed)
@@ -370,6 +368,24 @@ class ObjectTableModel(QAbstractTableModel):
             self._objects.insert(r, o)
             self.endInsertRows()
         self._pos = None
+
+    def _update_many(self, infos: list[ObjectInfo]) -> None:
+        # A re-delivered listing: replace in place, re-sort once, repaint once.
+        pos = self._positions()
+        fresh = []
+        for info in infos:
+            i = pos.get(info.name)
+            if i is None:
+                fresh.append(info)
+            else:
+                self._objects[i] = info
+        self.sort(self._sort_column, self._sort_order)
+        if self._objects:
+            nf = len(self._folders)
+            last = nf + len(self._objects) - 1
+            self.dataChanged.emit(self.index(nf, 0), self.index(last, len(HEADERS) - 1))
+        if fresh:
+            self._insert_objects(fresh)
 
     def _update_object(self, info: ObjectInfo) -> None:
         pos = self._positions()

@@ -6,11 +6,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from natsobj_gui.core.index import BucketIndex
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, WatchEvent, WatchKind
+from natsobj_gui.models.object_columns import parse_objects_mime
 from natsobj_gui.models.object_table_model import (
     COL_CHUNKS,
     COL_DESCRIPTION,
@@ -242,6 +243,10 @@ def test_mime_data_lists_dragged_objects(model: ObjectTableModel) -> None:
     mime = model.mimeData(rows)
     assert mime.hasFormat(MIME_TYPE)
     assert bytes(mime.data(MIME_TYPE)) == b'[{"bucket": "docs", "name": "big.iso"}]'
+    assert parse_objects_mime(mime) == [("docs", "big.iso")]
+    bad = QMimeData()
+    bad.setData(MIME_TYPE, b"{not json")
+    assert parse_objects_mime(bad) == [] and parse_objects_mime(QMimeData()) == []
     assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsDropEnabled
     assert model.flags(rows[0]) & Qt.ItemFlag.ItemIsDragEnabled
 
@@ -300,3 +305,19 @@ def test_hostile_names_in_the_table(qapp) -> None:
     assert m.rowCount() == 0
     m.set_prefix("")
     assert m.rowCount() == 0
+
+
+def test_many_updates_repaint_once(qapp) -> None:
+    idx = BucketIndex("b", [obj(f"f{i:04d}", i) for i in range(1000)])
+    m = ObjectTableModel()
+    QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    m.set_bucket(idx, "")
+    m.sort(COL_SIZE, Qt.SortOrder.AscendingOrder)
+    keep = QPersistentModelIndex(m.index(m.row_of("f0000"), 0))
+    changed: list[tuple[int, int]] = []
+    m.dataChanged.connect(lambda a, b, _r=None: changed.append((a.row(), b.row())))
+    # Every object re-delivered with reversed sizes (a watch that restarted).
+    m.apply(idx.apply([put(obj(f"f{i:04d}", 5000 - i)) for i in range(1000)]))
+    assert changed == [(0, 999)]
+    assert names(m)[0] == "f0999" and names(m)[-1] == "f0000"
+    assert keep.isValid() and keep.row() == 999
