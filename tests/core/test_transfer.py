@@ -207,3 +207,21 @@ async def test_bucket_deleted_mid_get(client: Client, bucket_name: str, tmp_path
         assert dest.stat().st_size == 20 * MB
         return
     assert not dest.exists() and list(tmp_path.iterdir()) == []
+
+
+async def test_repeated_cancel_still_rolls_back_before_ending(
+    store: ObjectStore, client: Client
+) -> None:
+    # A UI may cancel again (every progress tick, or a second click) while the put cleans up:
+    # the put must not end until its chunks are purged.
+    old, nuid = await _old_version(store)
+    holder: list[asyncio.Future] = []
+
+    def progress(p: Progress) -> None:
+        if p.chunks_done >= 2:
+            holder[0].cancel()
+
+    holder.append(asyncio.ensure_future(store.put("obj", os.urandom(40 * MB), progress=progress)))
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(holder[0], 30)
+    await _assert_old_intact(store, client, old, nuid)
