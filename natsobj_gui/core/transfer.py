@@ -145,7 +145,12 @@ async def put(
             # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
             for fut in inflight:
                 fut.cancel()
-        await asyncio.shield(_rollback(conn, bucket, nuid, inflight))
+        rollback = asyncio.ensure_future(_rollback(conn, bucket, nuid, inflight))
+        while not rollback.done():
+            # A repeated cancel (another click, every progress tick) must not end the put
+            # before its chunks are purged; the rollback itself is bounded in time.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(rollback)
         raise
     if old is not None and not old.deleted and old.nuid and old.nuid != nuid:
         try:
