@@ -22,6 +22,7 @@ from . import output as out
 from .common import CliError, confirm
 from .parsing import headers_from, merge_headers, merge_metadata
 from .progress import ProgressBar
+from .streams import read_in_thread
 
 
 def _preview(names: list[str], limit: int = 3) -> str:
@@ -89,7 +90,8 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
             raise CliError(
                 f"object {args.name!r} already exists in {args.bucket}: use -f to replace it"
             )
-        info = await _put_one(store, meta(args.name), sys.stdin.buffer, args, known_total=False)
+        source = read_in_thread(sys.stdin.buffer)
+        info = await _put_one(store, meta(args.name), source, args, known_total=False)
         out.emit(out.object_text(info))
         return 0
 

@@ -202,3 +202,50 @@ def test_script_confirmation_on_a_terminal(
     code, text = _run_on_tty(argv, cli_env, b"y\n")
     assert code == 0, text
     assert cli.ok("ls", bucket, "--names").text.split() == []
+
+
+def test_script_ctrl_c_during_put_leaves_nothing(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [script(), "-s", nats_server.url, "put", bucket, "-", "--name", "partial"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env(cli_env),
+        preexec_fn=_default_sigint,
+    )
+    os.close(slave)
+    assert proc.stdin is not None
+    seen = b""
+    try:
+        # stdin stays open: the upload keeps waiting for more. Progress is reported as
+        # chunks are acknowledged, so feed chunks until the bar shows some went out.
+        deadline = time.monotonic() + 30
+        while b"chunks" not in seen and time.monotonic() < deadline:
+            proc.stdin.write(os.urandom(128 * 1024))
+            proc.stdin.flush()
+            if select.select([master], [], [], 0.3)[0]:
+                seen += os.read(master, 4096)
+        assert b"chunks" in seen, seen  # the progress bar shows chunks were sent
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdin.close()
+        os.close(master)
+    text = seen.decode(errors="replace")
+    assert "natsobj: error: interrupted" in text and "Traceback" not in text
+    assert json.loads(cli.ok("ls", bucket, "--deleted", "--json").text) == []
+    assert json.loads(cli.ok("status", bucket, "--json").text)["size"] == 0  # chunks purged
