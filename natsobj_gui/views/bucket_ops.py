@@ -62,7 +62,7 @@ class BucketOps:
         bucket = self._bucket()
         if not bucket:
             return
-        from natsobj_gui.dialogs.status_dialog import BucketStatusDialog
+        from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
 
         job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
         job.succeeded.connect(lambda info: open_dialog(BucketStatusDialog(info, self.w)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidg
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
-from natsobj_gui.core.types import BucketInfo, WatchKind
+from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.dialogs import messages
 from natsobj_gui.jobs import JobRunner
 from natsobj_gui.models.bucket_tree_model import BucketTreeModel
@@ -27,7 +28,8 @@ from natsobj_gui.views.transfer_panel import TransferPanel
 # A big bucket's initial set arrives message by message: gather up to this long (or this
 # many events) before touching the models, so 100,000 objects cost a few dozen inserts.
 COALESCE_SECONDS = 0.15
-COALESCE_MAX = 20000
+COALESCE_LIMIT = 2.0
+COALESCE_MAX = 50000
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -277,26 +279,31 @@ class MainWindow(QMainWindow):
         assert self.client is not None
         watcher = self.client.store(bucket).watch()
         loop = asyncio.get_running_loop()
+        window = COALESCE_SECONDS
         try:
             await watcher.start()
             while True:
                 events = await watcher.next_batch(COALESCE_MAX)
                 if not index.initial_done:
-                    events += await self._gather_more(watcher, events, loop.time())
+                    events += await self._gather_more(watcher, events, loop.time() + window)
                 if self.index is not index:
                     return  # superseded; the job is being cancelled
+                started = loop.time()
                 self._apply(bucket, index.apply(events))
+                # Each batch costs more as the table grows: wait longer between batches so
+                # the window stays responsive at least 80% of the time while listing.
+                window = min(COALESCE_LIMIT, max(COALESCE_SECONDS, 4 * (loop.time() - started)))
         finally:
             await watcher.close()
 
     @staticmethod
-    async def _gather_more(watcher: Any, events: list, start: float) -> list:
+    async def _gather_more(watcher: Any, events: list, deadline: float) -> list:
         more: list = []
         loop = asyncio.get_running_loop()
         while len(events) + len(more) < COALESCE_MAX:
             if any(e.kind is WatchKind.INITIAL_DONE for e in (*events[-1:], *more[-1:])):
                 break
-            remaining = start + COALESCE_SECONDS - loop.time()
+            remaining = deadline - loop.time()
             if remaining <= 0:
                 break
             try:
@@ -304,6 +311,14 @@ class MainWindow(QMainWindow):
             except TimeoutError:
                 break
         return more
+
+    def forget_object(self, info: ObjectInfo) -> None:
+        """Drop an object the watch cannot report gone (a rename purges the old name)."""
+        index = self.index
+        if index is None or index.bucket != info.bucket or info.name not in index:
+            return
+        gone = replace(info, deleted=True)
+        self._apply(info.bucket, index.apply([WatchEvent(WatchKind.DELETE, gone)]))
 
     def _apply(self, bucket: str, change: IndexChange) -> None:
         if not change:

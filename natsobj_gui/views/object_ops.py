@@ -143,6 +143,9 @@ class ObjectOps:
 
         async def update() -> None:
             await store.update_meta(info.name, meta)
+            if meta.name != info.name:
+                # The old name's meta was purged, which no watcher ever sees.
+                self.w.forget_object(info)
             what = f"Renamed to {meta.name}" if meta.name != info.name else "Saved metadata"
             self.w.show_status(f"{what} ({info.name})", 5000)
 

@@ -188,3 +188,135 @@ def test_settings_restore_last_bucket_and_columns(
         qloop.run_until_complete(second())
     finally:
         close_window(qloop, w2)
+
+
+def _dialog(window, cls):
+    """The visible dialog of a type that a command opened on the window."""
+    found = [d for d in window.findChildren(cls) if d.isVisible()]
+    assert len(found) == 1, f"expected one open {cls.__name__}, got {found}"
+    return found[0]
+
+
+def test_bucket_and_object_commands_through_dialogs(qloop, window, bucket_name) -> None:
+    from natsobj_gui.dialogs.bucket_dialog import BucketDialog
+    from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
+    from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog
+    from natsobj_gui.dialogs.link_dialog import LinkDialog
+    from natsobj_gui.dialogs.meta_dialog import MetaDialog
+    from natsobj_gui.dialogs.seal_dialog import SealDialog
+
+    acts = window.actions
+
+    def select(name: str) -> None:
+        window.objects.table.selectRow(row_of(window, name))
+        acts.update_enabled()
+
+    async def body() -> None:
+        # New bucket: created and opened.
+        acts.new_bucket.trigger()
+        dlg = _dialog(window, BucketDialog)
+        dlg.name_edit.setText(bucket_name)
+        dlg.ok_button.click()
+        await wait_until(lambda: window.bucket == bucket_name, timeout=20)
+        await wait_until(lambda: window.index is not None and window.index.initial_done)
+        assert window.client is not None
+        await window.client.store(bucket_name).put("doc.txt", b"document")
+        await wait_until(lambda: table_names(window) == ["doc.txt"])
+
+        # Rename through the metadata dialog.
+        select("doc.txt")
+        acts.edit_meta.trigger()
+        dlg = _dialog(window, MetaDialog)
+        dlg.name_edit.setText("renamed.txt")
+        dlg.ok_button.click()
+        await wait_until(lambda: table_names(window) == ["renamed.txt"], timeout=20)
+
+        # A link to it.
+        select("renamed.txt")
+        acts.create_link.trigger()
+        dlg = _dialog(window, LinkDialog)
+        dlg.name_edit.setText("alias.txt")
+        dlg.ok_button.click()
+        await wait_until(lambda: "alias.txt" in table_names(window), timeout=20)
+        link = window.index.get("alias.txt").link
+        assert link is not None and (link.bucket, link.name) == (bucket_name, "renamed.txt")
+
+        # Status, then seal: write actions go grey.
+        acts.bucket_status.trigger()
+        await wait_until(
+            lambda: any(d.isVisible() for d in window.findChildren(BucketStatusDialog))
+        )
+        _dialog(window, BucketStatusDialog).close()
+        acts.seal_bucket.trigger()
+        _dialog(window, SealDialog).seal_button.click()
+        await wait_until(lambda: window.buckets[bucket_name].sealed, timeout=20)
+        assert not acts.upload_files.isEnabled() and not acts.edit_meta.isEnabled()
+
+        # Delete the bucket (typing its name): it leaves the tree and the table.
+        acts.delete_bucket.trigger()
+        dlg = _dialog(window, DeleteBucketDialog)
+        dlg.confirm_edit.setText(bucket_name)
+        dlg.delete_button.click()
+        await wait_until(lambda: bucket_name not in window.buckets, timeout=20)
+        assert window.bucket == "" and table_names(window) == []
+        assert bucket_name not in window.tree_model.buckets()
+
+    qloop.run_until_complete(body())
+
+
+async def _fill(client, bucket: str, n: int) -> None:
+    """n one-chunk objects at the root, published pipelined (as the listing benchmark does)."""
+    import asyncio
+    import hashlib
+
+    from natsobj_gui.core import wire
+    from natsobj_gui.core.transfer import new_nuid
+    from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE, ObjectInfo
+
+    js = client.conn.js
+    acks = []
+    for i in range(n):
+        name, data, nuid = f"obj{i:05d}", b"%d" % i, new_nuid()
+        info = ObjectInfo(
+            name=name,
+            bucket=bucket,
+            nuid=nuid,
+            size=len(data),
+            chunks=1,
+            digest=wire.digest_string(hashlib.sha256(data)),
+            max_chunk_size=DEFAULT_CHUNK_SIZE,
+        )
+        acks.append(await js.publish_async(wire.chunk_subject(bucket, nuid), data))
+        acks.append(
+            await js.publish_async(
+                wire.meta_subject(bucket, name),
+                wire.encode_info(info),
+                headers=dict(wire.ROLLUP_HEADERS),
+            )
+        )
+        if len(acks) >= 1000:
+            await asyncio.gather(*acks)
+            acks = []
+    await asyncio.gather(*acks)
+
+
+def test_big_listing_is_applied_in_batches(qloop, window, store, client) -> None:
+    n = 5000
+    inserts: list[int] = []
+    resets: list[int] = []
+
+    async def body() -> None:
+        await _fill(client, store.bucket, n)
+        window.object_model.rowsInserted.connect(lambda _p, a, b: inserts.append(b - a + 1))
+        window.object_model.modelReset.connect(lambda: resets.append(1))
+        await open_bucket(window, store.bucket)
+        assert window.object_model.rowCount() == n
+        assert window.objects.proxy.rowCount() == n
+        # A handful of batch inserts, not one signal per object, and a single reset.
+        assert sum(inserts) == n
+        assert len(inserts) <= 20, len(inserts)
+        assert resets == [1]
+        assert table_names(window)[:2] == ["obj00000", "obj00001"]
+        await window.close_bucket()
+
+    qloop.run_until_complete(body())
