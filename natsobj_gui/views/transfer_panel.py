@@ -47,7 +47,7 @@ from ..models.transfer_model import (
     TransferRole,
     percent,
 )
-from ..progress_bridge import DEFAULT_INTERVAL
+from ..progress_bridge import DEFAULT_INTERVAL, Throttle
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_PARALLEL = 16
@@ -146,8 +146,10 @@ class TransferPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view)
 
+        # Counting states is O(transfers): coalesce, or 10,000 queued files cost O(n²).
+        self._buttons_later = Throttle(self._update_buttons, interval=0.2, parent=self)
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.dataChanged):
-            sig.connect(self._update_buttons)
+            sig.connect(lambda *_a: self._buttons_later())
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self._update_buttons()
 
@@ -242,6 +244,7 @@ class TransferPanel(QWidget):
 
     def build_menu(self) -> QMenu:
         """The context menu for the current selection (separate for tests)."""
+        self._update_buttons()  # the coalesced update may be pending
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         sel = self.selected()
