@@ -17,7 +17,7 @@ from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_m
 
 
 async def _write(
-    client: Client, bucket: str, name: str, nuid: str, parts: list[bytes], **fields: Any
+    client: Client, bucket: str, name: str, nuid: str, parts: list[bytes], /, **fields: Any
 ) -> None:
     """Chunks then a meta message; `fields` override or (with None) null the defaults."""
     data = b"".join(parts)
@@ -138,7 +138,7 @@ async def test_bucket_link_with_name(client: Client, store: ObjectStore) -> None
         await client.buckets.delete(other.bucket)
 
 
-BAD_ENTRIES = [b"{not json", b"[1, 2]", b"null", b"", b'"text"', b"\xff\xfe"]
+BAD_ENTRIES = [b"{not json", b"[1, 2]", b"[" * 100_000, b"null", b"", b'"text"', b"\xff\xfe"]
 
 
 async def test_unparseable_meta_does_not_block_list_or_watch(
@@ -240,3 +240,18 @@ async def test_bucket_without_direct_get(client: Client, bucket_name: str) -> No
             await store.info("never")
     finally:
         await client.buckets.delete(bucket_name)
+
+
+async def test_meta_naming_another_bucket(store: ObjectStore, client: Client) -> None:
+    # A copied or mirrored meta may still name its origin bucket: like nats.go, the bucket
+    # it was read from is where its chunks are and where rewrites go.
+    await _write(client, store.bucket, "m", "NUIDM", [b"mirrored"], bucket="origin")
+    info = await store.info("m")
+    assert info.bucket == store.bucket
+    assert await store.get_bytes("m") == b"mirrored"
+    assert [o.bucket for o in await store.list()] == [store.bucket]
+    await store.update_meta("m", replace(info.meta, description="edited"))
+    assert (await store.info("m")).description == "edited"
+    await store.delete("m")
+    assert (await store.info("m", show_deleted=True)).deleted
+    assert await chunk_subjects(client, store.bucket) == {}
