@@ -154,7 +154,10 @@ def decode_info(data: bytes, modified: datetime | None = None) -> ObjectInfo:
     try:
         raw = _json_loads(data)
     except ValueError:
-        raw = json.loads(data.decode("utf-8", errors="replace"))
+        try:
+            raw = json.loads(data.decode("utf-8", errors="replace"))
+        except RecursionError:  # absurdly deep nesting: unparseable like any other junk
+            raise ValueError("object info nests too deeply") from None
     if raw.__class__ is not dict:
         raise ValueError("object info is not a JSON object")
     get = raw.get
