@@ -67,7 +67,9 @@ def _decode(data: bytes, stamp, bucket: str) -> ObjectInfo | None:
     except ValueError:
         log.warning("unparseable object info in bucket %r", bucket)
         return None
-    return info if info.bucket else replace(info, bucket=bucket)
+    # Like nats.go, the bucket an info was read from is where its chunks are and where
+    # rewrites go, whatever bucket a copied or mirrored meta still names.
+    return info if info.bucket == bucket else replace(info, bucket=bucket)
 
 
 class ObjectStore:
@@ -256,7 +258,7 @@ class ObjectStore:
                 log.warning("unparseable object info in bucket %r", bucket)
             else:
                 if show_deleted or not info.deleted:
-                    append(info if info.bucket else replace(info, bucket=bucket))
+                    append(info if info.bucket == bucket else replace(info, bucket=bucket))
             return msg.pending == 0
 
         consumer = OrderedConsumer(
