@@ -7,9 +7,13 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from natsobj_gui.core import Client
 from natsobj_gui.core.embedded import EmbeddedServer, default_store_dir
+
+if TYPE_CHECKING:
+    from natsobj_gui.views.main_window import MainWindow
 
 APP_NAME = "natsobj-gui"
 ORG_NAME = "natsobj-gui"
@@ -42,10 +46,10 @@ async def connect_target(args: argparse.Namespace, embedded: EmbeddedServer) -> 
         return await Client.connect(profile), f"context {args.context}"
     # Starting nats-server waits for its port: keep that off the GUI thread.
     url = await asyncio.to_thread(embedded.start)
-    return await Client.connect(url), f"local server ({url})"
+    return await Client.connect(url), f"Local server ({url})"
 
 
-async def run_app(window, args: argparse.Namespace, embedded: EmbeddedServer) -> int:
+async def run_app(window: MainWindow, args: argparse.Namespace, embedded: EmbeddedServer) -> int:
     """Show the window, connect, and wait until the window is closed."""
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -56,12 +60,13 @@ async def run_app(window, args: argparse.Namespace, embedded: EmbeddedServer) ->
     except Exception as exc:  # the window stays up so the user can pick another connection
         window.report_error("Could not connect", exc)
     else:
-        await window.set_client(client, label)
+        if closed.is_set():  # closed while connecting
+            await client.close()
+        else:
+            await window.set_client(client, label)
     if args.quit_after_start:
-        pid = embedded._server.proc.pid if embedded.running and embedded._server else 0
-        print(
-            f"{APP_NAME} ready connected={window.client is not None} server_pid={pid}", flush=True
-        )
+        connected = window.client is not None
+        print(f"{APP_NAME} ready connected={connected} server_pid={embedded.pid}", flush=True)
         window.close()
     await closed.wait()
     await window.shutdown()
@@ -91,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     embedded = EmbeddedServer(args.data_dir)
     window = MainWindow()
+    window.embedded = embedded  # a connection manager may switch back to it later
     # Ctrl+C in a terminal closes the window cleanly; the timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
     tick = QTimer()

@@ -12,6 +12,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidget
 
 from natsobj_gui.core import Client, ConnectionEvents
+from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.index: BucketIndex | None = None
         self.buckets: dict[str, BucketInfo] = {}
         self._closing = False
+        # Set by the app: the embedded local server, started on demand (embedded_url()).
+        self.embedded: EmbeddedServer | None = None
         self._restore_bucket: str | None = self._setting_str("session/last_bucket") or None
         self._restore_prefix = self._setting_str("session/last_prefix")
 
@@ -158,6 +161,8 @@ class MainWindow(QMainWindow):
         self.buckets = {}
         self.tree_model.set_buckets([])
         self.connection_label.setText(label or ("Connected" if client else "Not connected"))
+        title = "NATS Object Browser"
+        self.setWindowTitle(f"{title} — {label}" if client is not None and label else title)
         self.client_changed.emit()
         self.actions.update_enabled()
         # Transfers on the old connection stop and clean up (purge partial uploads) first.
@@ -170,6 +175,12 @@ class MainWindow(QMainWindow):
                 await self.load_buckets()
             except Exception as exc:
                 self.report_error("Could not list buckets", exc)
+
+    async def embedded_url(self) -> str:
+        """The URL of the app's embedded server, starting it (off the GUI thread) if needed."""
+        if self.embedded is None:
+            self.embedded = EmbeddedServer()
+        return await asyncio.to_thread(self.embedded.start)
 
     async def shutdown(self) -> None:
         """After the window closed: wait for cancelled jobs to clean up, close the connection."""
