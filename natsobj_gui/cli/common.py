@@ -33,29 +33,31 @@ def confirm(question: str, *, force: bool, hint: str = "use -f to skip this ques
         return
     if not stdin_is_tty():
         raise CliError(f"{question.rstrip('?')}: not confirmed (stdin is not a terminal; {hint})")
-    sys.stderr.write(f"{question} [y/N] ")
-    sys.stderr.flush()
-    answer = _read_line()
+    answer = _ask(f"{question} [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise Cancelled()
 
 
-def _read_line() -> str:
-    """One line from stdin, letting Ctrl-C interrupt the wait.
+def _ask(prompt: str) -> str:
+    """Prompt on stderr and read one line from stdin, letting Ctrl-C interrupt the wait.
 
     asyncio.run's own SIGINT handler only cancels the main task, which cannot take effect
-    while the loop is blocked in this read; the default handler raises at once.
+    while the loop is blocked in this read; the default handler raises at once. It is
+    installed before the prompt shows, so an early Ctrl-C is not lost either.
     """
+    previous = None
     try:
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            return sys.stdin.readline()
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     except ValueError:  # not the main thread: signals cannot be touched
-        return sys.stdin.readline()
+        previous = None
     try:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
         return sys.stdin.readline()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def describe_os_error(exc: OSError) -> str:
