@@ -103,35 +103,33 @@ async def test_list_excludes_other_streams(client: Client, store: ObjectStore) -
         await client.conn.jsm.delete_stream(fake)
 
 
-async def test_update_keeps_server_metadata(
-    client: Client, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sent: list[tuple[str, dict[str, Any] | None]] = []
-    real_api = client.conn.api
-
-    async def spy(op: str, payload: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
-        sent.append((op, payload))
-        return await real_api(op, payload, **kw)
-
-    before = await client.buckets.status(store.bucket)
-    server_keys = {k: v for k, v in before.metadata.items() if k.startswith("_nats.")}
-    monkeypatch.setattr(client.conn, "api", spy)
-    cfg = BucketConfig(store.bucket, description="edited", max_bytes=5 * MB, metadata={"team": "x"})
-    updated = await client.buckets.update(cfg)
-    assert updated.description == "edited" and updated.max_bytes == 5 * MB
-    assert updated.metadata["team"] == "x"
-    assert updated.config().metadata == {"team": "x"}
-    update_payload = next(p for op, p in sent if op.startswith("STREAM.UPDATE."))
-    assert update_payload is not None
-    for key, value in server_keys.items():
-        assert update_payload["metadata"][key] == value
-    raw = await _raw_config(client, store.bucket)
-    assert raw["allow_rollup_hdrs"] is True and raw["discard"] == "new"
-    # Removing the user key leaves the server's keys.
-    await client.buckets.update(BucketConfig(store.bucket, description="edited"))
-    after = await client.buckets.status(store.bucket)
-    assert "team" not in after.metadata
-    assert after.config().metadata == {}
+async def test_update_keeps_server_metadata(client: Client, bucket_name: str) -> None:
+    # `_nats.*` keys belong to the server (or tools): hidden from the editable config,
+    # kept on every edit. `_nats.custom` is not one the server would put back itself.
+    await client.buckets.create(BucketConfig(bucket_name, metadata={"_nats.custom": "kept"}))
+    try:
+        before = await client.buckets.status(bucket_name)
+        assert before.metadata["_nats.custom"] == "kept"
+        assert before.config().metadata == {}
+        cfg = BucketConfig(
+            bucket_name, description="edited", max_bytes=5 * MB, metadata={"team": "x"}
+        )
+        updated = await client.buckets.update(cfg)
+        assert updated.description == "edited" and updated.max_bytes == 5 * MB
+        assert updated.metadata["team"] == "x" and updated.metadata["_nats.custom"] == "kept"
+        assert updated.config().metadata == {"team": "x"}
+        raw = await _raw_config(client, bucket_name)
+        assert raw["allow_rollup_hdrs"] is True and raw["discard"] == "new"
+        # Removing the user key leaves the server's keys.
+        await client.buckets.update(BucketConfig(bucket_name, description="edited"))
+        after = await client.buckets.status(bucket_name)
+        assert "team" not in after.metadata and after.metadata["_nats.custom"] == "kept"
+        assert after.config().metadata == {}
+        # A user cannot smuggle a `_nats.` key in through an edit either.
+        await client.buckets.update(BucketConfig(bucket_name, metadata={"_nats.custom": "new"}))
+        assert (await client.buckets.status(bucket_name)).metadata["_nats.custom"] == "kept"
+    finally:
+        await client.buckets.delete(bucket_name)
 
 
 async def test_seal(client: Client, store: ObjectStore) -> None:
