@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from natsobj_gui.core import Client
+from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer, default_store_dir
 
 if TYPE_CHECKING:
@@ -35,18 +35,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def connect_target(args: argparse.Namespace, embedded: EmbeddedServer) -> tuple[Client, str]:
+async def connect_target(
+    args: argparse.Namespace, embedded: EmbeddedServer, events: ConnectionEvents | None = None
+) -> tuple[Client, str]:
     """Connect as the arguments ask: a URL, a nats context, or the embedded server by default."""
     if args.server:
-        return await Client.connect(args.server), args.server
+        return await Client.connect(args.server, events), args.server
     if args.context:
         from natsobj_gui.core.contexts import load_context
 
         profile = await asyncio.to_thread(load_context, args.context)
-        return await Client.connect(profile), f"context {args.context}"
+        return await Client.connect(profile, events), f"context {args.context}"
     # Starting nats-server waits for its port: keep that off the GUI thread.
     url = await asyncio.to_thread(embedded.start)
-    return await Client.connect(url), f"Local server ({url})"
+    return await Client.connect(url, events), f"Local server ({url})"
 
 
 async def run_app(window: MainWindow, args: argparse.Namespace, embedded: EmbeddedServer) -> int:
@@ -56,7 +58,7 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
     window.show()
     window.show_status("Connecting…" if args.server or args.context else "Starting local server…")
     try:
-        client, label = await connect_target(args, embedded)
+        client, label = await connect_target(args, embedded, window.connection_events())
     except Exception as exc:  # the window stays up so the user can pick another connection
         window.report_error("Could not connect", exc)
     else:

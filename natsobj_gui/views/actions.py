@@ -61,13 +61,8 @@ class WindowActions:
         self.delete_bucket = a(
             "Delete Bucket…", self.buckets.delete_bucket, "delete", sp.SP_TrashIcon
         )
-        self.refresh = a(
-            "Refresh",
-            window.refresh,
-            "refresh",
-            sp.SP_BrowserReload,
-            QKeySequence.StandardKey.Refresh,
-        )
+        self.refresh = a("Refresh", window.refresh, "refresh", sp.SP_BrowserReload, "F5")
+        self.up = a("Up One Folder", window.go_up, "", sp.SP_FileDialogToParent, "Alt+Up")
         self.upload_files = a(
             "Upload Files…", t.upload_files_dialog, "upload", sp.SP_ArrowUp, "Ctrl+U"
         )
@@ -153,6 +148,8 @@ class WindowActions:
         obj.addActions([self.download, self.save_as])
         obj.addSeparator()
         obj.addActions([self.filter, self.delete])
+        obj.addSeparator()
+        obj.addAction(self.up)
         # Filled by the connection manager (profiles, connect, disconnect).
         self.connection_menu = bar.addMenu("&Connection")
         view = bar.addMenu("&View")
@@ -228,3 +225,4 @@ class WindowActions:
         self.create_link.setEnabled(one and writable)
         self.delete.setEnabled(bool(infos) and writable)
         self.filter.setEnabled(has_bucket)
+        self.up.setEnabled(has_bucket and bool(w.prefix))

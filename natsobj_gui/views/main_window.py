@@ -261,6 +261,11 @@ class MainWindow(QMainWindow):
         self.actions.update_enabled()
         self.location_changed.emit(bucket, prefix)
 
+    def go_up(self) -> None:
+        """Alt+Up: open the folder that holds the current one."""
+        if self.bucket and self.prefix:
+            self.open_location(self.bucket, parent_folder(self.prefix))
+
     async def close_bucket(self) -> None:
         """Show no bucket and wait until its watch has stopped (before deleting the bucket)."""
         job = self.jobs.job("watch")

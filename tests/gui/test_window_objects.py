@@ -43,8 +43,13 @@ def test_put_by_another_client_appears_via_watch(qloop, window, store) -> None:
         assert window.tree.select_node(store.bucket, "reports/")
         assert window.prefix == "reports/"
         assert table_names(window) == ["q1.txt"]
+        assert window.actions.up.isEnabled()
+        window.actions.up.trigger()
+        assert window.prefix == ""
+        assert table_names(window) == ["reports/", "second.txt"]
+        window.open_location(store.bucket, "reports/")
         # Live changes were applied as row inserts/removes, never a model reset.
-        assert resets == [1]  # only the one from entering the folder
+        assert len(resets) == 3  # only entering and leaving folders reset the table
 
     qloop.run_until_complete(body())
 
