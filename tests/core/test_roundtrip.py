@@ -160,6 +160,8 @@ NAMES = [
     ">",
     "*",
     "x" * 1000,
+    "control\tchars\nand\x00nul",
+    'quote"back\\slash',
 ]
 
 

@@ -225,3 +225,24 @@ async def test_repeated_cancel_still_rolls_back_before_ending(
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(holder[0], 30)
     await _assert_old_intact(store, client, old, nuid)
+
+
+async def test_chunks_purged_mid_get_time_out(
+    store: ObjectStore, client: Client, tmp_path: Path
+) -> None:
+    info = await store.put("big", os.urandom(40 * MB))
+    started = asyncio.Event()
+    dest = tmp_path / "dest.bin"
+    task = asyncio.ensure_future(
+        store.get_file("big", dest, progress=lambda p: started.set(), idle_timeout=2)
+    )
+    await asyncio.wait_for(started.wait(), 30)
+    await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, info.nuid))
+    try:
+        await asyncio.wait_for(task, 30)
+    except MissingChunksError as exc:
+        assert "incomplete" in str(exc)
+    else:  # everything was already on its way before the purge
+        assert dest.stat().st_size == 40 * MB
+        return
+    assert list(tmp_path.iterdir()) == []
