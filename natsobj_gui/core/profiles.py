@@ -53,7 +53,8 @@ class ProfileError(ObjectStoreError):
     """A profile that cannot be saved, loaded or used."""
 
 
-def _new_id() -> str:
+def new_id() -> str:
+    """A fresh profile id (the key of its secrets in the keyring)."""
     return uuid.uuid4().hex[:12]
 
 
@@ -75,7 +76,7 @@ class Profile:
     js_api_prefix: str = ""
     inbox_prefix: str = ""
     context: str = ""  # the nats CLI context it was imported from, if any
-    id: str = field(default_factory=_new_id)
+    id: str = field(default_factory=new_id)
 
     @property
     def embedded(self) -> bool:
@@ -111,7 +112,7 @@ class Profile:
         if not kw.get("name"):
             raise ProfileError("a saved profile has no name")
         if not kw.get("id"):
-            kw["id"] = _new_id()
+            kw["id"] = new_id()
         return cls(**kw)
 
 

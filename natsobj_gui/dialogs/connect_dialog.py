@@ -1,0 +1,359 @@
+"""Manage connections: saved profiles (the embedded server always first), edit, test, connect.
+
+Usage::
+
+    dlg = ConnectDialog(profiles, secrets, embedded_url=url, parent=window)
+    dlg.test_requested.connect(start_probe_job)      # the job calls dlg.set_test_result(ok, text)
+    dlg.profile_chosen.connect(switch_connection)    # a saved Profile; secrets are in `secrets`
+    dlg.open()
+
+The dialog is passive: it never runs a coroutine. Saving writes profiles.json and the keyring
+(both synchronous); without a keyring it asks, non-modally, before keeping a secret in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from natsobj_gui.core import contexts
+from natsobj_gui.core.profiles import (
+    EMBEDDED_ID,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    new_id,
+    to_connect_profile,
+)
+from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretStoreError
+from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
+from natsobj_gui.dialogs.context_import import ContextImportDialog
+from natsobj_gui.dialogs.profile_editor import ProfileEditor
+
+PROFILE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ConnectDialog(QDialog):
+    """A profile list beside an editor, with Test connection / Save / Connect."""
+
+    test_requested = Signal(object)  # a ConnectProfile (secrets included, in memory only)
+    profile_chosen = Signal(object)  # a saved Profile
+    profiles_changed = Signal()
+
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        secrets: SecretStore,
+        *,
+        embedded_url: str = "",
+        current_id: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connections")
+        self.profiles = profiles
+        self.secrets = secrets
+        self.embedded_url = embedded_url
+        self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
+        self._testing = False
+
+        self.list = QListWidget()
+        self.list.setMinimumWidth(190)
+        self.new_button = QPushButton("New")
+        self.duplicate_button = QPushButton("Duplicate")
+        self.delete_button = QPushButton("Delete")
+        self.import_button = QPushButton("Import nats contexts…")
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        for b in (self.new_button, self.duplicate_button, self.delete_button):
+            row.addWidget(b)
+        left_lay.addLayout(row)
+        left_lay.addWidget(self.import_button)
+
+        self.editor = ProfileEditor()
+        self.embedded_note = QLabel()
+        self.embedded_note.setWordWrap(True)
+        self.test_button = QPushButton("Test connection")
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        right = QWidget()
+        right_lay = QVBoxLayout(right)
+        right_lay.addWidget(self.embedded_note)
+        right_lay.addWidget(self.editor, 1)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        right_lay.addLayout(test_row)
+        right_lay.addWidget(self.result)
+        right_lay.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(right)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(scroll)
+        split.setStretchFactor(1, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        self.connect_button = self.buttons.addButton(
+            "Connect", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        for b in (self.new_button, self.duplicate_button, self.delete_button, self.save_button):
+            b.setAutoDefault(False)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.buttons)
+        self.resize(820, 600)
+
+        self.list.currentItemChanged.connect(self._on_current)
+        self.new_button.clicked.connect(self.new_profile)
+        self.duplicate_button.clicked.connect(self.duplicate_profile)
+        self.delete_button.clicked.connect(self.delete_profile)
+        self.import_button.clicked.connect(self.open_import)
+        self.test_button.clicked.connect(self.request_test)
+        self.save_button.clicked.connect(self.save)
+        self.connect_button.clicked.connect(self.connect_current)
+        self.buttons.rejected.connect(self.reject)
+        self.editor.changed.connect(self._update_buttons)
+        self.reload(current_id or profiles.last_used)
+
+    # -- list -----------------------------------------------------------------------------
+
+    def reload(self, select_id: str = "") -> None:
+        """Refill the list from the store and select a profile by id."""
+        self.list.blockSignals(True)
+        self.list.clear()
+        for profile in self.profiles.all():
+            item = QListWidgetItem(profile.name)
+            item.setData(PROFILE_ROLE, profile)
+            if profile.embedded:
+                font = QFont(item.font())
+                font.setItalic(True)
+                item.setFont(font)
+                item.setToolTip("The app's own server on this computer (not editable)")
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        ids = [self._item_profile(self.list.item(i)).id for i in range(self.list.count())]
+        self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+
+    def current_profile(self) -> Profile:
+        item = self.list.currentItem()
+        return self._item_profile(item) if item else self.profiles.all()[0]
+
+    def _item_profile(self, item: QListWidgetItem) -> Profile:
+        return item.data(PROFILE_ROLE)
+
+    def _on_current(self, item: QListWidgetItem | None, _old: object = None) -> None:
+        if item is None:
+            return
+        profile = self._item_profile(item)
+        stored = set(self.secrets.secrets_for(profile.id)) if not profile.embedded else set()
+        self.editor.set_profile(profile, stored)
+        self.embedded_note.setText(
+            "The embedded local server runs on this computer "
+            f"({self.embedded_url or 'not started yet'}). It needs no settings."
+        )
+        self.embedded_note.setVisible(profile.embedded)
+        self.editor.setVisible(not profile.embedded)
+        self.result.clear()
+        self._show_message("")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        profile = self.current_profile()
+        self.delete_button.setEnabled(not profile.embedded)
+        self.duplicate_button.setEnabled(not profile.embedded)
+        self.save_button.setEnabled(not profile.embedded and not self.editor.problems())
+        self.test_button.setEnabled(not self._testing)
+
+    def _show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        self.message.setVisible(bool(text))
+
+    def new_profile(self) -> None:
+        """Add an unsaved profile to edit (saved on Save)."""
+        profile = Profile(self.profiles.unique_name("New connection"))
+        self._add_unsaved(profile)
+
+    def duplicate_profile(self) -> None:
+        """Copy the current profile's settings (not its secrets) into a new unsaved one."""
+        src = self.editor.profile()
+        copy = replace(src, id=new_id(), name=self.profiles.unique_name(f"{src.name} copy"))
+        self._add_unsaved(replace(copy, context=""))
+
+    def _add_unsaved(self, profile: Profile) -> None:
+        item = QListWidgetItem(profile.name)
+        item.setData(PROFILE_ROLE, profile)
+        self.list.addItem(item)
+        self.list.setCurrentItem(item)
+        self.editor.name.setFocus()
+        self.editor.name.selectAll()
+
+    def delete_profile(self) -> None:
+        """Remove the current saved profile and its secrets."""
+        profile = self.current_profile()
+        if profile.embedded:
+            return
+        self.profiles.remove(profile.id)
+        self.secrets.forget_profile(profile.id)
+        self.profiles_changed.emit()
+        self.reload(EMBEDDED_ID)
+
+    # -- save / secrets -------------------------------------------------------------------
+
+    def save(self) -> Profile | None:
+        """Save the edited profile; its typed secrets go to the keyring (or ask)."""
+        if self.current_profile().embedded:
+            return None
+        problems = self.editor.problems()
+        if problems:
+            self._show_message(" ".join(problems), error=True)
+            return None
+        try:
+            profile = self.profiles.put(self.editor.profile())
+        except ProfileError as exc:
+            self._show_message(str(exc), error=True)
+            return None
+        self._store_secrets(profile, self.editor.typed_secrets())
+        self.profiles_changed.emit()
+        self.reload(profile.id)
+        return profile
+
+    def _store_secrets(self, profile: Profile, typed: dict[str, str]) -> None:
+        # Secrets of another auth kind than the profile's are dropped: nothing stale is kept.
+        keep = {k for k in KINDS if profile.secret_kind is not None and k == profile.secret_kind}
+        for kind in KINDS:
+            if kind not in keep:
+                self.secrets.delete(profile.id, kind)
+        try:
+            for kind, value in typed.items():
+                if kind in keep:
+                    self.secrets.set(profile.id, kind, value)
+        except NoKeyringError as exc:
+            self._pending.append((profile, {k: v for k, v in typed.items() if k in keep}))
+            self._ask_session_only(str(exc))
+            return
+        except SecretStoreError as exc:
+            self._show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
+            return
+        self._show_message(f"Saved “{profile.name}”.")
+
+    def _ask_session_only(self, reason: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "No keyring",
+            f"{reason[0].upper()}{reason[1:]}.\n\nKeep it in memory for this session? It is "
+            "never written to disk; you will have to type it again next time.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda code: self._on_consent(box, code))
+        self.consent_box = box  # kept for tests and to stay alive while open
+        box.open()
+
+    def _on_consent(self, box: QMessageBox, _code: int) -> None:
+        consent = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        self.answer_session_only(consent)
+
+    def answer_session_only(self, consent: bool) -> None:
+        """Apply the user's answer to the no-keyring question to the secrets waiting for it."""
+        pending, self._pending = self._pending, []
+        if consent:
+            self.secrets.allow_session_only(True)
+            for profile, typed in pending:
+                for kind, value in typed.items():
+                    self.secrets.set(profile.id, kind, value)
+            self._show_message("Saved. The secret is kept in memory until the app quits.")
+        else:
+            self._show_message("Saved without the secret: you will be asked for it again.")
+
+    # -- import ---------------------------------------------------------------------------
+
+    def open_import(self) -> None:
+        """Pick nats CLI contexts to import as profiles."""
+        dlg = ContextImportDialog(self)
+        dlg.chosen.connect(self.import_contexts)
+        self.import_dialog = dlg
+        dlg.open()
+
+    def import_contexts(self, names: list[str]) -> list[Profile]:
+        """Import the named nats contexts; their secrets go to the keyring (or ask)."""
+        try:
+            imported = self.profiles.import_contexts(names)
+        except (contexts.ContextError, ProfileError) as exc:
+            self._show_message(str(exc), error=True)
+            return []
+        for profile, values in imported:
+            self._store_secrets(profile, values)
+        self.profiles_changed.emit()
+        if imported:
+            self.reload(imported[-1][0].id)
+            if not self._pending:
+                self._show_message(f"Imported {len(imported)} context(s).")
+        return [p for p, _ in imported]
+
+    # -- test / connect -------------------------------------------------------------------
+
+    def request_test(self) -> None:
+        """Emit test_requested with what the form says now (saved or not)."""
+        profile = self.current_profile() if self.current_profile().embedded else None
+        try:
+            if profile is not None:
+                cp = to_connect_profile(profile, embedded_url=self.embedded_url)
+            else:
+                edited = self.editor.profile()
+                stored = self.secrets.secrets_for(edited.id)
+                cp = to_connect_profile(edited, {**stored, **self.editor.typed_secrets()})
+        except ProfileError as exc:
+            self.set_test_result(False, str(exc))
+            return
+        self._testing = True
+        self.result.setStyleSheet("")
+        self.result.setText("Testing…")
+        self._update_buttons()
+        self.test_requested.emit(cp)
+
+    def set_test_result(self, ok: bool, text: str) -> None:
+        """Show what the test found (called back by the job)."""
+        self._testing = False
+        self.result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.result.setText(text)
+        self._update_buttons()
+
+    def connect_current(self) -> None:
+        """Save if edited, then emit profile_chosen and close."""
+        profile = self.current_profile()
+        if not profile.embedded:
+            saved = self.save()
+            if saved is None:
+                return
+            profile = saved
+        self.profiles.set_last_used(profile.id)
+        self.profile_chosen.emit(profile)
+        self.accept()
