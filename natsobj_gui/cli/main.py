@@ -231,8 +231,20 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
     return replace(profile, **changes)  # type: ignore[arg-type]
 
 
+CONNECT_GRACE = 0.3  # after every server failed once, time for a clearer cause to arrive
+_TELLING = ("authorization", "authentication", "certificate", "ssl", "tls", "permission")
+
+
+def _telling_error(errors: list[str]) -> str:
+    """The most useful of the errors seen: an auth or TLS cause beats a reset socket."""
+    for message in errors:
+        if any(word in message.lower() for word in _TELLING):
+            return message
+    return errors[0]
+
+
 async def open_client(profile: ConnectProfile) -> Client:
-    """Connect, but give up once every server failed once (nats-py alone retries forever)."""
+    """Connect, but give up once every server failed once (nats-py alone keeps retrying)."""
     errors: list[str] = []
     all_failed = asyncio.Event()
 
@@ -246,6 +258,8 @@ async def open_client(profile: ConnectProfile) -> Client:
     limit = profile.connect_timeout * max(1, len(profile.servers)) + 1.0
     try:
         await asyncio.wait({task, waiter}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done() and errors:
+            await asyncio.wait({task}, timeout=CONNECT_GRACE)
     finally:
         waiter.cancel()
     if task.done():
@@ -253,7 +267,7 @@ async def open_client(profile: ConnectProfile) -> Client:
     task.cancel()
     with contextlib.suppress(BaseException):
         await task
-    cause: BaseException = Exception(errors[-1]) if errors else TimeoutError()
+    cause: BaseException = Exception(_telling_error(errors)) if errors else TimeoutError()
     raise ConnectionFailedError(describe_connect_error(cause, profile))
 
 
