@@ -47,6 +47,18 @@ async def test_no_jetstream(server_factory) -> None:
             await store.list()
         # No responders answer at once: nothing here waits for a timeout.
         assert time.monotonic() - start < 4
+    # Same through a custom JetStream API prefix (an imported JS account) or a domain.
+    for profile in (
+        ConnectProfile(servers=(server.url,), js_api_prefix="JS.custom.API"),
+        ConnectProfile(servers=(server.url,), js_domain="hub"),
+    ):
+        async with await Client.connect(profile) as client:
+            with pytest.raises(JetStreamNotEnabledError):
+                await client.buckets.status("b")
+            with pytest.raises(JetStreamNotEnabledError):
+                await client.store("b").info("x")
+            with pytest.raises(JetStreamNotEnabledError):
+                await client.store("b").list()
 
 
 async def test_publish_permission_denied(server_factory) -> None:
