@@ -206,7 +206,9 @@ class Connection:
                 return E.JetStreamNotEnabledError()
             return E.ObjectStoreError(f"server error: {desc}")
         if isinstance(exc, (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError)):
-            if subject and not subject.startswith("$JS."):
+            # Nobody behind the JetStream API: no JetStream. Nobody storing a publish on a
+            # bucket's subjects: no such bucket.
+            if subject and not subject.startswith(self.api_prefix + "."):
                 return E.BucketNotFoundError(bucket) if bucket else E.JetStreamNotEnabledError()
             return E.JetStreamNotEnabledError()
         if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
