@@ -237,8 +237,21 @@ class MainWindow(QMainWindow):
     def update_bucket_info(self, info: BucketInfo) -> None:
         """Record a fresh status (after edit or seal) and refresh what depends on it."""
         self.buckets[info.name] = info
+        self.tree_model.set_buckets(list(self.buckets.values()))  # updates nodes in place
         self.actions.update_enabled()
         self.objects.set_writable(self.is_writable(self.bucket))
+
+    def refresh_bucket_status(self, bucket: str) -> None:
+        """Re-read one bucket's status in the background (after a failed write, say)."""
+        if self.client is None or bucket not in self.buckets:
+            return
+        client = self.client
+
+        async def status() -> None:
+            self.update_bucket_info(await client.buckets.status(bucket))
+
+        # Quiet: the failure that prompted this was already reported.
+        self.jobs.run(status(), key=f"status:{bucket}")
 
     # -- location and live watch ------------------------------------------------------------
     def open_location(self, bucket: str, prefix: str = "") -> None:

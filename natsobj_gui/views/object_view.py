@@ -286,7 +286,8 @@ class ObjectView(QWidget):
 
     def _update_count(self, *_: object) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        text = f"{total:,} items" if shown == total else f"{shown:,} of {total:,} items"
+        noun = "item" if total == 1 else "items"
+        text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
         self.count_label.setText(text if self.bucket else "")
 
     # -- settings ---------------------------------------------------------------------------

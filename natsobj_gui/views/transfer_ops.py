@@ -224,6 +224,9 @@ class TransferOps:
     def _failed(self, t: Transfer) -> None:
         verb = "Upload" if t.is_upload else "Download"
         self._failures += 1
+        if t.is_upload:
+            # Sealed or full since we last looked? The actions should know.
+            self.w.refresh_bucket_status(t.bucket)
         if self._error_box is not None and is_alive(self._error_box):
             # One box at a time: a failing folder upload must not open a box per file.
             self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)

@@ -123,9 +123,11 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         assert "Traceback" not in box.text() + box.detailedText()
         assert "sealed" in window.statusBar().currentMessage()
         box.close()
-        # Still usable: refresh learns the bucket is sealed and disables writes.
-        window.refresh()
+        # The failed write made the window re-read the bucket: writes are now disabled.
         await wait_until(lambda: window.buckets[store.bucket].sealed)
+        assert not window.actions.upload_files.isEnabled()
+        # Still usable: a refresh lists everything again.
+        window.refresh()
         await wait_until(lambda: table_names(window) == ["kept.txt"])
         assert not window.actions.upload_files.isEnabled()
         assert not window.objects.table.writable
