@@ -22,15 +22,11 @@ from natsobj_gui.models.bucket_tree_model import BucketTreeModel
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
+from natsobj_gui.views.live_listing import follow_bucket
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
 
-# A big bucket's initial set arrives message by message: gather up to this long (or this
-# many events) before touching the models, so 100,000 objects cost a few dozen inserts.
-COALESCE_SECONDS = 0.15
-COALESCE_LIMIT = 2.0
-COALESCE_MAX = 50000
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -298,48 +294,17 @@ class MainWindow(QMainWindow):
         if not bucket:
             self.actions.update_enabled()
             return
-        self.tree_model.set_index(bucket, self.index)
+        index = self.index
+        self.tree_model.set_index(bucket, index)
         self.show_status(f"Listing {bucket}…")
-        self.run_job(
-            self._watch(bucket, self.index), key="watch", error_title=f"Listing {bucket} failed"
-        )
-
-    async def _watch(self, bucket: str, index: BucketIndex) -> None:
         assert self.client is not None
-        watcher = self.client.store(bucket).watch()
-        loop = asyncio.get_running_loop()
-        window = COALESCE_SECONDS
-        try:
-            await watcher.start()
-            while True:
-                events = await watcher.next_batch(COALESCE_MAX)
-                if not index.initial_done:
-                    events += await self._gather_more(watcher, events, loop.time() + window)
-                if self.index is not index:
-                    return  # superseded; the job is being cancelled
-                started = loop.time()
-                self._apply(bucket, index.apply(events))
-                # Each batch costs more as the table grows: wait longer between batches so
-                # the window stays responsive at least 80% of the time while listing.
-                window = min(COALESCE_LIMIT, max(COALESCE_SECONDS, 4 * (loop.time() - started)))
-        finally:
-            await watcher.close()
-
-    @staticmethod
-    async def _gather_more(watcher: Any, events: list, deadline: float) -> list:
-        more: list = []
-        loop = asyncio.get_running_loop()
-        while len(events) + len(more) < COALESCE_MAX:
-            if any(e.kind is WatchKind.INITIAL_DONE for e in (*events[-1:], *more[-1:])):
-                break
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            try:
-                more += await asyncio.wait_for(watcher.next_batch(COALESCE_MAX), remaining)
-            except TimeoutError:
-                break
-        return more
+        listing = follow_bucket(
+            self.client.store(bucket),
+            index,
+            lambda change: self._apply(bucket, change),
+            lambda: self.index is index,
+        )
+        self.run_job(listing, key="watch", error_title=f"Listing {bucket} failed")
 
     def forget_object(self, info: ObjectInfo) -> None:
         """Drop an object the watch cannot report gone (a rename purges the old name)."""

@@ -1,0 +1,62 @@
+"""Keep a BucketIndex current from a bucket's watch, in batches the models can afford."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from natsobj_gui.core.index import BucketIndex, IndexChange
+from natsobj_gui.core.store import ObjectStore, Watcher
+from natsobj_gui.core.types import WatchEvent, WatchKind
+
+# A big bucket's initial set arrives message by message: gather up to this long (or this
+# many events) before touching the models, so 100,000 objects cost a few batch inserts.
+COALESCE_SECONDS = 0.15
+COALESCE_LIMIT = 2.0
+COALESCE_MAX = 50000
+
+
+async def follow_bucket(
+    store: ObjectStore,
+    index: BucketIndex,
+    apply: Callable[[IndexChange], None],
+    current: Callable[[], bool],
+) -> None:
+    """Feed watch events into `index` and hand each change to `apply` until cancelled.
+
+    `current()` turning False means a newer listing replaced this one: stop quietly.
+    """
+    watcher = store.watch()
+    loop = asyncio.get_running_loop()
+    window = COALESCE_SECONDS
+    try:
+        await watcher.start()
+        while True:
+            events = await watcher.next_batch(COALESCE_MAX)
+            if not index.initial_done:
+                events += await _gather_more(watcher, events, loop.time() + window)
+            if not current():
+                return
+            started = loop.time()
+            apply(index.apply(events))
+            # Each batch costs more as the table grows: wait longer between batches so the
+            # window stays responsive at least 80% of the time while a big bucket lists.
+            window = min(COALESCE_LIMIT, max(COALESCE_SECONDS, 4 * (loop.time() - started)))
+    finally:
+        await watcher.close()
+
+
+async def _gather_more(watcher: Watcher, events: list[WatchEvent], deadline: float) -> list:
+    more: list[WatchEvent] = []
+    loop = asyncio.get_running_loop()
+    while len(events) + len(more) < COALESCE_MAX:
+        if any(e.kind is WatchKind.INITIAL_DONE for e in (*events[-1:], *more[-1:])):
+            break
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        try:
+            more += await asyncio.wait_for(watcher.next_batch(COALESCE_MAX), remaining)
+        except TimeoutError:
+            break
+    return more
