@@ -72,3 +72,32 @@ def test_main_reports_an_unreachable_server_and_still_closes(tmp_path: Path) -> 
     assert "Traceback" not in proc.stderr
     # No embedded server was started for an explicit --server.
     assert not (tmp_path / "data" / "natsobj-gui").exists()
+
+
+def test_main_connects_with_a_nats_context(tmp_path: Path, nats_server) -> None:
+    import json
+
+    env = _env(tmp_path)
+    ctx = tmp_path / "config" / "nats" / "context"
+    ctx.mkdir(parents=True)
+    (ctx / "dev.json").write_text(json.dumps({"description": "test", "url": nats_server.url}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui", "--context", "dev", "--quit-after-start"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "natsobj-gui ready connected=True server_pid=0" in proc.stdout, proc.stdout
+    # A context that does not exist is reported, and the app still closes cleanly.
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui", "--context", "nope", "--quit-after-start"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "connected=False" in proc.stdout
+    assert "Traceback" not in proc.stderr
