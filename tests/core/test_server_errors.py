@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import pytest
 
 from natsobj_gui.core import BucketConfig, Client, ConnectionEvents, ConnectProfile, WatchKind
-from natsobj_gui.core.errors import JetStreamNotEnabledError, PermissionDeniedError
+from natsobj_gui.core.errors import (
+    AccountLimitError,
+    InsufficientStorageError,
+    JetStreamNotEnabledError,
+    PermissionDeniedError,
+)
 
 from .raw import eventually
 
@@ -130,3 +136,33 @@ async def test_restart_mid_session(fresh_server) -> None:
             ]
         finally:
             await watcher.close()
+
+
+LIMIT_CONFIGS = {
+    "server": ("jetstream { max_file_store: 3MB, max_memory_store: 3MB }\n", None),
+    "account": (
+        "jetstream: enabled\n"
+        "accounts { A: { jetstream: { max_file: 3MB, max_mem: 3MB },"
+        " users: [{user: a, password: a}] } }\n",
+        "a",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LIMIT_CONFIGS))
+async def test_storage_limits(server_factory, kind: str) -> None:
+    config, user = LIMIT_CONFIGS[kind]
+    server = server_factory(config)
+    profile = ConnectProfile(servers=(server.url,), user=user, password=user)
+    async with await Client.connect(profile) as client:
+        store = await client.create_bucket("limited")
+        await store.put("small", b"s" * 1000)
+        expected = InsufficientStorageError if kind == "server" else AccountLimitError
+        with pytest.raises(expected):
+            await asyncio.wait_for(store.put("big", os.urandom(5 * 1024 * 1024)), 30)
+        # Rolled back: only the small object's chunk is left.
+        assert (await client.buckets.status("limited")).messages == 2
+        assert await store.get_bytes("small") == b"s" * 1000
+        # A bucket that reserves more than the limit allows is refused up front.
+        with pytest.raises(InsufficientStorageError):
+            await client.create_bucket(BucketConfig("reserving", max_bytes=10 * 1024 * 1024))
