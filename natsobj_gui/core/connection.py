@@ -28,6 +28,7 @@ ERR_STREAM_EXISTS = 10058
 ERR_SEALED = 10109
 ERR_MAX_BYTES = 10077
 ERR_INSUFFICIENT_STORAGE = 10047
+ERR_INSUFFICIENT_RESOURCES = 10023
 ERR_ACCOUNT_RESOURCES = 10002
 ERR_JS_NOT_ENABLED_ACCOUNT = 10039
 ERR_JS_NOT_ENABLED = 10076
@@ -196,14 +197,14 @@ class Connection:
                 return E.BucketSealedError(bucket)
             if code == ERR_MAX_BYTES or "maximum bytes" in desc.lower():
                 return E.BucketFullError(bucket)
-            if code == ERR_INSUFFICIENT_STORAGE:
+            if code in (ERR_INSUFFICIENT_STORAGE, ERR_INSUFFICIENT_RESOURCES):
                 return E.InsufficientStorageError(desc)
             if code == ERR_ACCOUNT_RESOURCES or "resources exceeded" in desc.lower():
                 return E.AccountLimitError(desc)
             if code in (ERR_JS_NOT_ENABLED, ERR_JS_NOT_ENABLED_ACCOUNT):
                 return E.JetStreamNotEnabledError()
-            if isinstance(exc, nats.js.errors.ServiceUnavailableError):
-                return E.JetStreamNotEnabledError()
+            if isinstance(exc, nats.js.errors.ServiceUnavailableError) and not code:
+                return E.JetStreamNotEnabledError()  # nats-py's word for "no responders"
             return E.ObjectStoreError(f"server error: {desc}")
         if isinstance(exc, (nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError)):
             # Nobody behind the JetStream API: no JetStream. Nobody storing a publish on a
