@@ -40,7 +40,10 @@ async def connect_target(
 ) -> tuple[Client, str]:
     """Connect as the arguments ask: a URL, a nats context, or the embedded server by default."""
     if args.server:
-        return await Client.connect(args.server, events), args.server
+        from natsobj_gui.core.profiles import redact_url
+
+        # The label becomes the window title: never show a password from the URL.
+        return await Client.connect(args.server, events), redact_url(args.server)
     if args.context:
         from natsobj_gui.core.contexts import load_context
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .connection import _redact
 from .errors import ObjectStoreError
 from .types import ConnectProfile
 
@@ -114,6 +115,11 @@ class Profile:
         if not kw.get("id"):
             kw["id"] = new_id()
         return cls(**kw)
+
+
+def redact_url(text: str) -> str:
+    """Server URL(s) with any `user:password@` replaced by `***@` (for titles, logs, errors)."""
+    return ",".join(_redact(part) for part in text.split(","))
 
 
 def embedded_profile() -> Profile:
@@ -261,11 +267,12 @@ def default_path() -> Path:
 class ProfileStore:
     """The saved profiles plus the last one used; the embedded server is always listed first."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, load: bool = True) -> None:
         self.path = Path(path) if path else default_path()
         self._profiles: list[Profile] = []
         self.last_used: str = EMBEDDED_ID
-        self.load()
+        if load:
+            self.load()
 
     def load(self) -> None:
         """Read the file; a missing file means no saved profile."""

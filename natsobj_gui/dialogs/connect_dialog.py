@@ -42,6 +42,7 @@ from natsobj_gui.core.profiles import (
     to_connect_profile,
 )
 from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretStoreError
+from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
 from natsobj_gui.dialogs.context_import import ContextImportDialog
 from natsobj_gui.dialogs.profile_editor import ProfileEditor
@@ -325,7 +326,8 @@ class ConnectDialog(QDialog):
         profile = self.current_profile() if self.current_profile().embedded else None
         try:
             if profile is not None:
-                cp = to_connect_profile(profile, embedded_url=self.embedded_url)
+                # No URL yet: the embedded server is not running; the tester may start it.
+                cp = ConnectProfile(servers=tuple(filter(None, [self.embedded_url])))
             else:
                 edited = self.editor.profile()
                 stored = self.secrets.secrets_for(edited.id)

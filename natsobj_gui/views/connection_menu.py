@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QMenu
 
 from natsobj_gui.core.profiles import Profile, ProfileStore
 
 
-class ConnectionMenu(QMenu):
-    """Lists profiles as exclusive checkable actions; emits `profile_chosen(Profile)`."""
+class ConnectionMenu(QObject):
+    """Fills a QMenu with profiles as exclusive checkable actions; emits `profile_chosen`."""
 
-    profile_chosen = Signal(object)
+    profile_chosen = Signal(object)  # a Profile
     manage_requested = Signal()
 
     def __init__(
-        self, profiles: ProfileStore, title: str = "&Connection", parent: QWidget | None = None
+        self, profiles: ProfileStore, menu: QMenu | None = None, parent: QObject | None = None
     ) -> None:
-        super().__init__(title, parent)
+        super().__init__(parent)
         self.profiles = profiles
+        # The window's own "Connection" menu, or a new one (tests, context menus).
+        self.menu = menu if menu is not None else QMenu("&Connection")
         self.current_id = profiles.last_used
         self._group = QActionGroup(self)
         self._group.setExclusive(True)
@@ -31,12 +33,11 @@ class ConnectionMenu(QMenu):
         for action in self._group.actions():
             self._group.removeAction(action)
             action.deleteLater()
-        self.clear()  # also deletes the separators and the old "Manage" action
-        all_profiles = self.profiles.all()
-        for i, profile in enumerate(all_profiles):
+        self.menu.clear()  # also deletes the separators and the old "Manage" action
+        for i, profile in enumerate(self.profiles.all()):
             if i == 1:
-                self.addSeparator()
-            action = QAction(profile.name, self)
+                self.menu.addSeparator()
+            action = QAction(profile.name, self.menu)
             action.setCheckable(True)
             action.setData(profile.id)
             action.setChecked(profile.id == self.current_id)
@@ -44,21 +45,27 @@ class ConnectionMenu(QMenu):
                 action.setToolTip(f"Imported from nats context “{profile.context}”")
             action.triggered.connect(lambda _=False, p=profile: self._choose(p))
             self._group.addAction(action)
-            self.addAction(action)
-        self.addSeparator()
-        self.manage_action = QAction("&Manage connections…", self)
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.manage_action = QAction("&Manage connections…", self.menu)
         self.manage_action.triggered.connect(self.manage_requested)
-        self.addAction(self.manage_action)
+        self.menu.addAction(self.manage_action)
 
     def profile_actions(self) -> list[QAction]:
         """One action per profile, the embedded server first."""
         return list(self._group.actions())
 
     def set_current(self, profile_id: str) -> None:
-        """Check the profile now in use (without emitting)."""
+        """Check the profile now in use ("" = none of them), without emitting."""
         self.current_id = profile_id
         for action in self._group.actions():
             action.setChecked(action.data() == profile_id)
+        if not profile_id:
+            # An exclusive group keeps one action checked: allow none for a --server URL.
+            self._group.setExclusive(False)
+            for action in self._group.actions():
+                action.setChecked(False)
+            self._group.setExclusive(True)
 
     def _choose(self, profile: Profile) -> None:
         self.set_current(profile.id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
@@ -22,6 +22,7 @@ from natsobj_gui.models.bucket_tree_model import BucketTreeModel
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
+from natsobj_gui.views.connection_manager import ConnectionManager
 from natsobj_gui.views.live_listing import follow_bucket
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.transfer_ops import TransferOps
@@ -90,12 +91,12 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfer_dock)
 
-        self.connection_label = QLabel("Not connected")
-        self.connection_label.setContentsMargins(6, 0, 6, 0)
-        self.statusBar().addPermanentWidget(self.connection_label)
+        self.client_label = ""
 
         self.actions = WindowActions(self)
         self.connection_menu = self.actions.connection_menu
+        # Profiles, the Connection menu and the status-bar indicator.
+        self.connections = ConnectionManager(self)
         self._wire()
         self._restore_settings()
         self.actions.update_enabled()
@@ -141,12 +142,8 @@ class MainWindow(QMainWindow):
 
     # -- connection -------------------------------------------------------------------------
     def connection_events(self) -> ConnectionEvents:
-        """Callbacks that keep the status bar current while the connection drops and returns."""
-        return ConnectionEvents(
-            on_disconnected=lambda: self.show_status("Disconnected: reconnecting…"),
-            on_reconnected=lambda: self.show_status("Reconnected", STATUS_TIMEOUT_MS),
-            on_error=lambda text: self.show_status(text, STATUS_TIMEOUT_MS),
-        )
+        """Callbacks for a new connection: indicator, status bar, bucket reload on reconnect."""
+        return self.connections.events()
 
     async def set_client(self, client: Client | None, label: str = "") -> None:
         """Use another connection (or none): closes the old one and reloads everything."""
@@ -156,7 +153,7 @@ class MainWindow(QMainWindow):
         self._set_bucket("")
         self.buckets = {}
         self.tree_model.set_buckets([])
-        self.connection_label.setText(label or ("Connected" if client else "Not connected"))
+        self.client_label = label if client is not None else ""
         title = "NATS Object Browser"
         self.setWindowTitle(f"{title} — {label}" if client is not None and label else title)
         self.client_changed.emit()

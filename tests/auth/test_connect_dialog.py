@@ -177,7 +177,7 @@ def test_menu_lists_profiles_and_emits(qtbot, store: ProfileStore) -> None:
     a = store.put(Profile("alpha", ("nats://127.0.0.1:1",)))
     store.put(Profile("beta", ("nats://127.0.0.1:2",), context="beta-ctx"))
     menu = ConnectionMenu(store)
-    qtbot.addWidget(menu)
+    qtbot.addWidget(menu.menu)
     names = [act.text() for act in menu.profile_actions()]
     assert names[0].startswith("Local server") and names[1:] == ["alpha", "beta"]
     assert menu.profile_actions()[0].isChecked()
@@ -194,6 +194,8 @@ def test_menu_lists_profiles_and_emits(qtbot, store: ProfileStore) -> None:
     assert menu.manage_action is not None
     menu.manage_action.trigger()
     assert managed
+    menu.set_current("")
+    assert not any(act.isChecked() for act in menu.profile_actions())
 
 
 def test_indicator_states(qtbot) -> None:

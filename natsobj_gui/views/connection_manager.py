@@ -1,0 +1,205 @@
+"""Glue between the main window and the connection pieces: menu, indicator, dialog, switching.
+
+The window creates one ConnectionManager; it fills the window's Connection menu, puts the
+indicator in the status bar, hands out ConnectionEvents for each new connection, and switches
+profiles as jobs (the dialog and menu stay passive).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from natsobj_gui.core import Client, ConnectionEvents
+from natsobj_gui.core.probe import probe
+from natsobj_gui.core.profiles import (
+    EMBEDDED_ID,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    to_connect_profile,
+)
+from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.core.types import ConnectProfile
+from natsobj_gui.dialogs.connect_dialog import ConnectDialog
+from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState
+from natsobj_gui.views.connection_menu import ConnectionMenu
+
+if TYPE_CHECKING:
+    from natsobj_gui.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionManager(QObject):
+    """Profiles, secrets, the Connection menu and the status indicator of one window."""
+
+    switched = Signal(object)  # the Profile now connected
+
+    def __init__(
+        self,
+        window: MainWindow,
+        profiles: ProfileStore | None = None,
+        secrets: SecretStore | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        if profiles is None:
+            try:
+                profiles = ProfileStore()
+            except ProfileError as exc:  # a broken file must not keep the window from opening
+                log.warning("%s", exc)
+                window.show_status(f"Saved connections not loaded: {exc}")
+                profiles = ProfileStore(load=False)
+        self.profiles = profiles
+        self.secrets = secrets or SecretStore()
+        self.menu = ConnectionMenu(self.profiles, window.connection_menu, self)
+        self.indicator = ConnectionIndicator()
+        window.statusBar().addPermanentWidget(self.indicator)
+        self.dialog: ConnectDialog | None = None
+        self.label = ""
+        self._generation = 0
+        self._switching = False
+        self.menu.profile_chosen.connect(self.switch)
+        self.menu.manage_requested.connect(self.open_dialog)
+        window.client_changed.connect(self._on_client_changed)
+
+    # -- events of one connection ------------------------------------------------------------
+    def events(self) -> ConnectionEvents:
+        """Callbacks for a new connection; those of replaced connections are ignored."""
+        self._generation += 1
+        gen = self._generation
+
+        def current() -> bool:
+            return gen == self._generation and self.window.client is not None
+
+        def disconnected() -> None:
+            if current():
+                self.indicator.set_state(ConnState.RECONNECTING, self.label, "connection lost")
+                self.window.show_status("Disconnected: reconnecting…")
+
+        def reconnected() -> None:
+            if current():
+                self._show_connected()
+                self.window.show_status("Reconnected", 8000)
+                # The bucket list may have changed meanwhile; the open bucket's watch resumes
+                # by itself from its last sequence (no reload, so no duplicate rows).
+                self.window.run_job(
+                    self.window.load_buckets(), key="buckets", error_title="Refresh failed"
+                )
+
+        def closed() -> None:
+            if current():
+                self.indicator.set_state(ConnState.DISCONNECTED, self.label)
+
+        def error(text: str) -> None:
+            if gen == self._generation:
+                self.window.show_status(text.removeprefix("nats: "), 8000)
+
+        return ConnectionEvents(
+            on_disconnected=disconnected,
+            on_reconnected=reconnected,
+            on_closed=closed,
+            on_error=error,
+        )
+
+    def _show_connected(self) -> None:
+        client = self.window.client
+        if client is None:
+            self.indicator.set_state(ConnState.DISCONNECTED)
+            return
+        info = client.conn.server_info
+        server = str(info.get("server_name") or "")
+        detail = f"{server} (nats-server {info.get('version', '?')})\n{client.conn.connected_url}"
+        self.indicator.set_state(ConnState.CONNECTED, self.label or server, detail)
+
+    def _on_client_changed(self) -> None:
+        client = self.window.client
+        self.label = self.window.client_label
+        if client is None:
+            self.indicator.set_state(ConnState.DISCONNECTED)
+            return
+        if not self._switching:  # connected by the app (command line or default): which one?
+            embedded = self.window.embedded
+            url = embedded.url if embedded is not None and embedded.running else ""
+            is_embedded = bool(url) and url.split("://")[-1] in client.conn.connected_url
+            self.menu.set_current(EMBEDDED_ID if is_embedded else "")
+        self._show_connected()
+
+    # -- switching ---------------------------------------------------------------------------
+    async def connect_profile(self, profile: Profile) -> ConnectProfile:
+        """The ConnectProfile of a saved profile: its secrets, or the embedded server's URL."""
+        if profile.embedded:
+            return to_connect_profile(profile, embedded_url=await self.window.embedded_url())
+        secrets = self.secrets.secrets_for(profile.id)
+        kind = profile.secret_kind
+        if kind is not None and kind not in secrets:
+            raise ProfileError(
+                f"the {kind.replace('_', ' ')} of “{profile.name}” is not stored: "
+                "enter it in Connection → Manage connections…"
+            )
+        return to_connect_profile(profile, secrets)
+
+    def switch(self, profile: Profile) -> None:
+        """Connect with another profile (as a job); the old connection stays on failure."""
+        self.window.run_job(self._switch(profile), key="switch", error_title="Could not connect")
+
+    async def _switch(self, profile: Profile) -> None:
+        previous = self.menu.current_id
+        self.indicator.set_state(ConnState.CONNECTING, profile.name)
+        self.window.show_status(f"Connecting to {profile.name}…")
+        try:
+            cp = await self.connect_profile(profile)
+            client = await Client.connect(cp, self.events())
+        except BaseException:
+            self.menu.set_current(previous)
+            if self.window.client is not None:
+                self._show_connected()
+            else:
+                self.indicator.set_state(ConnState.DISCONNECTED)
+            raise
+        self.menu.set_current(profile.id)
+        self.profiles.set_last_used(profile.id)
+        self._switching = True
+        try:
+            await self.window.set_client(client, profile.name)
+        finally:
+            self._switching = False
+        self.switched.emit(profile)
+
+    # -- dialog ------------------------------------------------------------------------------
+    def open_dialog(self) -> ConnectDialog:
+        """Show the Connections dialog (non-modal; one at a time)."""
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            return self.dialog
+        embedded = self.window.embedded
+        url = embedded.url if embedded is not None and embedded.running else ""
+        dlg = ConnectDialog(
+            self.profiles,
+            self.secrets,
+            embedded_url=url,
+            current_id=self.menu.current_id,
+            parent=self.window,
+        )
+        dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
+        dlg.profile_chosen.connect(self.switch)
+        dlg.profiles_changed.connect(self.menu.refresh)
+        self.dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _test(self, dlg: ConnectDialog, cp: ConnectProfile) -> None:
+        async def run() -> None:
+            if not cp.servers or not all(cp.servers):  # the embedded server, not started yet
+                url = await self.window.embedded_url()
+                target = ConnectProfile(servers=(url,), name=cp.name)
+            else:
+                target = cp
+            result = await probe(target)
+            dlg.set_test_result(result.ok, result.summary())
+
+        job = self.window.jobs.run(run(), key="probe")
+        job.failed.connect(lambda message: dlg.set_test_result(False, message))
