@@ -193,3 +193,12 @@ def test_meta_edits_and_renames(cli: Cli, bucket: str) -> None:
     cli.ok("meta", bucket, "m2", "--clear-metadata", "--clear-headers")
     info = json.loads(cli.ok("info", bucket, "m2", "--json").text)
     assert "metadata" not in info and "headers" not in info
+
+
+def test_chunk_size_option(cli: Cli, bucket: str) -> None:
+    data = os.urandom(200_000)
+    cli.ok("put", bucket, "-", "--name", "c", "--chunk-size", "64KiB", stdin=data)
+    info = json.loads(cli.ok("info", bucket, "c", "--json").text)
+    assert info["chunks"] == 4 and info["options"]["max_chunk_size"] == 65536
+    assert cli.ok("get", bucket, "c", "-O", "-").out == data
+    cli("put", bucket, "-", "--name", "c", "--chunk-size", "0", stdin=b"x").assert_one_line_error()

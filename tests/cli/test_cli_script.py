@@ -111,41 +111,87 @@ def test_script_progress_bar_on_a_terminal(
     assert "100%" in drawn and "8/8 chunks" in drawn and "/s" in drawn, drawn
 
 
+class Watch:
+    """`natsobj watch` as a child process whose stdout lines arrive on a queue."""
+
+    def __init__(self, url: str, bucket: str, cli_env: Path, *flags: str) -> None:
+        self.proc = subprocess.Popen(
+            [script(), "-s", url, "watch", bucket, *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env(cli_env),
+            preexec_fn=_default_sigint,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode())
+
+    def next(self, timeout: float = 30) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def interrupt(self) -> tuple[int, bytes]:
+        """Ctrl-C; the exit status and stderr."""
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=30)
+        assert self.proc.stderr is not None
+        return code, self.proc.stderr.read()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def test_script_watch_until_ctrl_c(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
 ) -> None:
     cli.ok("put", bucket, "-", "--name", "before", stdin=b"1")
-    proc = subprocess.Popen(
-        [script(), "-s", nats_server.url, "watch", bucket],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
-        preexec_fn=_default_sigint,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            lines.put(raw.decode())
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
+    watch = Watch(nats_server.url, bucket, cli_env)
     try:
-        first = lines.get(timeout=30)
-        assert f"PUT {bucket} > before: 1 B in 1 chunks" in first
+        assert f"PUT {bucket} > before: 1 B in 1 chunks" in watch.next()
         cli.ok("put", bucket, "-", "--name", "after", stdin=b"22")
-        assert f"PUT {bucket} > after" in lines.get(timeout=30)
+        assert f"PUT {bucket} > after" in watch.next()
         cli.ok("del", bucket, "before", "-f")
-        assert f"DEL {bucket} > before" in lines.get(timeout=30)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        assert f"DEL {bucket} > before" in watch.next()
+        code, err = watch.interrupt()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    assert b"Traceback" not in proc.stderr.read()
+        watch.kill()
+    assert code == 0 and b"Traceback" not in err
+
+
+def test_script_watch_history_and_updates_only(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    # Every put rolls its meta subject up, so the history holds each name's last version.
+    cli.ok("put", bucket, "-", "--name", "h", stdin=b"1")
+    cli.ok("put", bucket, "-", "--name", "h", "-f", stdin=b"22")
+    cli.ok("put", bucket, "-", "--name", "i", stdin=b"333")
+    history = Watch(nats_server.url, bucket, cli_env, "--history")
+    try:
+        first, second = history.next(), history.next()
+        assert f"PUT {bucket} > h: 2 B" in first and f"PUT {bucket} > i: 3 B" in second
+        assert history.interrupt()[0] == 0
+    finally:
+        history.kill()
+    updates = Watch(nats_server.url, bucket, cli_env, "--updates-only")
+    try:
+        # The child may not be watching yet: keep changing the bucket until a line shows.
+        line = None
+        for i in range(60):
+            cli.ok("put", bucket, "-", "--name", f"u{i}", stdin=b"u")
+            try:
+                line = updates.next(timeout=0.5)
+                break
+            except queue.Empty:
+                continue
+        assert line is not None and f"PUT {bucket} > u" in line  # never the old "h"
+        assert updates.interrupt()[0] == 0
+    finally:
+        updates.kill()
 
 
 def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[int, str]:
