@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from natsobj_gui.core import (
@@ -17,6 +17,7 @@ from natsobj_gui.core import (
     ObjectNotFoundError,
     ObjectStore,
 )
+from natsobj_gui.core.sources import PutSource
 
 from . import output as out
 from .common import CliError, confirm
@@ -66,10 +67,15 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
 
 
 async def _put_one(
-    store: ObjectStore, meta: ObjectMeta, source: object, args: argparse.Namespace, **bar_kw
+    store: ObjectStore,
+    meta: ObjectMeta,
+    source: PutSource,
+    args: argparse.Namespace,
+    *,
+    known_total: bool = True,
 ) -> ObjectInfo:
-    with ProgressBar(meta.name, **bar_kw) as bar:
-        return await store.put(meta, source, chunk_size=args.chunk_size, progress=bar)  # type: ignore[arg-type]
+    with ProgressBar(meta.name, known_total=known_total) as bar:
+        return await store.put(meta, source, chunk_size=args.chunk_size, progress=bar)
 
 
 async def cmd_put(client: Client, args: argparse.Namespace) -> int:
@@ -109,7 +115,12 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _put_folder(store: ObjectStore, folder: Path, args: argparse.Namespace, meta) -> int:
+async def _put_folder(
+    store: ObjectStore,
+    folder: Path,
+    args: argparse.Namespace,
+    meta: Callable[[str], ObjectMeta],
+) -> int:
     prefix = (args.name or "").strip("/")
     files = [(p, f"{prefix}/{rel}" if prefix else rel) for p, rel in _walk(folder)]
     if not files:
