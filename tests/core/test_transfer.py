@@ -273,3 +273,16 @@ async def test_concurrent_transfers(store: ObjectStore, client: Client) -> None:
     for name, data in new.items():
         assert await store.get_bytes(name) == data
     assert len(await chunk_subjects(client, store.bucket)) == len(new)
+
+
+async def test_failing_source_rolls_back(store: ObjectStore, client: Client) -> None:
+    old, nuid = await _old_version(store)
+
+    async def parts() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield os.urandom(131072)
+        raise OSError("disk read error")
+
+    with pytest.raises(OSError, match="disk read error"):
+        await store.put("obj", parts())
+    await _assert_old_intact(store, client, old, nuid)
