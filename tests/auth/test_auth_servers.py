@@ -18,9 +18,9 @@ from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.transfer import ACK_TIMEOUT
 
-from .conftest import assert_no_secret
 from .nats_jwt import make_operator, new_key
 from .pki import TestCA
+from .support import assert_no_secret
 
 ServerFactory = Callable[..., LocalServer]
 

@@ -17,7 +17,7 @@ from natsobj_gui.dialogs.profile_editor import STORED_HINT
 from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState
 from natsobj_gui.views.connection_menu import ConnectionMenu
 
-from .conftest import MemoryKeyring, assert_no_secret
+from .support import MemoryKeyring, assert_no_secret
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from natsobj_gui.core.profiles import (
 )
 from natsobj_gui.core.secrets import NoKeyringError, SecretStore, backend_usable
 
-from .conftest import MemoryKeyring, assert_no_secret
+from .support import MemoryKeyring, assert_no_secret
 
 
 def test_store_round_trip_embedded_first(tmp_path: Path) -> None:

@@ -1,0 +1,119 @@
+"""Switching connections in the main window: the tree reloads, the indicator follows, no leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from auth.support import MemoryKeyring, assert_no_secret
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
+from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.views.connection_indicator import ConnState
+from natsobj_gui.views.main_window import MainWindow
+
+from .window_support import (  # noqa: F401 - fixtures
+    close_window,
+    message_boxes,
+    settings_fixture,
+    table_names,
+    wait_signal,
+    wait_until,
+)
+
+PASSWORD = "gui-Secret-pw-31"
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Profiles in tmp and an in-memory keyring: never the user's own."""
+    home = tmp_path / "config"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+def _action(w: MainWindow, name: str):
+    return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
+
+
+def test_switch_profiles_reloads_tree(
+    qloop, server_factory, settings, config_home, tmp_path, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    plain = server_factory()
+    secured = server_factory(f'authorization {{ user: bob, password: "{PASSWORD}" }}\n')
+    profiles = ProfileStore()
+    profiles.put(Profile("Plain", (plain.url,)))
+    pb = profiles.put(Profile("Secured", (secured.url,), AuthKind.USER, user="bob"))
+    SecretStore().set(pb.id, "password", PASSWORD)
+
+    async def setup() -> None:
+        async with await Client.connect(plain.url) as c:
+            await (await c.create_bucket("alpha_bucket")).put("a.txt", b"a")
+        async with await Client.connect(to_connect_profile(pb, {"password": PASSWORD})) as c:
+            await (await c.create_bucket("beta_bucket")).put("b.txt", b"b")
+
+    qloop.run_until_complete(setup())
+    w = MainWindow(settings)
+    w.show()
+    indicator = w.connections.indicator
+
+    async def body() -> None:
+        assert [a.text() for a in w.connections.menu.profile_actions()][1:] == ["Plain", "Secured"]
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        _action(w, "Plain").trigger()
+        await loaded
+        assert w.tree_model.buckets() == ["alpha_bucket"]
+        assert indicator.state is ConnState.CONNECTED and indicator.server == "Plain"
+        assert w.windowTitle().endswith("Plain")
+
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        _action(w, "Secured").trigger()
+        await loaded
+        assert w.tree_model.buckets() == ["beta_bucket"]
+        assert indicator.state is ConnState.CONNECTED and indicator.server == "Secured"
+        assert ProfileStore().last_used == pb.id
+
+        # Open the bucket, then restart its server: reconnect, tree reloads, rows not doubled.
+        w.open_location("beta_bucket")
+        await wait_until(lambda: table_names(w) == ["b.txt"], timeout=30)
+        reloaded = wait_signal(w.buckets_loaded, timeout=40)
+        await asyncio.to_thread(secured.restart)
+        await reloaded
+        assert indicator.state is ConnState.CONNECTED
+        await wait_until(lambda: w.tree_model.buckets() == ["beta_bucket"], timeout=30)
+        async with await Client.connect(to_connect_profile(pb, {"password": PASSWORD})) as c:
+            await c.store("beta_bucket").put("c.txt", b"c")
+        await wait_until(lambda: table_names(w) == ["b.txt", "c.txt"], timeout=40)
+
+        # A switch that fails (no password stored) keeps the current connection and says why.
+        SecretStore().delete(pb.id, "password")
+        job = w.jobs.run(w.connections._switch(pb), key="switch")
+        await job.wait()
+        assert "not stored" in job.error
+        assert w.client is not None and indicator.state is ConnState.CONNECTED
+        assert _action(w, "Plain").isChecked() is False
+
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        _action(w, "Plain").trigger()
+        await loaded
+        assert w.tree_model.buckets() == ["alpha_bucket"]
+        assert table_names(w) == []  # the old bucket's rows are gone
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    settings.sync()
+    texts = [caplog.text, w.windowTitle(), indicator.toolTip()]
+    assert_no_secret([PASSWORD], texts=texts, folders=[config_home])
+    assert_no_secret([PASSWORD], texts=[Path(settings.fileName()).read_text()])
