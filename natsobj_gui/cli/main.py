@@ -56,15 +56,15 @@ def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
         help="NATS server URL(s), comma separated "
         "(default: $NATS_URL, the context, else nats://127.0.0.1:4222)",
     )
-    g.add_argument("--user", default=d, help="user name")
-    g.add_argument("--password", default=d, help="password")
-    g.add_argument("--token", default=d, help="authentication token")
-    g.add_argument("--creds", default=d, help="user credentials (.creds) file")
-    g.add_argument("--nkey", default=d, help="user NKEY seed file")
-    g.add_argument("--tlsca", default=d, help="CA certificate to verify the server")
-    g.add_argument("--tlscert", default=d, help="client certificate")
-    g.add_argument("--tlskey", default=d, help="client private key")
-    g.add_argument("--context", default=d, help="a `nats` CLI context to start from")
+    g.add_argument("--user", default=d, help="user name ($NATS_USER)")
+    g.add_argument("--password", default=d, help="password ($NATS_PASSWORD)")
+    g.add_argument("--token", default=d, help="authentication token ($NATS_TOKEN)")
+    g.add_argument("--creds", default=d, help="user credentials file ($NATS_CREDS)")
+    g.add_argument("--nkey", default=d, help="user NKEY seed file ($NATS_NKEY)")
+    g.add_argument("--tlsca", default=d, help="CA certificate of the server ($NATS_CA)")
+    g.add_argument("--tlscert", default=d, help="client certificate ($NATS_CERT)")
+    g.add_argument("--tlskey", default=d, help="client private key ($NATS_KEY)")
+    g.add_argument("--context", default=d, help="a `nats` CLI context ($NATS_CONTEXT)")
     g.add_argument(
         "--timeout", default=d, type=parse_duration, help="connect and request timeout (default 5s)"
     )
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_profile(args: argparse.Namespace) -> ConnectProfile:
-    """A context (given or selected) overridden by $NATS_URL and then by the options."""
+    """A context (given or selected), overridden by $NATS_* variables, then by options."""
     name = args.context or os.environ.get("NATS_CONTEXT") or selected_context()
     profile = load_context(name) if name else ConnectProfile(servers=(DEFAULT_SERVER,))
     changes: dict[str, object] = {}
@@ -213,17 +213,21 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
     if server:
         servers = tuple(s.strip() for s in server.split(",") if s.strip())
         changes["servers"] = servers or (DEFAULT_SERVER,)
-    for option, field in (
-        ("user", "user"),
-        ("password", "password"),
-        ("token", "token"),
-        ("creds", "creds_file"),
-        ("nkey", "nkey_seed_file"),
-        ("tlsca", "tls_ca"),
-        ("tlscert", "tls_cert"),
-        ("tlskey", "tls_key"),
+    # Like `nats`, each option may come from the environment, which keeps secrets out of
+    # the process list; both override the context.
+    for option, env, field in (
+        ("user", "NATS_USER", "user"),
+        ("password", "NATS_PASSWORD", "password"),
+        ("token", "NATS_TOKEN", "token"),
+        ("creds", "NATS_CREDS", "creds_file"),
+        ("nkey", "NATS_NKEY", "nkey_seed_file"),
+        ("tlsca", "NATS_CA", "tls_ca"),
+        ("tlscert", "NATS_CERT", "tls_cert"),
+        ("tlskey", "NATS_KEY", "tls_key"),
     ):
         value = getattr(args, option)
+        if value is None:
+            value = os.environ.get(env) or None
         if value is not None:
             changes[field] = value
     if args.timeout is not None:

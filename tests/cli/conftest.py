@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,8 +82,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     xdg = tmp_path / "xdg"
     xdg.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
-    for var in ("NATS_URL", "NATS_CONTEXT"):
-        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in os.environ if v.startswith("NATS_")]:
+        monkeypatch.delenv(var)
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -31,6 +31,21 @@ def test_user_and_password_options(
     assert got.out == b"ok"
 
 
+def test_password_from_the_environment(
+    cli: Cli,
+    server_factory: Callable[..., LocalServer],
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = server_factory('authorization { user: carol, password: "env-pw" }\n')
+    write_context(cli_env, "carol", {"url": server.url, "user": "carol", "password": "stale"})
+    monkeypatch.setenv("NATS_PASSWORD", "env-pw")
+    cli.ok("--context", "carol", "ls", server=False)
+    cli("--context", "carol", "--password", "bad", "ls", server=False).assert_one_line_error(
+        "authentication failed"
+    )
+
+
 def test_token_option_and_context(
     cli: Cli, server_factory: Callable[..., LocalServer], cli_env: Path
 ) -> None:
