@@ -264,3 +264,22 @@ async def test_tls_handshake_first(server_factory, tmp_path, bucket_name) -> Non
     profile = Profile("first", (url,), tls_ca=str(ca.ca_file), tls_handshake_first=True)
     _save(tmp_path, profile, {})
     await _roundtrip(tmp_path, profile, bucket_name)
+
+
+async def test_account_storage_limit(server_factory, bucket_name) -> None:
+    """An account with 1 MB of JetStream file storage: the probe shows it, a bigger put says so."""
+    server = server_factory(
+        "accounts { APP: { jetstream: { max_file: 1MB, max_mem: 1MB },\n"
+        '  users: [ { user: app, password: "p" } ] } }\n'
+    )
+    cp = to_connect_profile(
+        Profile("app", (server.url,), AuthKind.USER, user="app"), {"password": "p"}
+    )
+    result = await probe(cp)
+    assert "Storage: 0 B of 1.0 MiB used" in result.summary()
+    async with await Client.connect(cp) as client:
+        store = await client.create_bucket(bucket_name)
+        with pytest.raises(E.AccountLimitError, match="resource limits would be exceeded"):
+            await store.put("big.bin", b"x" * (2 << 20))
+        assert await store.list() == []  # the failed put left nothing behind
+        await store.put("small.txt", b"fits")  # and the connection still works
