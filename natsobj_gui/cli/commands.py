@@ -80,7 +80,7 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
     what = "link" if info.is_link else f"{out.human_size(info.size)} object"
     confirm(f"Delete {what} {args.bucket} > {args.name}?", force=args.force)
     await store.delete(args.name)
-    out.emit(f"Removed {args.bucket} > {args.name}")
+    out.emit(f"Removed {args.bucket} > {out.clean(args.name)}")
     return 0
 
 
@@ -164,15 +164,12 @@ async def cmd_watch(client: Client, args: argparse.Namespace) -> int:
                 continue
             info = event.info
             stamp = out.human_time(info.modified)
+            where = f"{info.bucket} > {out.clean(info.name)}"
             if event.kind is WatchKind.DELETE:
-                out.emit(f"[{stamp}] DEL {info.bucket} > {info.name}")
+                out.emit(f"[{stamp}] DEL {where}")
             elif info.link is not None:
-                out.emit(
-                    f"[{stamp}] PUT {info.bucket} > {info.name}: link to {out.describe_link(info)}"
-                )
+                out.emit(f"[{stamp}] PUT {where}: link to {out.clean(out.describe_link(info))}")
             else:
-                out.emit(
-                    f"[{stamp}] PUT {info.bucket} > {info.name}: "
-                    f"{out.human_size(info.size)} in {info.chunks:,} chunks"
-                )
+                size = out.human_size(info.size)
+                out.emit(f"[{stamp}] PUT {where}: {size} in {info.chunks:,} chunks")
     return 0

@@ -7,6 +7,8 @@ import sys
 
 from natsobj_gui.core import ObjectStoreError
 
+from .output import clean
+
 
 class CliError(ObjectStoreError):
     """A usage or local problem, reported as one `natsobj: error: ...` line."""
@@ -31,6 +33,7 @@ def confirm(question: str, *, force: bool, hint: str = "use -f to skip this ques
     """
     if force:
         return
+    question = clean(question)
     if not stdin_is_tty():
         raise CliError(f"{question.rstrip('?')}: not confirmed (stdin is not a terminal; {hint})")
     answer = _ask(f"{question} [y/N] ")

@@ -136,7 +136,7 @@ async def _put_folder(
     for path, name in files:
         info = await _put_one(store, meta(name), path, args)
         total += info.size
-        out.emit(f"{name}: {out.human_size(info.size)} in {info.chunks:,} chunks")
+        out.emit(f"{out.clean(name)}: {out.human_size(info.size)} in {info.chunks:,} chunks")
     out.emit(f"Put {len(files)} files ({out.human_size(total)}) into {args.bucket}")
     return 0
 
@@ -200,7 +200,7 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
         if prefix and not info.name.startswith(prefix + "/"):
             continue
         if info.link is not None and info.link.is_bucket_link:
-            out.note(f"skipping {info.name}: a link to a whole bucket has no content")
+            out.note(f"skipping {out.clean(info.name)}: a link to a whole bucket has no content")
             continue
         parts = _safe_parts(info.name[len(prefix) + 1 :] if prefix else info.name)
         if parts is None:
@@ -223,10 +223,10 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
                 await store.get_file(info.name, dest, progress=bar)
         except (ObjectNotFoundError, LinkError) as exc:
             # A dangling link (or an object deleted meanwhile) must not stop the others.
-            out.note(f"skipping {info.name}: {exc}")
+            out.note(f"skipping {out.clean(info.name)}: {exc}")
             failed += 1
             continue
-        out.emit(f"{info.name} -> {dest}")
+        out.emit(f"{out.clean(info.name)} -> {out.clean(str(dest))}")
     out.emit(f"Wrote {len(plan) - failed} files to {base}")
     if unsafe or failed:
         raise CliError(f"{unsafe + failed} object(s) were not downloaded (see above)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,19 @@ from natsobj_gui.core import BucketInfo, ObjectInfo
 from natsobj_gui.core.wire import digest_hex
 
 _IEC = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+# Object names, descriptions and headers come from any client: never let their control
+# characters (escape sequences, carriage returns) reach the terminal raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def clean(text: str) -> str:
+    """Text safe for one terminal cell or line: control characters shown as `\\xNN`."""
+    return _CONTROL.sub(_escape, text)
 
 
 def human_size(n: int) -> str:
@@ -51,14 +65,14 @@ def iso_time(when: datetime | None) -> str | None:
 
 
 def emit(text: str = "") -> None:
-    """One line on stdout, flushed so a pipe sees it at once."""
-    sys.stdout.write(text + "\n")
+    """Lines on stdout (control characters escaped), flushed so a pipe sees them at once."""
+    sys.stdout.write(_CONTROL_BUT_NEWLINE.sub(_escape, text) + "\n")
     sys.stdout.flush()
 
 
 def note(text: str) -> None:
     """A remark for the person at the terminal (stderr, never mixed into data)."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(_CONTROL_BUT_NEWLINE.sub(_escape, text) + "\n")
     sys.stderr.flush()
 
 
@@ -69,6 +83,7 @@ def print_json(value: Any) -> None:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
     """Columns padded to fit; `align` has one `l`/`r` per column (default left)."""
+    rows = [[clean(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
@@ -89,7 +104,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = ""
 def block(title: str, rows: Sequence[tuple[str, str]]) -> str:
     """A titled list of `Label: value` rows with the labels right-aligned."""
     width = max((len(label) for label, _ in rows), default=0)
-    lines = [title, ""]
+    lines = [clean(title), ""]
+    rows = [(label, clean(value)) for label, value in rows]
     for label, value in rows:
         lines.append(f"{label.rjust(width)}: {value}" if label else f"{' ' * width}  {value}")
     return "\n".join(lines)

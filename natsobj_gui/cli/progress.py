@@ -11,7 +11,7 @@ from typing import TextIO
 
 from natsobj_gui.core import Progress
 
-from .output import human_size
+from .output import clean, human_size
 
 MIN_INTERVAL = 0.1  # redraw at most ~10 times a second; the final state always shows
 
@@ -36,7 +36,7 @@ class ProgressBar:
         clock: Callable[[], float] = time.monotonic,
         columns: int | None = None,
     ) -> None:
-        self.label = label
+        self.label = clean(label)
         self.columns = columns
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:

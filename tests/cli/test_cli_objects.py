@@ -202,3 +202,17 @@ def test_chunk_size_option(cli: Cli, bucket: str) -> None:
     assert info["chunks"] == 4 and info["options"]["max_chunk_size"] == 65536
     assert cli.ok("get", bucket, "c", "-O", "-").out == data
     cli("put", bucket, "-", "--name", "c", "--chunk-size", "0", stdin=b"x").assert_one_line_error()
+
+
+def test_control_characters_in_names_never_reach_the_terminal(cli: Cli, bucket: str) -> None:
+    name = "evil\x1b[2J\rname{0}\n.txt"
+    cli.ok("put", bucket, "-", "--name", name, "--description", "d\x07", stdin=b"x")
+    for args in (("ls", bucket), ("info", bucket, name), ("ls", bucket, "--deleted")):
+        text = cli.ok(*args).text
+        assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+        assert "evil\\x1b[2J\\x0dname{0}\\x0a.txt" in text
+    listed = json.loads(cli.ok("ls", bucket, "--json").text)  # JSON keeps the real name
+    assert listed[0]["name"] == name
+    assert cli.ok("get", bucket, name, "-O", "-").out == b"x"
+    removed = cli.ok("del", bucket, name, "-f").text
+    assert "\x1b" not in removed and removed.count("\n") == 1

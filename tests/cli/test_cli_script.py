@@ -149,14 +149,14 @@ class Watch:
 def test_script_watch_until_ctrl_c(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
 ) -> None:
-    cli.ok("put", bucket, "-", "--name", "before", stdin=b"1")
+    cli.ok("put", bucket, "-", "--name", "be{0}fore\x1b", stdin=b"1")
     watch = Watch(nats_server.url, bucket, cli_env)
     try:
-        assert f"PUT {bucket} > before: 1 B in 1 chunks" in watch.next()
+        assert f"PUT {bucket} > be{{0}}fore\\x1b: 1 B in 1 chunks" in watch.next()
         cli.ok("put", bucket, "-", "--name", "after", stdin=b"22")
         assert f"PUT {bucket} > after" in watch.next()
-        cli.ok("del", bucket, "before", "-f")
-        assert f"DEL {bucket} > before" in watch.next()
+        cli.ok("del", bucket, "be{0}fore\x1b", "-f")
+        assert f"DEL {bucket} > be{{0}}fore\\x1b" in watch.next()
         code, err = watch.interrupt()
     finally:
         watch.kill()
