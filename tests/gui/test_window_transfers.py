@@ -216,3 +216,34 @@ def test_download_writes_the_right_bytes(qloop, window, store, tmp_path: Path) -
 def _names_in(window, prefix: str) -> list[str]:
     window.open_location(window.bucket, prefix)
     return table_names(window)
+
+
+def test_closing_the_window_cancels_a_running_upload(
+    qloop, nats_server, settings, store, client, tmp_path: Path
+) -> None:
+    from .window_support import make_window, message_boxes
+
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(400 * CHUNK)
+    w = make_window(qloop, nats_server, settings)
+    queue = w.transfers.queue
+
+    async def body() -> None:
+        # All in one coroutine: qasync runs one unguarded processEvents() after each
+        # run_until_complete, where a running upload would find no event loop.
+        await open_bucket(w, store.bucket)
+        w.transfers.upload_paths([big], store.bucket, "")
+        await wait_until(lambda: queue.transfers() and queue.transfers()[0].progress.chunks_done)
+        w.close()  # closeEvent cancels; the app then awaits shutdown()
+        await w.shutdown()
+
+    qloop.run_until_complete(body())
+    for box in message_boxes():
+        box.close()
+    w.deleteLater()
+    (t,) = queue.transfers()
+    assert t.state is TransferState.CANCELLED
+    assert w.client is None
+    status = qloop.run_until_complete(client.buckets.status(store.bucket))
+    assert status.messages == 0, "a cancelled upload left chunks behind"

@@ -28,6 +28,8 @@ def make_window(
     qloop: asyncio.AbstractEventLoop, server: LocalServer, settings: QSettings
 ) -> MainWindow:
     """A shown window connected (with a connection of its own) to `server`."""
+    # As the app does: closing the window must not make Qt stop the loop under us.
+    QApplication.instance().setQuitOnLastWindowClosed(False)
     w = MainWindow(settings)
     w.resize(1100, 700)
     w.show()
@@ -44,12 +46,16 @@ def make_window(
 
 
 def close_window(qloop: asyncio.AbstractEventLoop, w: MainWindow) -> None:
-    """Close as the app does: closeEvent, then the async shutdown (jobs, transfers, client)."""
-    w.close()
-    qloop.run_until_complete(w.shutdown())
-    # Let callbacks queued by the shutdown run while the loop is running (not in Qt's
-    # event processing between tests, where a task step would find no running loop).
-    qloop.run_until_complete(asyncio.sleep(0.05))
+    """Close as the app does: closeEvent inside the running loop, then the async shutdown."""
+
+    async def close() -> None:
+        w.close()
+        await w.shutdown()
+        # Let callbacks queued by the shutdown run while the loop is running (not in Qt's
+        # event processing between tests, where a task step would find no running loop).
+        await asyncio.sleep(0.05)
+
+    qloop.run_until_complete(close())
     for box in message_boxes():
         box.close()
     w.deleteLater()
