@@ -75,3 +75,9 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "put" in capsys.readouterr().out
     assert main([]) == 2
+
+
+def test_server_without_jetstream(cli: Cli, server_factory) -> None:
+    server = server_factory(jetstream=False)
+    result = cli("-s", server.url, "ls", server=False)
+    result.assert_one_line_error("JetStream is not enabled")

@@ -159,3 +159,40 @@ def test_nats_url_environment_overrides_the_context(
     monkeypatch.setenv("NATS_URL", cli.url)
     result = cli("ls", "--names", server=False)
     assert result.code == 0 and bucket in result.text.split()
+
+
+def test_nsc_lookup_supplies_creds_and_servers(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "nsc"
+    answer = {
+        "user_creds": "/nsc/u.creds",
+        "operator": {"service": ["nats://s1:4222", "nats://s2:4222"]},
+    }
+    fake.write_text(
+        "#!/bin/sh\n"
+        '[ "$1 $2 $3" = "generate profile nsc://op/acc/usr" ] || { echo bad args >&2; exit 3; }\n'
+        f"echo '{json.dumps(answer)}'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    write_context(cli_env, "viansc", {"nsc": "nsc://op/acc/usr"})
+    p = load_context("viansc")
+    assert p.creds_file == "/nsc/u.creds"
+    assert p.servers == ("nats://s1:4222", "nats://s2:4222")
+    write_context(cli_env, "badnsc", {"nsc": "nsc://other"})
+    with pytest.raises(ContextError, match="nsc failed: bad args"):
+        load_context("badnsc")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ContextError, match="'nsc' tool is not in PATH"):
+        load_context("viansc")
+
+
+def test_absolute_context_file(cli_env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere" / "ops.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"url": "nats://ops:4222"}))
+    p = load_context(str(path))
+    assert p.name == "ops" and p.servers == ("nats://ops:4222",)
