@@ -58,31 +58,6 @@ class ConnectionEvents:
     _listeners: list[Callable[[str], None]] = field(default_factory=list)
 
 
-def _resolve_async_publish_errors(js: Any) -> None:
-    """Make nats-py fail a publish_async future when the server answers with an error.
-
-    nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
-    future, so a full or sealed bucket looked like a 10 s ack timeout.
-    """
-    original = getattr(js, "_handle_async_reply", None)
-    if original is None or getattr(original, "_natsobj_fixed", False):
-        return
-
-    async def handle(msg: Any) -> None:
-        try:
-            await original(msg)
-        except nats.js.errors.APIError as exc:
-            futures = getattr(js, "_publish_async_futures", None) or {}
-            prefix = getattr(js, "_async_reply_prefix", None) or b""
-            fut = futures.get(msg.subject[len(prefix) :])
-            if fut is not None and not fut.done():
-                fut.set_exception(exc)
-
-    handle._natsobj_fixed = True  # type: ignore[attr-defined]
-    # _init_async_reply subscribes with `cb=self._handle_async_reply`, looked up lazily.
-    js._handle_async_reply = handle
-
-
 class Connection:
     """A NATS connection with JetStream, the server's limits and recent permission errors."""
 
@@ -96,7 +71,7 @@ class Connection:
         self.api_prefix = prefix
         self.js = nc.jetstream(prefix=prefix, timeout=profile.request_timeout)
         self.jsm = nc.jsm(prefix=prefix, timeout=profile.request_timeout)
-        _resolve_async_publish_errors(self.js)
+        jsraw.fix_publish_async_errors(self.js)
         self._denied: list[tuple[float, str]] = []
 
     @property

@@ -14,8 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import nats.aio.client as _nats_client
+import nats.js.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -43,6 +45,37 @@ def tune_nats_client() -> bool:
         return False
     _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
     return True
+
+
+def fix_publish_async_errors(js: Any) -> None:
+    """Make nats-py fail a publish_async future when the server answers with an error.
+
+    nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
+    future, so a full or sealed bucket looked like a 10 s ack timeout.
+    """
+    original = getattr(js, "_handle_async_reply", None)
+    if original is None or getattr(original, "_natsobj_fixed", False):
+        return
+
+    async def handle(msg: Any) -> None:
+        try:
+            await original(msg)
+        except nats.js.errors.APIError as exc:
+            futures = getattr(js, "_publish_async_futures", None) or {}
+            prefix = getattr(js, "_async_reply_prefix", None) or b""
+            fut = futures.get(msg.subject[len(prefix) :])
+            if fut is not None and not fut.done():
+                fut.set_exception(exc)
+
+    handle._natsobj_fixed = True  # type: ignore[attr-defined]
+    # _init_async_reply subscribes with `cb=self._handle_async_reply`, looked up lazily.
+    js._handle_async_reply = handle
+
+
+def server_info(nc: NATS) -> dict[str, Any]:
+    """The INFO the server sent (version, name, max_payload, ...); nats-py has no accessor."""
+    info = getattr(nc, "_server_info", None)
+    return dict(info) if isinstance(info, dict) else {}
 
 
 class Deliver(StrEnum):

@@ -23,6 +23,7 @@ from .types import ObjectInfo, ObjectLink, ObjectMeta, WatchEvent, WatchKind
 
 log = logging.getLogger(__name__)
 TIMESTAMP_HEADER = "Nats-Time-Stamp"
+LIST_IDLE_TIMEOUT = 10.0
 
 
 async def read_meta(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
@@ -268,6 +269,7 @@ class ObjectStore:
             wire.meta_filter(bucket),
             on_msg,
             deliver=Deliver.LAST_PER_SUBJECT,
+            idle_timeout=LIST_IDLE_TIMEOUT,
         )
         try:
             pending = await consumer.start()
@@ -283,6 +285,10 @@ class ObjectStore:
         gc.disable()
         try:
             await consumer.wait()
+        except OrderedConsumer.IdleTimeout:
+            # The messages still counted as pending were purged while we read (a delete or
+            # rename elsewhere): nothing more will come, so what we have is the listing.
+            pass
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -185,9 +185,11 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
     """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
     if inflight:
         await asyncio.wait(inflight, timeout=ACK_TIMEOUT)
-        for fut in inflight:  # mark failed acks as seen: the put already failed
-            if fut.done() and not fut.cancelled():
-                fut.exception()
+        for fut in inflight:
+            if not fut.done():
+                fut.cancel()  # frees nats-py's in-flight slot; the purge below still runs
+            elif not fut.cancelled():
+                fut.exception()  # mark failed acks as seen: the put already failed
     for attempt in range(3):
         try:
             await purge_chunks(conn, bucket, nuid)
