@@ -10,6 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 from auth.support import MemoryKeyring, assert_no_secret
+from PySide6.QtWidgets import QApplication
 
 from natsobj_gui.core import Client
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
@@ -41,6 +42,14 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     keyring.set_keyring(previous)
 
 
+def _window(settings) -> MainWindow:
+    # As make_window does: closing the only window must not stop the qasync loop.
+    QApplication.instance().setQuitOnLastWindowClosed(False)
+    w = MainWindow(settings)
+    w.show()
+    return w
+
+
 def _action(w: MainWindow, name: str):
     return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
 
@@ -63,8 +72,7 @@ def test_switch_profiles_reloads_tree(
             await (await c.create_bucket("beta_bucket")).put("b.txt", b"b")
 
     qloop.run_until_complete(setup())
-    w = MainWindow(settings)
-    w.show()
+    w = _window(settings)
     indicator = w.connections.indicator
 
     async def body() -> None:
@@ -117,3 +125,39 @@ def test_switch_profiles_reloads_tree(
     texts = [caplog.text, w.windowTitle(), indicator.toolTip()]
     assert_no_secret([PASSWORD], texts=texts, folders=[config_home])
     assert_no_secret([PASSWORD], texts=[Path(settings.fileName()).read_text()])
+
+
+def test_dialog_test_connection_runs_probe(qloop, server_factory, settings, config_home) -> None:
+    """Manage connections… → Test connection: the manager probes and the dialog shows it."""
+    server = server_factory(f'authorization {{ user: bob, password: "{PASSWORD}" }}\n')
+    profile = ProfileStore().put(Profile("Secured", (server.url,), AuthKind.USER, user="bob"))
+    w = _window(settings)
+
+    async def body() -> None:
+        w.connections.menu.manage_action.trigger()
+        dlg = w.connections.dialog
+        assert dlg is not None and dlg.isVisible()
+        dlg.reload(profile.id)
+        dlg.editor.password.setText("wrong-one")
+        dlg.test_button.click()
+        await wait_until(lambda: dlg.test_button.isEnabled(), timeout=30)
+        assert "authentication failed" in dlg.result.text()
+        assert "wrong-one" not in dlg.result.text()
+        dlg.editor.password.setText(PASSWORD)
+        dlg.test_button.click()
+        await wait_until(lambda: dlg.test_button.isEnabled(), timeout=30)
+        assert "JetStream: enabled" in dlg.result.text(), dlg.result.text()
+        # Connect from the dialog: saves the password to the keyring and switches.
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        dlg.connect_button.click()
+        await loaded
+        assert w.connections.indicator.server == "Secured"
+        assert SecretStore().get(profile.id, "password") == PASSWORD
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    assert_no_secret(
+        [PASSWORD], folders=[config_home], texts=[Path(settings.fileName()).read_text()]
+    )
