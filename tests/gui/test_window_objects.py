@@ -327,3 +327,20 @@ def test_big_listing_is_applied_in_batches(qloop, window, store, client) -> None
         await window.close_bucket()
 
     qloop.run_until_complete(body())
+
+
+def test_filter_box_with_ctrl_f(qloop, window, store) -> None:
+    async def body() -> None:
+        for name in ("report-2024.pdf", "report-2025.pdf", "photo.jpg", "reports/old.txt"):
+            await store.put(name, b"x")
+        await open_bucket(window, store.bucket)
+        window.objects.table.setFocus()
+        QTest.keyClick(window.objects.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert window.objects.filter_edit.hasFocus()
+        QTest.keyClicks(window.objects.filter_edit, "REPORT")
+        assert table_names(window) == ["reports/", "report-2024.pdf", "report-2025.pdf"]
+        assert window.objects.count_label.text() == "3 of 4 items"
+        window.objects.filter_edit.clear()
+        assert len(table_names(window)) == 4
+
+    qloop.run_until_complete(body())

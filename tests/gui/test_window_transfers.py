@@ -247,3 +247,24 @@ def test_closing_the_window_cancels_a_running_upload(
     assert w.client is None
     status = qloop.run_until_complete(client.buckets.status(store.bucket))
     assert status.messages == 0, "a cancelled upload left chunks behind"
+
+
+def test_upload_dialog_with_a_prefix(qloop, window, store, tmp_path: Path) -> None:
+    from natsobj_gui.dialogs.upload_dialog import UploadDialog
+
+    (tmp_path / "pick.txt").write_bytes(b"picked")
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        window.actions.upload_files.trigger()
+        (dlg,) = [d for d in window.findChildren(UploadDialog) if d.isVisible()]
+        assert dlg.file_dialog is not None and dlg.file_dialog.isVisible()  # straight to picking
+        dlg.file_dialog.reject()
+        dlg.add_paths([tmp_path / "pick.txt"])
+        dlg.prefix_edit.setText("inbox")
+        dlg.ok_button.click()
+        await wait_until(lambda: window.index is not None and "inbox/pick.txt" in window.index)
+        assert await store.get_bytes("inbox/pick.txt") == b"picked"
+        assert table_names(window) == ["inbox/"]
+
+    qloop.run_until_complete(body())
