@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -297,6 +295,3 @@ class ObjectView(QWidget):
     def restore_header(self, state: QByteArray | bytes | None) -> None:
         if state:
             self.table.horizontalHeader().restoreState(QByteArray(state))
-
-
-__all__ = ["BreadcrumbBar", "ObjectTable", "ObjectView", "Path"]

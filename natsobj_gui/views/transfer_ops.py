@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from natsobj_gui.core.client import Client
@@ -35,7 +36,8 @@ class TransferOps:
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
         self.queue.subscribe(on_change=self._changed)
         self._error_box: QMessageBox | None = None
-        self._failures = 0
+        self._failures: list[str] = []  # reported in the next error box
+        self._box_pending = False
 
     # -- lifecycle --------------------------------------------------------------------------
     async def set_client(self, client: Client | None) -> None:
@@ -223,24 +225,27 @@ class TransferOps:
 
     def _failed(self, t: Transfer) -> None:
         verb = "Upload" if t.is_upload else "Download"
-        self._failures += 1
         if t.is_upload:
             # Sealed or full since we last looked? The actions should know.
             self.w.refresh_bucket_status(t.bucket)
-        if self._error_box is not None and is_alive(self._error_box):
-            # One box at a time: a failing folder upload must not open a box per file.
-            self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
-            return
         self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
-        if not self.w.isVisible():
+        box_open = self._error_box is not None and is_alive(self._error_box)
+        if box_open or not self.w.isVisible():
+            return  # one box at a time: the status bar and the panel show the rest
+        self._failures.append(f"{verb} of “{t.name}” failed: {t.error}")
+        if self._box_pending:
+            return  # failures of the same moment (a folder upload) share one box
+        self._box_pending = True
+        # Opened from the event loop, outside the queue's task that reported the failure.
+        QTimer.singleShot(0, self._show_failures)
+
+    def _show_failures(self) -> None:
+        self._box_pending = False
+        failures, self._failures = self._failures, []
+        if not failures or not is_alive(self.w):
             return
-
-        def show() -> None:
-            if is_alive(self.w):
-                self._error_box = messages.show_error(
-                    self.w, f"{verb} failed", f"{verb} of “{t.name}” failed: {t.error}"
-                )
-
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, show)
+        title = "Transfer failed" if len(failures) == 1 else f"{len(failures)} transfers failed"
+        text = (
+            failures[0] if len(failures) == 1 else f"{failures[0]}\n(and {len(failures) - 1} more)"
+        )
+        self._error_box = messages.show_error(self.w, title, text, details="\n".join(failures))

@@ -109,6 +109,7 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
     qloop, window, store, client, tmp_path: Path
 ) -> None:
     (tmp_path / "late.txt").write_bytes(b"too late")
+    (tmp_path / "later.txt").write_bytes(b"even later")
 
     async def body() -> None:
         await store.put("kept.txt", b"kept")
@@ -116,9 +117,15 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         assert window.actions.upload_files.isEnabled()
         # Sealed behind the window's back: the next write fails on the server.
         await client.buckets.seal(store.bucket)
-        drop_files(window.objects.table.viewport(), [tmp_path / "late.txt"])
+        drop = [tmp_path / "late.txt", tmp_path / "later.txt"]
+        drop_files(window.objects.table.viewport(), drop)
+        queue = window.transfers.queue
+        await wait_until(
+            lambda: len(queue.transfers()) == 2 and all(t.is_finished for t in queue.transfers()),
+            timeout=20,
+        )
         await wait_until(lambda: message_boxes(), timeout=20, what="an error box")
-        (box,) = message_boxes()
+        (box,) = message_boxes()  # one box for the failures of one drop
         assert "sealed" in box.text()
         assert "Traceback" not in box.text() + box.detailedText()
         assert "sealed" in window.statusBar().currentMessage()
