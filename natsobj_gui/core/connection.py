@@ -255,6 +255,10 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         if "hostname" in low or "ip address mismatch" in low:
             return f"TLS: the server certificate does not match the host ({servers})"
         return f"TLS: the server certificate is not trusted (unknown CA) ({servers})"
+    if "certificate required" in low:
+        return f"TLS: the server requires a client certificate ({servers})"
+    if any(a in low for a in ("alert unknown ca", "alert bad certificate", "certificate unknown")):
+        return f"TLS: the server did not accept the client certificate ({servers})"
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake with {servers} failed: {exc.reason or text}"
     if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
@@ -264,6 +268,15 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
         return f"timed out connecting to {servers}"
     return f"cannot connect to {servers}: {text}"
+
+
+def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseException:
+    """The most telling of the errors seen while connecting (a TLS alert can follow a reset)."""
+    for kind in (ssl.SSLError, nats.errors.AuthorizationError):
+        found = next((e for e in errors if isinstance(e, kind)), None)
+        if found is not None:
+            return found
+    return errors[0] if errors else fallback
 
 
 async def connect(profile: ConnectProfile, events: ConnectionEvents | None = None) -> Connection:
@@ -322,12 +335,12 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             with contextlib.suppress(BaseException):
                 await attempt
     if attempt.cancelled():
-        cause: BaseException = first_error[0] if first_error else TimeoutError()
+        cause = _main_cause(first_error, TimeoutError())
         raise E.ConnectionFailedError(describe_connect_error(cause, profile))
     try:
         attempt.result()
     except Exception as exc:
-        cause = first_error[0] if first_error else exc
+        cause = _main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
     nc.options["max_reconnect_attempts"] = -1
     conn = Connection(nc, profile, events)

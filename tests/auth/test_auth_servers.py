@@ -231,7 +231,19 @@ async def test_mtls(server_factory, tmp_path, bucket_name) -> None:
 
     no_cert = await probe(to_connect_profile(Profile("nocert", (url,), tls_ca=str(ca.ca_file))))
     assert not no_cert.ok
-    assert "TLS" in no_cert.error or "certificate" in no_cert.error, no_cert.error
+    assert "requires a client certificate" in no_cert.error, no_cert.error
+
+    stranger = TestCA(tmp_path / "other", "other CA").issue("c2", ips=(), dns=(), client=True)
+    rogue = Profile(
+        "rogue",
+        (url,),
+        tls_ca=str(ca.ca_file),
+        tls_cert=str(stranger.cert),
+        tls_key=str(stranger.key),
+    )
+    refused = await probe(to_connect_profile(rogue))
+    assert not refused.ok
+    assert "did not accept the client certificate" in refused.error, refused.error
 
 
 async def test_tls_unknown_ca(server_factory, tmp_path) -> None:
