@@ -341,6 +341,9 @@ class MainWindow(QMainWindow):
             self.resize(1200, 760)
         if state := s.value("window/state"):
             self.restoreState(state)
+        else:
+            # The objects are the point of the window: a modest transfer pane to begin with.
+            self.resizeDocks([self.transfer_dock], [190], Qt.Orientation.Vertical)
         if splitter := s.value("window/splitter"):
             self.splitter.restoreState(splitter)
         self.objects.restore_header(s.value("objects/header"))
