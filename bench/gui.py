@@ -268,7 +268,7 @@ def print_targets(t: dict[str, float]) -> None:
     for key, what in (("up_stall", "upload"), ("dn_stall", "download"), ("list_stall", "listing")):
         if key in t:
             ms = t[key] * 1000
-            print(f"{verdict(t[key] < STALL_LIMIT)}  longest stall during {what} < 50 ms: {ms:.1f}")
+            print(f"{verdict(t[key] < STALL_LIMIT)}  longest stall during {what} < 50 ms: {ms:.2f}")
     for key, what in (("up_ratio", "upload"), ("dn_ratio", "download")):
         if key in t:
             print(f"{verdict(t[key] >= SPEED_RATIO)}  GUI {what} >= 0.8x core: {t[key]:.2f}x")
