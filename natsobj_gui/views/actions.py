@@ -196,7 +196,7 @@ class WindowActions:
             menu.addAction(self.delete)
             menu.addSeparator()
         elif self.w.objects.selected_folders():
-            menu.addAction(self.download)
+            menu.addActions([self.download, self.delete])
             menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
         menu.popup(pos)
@@ -223,6 +223,6 @@ class WindowActions:
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
-        self.delete.setEnabled(bool(infos) and writable)
+        self.delete.setEnabled(bool(infos or folders) and writable)
         self.filter.setEnabled(has_bucket)
         self.up.setEnabled(has_bucket and bool(w.prefix))

@@ -79,9 +79,24 @@ class ObjectOps:
         job.failed.connect(failed)
 
     # -- delete -----------------------------------------------------------------------------
-    def delete_selected(self) -> None:
-        """Confirm, then delete the selected objects one by one with progress and Stop."""
+    def _selected_deep(self) -> list[ObjectInfo]:
+        """The selected objects plus every object inside the selected folders."""
         infos = self._selected()
+        index = self.w.index
+        folders = self.w.objects.selected_folders() if self.w.client is not None else []
+        if index is not None and folders:
+            seen = {i.name for i in infos}
+            below = [
+                i
+                for i in index.objects()
+                if i.name not in seen and any(i.name.startswith(f) for f in folders)
+            ]
+            infos += sorted(below, key=lambda i: i.name)
+        return infos
+
+    def delete_selected(self) -> None:
+        """Confirm, then delete the selected objects (and folders' content) with progress."""
+        infos = self._selected_deep()
         if not infos or not self.w.is_writable(self.w.bucket):
             return
         from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog

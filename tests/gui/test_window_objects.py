@@ -102,6 +102,20 @@ def test_delete_via_dialog(qloop, window, store) -> None:
         assert [i.name for i in await store.list()] == ["b.txt"]
         await wait_until(lambda: table_names(window) == ["b.txt"])
 
+        # A selected folder deletes everything below it (listed in the dialog first).
+        await store.put("old/x.txt", b"x")
+        await store.put("old/deep/y.txt", b"y")
+        await wait_until(lambda: table_names(window) == ["old/", "b.txt"])
+        table.clearSelection()
+        table.selectRow(row_of(window, "old/"))
+        assert window.actions.delete.isEnabled()
+        window.actions.delete.trigger()
+        dlg = window.actions.objects.delete_dialog
+        assert dlg.names() == ["old/deep/y.txt", "old/x.txt"]
+        dlg.delete_button.click()
+        await wait_until(lambda: table_names(window) == ["b.txt"], timeout=20)
+        assert [i.name for i in await store.list()] == ["b.txt"]
+
     qloop.run_until_complete(body())
 
 
