@@ -259,8 +259,8 @@ async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _list_replica(client: Client, spec: dict[str, Any], why: str) -> dict[str, Any]:
-    """MainWindow._watch replicated: watch + next_batch, coalesced, into BucketIndex + model."""
-    # MainWindow's coalescing constants (copied: the window module does not import yet).
+    """The window's live listing replicated: watch + coalesced next_batch into index + model."""
+    # The window's original coalescing constants (copied: its module does not import).
     coalesce_s, coalesce_max = 0.15, 20000
     try:
         from natsobj_gui.models.object_table_model import ObjectTableModel
