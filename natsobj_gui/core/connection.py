@@ -261,6 +261,11 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         return f"TLS: the server did not accept the client certificate ({servers})"
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake with {servers} failed: {exc.reason or text}"
+    if SECURE_REQUIRED in low:
+        return (
+            f"TLS: {servers} does not offer TLS, but the connection requires it "
+            "(tls:// URL or certificate settings); no credentials were sent"
+        )
     if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
         return f"authentication failed at {servers}: check the user, password, token or keys"
     if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
@@ -268,6 +273,35 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
         return f"timed out connecting to {servers}"
     return f"cannot connect to {servers}: {text}"
+
+
+SECURE_REQUIRED = "secure connection required"
+
+
+def _wants_tls(profile: ConnectProfile) -> bool:
+    """A tls:// URL, a CA or a client certificate ask for TLS, as they do in nats.go."""
+    schemes = {s.split("://", 1)[0].lower() if "://" in s else "nats" for s in profile.servers}
+    if schemes & {"ws", "wss"}:
+        return False  # websockets: wss is TLS below the NATS protocol already
+    return "tls" in schemes or bool(profile.tls_ca or profile.tls_cert)
+
+
+def _refuse_plaintext(nc: NATS) -> None:
+    """Stop before CONNECT (and its credentials) when the server does not offer TLS.
+
+    nats-py upgrades only when the server's INFO asks for TLS, so a tls:// URL to a plain
+    server (or a downgrading middlebox) would otherwise send the password in clear text.
+    """
+    original = nc._process_info
+
+    async def process_info(info: dict[str, Any], initial_connection: bool = False) -> None:
+        # tls_available (allow_non_tls) is not enough: nats-py only upgrades on tls_required.
+        first = nc.options.get("tls_handshake_first")
+        if initial_connection and not first and not info.get("tls_required"):
+            raise nats.errors.Error(f"nats: {SECURE_REQUIRED}: the server does not offer TLS")
+        await original(info, initial_connection=initial_connection)
+
+    nc._process_info = process_info  # type: ignore[method-assign]
 
 
 def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseException:
@@ -309,6 +343,8 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     kw = connect_kwargs(profile)
     jsraw.tune_nats_client()
     nc = NATS()
+    if _wants_tls(profile):
+        _refuse_plaintext(nc)
     attempt = asyncio.ensure_future(
         nc.connect(
             **kw,

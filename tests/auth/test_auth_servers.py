@@ -295,3 +295,24 @@ async def test_account_storage_limit(server_factory, bucket_name) -> None:
             await store.put("big.bin", b"x" * (2 << 20))
         assert await store.list() == []  # the failed put left nothing behind
         await store.put("small.txt", b"fits")  # and the connection still works
+
+
+@pytest.mark.parametrize("how", ["tls-url", "ca-file"])
+async def test_tls_required_but_server_is_plain(server_factory, tmp_path, how) -> None:
+    """tls:// (or a CA) to a plain server fails before CONNECT: the password never leaves."""
+    secret = "never-Sent-77"
+    # -V traces every protocol line the server receives (CONNECT included).
+    server = server_factory(
+        f'authorization {{ user: u, password: "{secret}" }}\n', extra_args=("-V",)
+    )
+    ca = TestCA(tmp_path / "pki")
+    if how == "tls-url":
+        profile = Profile("p", (f"tls://127.0.0.1:{server.port}",), AuthKind.USER, user="u")
+    else:
+        profile = Profile("p", (server.url,), AuthKind.USER, user="u", tls_ca=str(ca.ca_file))
+    with pytest.raises(E.ConnectionFailedError, match="does not offer TLS") as info:
+        await Client.connect(to_connect_profile(profile, {"password": secret}))
+    assert "no credentials were sent" in str(info.value)
+    log_text = server.log_file.read_text(errors="replace")
+    assert "CONNECT" not in log_text
+    assert secret not in log_text
