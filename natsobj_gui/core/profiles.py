@@ -238,9 +238,9 @@ def plaintext_warning(profile: Profile) -> str | None:
     """A warning when a password or token would cross the network unencrypted, else None."""
     if profile.auth not in (AuthKind.USER, AuthKind.TOKEN) or profile.embedded:
         return None
-    # nats-py upgrades nats:// to TLS only when the server asks for it (a CA file alone does
-    # not force TLS), so only a TLS-first handshake or a tls:// / wss:// URL is safe.
-    if profile.tls_handshake_first:
+    # A CA or client certificate makes the core refuse a server without TLS before sending
+    # anything (connection._refuse_plaintext), as does a tls:// URL (checked per URL below).
+    if profile.tls_handshake_first or profile.tls_ca or profile.tls_cert:
         return None
     exposed: list[str] = []
     for url in profile.servers:
@@ -253,7 +253,7 @@ def plaintext_warning(profile: Profile) -> str | None:
     hosts = ", ".join(dict.fromkeys(exposed))
     return (
         f"The {what} is sent without encryption to {hosts} unless that server requires "
-        "TLS: use a tls:// URL."
+        "TLS: use a tls:// URL or set a CA file."
     )
 
 

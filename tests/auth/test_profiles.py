@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import keyring.backends.chainer
@@ -116,6 +117,8 @@ def test_plaintext_warning(servers, auth, first, warns) -> None:
     profile = Profile("p", servers, auth, user="u", tls_handshake_first=first)
     text = plaintext_warning(profile)
     assert (text is not None) == warns
+    # A CA file makes the connection refuse a server without TLS: no warning then.
+    assert plaintext_warning(replace(profile, tls_ca="/ca.pem")) is None
     if text:
         assert "without encryption" in text
         assert any(host in text for host in ("nats.example.org", "10.1.2.3"))
