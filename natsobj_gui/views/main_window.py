@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         # Opened from the event loop, never from inside the coroutine that failed.
-        QTimer.singleShot(0, lambda: messages.show_error(self, title, text))
+        QTimer.singleShot(0, self, lambda: messages.show_error(self, title, text))
 
     def run_job(self, coro: Any, *, key: str | None = None, error_title: str = "Error") -> Any:
         """Run a coroutine as a job whose failure is reported to the user."""

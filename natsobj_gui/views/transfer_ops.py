@@ -237,7 +237,7 @@ class TransferOps:
             return  # failures of the same moment (a folder upload) share one box
         self._box_pending = True
         # Opened from the event loop, outside the queue's task that reported the failure.
-        QTimer.singleShot(0, self._show_failures)
+        QTimer.singleShot(0, self.w, self._show_failures)
 
     def _show_failures(self) -> None:
         self._box_pending = False
