@@ -268,3 +268,50 @@ def test_upload_dialog_with_a_prefix(qloop, window, store, tmp_path: Path) -> No
         assert table_names(window) == ["inbox/"]
 
     qloop.run_until_complete(body())
+
+
+def test_drops_that_are_refused(qloop, window, store, client, tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QApplication
+
+    (tmp_path / "f.txt").write_bytes(b"f")
+
+    def enter(target, urls: list[QUrl], pos: QPoint) -> tuple[bool, bool]:
+        mime = QMimeData()
+        mime.setUrls(urls)
+        args = (
+            pos,
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        ev = QDragEnterEvent(*args)
+        QApplication.sendEvent(target, ev)
+        move = QDragMoveEvent(*args)
+        QApplication.sendEvent(target, move)
+        return ev.isAccepted(), move.isAccepted()
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        table = window.objects.table.viewport()
+        local = QUrl.fromLocalFile(str(tmp_path / "f.txt"))
+        web = QUrl("https://example.com/f.txt")
+        corner = QPoint(10, table.height() - 10)
+        assert enter(table, [local], corner) == (True, True)
+        # Web links (alone or mixed with files) are not uploads.
+        assert enter(table, [web], corner) == (False, False)
+        assert enter(table, [local, web], corner) == (False, False)
+        # A sealed bucket takes nothing, on the table or on its tree node.
+        await client.buckets.seal(store.bucket)
+        window.refresh()
+        await wait_until(lambda: window.buckets[store.bucket].sealed)
+        await wait_until(lambda: window.jobs.job("refresh") is None)
+        assert enter(table, [local], corner)[1] is False
+        window.tree.select_node(store.bucket)
+        rect = window.tree.visualRect(window.tree.currentIndex())
+        assert enter(window.tree.viewport(), [local], rect.center())[1] is False
+        assert window.transfers.queue.transfers() == []
+
+    qloop.run_until_complete(body())
