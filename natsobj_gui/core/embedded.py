@@ -1,14 +1,25 @@
-"""The app's own JetStream server: a real nats-server on loopback, data in the app-data folder."""
+"""The app's own JetStream server: a real nats-server on loopback, data in the app-data folder.
+
+One data folder has one server: the first app instance starts it and holds a lock file; a
+second instance finds the lock taken and connects to the running server (whose URL the owner
+wrote next to the lock) instead of starting another server on the same files.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sys
+import time
 from pathlib import Path
+from typing import IO
 
 from .server import LocalServer
 
 APP_DIR_NAME = "natsobj-gui"
+LOCK_FILE = "server.lock"
+URL_FILE = "server.url"
 
 
 def app_data_dir() -> Path:
@@ -27,22 +38,53 @@ def default_store_dir() -> Path:
     return app_data_dir() / "jetstream"
 
 
+def _try_lock(f: IO[bytes]) -> bool:
+    """Take an exclusive, non-blocking lock on an open file; False if another process has it."""
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _reachable(url: str) -> bool:
+    host_port = url.rsplit("//", 1)[-1]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=0.5) as s:
+            s.settimeout(0.5)
+            return s.recv(4).startswith(b"INFO")
+    except (OSError, ValueError):
+        return False
+
+
 class EmbeddedServer:
     """Start/stop a LocalServer on 127.0.0.1 and a free port; data survives restarts."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir else default_store_dir()
         self._server: LocalServer | None = None
+        self._lock: IO[bytes] | None = None
+        self._shared_url: str | None = None  # another instance's server we only use
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the embedded server is not running")
-        return self._server.url
+        if self._server is not None:
+            return self._server.url
+        if self._shared_url is not None:
+            return self._shared_url
+        raise RuntimeError("the embedded server is not running")
 
     @property
     def pid(self) -> int:
-        """The server's process id, 0 when not running."""
+        """The process id of the server we started, 0 when none."""
         proc = self._server.proc if self._server is not None else None
         return proc.pid if proc is not None else 0
 
@@ -50,22 +92,70 @@ class EmbeddedServer:
     def running(self) -> bool:
         return self._server is not None and self._server.running
 
+    @property
+    def shared(self) -> bool:
+        """True when another app instance owns the server we connect to."""
+        return self._shared_url is not None
+
     def start(self, timeout: float = 15.0) -> str:
-        """Start the server (idempotent) and return its URL."""
+        """Start the server, or join the one another instance runs on this folder; its URL."""
         if self._server is not None and self._server.running:
             return self._server.url
+        if self._shared_url is not None and _reachable(self._shared_url):
+            return self._shared_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            lock = open(self.data_dir / LOCK_FILE, "ab")  # noqa: SIM115 - held while we run
+            if _try_lock(lock):
+                self._lock = lock
+                return self._start_owned(timeout)
+            lock.close()
+            # The owner writes its URL once its server answers: wait for that, bounded.
+            url = self._read_url()
+            if url and _reachable(url):
+                self._shared_url = url
+                return url
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"another natsobj-gui uses {self.data_dir} but its server does not answer"
+                )
+            time.sleep(0.2)
+
+    def _start_owned(self, timeout: float) -> str:
+        url_file = self.data_dir / URL_FILE
+        url_file.unlink(missing_ok=True)
         # The log sits next to the data so a failed start can be diagnosed by the user.
         server = LocalServer(self.data_dir, log_file=self.data_dir / "nats-server.log")
-        server.start(timeout=timeout)
+        try:
+            server.start(timeout=timeout)
+        except BaseException:
+            self._release()
+            raise
         self._server = server
+        url_file.write_text(server.url, encoding="utf-8")
         return server.url
 
+    def _read_url(self) -> str:
+        try:
+            return (self.data_dir / URL_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def _release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            with contextlib.suppress(OSError):
+                (self.data_dir / URL_FILE).unlink(missing_ok=True)
+            lock.close()  # closing the file drops the lock
+
     def stop(self) -> None:
-        """Stop the server if we started it; safe to call twice."""
+        """Stop the server if we started it (a shared one is left to its owner); idempotent."""
         server, self._server = self._server, None
+        self._shared_url = None
         if server is not None:
             server.stop()
+        self._release()
 
     def __enter__(self) -> EmbeddedServer:
         self.start()

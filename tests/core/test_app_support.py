@@ -66,3 +66,26 @@ def test_join_prefix() -> None:
     assert join_prefix("", "x") == "x"
     assert join_prefix("a", "x") == "a/x"
     assert join_prefix("a/", "x") == "a/x"
+
+
+async def test_second_instance_joins_the_running_server(tmp_path: Path) -> None:
+    first = EmbeddedServer(tmp_path / "js")
+    second = EmbeddedServer(tmp_path / "js")
+    try:
+        url = first.start()
+        # Same folder: no second nats-server on the same files, the running one is shared.
+        assert second.start(timeout=5) == url
+        assert second.shared and not second.running and second.pid == 0
+        client = await Client.connect(second.url)
+        await client.close()
+        second.stop()  # leaves the owner's server alone
+        assert first.running
+    finally:
+        second.stop()
+        first.stop()
+    # Once the owner is gone, the next start owns the folder again.
+    third = EmbeddedServer(tmp_path / "js")
+    try:
+        assert third.start() and third.running and not third.shared
+    finally:
+        third.stop()
