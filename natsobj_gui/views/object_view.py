@@ -249,20 +249,6 @@ class ObjectView(QWidget):
         out = [self.folder_at(i) for i in self._selected_rows()]
         return [f for f in out if f is not None]
 
-    def current_info(self) -> ObjectInfo | None:
-        return self.info_at(self.table.currentIndex())
-
-    def select_name(self, name: str) -> bool:
-        """Select and show the row of an object by name; False if it is not shown."""
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            info = self.info_at(index)
-            if info is not None and info.name == name:
-                self.table.selectRow(row)
-                self.table.scrollTo(index)
-                return True
-        return False
-
     def _activate(self, index: QModelIndex) -> None:
         folder = self.folder_at(index)
         if folder is not None:
