@@ -145,8 +145,9 @@ class SecretStore:
         where = "keyring" if self.available else "session"
         for kind in KINDS:
             value = secrets.get(kind, "")
-            where = self.set(profile_id, kind, value) if value else where
-            if not value:
+            if value:
+                where = self.set(profile_id, kind, value)
+            else:
                 self.delete(profile_id, kind)
         return where
 

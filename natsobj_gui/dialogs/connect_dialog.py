@@ -181,7 +181,7 @@ class ConnectDialog(QDialog):
         self.embedded_note.setVisible(profile.embedded)
         self.editor.setVisible(not profile.embedded)
         self.result.clear()
-        self._show_message("")
+        self.show_message("")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -191,7 +191,8 @@ class ConnectDialog(QDialog):
         self.save_button.setEnabled(not profile.embedded and not self.editor.problems())
         self.test_button.setEnabled(not self._testing)
 
-    def _show_message(self, text: str, *, error: bool = False) -> None:
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        """An inline note under the editor (red for errors); empty hides it."""
         self.message.setText(text)
         self.message.setStyleSheet(ERROR_STYLE if error else "")
         self.message.setVisible(bool(text))
@@ -233,12 +234,12 @@ class ConnectDialog(QDialog):
             return None
         problems = self.editor.problems()
         if problems:
-            self._show_message(" ".join(problems), error=True)
+            self.show_message(" ".join(problems), error=True)
             return None
         try:
             profile = self.profiles.put(self.editor.profile())
         except ProfileError as exc:
-            self._show_message(str(exc), error=True)
+            self.show_message(str(exc), error=True)
             return None
         self._store_secrets(profile, self.editor.typed_secrets())
         self.profiles_changed.emit()
@@ -260,9 +261,9 @@ class ConnectDialog(QDialog):
             self._ask_session_only(str(exc))
             return
         except SecretStoreError as exc:
-            self._show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
+            self.show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
             return
-        self._show_message(f"Saved “{profile.name}”.")
+        self.show_message(f"Saved “{profile.name}”.")
 
     def _ask_session_only(self, reason: str) -> None:
         box = QMessageBox(
@@ -290,9 +291,9 @@ class ConnectDialog(QDialog):
             for profile, typed in pending:
                 for kind, value in typed.items():
                     self.secrets.set(profile.id, kind, value)
-            self._show_message("Saved. The secret is kept in memory until the app quits.")
+            self.show_message("Saved. The secret is kept in memory until the app quits.")
         else:
-            self._show_message("Saved without the secret: you will be asked for it again.")
+            self.show_message("Saved without the secret: you will be asked for it again.")
 
     # -- import ---------------------------------------------------------------------------
 
@@ -308,7 +309,7 @@ class ConnectDialog(QDialog):
         try:
             imported = self.profiles.import_contexts(names)
         except (contexts.ContextError, ProfileError) as exc:
-            self._show_message(str(exc), error=True)
+            self.show_message(str(exc), error=True)
             return []
         for profile, values in imported:
             self._store_secrets(profile, values)
@@ -316,7 +317,7 @@ class ConnectDialog(QDialog):
         if imported:
             self.reload(imported[-1][0].id)
             if not self._pending:
-                self._show_message(f"Imported {len(imported)} context(s).")
+                self.show_message(f"Imported {len(imported)} context(s).")
         return [p for p, _ in imported]
 
     # -- test / connect -------------------------------------------------------------------

@@ -251,6 +251,8 @@ class ProfileEditor(QWidget):
         has_secret = bool(self.typed_secrets()) or (kind is not None and kind in self._stored)
         if p.auth is AuthKind.USER and not p.user:
             out.append("Enter the user name.")
+        if p.auth is AuthKind.USER and not has_secret:
+            out.append("Enter the password.")
         if p.auth is AuthKind.TOKEN and not has_secret:
             out.append("Enter the token.")
         if p.auth is AuthKind.NKEY and not (p.nkey_seed_file or has_secret):

@@ -136,10 +136,8 @@ class ConnectionManager(QObject):
         secrets = self.secrets.secrets_for(profile.id)
         kind = profile.secret_kind
         if kind is not None and kind not in secrets:
-            raise ProfileError(
-                f"the {kind.replace('_', ' ')} of “{profile.name}” is not stored: "
-                "enter it in Connection → Manage connections…"
-            )
+            what = {"password": "password", "token": "token"}.get(kind, "NKey seed")
+            raise ProfileError(f"The {what} of “{profile.name}” is not stored: enter it here.")
         return to_connect_profile(profile, secrets)
 
     def switch(self, profile: Profile) -> None:
@@ -148,10 +146,18 @@ class ConnectionManager(QObject):
 
     async def _switch(self, profile: Profile) -> None:
         previous = self.menu.current_id
+        try:
+            cp = await self.connect_profile(profile)
+        except ProfileError as exc:
+            # Not a connection failure: the profile lacks its secret. Let the user type it.
+            self.menu.set_current(previous)
+            dlg = self.open_dialog()
+            dlg.reload(profile.id)
+            dlg.show_message(str(exc), error=True)
+            return
         self.indicator.set_state(ConnState.CONNECTING, profile.name)
         self.window.show_status(f"Connecting to {profile.name}…")
         try:
-            cp = await self.connect_profile(profile)
             client = await Client.connect(cp, self.events())
         except BaseException:
             self.menu.set_current(previous)

@@ -68,5 +68,6 @@ class ConnectionMenu(QObject):
             self._group.setExclusive(True)
 
     def _choose(self, profile: Profile) -> None:
-        self.set_current(profile.id)
+        # The group checks the action at once; `current_id` changes only when the switch
+        # succeeded (set_current), so a failed switch can put the check mark back.
         self.profile_chosen.emit(profile)

@@ -186,6 +186,9 @@ def test_menu_lists_profiles_and_emits(qtbot, store: ProfileStore) -> None:
     menu.profile_actions()[1].trigger()
     assert chosen == [a] and menu.profile_actions()[1].isChecked()
     assert not menu.profile_actions()[0].isChecked()
+    menu.set_current(menu.current_id)  # the switch failed: the mark goes back
+    assert menu.profile_actions()[0].isChecked()
+    menu.set_current(a.id)
     store.remove(a.id)
     menu.refresh()
     assert [act.text() for act in menu.profile_actions()][1:] == ["beta"]

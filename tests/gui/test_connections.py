@@ -103,19 +103,24 @@ def test_switch_profiles_reloads_tree(
             await c.store("beta_bucket").put("c.txt", b"c")
         await wait_until(lambda: table_names(w) == ["b.txt", "c.txt"], timeout=40)
 
-        # A switch that fails (no password stored) keeps the current connection and says why.
-        SecretStore().delete(pb.id, "password")
-        job = w.jobs.run(w.connections._switch(pb), key="switch")
-        await job.wait()
-        assert "not stored" in job.error
-        assert w.client is not None and indicator.state is ConnState.CONNECTED
-        assert _action(w, "Plain").isChecked() is False
-
         loaded = wait_signal(w.buckets_loaded, timeout=30)
         _action(w, "Plain").trigger()
         await loaded
         assert w.tree_model.buckets() == ["alpha_bucket"]
         assert table_names(w) == []  # the old bucket's rows are gone
+
+        # No password stored (e.g. declined without a keyring): switching opens the dialog on
+        # that profile to ask for it, and the current connection stays.
+        SecretStore().delete(pb.id, "password")
+        client = w.client
+        _action(w, "Secured").trigger()
+        await wait_until(lambda: w.connections.dialog is not None, timeout=10)
+        dlg = w.connections.dialog
+        await wait_until(lambda: "is not stored" in dlg.message.text(), timeout=10)
+        assert dlg.isVisible() and dlg.current_profile().id == pb.id
+        assert w.client is client and indicator.state is ConnState.CONNECTED
+        assert _action(w, "Plain").isChecked() and not _action(w, "Secured").isChecked()
+        dlg.close()
 
     try:
         qloop.run_until_complete(body())
