@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.dialogs import messages
-from natsobj_gui.jobs import JobRunner
+from natsobj_gui.jobs import Job, JobRunner
 from natsobj_gui.models.bucket_tree_model import BucketTreeModel
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         # Set by the app: the embedded local server, started on demand (embedded_url()).
         self.embedded: EmbeddedServer | None = None
+        self._owns_embedded = False
         self._restore_bucket: str | None = self._setting_str("session/last_bucket") or None
         self._restore_prefix = self._setting_str("session/last_prefix")
 
@@ -134,7 +136,9 @@ class MainWindow(QMainWindow):
         # Opened from the event loop, never from inside the coroutine that failed.
         QTimer.singleShot(0, self, lambda: messages.show_error(self, title, text))
 
-    def run_job(self, coro: Any, *, key: str | None = None, error_title: str = "Error") -> Any:
+    def run_job(
+        self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
+    ) -> Job:
         """Run a coroutine as a job whose failure is reported to the user."""
         job = self.jobs.run(coro, key=key)
         job.failed.connect(lambda message: self.report_error(error_title, message))
@@ -173,6 +177,7 @@ class MainWindow(QMainWindow):
         """The URL of the app's embedded server, starting it (off the GUI thread) if needed."""
         if self.embedded is None:
             self.embedded = EmbeddedServer()
+            self._owns_embedded = True  # no app gave us one: stop it in shutdown()
         return await asyncio.to_thread(self.embedded.start)
 
     async def shutdown(self) -> None:
@@ -183,6 +188,8 @@ class MainWindow(QMainWindow):
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.close()
+        if self._owns_embedded and self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
 
     # -- buckets ----------------------------------------------------------------------------
     async def load_buckets(self) -> None:
@@ -194,10 +201,7 @@ class MainWindow(QMainWindow):
         current = (self.bucket, self.prefix) if self.bucket else None
         self.tree_model.set_buckets(sorted(infos, key=lambda b: b.name.lower()))
         if current and current[0] in self.buckets:
-            # The tree was rebuilt: re-attach the live index so folders show again.
-            if self.index is not None:
-                self.tree_model.set_index(self.bucket, self.index)
-            self.tree.select_node(*current)
+            self.tree.select_node(*current)  # set_buckets kept the nodes and the live index
         elif current:
             self._set_bucket("")
         elif self._restore_bucket in self.buckets:
