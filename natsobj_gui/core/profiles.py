@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .connection import _redact
 from .errors import ObjectStoreError
@@ -117,6 +117,16 @@ class Profile:
         return cls(**kw)
 
 
+def split_userinfo(url: str) -> tuple[str, str, str]:
+    """(url without `user:pass@`, user, password); a lone `token@` comes back as the user."""
+    if "://" not in url or "@" not in url.split("://", 1)[1].split("/", 1)[0]:
+        return url, "", ""
+    scheme, rest = url.split("://", 1)
+    userinfo, host = rest.split("@", 1)
+    user, _, password = userinfo.partition(":")
+    return f"{scheme}://{host}", unquote(user), unquote(password)
+
+
 def redact_url(text: str) -> str:
     """Server URL(s) with any `user:password@` replaced by `***@` (for titles, logs, errors)."""
     return ",".join(_redact(part) for part in text.split(","))
@@ -183,6 +193,17 @@ def from_connect_profile(
     """A Profile and its secrets from a ConnectProfile (e.g. a nats CLI context)."""
     secrets: dict[str, str] = {}
     auth, user = AuthKind.NONE, ""
+    # Credentials inside a URL would end up in profiles.json: move them to the secrets.
+    servers, url_user, url_password = [], "", ""
+    for url in cp.servers:
+        bare, u, pw = split_userinfo(url)
+        servers.append(bare)
+        url_user, url_password = url_user or u, url_password or pw
+    if url_user and not (cp.user or cp.token or cp.creds_file or cp.nkey_seed_file):
+        if url_password:
+            cp = replace(cp, user=url_user, password=url_password)
+        else:
+            cp = replace(cp, token=url_user)
     if cp.user:
         auth, user = AuthKind.USER, cp.user
         if cp.password:
@@ -198,7 +219,7 @@ def from_connect_profile(
         secrets[SecretKind.TOKEN] = cp.token
     profile = Profile(
         name=cp.name or context or "imported",
-        servers=tuple(cp.servers),
+        servers=tuple(servers),
         auth=auth,
         user=user,
         nkey_seed_file=cp.nkey_seed_file or "",
@@ -327,6 +348,8 @@ class ProfileStore:
         name = profile.name.strip()
         if not name:
             raise ProfileError("a profile needs a name")
+        if any(split_userinfo(url)[1] for url in profile.servers):
+            raise ProfileError("put the user and password or token in Authentication, not the URL")
         clash = self.by_name(name)
         if clash is not None and clash.id != profile.id:
             raise ProfileError(f"a profile named {name!r} already exists")

@@ -29,6 +29,7 @@ from natsobj_gui.core.profiles import (
     SecretKind,
     parse_servers,
     plaintext_warning,
+    split_userinfo,
 )
 
 WARNING_STYLE = "color: #b26a00;"
@@ -247,6 +248,8 @@ class ProfileEditor(QWidget):
         bad = [s for s in p.servers if s.split("://", 1)[0] not in ("nats", "tls", "ws", "wss")]
         if bad:
             out.append(f"Unsupported URL scheme in {', '.join(bad)} (use nats://, tls://, ws://).")
+        if any(split_userinfo(url)[1] for url in p.servers):
+            out.append("Put the user and password (or token) in Authentication, not in the URL.")
         kind = p.secret_kind
         has_secret = bool(self.typed_secrets()) or (kind is not None and kind in self._stored)
         if p.auth is AuthKind.USER and not p.user:

@@ -155,10 +155,12 @@ def test_import_contexts_from_dialog(
     chooser.buttons.button(chooser.buttons.StandardButton.Ok).click()
     (profile,) = store.saved()
     assert profile.name == "staging" and profile.context == "staging"
+    # The token wins; the URL's user:password is stripped so it cannot reach profiles.json.
+    assert profile.servers == ("nats://10.2.0.1:4222",) and profile.auth is AuthKind.TOKEN
     assert dlg.current_profile().id == profile.id
     assert "Imported 1" in dlg.message.text()
     assert list(memory_keyring.items.values()) == ["t-9"]
-    assert_no_secret(["t-9"], folders=[config_home / "natsobj-gui"])
+    assert_no_secret(["t-9", "ctx-pw"], folders=[config_home / "natsobj-gui"])
 
 
 def test_connect_button_emits_saved_profile(qtbot, store: ProfileStore) -> None:

@@ -214,3 +214,27 @@ async def test_import_context_and_connect(
     async with await Client.connect(to_connect_profile(plain, secrets.secrets_for(plain.id))):
         pass
     assert_no_secret([password, "tk-1"], texts=[debug_logs.text])
+
+
+def test_credentials_in_urls_never_saved(tmp_path: Path) -> None:
+    from natsobj_gui.core.profiles import from_connect_profile, split_userinfo
+    from natsobj_gui.core.types import ConnectProfile
+
+    assert split_userinfo("nats://a%40b:p%3Aw@h:1") == ("nats://h:1", "a@b", "p:w")
+    assert split_userinfo("tls://tok@h:1") == ("tls://h:1", "tok", "")
+    assert split_userinfo("nats://h:1") == ("nats://h:1", "", "")
+    profile, secrets = from_connect_profile(
+        ConnectProfile(servers=("nats://bob:pw-in-url@h:1", "nats://h:2"), name="x")
+    )
+    assert profile.servers == ("nats://h:1", "nats://h:2")
+    assert (profile.auth, profile.user, secrets) == (
+        AuthKind.USER,
+        "bob",
+        {"password": "pw-in-url"},
+    )
+    profile, secrets = from_connect_profile(ConnectProfile(servers=("nats://tk-url@h:1",)))
+    assert (profile.auth, secrets) == (AuthKind.TOKEN, {"token": "tk-url"})
+    store = ProfileStore(tmp_path / "p.json")
+    with pytest.raises(ProfileError, match="not the URL"):
+        store.put(Profile("bad", ("nats://u:pw@h:1",)))
+    assert not (tmp_path / "p.json").exists()
