@@ -73,6 +73,7 @@ class ConnectDialog(QDialog):
         self.embedded_url = embedded_url
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
+        self._message_error = False
 
         self.list = QListWidget()
         self.list.setMinimumWidth(190)
@@ -193,9 +194,15 @@ class ConnectDialog(QDialog):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         """An inline note under the editor (red for errors); empty hides it."""
+        self._message_error = error
         self.message.setText(text)
         self.message.setStyleSheet(ERROR_STYLE if error else "")
         self.message.setVisible(bool(text))
+
+    def _reload_keeping_message(self, select_id: str) -> None:
+        text, error = self.message.text(), self._message_error
+        self.reload(select_id)
+        self.show_message(text, error=error)
 
     def new_profile(self) -> None:
         """Add an unsaved profile to edit (saved on Save)."""
@@ -243,7 +250,7 @@ class ConnectDialog(QDialog):
             return None
         self._store_secrets(profile, self.editor.typed_secrets())
         self.profiles_changed.emit()
-        self.reload(profile.id)
+        self._reload_keeping_message(profile.id)
         return profile
 
     def _store_secrets(self, profile: Profile, typed: dict[str, str]) -> None:
@@ -258,7 +265,8 @@ class ConnectDialog(QDialog):
                     self.secrets.set(profile.id, kind, value)
         except NoKeyringError as exc:
             self._pending.append((profile, {k: v for k, v in typed.items() if k in keep}))
-            self._ask_session_only(str(exc))
+            if len(self._pending) == 1:  # one question covers every secret waiting for it
+                self._ask_session_only(str(exc))
             return
         except SecretStoreError as exc:
             self.show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
@@ -315,9 +323,9 @@ class ConnectDialog(QDialog):
             self._store_secrets(profile, values)
         self.profiles_changed.emit()
         if imported:
-            self.reload(imported[-1][0].id)
-            if not self._pending:
+            if not self._pending and not self._message_error:
                 self.show_message(f"Imported {len(imported)} context(s).")
+            self._reload_keeping_message(imported[-1][0].id)
         return [p for p, _ in imported]
 
     # -- test / connect -------------------------------------------------------------------

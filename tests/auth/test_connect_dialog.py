@@ -69,6 +69,7 @@ def test_save_user_profile_secret_to_keyring(
     assert dlg.editor.warning.isHidden()
     saved = dlg.save()
     assert saved is not None and changed
+    assert dlg.message.text() == "Saved “prod”." and not dlg.message.isHidden()
     assert saved.servers == ("tls://nats.example.org:4222",) and saved.user == "ops"
     assert list(memory_keyring.items.values()) == ["Sup3r-Secret-pw"]
     assert_no_secret(["Sup3r-Secret-pw"], folders=[config_home])
@@ -212,3 +213,23 @@ def test_indicator_states(qtbot) -> None:
     ind.set_state("reconnecting", "nats-1", "server restarted")
     assert ind.state is ConnState.RECONNECTING and "server restarted" in ind.toolTip()
     assert "#ef8f00" in ind.dot.styleSheet()
+
+
+def test_import_without_keyring_asks_once(
+    qtbot, store: ProfileStore, config_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    folder = config_home / "nats" / "context"
+    folder.mkdir(parents=True)
+    for name, token in (("one", "tk-one"), ("two", "tk-two")):
+        (folder / f"{name}.json").write_text(json.dumps({"url": "nats://h:1", "token": token}))
+    secrets = SecretStore(keyring.backends.fail.Keyring())
+    dlg = _dialog(qtbot, store, secrets)
+    imported = dlg.import_contexts(["one", "two"])
+    first_box = dlg.consent_box
+    assert [p.name for p in imported] == ["one", "two"]
+    assert first_box.isVisible()
+    first_box.button(QMessageBox.StandardButton.Yes).click()
+    assert dlg.consent_box is first_box  # one question for both
+    assert [secrets.get(p.id, "token") for p in imported] == ["tk-one", "tk-two"]
+    assert memory_keyring.items == {}
+    assert_no_secret(["tk-one", "tk-two"], folders=[config_home / "natsobj-gui"])
