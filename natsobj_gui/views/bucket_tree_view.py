@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
 from natsobj_gui.core.types import BucketInfo
@@ -14,6 +14,7 @@ from natsobj_gui.models.bucket_tree_model import (
     PrefixRole,
 )
 from natsobj_gui.views.drop import accept_if_local, take_drop
+from natsobj_gui.views.empty_hint import paint_empty_hint
 
 
 class BucketTreeView(QTreeView):
@@ -43,6 +44,17 @@ class BucketTreeView(QTreeView):
         self.selectionModel().currentChanged.connect(self._current_changed)
         # Sealed buckets refuse drops: the window keeps this predicate current.
         self.is_writable = lambda bucket: True
+        self.empty_text = ""  # shown while there are no buckets
+
+    def set_empty_text(self, text: str) -> None:
+        """The hint painted when the tree has no buckets."""
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_empty_hint(self, self.empty_text)
 
     # -- nodes ------------------------------------------------------------------------------
     def node_at(self, index: QModelIndex) -> tuple[str, str] | None:

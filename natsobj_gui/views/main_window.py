@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._restore_settings()
         self.actions.update_enabled()
+        self.update_hints()
 
     # -- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self.client_label = label if client is not None else ""
         title = "NATS Object Browser"
         self.setWindowTitle(f"{title} — {label}" if client is not None and label else title)
+        self.update_hints()
         self.client_changed.emit()
         self.actions.update_enabled()
         # Transfers on the old connection stop and clean up (purge partial uploads) first.
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
             self.open_location(bucket, prefix)
         self.show_status(f"{len(infos)} bucket(s)", STATUS_TIMEOUT_MS)
         self.actions.update_enabled()
+        self.update_hints()
         self.buckets_loaded.emit()
 
     def refresh(self) -> None:
@@ -226,6 +229,23 @@ class MainWindow(QMainWindow):
 
         self.run_job(again(), key="refresh", error_title="Refresh failed")
 
+    def update_hints(self) -> None:
+        """The grey texts of the empty tree and table: what is going on, what to do next."""
+        if self.client is None:
+            tree, table = "Not connected", "Not connected to a server"
+        elif not self.buckets:
+            tree, table = "No buckets yet", "No buckets yet: create one with New Bucket… (Ctrl+N)"
+        elif not self.bucket:
+            tree, table = "", "Select a bucket"
+        elif self.index is None or not self.index.initial_done:
+            tree, table = "", "Loading…"
+        elif self.is_writable(self.bucket):
+            tree, table = "", "This folder is empty.\nDrop files or folders here to upload them."
+        else:
+            tree, table = "", "This folder is empty (the bucket is sealed)."
+        self.tree.set_empty_text(tree)
+        self.objects.table.set_empty_text(table)
+
     def is_writable(self, bucket: str) -> bool:
         """False for a sealed (or unknown) bucket."""
         info = self.buckets.get(bucket)
@@ -237,6 +257,7 @@ class MainWindow(QMainWindow):
         self.tree_model.set_buckets(list(self.buckets.values()))  # updates nodes in place
         self.actions.update_enabled()
         self.objects.set_writable(self.is_writable(self.bucket))
+        self.update_hints()
 
     def refresh_bucket_status(self, bucket: str) -> None:
         """Re-read one bucket's status in the background (after a failed write, say)."""
@@ -269,6 +290,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("session/last_bucket", bucket)
         self.settings.setValue("session/last_prefix", prefix)
         self.actions.update_enabled()
+        self.update_hints()
         self.location_changed.emit(bucket, prefix)
 
     def go_up(self) -> None:
@@ -292,6 +314,7 @@ class MainWindow(QMainWindow):
         self.index = BucketIndex(bucket) if bucket else None
         self.object_model.set_bucket(self.index, prefix)
         self.objects.set_location(bucket, prefix)
+        self.update_hints()
         if not bucket:
             self.actions.update_enabled()
             return
@@ -329,6 +352,7 @@ class MainWindow(QMainWindow):
         if change.initial_done:
             n = len(self.index) if self.index is not None else 0
             self.show_status(f"{bucket}: {n:,} object(s)", STATUS_TIMEOUT_MS)
+            self.update_hints()
             self.listing_done.emit(bucket)
         self.actions.update_enabled()
 

@@ -8,6 +8,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QKeyEvent,
+    QPaintEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +26,7 @@ from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
 from natsobj_gui.views.drop import accept_if_local, take_drop
+from natsobj_gui.views.empty_hint import paint_empty_hint
 
 
 class BreadcrumbBar(QWidget):
@@ -100,6 +102,17 @@ class ObjectTable(QTableView):
         self.prefix = ""
         self.writable = True
         self.folder_at_index = lambda index: None  # set by ObjectView
+        self.empty_text = ""  # shown while the table has no rows
+
+    def set_empty_text(self, text: str) -> None:
+        """The hint painted when there are no rows (loading, empty folder, no bucket)."""
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        paint_empty_hint(self, self.empty_text)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         accept_if_local(event, self.writable)

@@ -155,6 +155,8 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         window.objects.table.selectRow(0)
         window.actions.update_enabled()
         assert window.actions.download.isEnabled() and not window.actions.delete.isEnabled()
+        window.open_location(store.bucket, "nowhere/")
+        assert "sealed" in window.objects.table.empty_text
 
     qloop.run_until_complete(body())
 

@@ -49,6 +49,7 @@ def test_drop_files_and_folder_on_table(qloop, window, store, tmp_path: Path) ->
     async def body() -> None:
         await open_bucket(window, store.bucket)
         assert table_names(window) == []
+        assert "Drop files" in window.objects.table.empty_text  # the empty table says how
         drop = drop_files(
             window.objects.table.viewport(), [src / "a.txt", src / "b.bin", src / "docs"]
         )
