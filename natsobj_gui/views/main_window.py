@@ -210,7 +210,8 @@ class MainWindow(QMainWindow):
             bucket, prefix = self._restore_bucket, self._restore_prefix
             self._restore_bucket = None
             self.open_location(bucket, prefix)
-        self.show_status(f"{len(infos)} bucket(s)", STATUS_TIMEOUT_MS)
+        n = len(infos)
+        self.show_status(f"{n} bucket{'' if n == 1 else 's'}", STATUS_TIMEOUT_MS)
         self.actions.update_enabled()
         self.update_hints()
         self.buckets_loaded.emit()
@@ -351,7 +352,7 @@ class MainWindow(QMainWindow):
             self.tree.select_node(bucket, self.prefix)
         if change.initial_done:
             n = len(self.index) if self.index is not None else 0
-            self.show_status(f"{bucket}: {n:,} object(s)", STATUS_TIMEOUT_MS)
+            self.show_status(f"{bucket}: {n:,} object{'' if n == 1 else 's'}", STATUS_TIMEOUT_MS)
             self.update_hints()
             self.listing_done.emit(bucket)
         self.actions.update_enabled()
