@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -27,6 +27,9 @@ from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
 from natsobj_gui.views.drop import accept_if_local, take_drop
 from natsobj_gui.views.empty_hint import paint_empty_hint
+
+FILTER_DEBOUNCE_ROWS = 5000
+FILTER_DEBOUNCE_MS = 250
 
 
 class BreadcrumbBar(QWidget):
@@ -162,6 +165,10 @@ class ObjectView(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setFixedWidth(220)
         self.filter_edit.textChanged.connect(self._set_filter)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DEBOUNCE_MS)
+        self._filter_timer.timeout.connect(self._apply_filter)
         self.count_label = QLabel()
         self.count_label.setContentsMargins(8, 0, 0, 0)
 
@@ -278,7 +285,16 @@ class ObjectView(QWidget):
         self.filter_edit.selectAll()
 
     def _set_filter(self, text: str) -> None:
-        self.proxy.set_filter_text(text)
+        # Filtering a huge folder takes a moment: wait for a pause in typing instead of
+        # re-filtering on every key. Small folders filter at once.
+        if self.model.rowCount() < FILTER_DEBOUNCE_ROWS:
+            self._filter_timer.stop()
+            self._apply_filter()
+        else:
+            self._filter_timer.start()
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter_text(self.filter_edit.text())
         self._update_count()
 
     def _update_count(self, *_: object) -> None:

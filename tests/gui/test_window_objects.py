@@ -347,6 +347,14 @@ def test_big_listing_is_applied_in_batches(qloop, window, store, client) -> None
         assert len(inserts) <= 20, len(inserts)
         assert resets == [1]
         assert table_names(window)[:2] == ["obj00000", "obj00001"]
+        # Typing in the filter of a big folder filters once, after a pause.
+        for i in range(1, len("obj0000") + 1):
+            window.objects.filter_edit.setText("obj0000"[:i])
+        assert window.objects.proxy.rowCount() == n  # not yet
+        await wait_until(lambda: window.objects.proxy.rowCount() == 10)
+        assert table_names(window) == [f"obj0000{i}" for i in range(10)]
+        window.objects.filter_edit.clear()
+        await wait_until(lambda: window.objects.proxy.rowCount() == n)
         await window.close_bucket()
 
     qloop.run_until_complete(body())
