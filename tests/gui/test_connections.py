@@ -166,3 +166,78 @@ def test_dialog_test_connection_runs_probe(qloop, server_factory, settings, conf
     assert_no_secret(
         [PASSWORD], folders=[config_home], texts=[Path(settings.fileName()).read_text()]
     )
+
+
+def _server_and_form(kind: str, server_factory, tmp_path: Path):
+    """A server for one auth kind, a function filling the dialog's editor, and the secrets."""
+    from auth.nats_jwt import make_operator, new_key
+
+    if kind == "user":
+        server = server_factory(f'authorization {{ user: bob, password: "{PASSWORD}" }}\n')
+        secret = PASSWORD
+
+        def fill(ed) -> None:
+            ed.user.setText("bob")
+            ed.password.setText(PASSWORD)
+
+    elif kind == "token":
+        secret = "tok-" + PASSWORD
+        server = server_factory(f'authorization {{ token: "{secret}" }}\n')
+
+        def fill(ed) -> None:
+            ed.token.setText(secret)
+
+    elif kind == "nkey":
+        import nkeys
+
+        user = new_key(nkeys.PREFIX_BYTE_USER)
+        server = server_factory(f"authorization {{ users: [ {{ nkey: {user.public} }} ] }}\n")
+        secret = user.seed
+
+        def fill(ed) -> None:
+            ed.nkey_seed.setText(user.seed)
+
+    else:
+        op = make_operator()
+        server = server_factory(op.server_config())
+        creds = tmp_path / "user.creds"
+        creds.write_text(op.creds())
+        secret = op.user.seed
+
+        def fill(ed) -> None:
+            ed.creds_file.setText(str(creds))
+
+    return server, fill, secret
+
+
+@pytest.mark.parametrize("kind", ["user", "token", "nkey", "creds"])
+def test_each_auth_type_leaves_no_secret(
+    qloop, server_factory, settings, config_home, tmp_path, caplog, kind
+) -> None:
+    """Create the profile in the dialog, connect, close: no secret in QSettings/files/logs."""
+    caplog.set_level(logging.DEBUG)
+    server, fill, secret = _server_and_form(kind, server_factory, tmp_path)
+    w = _window(settings)
+
+    async def body() -> None:
+        dlg = w.connections.open_dialog()
+        dlg.new_profile()
+        ed = dlg.editor
+        ed.name.setText(f"via {kind}")
+        ed.servers.setText(server.url)
+        ed.auth.setCurrentIndex(ed.auth.findData(AuthKind(kind)))
+        fill(ed)
+        assert not ed.problems(), ed.problems()
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        dlg.connect_button.click()
+        await loaded
+        assert w.connections.indicator.state is ConnState.CONNECTED
+        assert w.connections.indicator.server == f"via {kind}"
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    settings.sync()
+    texts = [caplog.text, w.windowTitle(), Path(settings.fileName()).read_text()]
+    assert_no_secret([secret], texts=texts, folders=[config_home])
