@@ -13,7 +13,7 @@ from natsobj_gui.models.bucket_tree_model import (
     BucketTreeModel,
     PrefixRole,
 )
-from natsobj_gui.views.drop import accept_if_local, take_drop
+from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
 from natsobj_gui.views.empty_hint import paint_empty_hint
 
 
@@ -22,6 +22,7 @@ class BucketTreeView(QTreeView):
 
     node_selected = Signal(str, str)  # bucket, prefix ('' = root)
     files_dropped = Signal(list, str, str)  # list[Path], bucket, prefix
+    objects_dropped = Signal(list, str, str)  # object names, bucket, target prefix (a move)
     context_menu_requested = Signal(QPoint)  # global position
 
     def __init__(self, model: BucketTreeModel, parent: QWidget | None = None) -> None:
@@ -102,16 +103,26 @@ class BucketTreeView(QTreeView):
         return node
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        # Accept the enter for any local files: the node under the mouse decides on move.
-        accept_if_local(event)
+        # Accept the enter for local files or our objects: the node under the mouse decides.
+        if not accept_if_local(event):
+            accept(event, bool(dragged_objects(event.mimeData())))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        accept_if_local(event, self._drop_node(event) is not None)
+        node = self._drop_node(event)
+        if not accept_if_local(event, node is not None):
+            # Objects move only within their own bucket (a rename into the folder).
+            ok = node is not None and bool(dragged_objects(event.mimeData(), node[0]))
+            accept(event, ok)
 
     def dropEvent(self, event: QDropEvent) -> None:
         node = self._drop_node(event)
         if node is None:
             event.ignore()
+            return
+        names = dragged_objects(event.mimeData(), node[0])
+        if names:
+            accept(event, True)
+            self.objects_dropped.emit(names, node[0], node[1])
             return
         paths = take_drop(event)
         if paths:

@@ -1,4 +1,4 @@
-"""Accept drops of local files and folders (text/uri-list) from the file manager."""
+"""Drops: local files and folders (text/uri-list) to upload, and our own objects to move."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+from natsobj_gui.models.object_columns import parse_objects_mime
 
 
 def local_paths(mime: QMimeData | None) -> list[Path]:
@@ -40,3 +42,23 @@ def take_drop(event: QDropEvent) -> list[Path]:
     else:
         event.ignore()
     return paths
+
+
+def dragged_objects(mime: QMimeData | None, bucket: str = "") -> list[str]:
+    """Names of objects dragged from our table (of `bucket` only, when given)."""
+    if mime is None:
+        return []
+    items = parse_objects_mime(mime)
+    if not items or (bucket and any(b != bucket for b, _ in items)):
+        return []  # moving between buckets would be a copy: not offered
+    return [name for _, name in items]
+
+
+def accept(event: QDragEnterEvent | QDragMoveEvent | QDropEvent, ok: bool) -> bool:
+    """Accept (as a copy: a move is a rename we do ourselves) or ignore; returns `ok`."""
+    if ok:
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+    else:
+        event.ignore()
+    return ok

@@ -28,6 +28,7 @@ from natsobj_gui.views.live_listing import follow_bucket
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
+from natsobj_gui.views.window_state import restore_window, save_window, setting_str
 
 STATUS_TIMEOUT_MS = 8000
 
@@ -64,8 +65,8 @@ class MainWindow(QMainWindow):
         # Set by the app: the embedded local server, started on demand (embedded_url()).
         self.embedded: EmbeddedServer | None = None
         self._owns_embedded = False
-        self._restore_bucket: str | None = self._setting_str("session/last_bucket") or None
-        self._restore_prefix = self._setting_str("session/last_prefix")
+        self._restore_bucket: str | None = setting_str(self.settings, "session/last_bucket") or None
+        self._restore_prefix = setting_str(self.settings, "session/last_prefix")
 
         self.jobs = JobRunner(self)
         self.tree_model = BucketTreeModel(self)
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         # Profiles, the Connection menu and the status-bar indicator.
         self.connections = ConnectionManager(self)
         self._wire()
-        self._restore_settings()
+        restore_window(self)
         self.actions.update_enabled()
         self.update_hints()
 
@@ -110,11 +111,15 @@ class MainWindow(QMainWindow):
         # Expanding a bucket that is not open opens it: one live listing at a time.
         self.tree_model.indexWanted.connect(lambda bucket: self.tree.select_node(bucket, ""))
         self.tree.files_dropped.connect(self.transfers.upload_paths)
+        self.tree.objects_dropped.connect(self.actions.objects.move_objects)
         self.tree.context_menu_requested.connect(self.actions.tree_menu)
         self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
         self.objects.object_activated.connect(self.actions.objects.show_info)
         self.objects.files_dropped.connect(
             lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
+        )
+        self.objects.objects_dropped.connect(
+            lambda names, prefix: self.actions.objects.move_objects(names, self.bucket, prefix)
         )
         self.objects.context_menu_requested.connect(self.actions.object_menu)
         self.objects.selection_changed.connect(self.actions.update_enabled)
@@ -358,33 +363,9 @@ class MainWindow(QMainWindow):
         self.actions.update_enabled()
 
     # -- settings ---------------------------------------------------------------------------
-    def _setting_str(self, key: str) -> str:
-        value = self.settings.value(key, "")
-        return value if isinstance(value, str) else ""
-
-    def _restore_settings(self) -> None:
-        s = self.settings
-        if geometry := s.value("window/geometry"):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 760)
-        if state := s.value("window/state"):
-            self.restoreState(state)
-        else:
-            # The objects are the point of the window: a modest transfer pane to begin with.
-            self.resizeDocks([self.transfer_dock], [190], Qt.Orientation.Vertical)
-        if splitter := s.value("window/splitter"):
-            self.splitter.restoreState(splitter)
-        self.objects.restore_header(s.value("objects/header"))
-
     def save_settings(self) -> None:
-        """Geometry, dock and splitter state, column widths (the location is saved on change)."""
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/splitter", self.splitter.saveState())
-        s.setValue("objects/header", self.objects.header_state())
-        s.sync()
+        """Geometry, dock and splitter state, column widths."""
+        save_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True

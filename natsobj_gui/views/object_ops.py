@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
+from natsobj_gui.core.uploads import join_prefix
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
 from natsobj_gui.views.bucket_ops import open_dialog
@@ -165,6 +168,27 @@ class ObjectOps:
             self.w.show_status(f"{what} ({info.name})", 5000)
 
         self.w.run_job(update(), error_title=f"Could not update {info.name}")
+
+    # -- moves ------------------------------------------------------------------------------
+    def move_objects(self, names: list[str], bucket: str, prefix: str) -> None:
+        """Move objects dragged onto a folder: each is renamed to `prefix` + its leaf name."""
+        if self.w.client is None or not self.w.is_writable(bucket):
+            return
+        moves = [(n, join_prefix(prefix, split_name(n)[1])) for n in names]
+        moves = [(old, new) for old, new in moves if old != new]
+        if not moves:
+            return
+        store = self.w.client.store(bucket)
+
+        async def move() -> None:
+            for old, new in moves:
+                info = await store.info(old)
+                await store.update_meta(old, replace(info.meta, name=new))
+                self.w.forget_object(info)  # the purge of the old name is never watched
+            where = prefix or "the bucket root"
+            self.w.show_status(f"Moved {len(moves)} object(s) to {where}", 5000)
+
+        self.w.run_job(move(), error_title="Move failed")
 
     # -- links ------------------------------------------------------------------------------
     def create_link(self) -> None:

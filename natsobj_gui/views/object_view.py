@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
-from natsobj_gui.views.drop import accept_if_local, take_drop
+from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
 from natsobj_gui.views.empty_hint import paint_empty_hint
 
 FILTER_DEBOUNCE_ROWS = 5000
@@ -98,10 +98,12 @@ class ObjectTable(QTableView):
     """A table that takes file drops and turns Enter into `activated_row`."""
 
     files_dropped = Signal(list, str)  # list[Path], target folder prefix
+    objects_dropped = Signal(list, str)  # object names of this bucket, target folder prefix
     activated_row = Signal(QModelIndex)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.bucket = ""
         self.prefix = ""
         self.writable = True
         self.folder_at_index = lambda index: None  # set by ObjectView
@@ -117,20 +119,33 @@ class ObjectTable(QTableView):
         super().paintEvent(event)
         paint_empty_hint(self, self.empty_text)
 
+    def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
+        return self.folder_at_index(self.indexAt(event.position().toPoint()))
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        accept_if_local(event, self.writable)
+        if not accept_if_local(event, self.writable):
+            # Our own objects: accepted on entry, the row under the mouse decides on move.
+            accept(event, self.writable and bool(dragged_objects(event.mimeData(), self.bucket)))
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        accept_if_local(event, self.writable)
+        if not accept_if_local(event, self.writable):
+            names = dragged_objects(event.mimeData(), self.bucket)
+            accept(event, self.writable and bool(names) and self._folder_at(event) is not None)
 
     def dropEvent(self, event: QDropEvent) -> None:
         if not self.writable:
             event.ignore()
             return
+        folder = self._folder_at(event)
+        names = dragged_objects(event.mimeData(), self.bucket)
+        if names:
+            # Objects dropped on a folder row move into it (a rename each).
+            if accept(event, folder is not None):
+                self.objects_dropped.emit(names, folder)
+            return
         paths = take_drop(event)
         if paths:
             # Dropping on a folder row puts the files in that folder, like a file manager.
-            folder = self.folder_at_index(self.indexAt(event.position().toPoint()))
             self.files_dropped.emit(paths, folder if folder is not None else self.prefix)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -147,6 +162,7 @@ class ObjectView(QWidget):
     object_activated = Signal(object)  # ObjectInfo: Enter or double click
     folder_activated = Signal(str)  # a folder prefix to enter (row or breadcrumb)
     files_dropped = Signal(list, str)  # list[Path], target prefix
+    objects_dropped = Signal(list, str)  # object names, target folder prefix (a move)
     context_menu_requested = Signal(QPoint)  # global position
     selection_changed = Signal()
 
@@ -186,7 +202,10 @@ class ObjectView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setAcceptDrops(True)
         self.table.viewport().setAcceptDrops(True)
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        # Objects drag onto folders (a move); files come in from the file manager.
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.table.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.table.setDropIndicatorShown(False)
         vh = self.table.verticalHeader()
         vh.setVisible(False)
@@ -204,6 +223,7 @@ class ObjectView(QWidget):
         self.table.doubleClicked.connect(self._activate)
         self.table.activated_row.connect(self._activate)
         self.table.files_dropped.connect(self.files_dropped)
+        self.table.objects_dropped.connect(self.objects_dropped)
         self.table.customContextMenuRequested.connect(
             lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
         )
@@ -231,7 +251,7 @@ class ObjectView(QWidget):
     def set_location(self, bucket: str, prefix: str) -> None:
         """Show where the table is (the model itself is driven by the window)."""
         self.bucket, self.prefix = bucket, prefix
-        self.table.prefix = prefix
+        self.table.bucket, self.table.prefix = bucket, prefix
         self.breadcrumbs.set_path(bucket, prefix)
         self.table.clearSelection()
         self.table.scrollToTop()
