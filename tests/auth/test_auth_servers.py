@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import nkeys
@@ -316,3 +317,33 @@ async def test_tls_required_but_server_is_plain(server_factory, tmp_path, how) -
     log_text = server.log_file.read_text(errors="replace")
     assert "CONNECT" not in log_text
     assert secret not in log_text
+
+
+async def test_jetstream_domain_and_inbox_prefix(server_factory, bucket_name) -> None:
+    """A domain-scoped JetStream and a user who may only receive on its own inbox prefix."""
+    server = server_factory(
+        "jetstream { domain: hub }\n"
+        "authorization { users: [ { user: app, password: p, permissions: {\n"
+        '  publish: { allow: [">"] },\n'
+        '  subscribe: { allow: ["_INBOX_app.>"] } } } ] }\n'
+    )
+    base = Profile("dom", (server.url,), AuthKind.USER, user="app", inbox_prefix="_INBOX_app")
+    cp = to_connect_profile(replace(base, js_domain="hub"), {"password": "p"})
+    result = await probe(cp)
+    assert result.ok and result.jetstream and result.domain == "hub", result.summary()
+    assert "(domain hub)" in result.summary()
+    async with await Client.connect(cp) as client:
+        store = await client.create_bucket(bucket_name)
+        await store.put("a.txt", b"via the hub domain")
+        assert await store.get_bytes("a.txt") == b"via the hub domain"
+        assert [o.name for o in await store.list()] == ["a.txt"]
+        await client.buckets.delete(bucket_name)
+    # The explicit API prefix form reaches the same JetStream.
+    by_prefix = replace(base, js_api_prefix="$JS.hub.API")
+    async with await Client.connect(to_connect_profile(by_prefix, {"password": "p"})) as client:
+        assert await client.buckets.list() == []
+    # A domain nobody serves: JetStream is not there.
+    wrong = to_connect_profile(replace(base, js_domain="elsewhere"), {"password": "p"})
+    async with await Client.connect(wrong) as client:
+        with pytest.raises(E.JetStreamNotEnabledError):
+            await client.buckets.list()
