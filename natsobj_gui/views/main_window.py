@@ -24,7 +24,7 @@ from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
-from natsobj_gui.views.live_listing import follow_bucket
+from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
@@ -316,6 +316,7 @@ class MainWindow(QMainWindow):
         if self.bucket and self.bucket != bucket:
             # Nothing keeps the old bucket's folders current any more: drop them.
             self.tree_model.set_index(self.bucket, None)
+            release_listing_memory()
         self.bucket, self.prefix = bucket, prefix
         self.index = BucketIndex(bucket) if bucket else None
         self.object_model.set_bucket(self.index, prefix)
