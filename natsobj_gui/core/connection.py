@@ -80,7 +80,7 @@ class Connection:
 
     @property
     def server_info(self) -> dict[str, Any]:
-        return dict(self.nc._server_info)
+        return jsraw.server_info(self.nc)
 
     @property
     def connected_url(self) -> str:
@@ -286,24 +286,6 @@ def _wants_tls(profile: ConnectProfile) -> bool:
     return "tls" in schemes or bool(profile.tls_ca or profile.tls_cert)
 
 
-def _refuse_plaintext(nc: NATS) -> None:
-    """Stop before CONNECT (and its credentials) when the server does not offer TLS.
-
-    nats-py upgrades only when the server's INFO asks for TLS, so a tls:// URL to a plain
-    server (or a downgrading middlebox) would otherwise send the password in clear text.
-    """
-    original = nc._process_info
-
-    async def process_info(info: dict[str, Any], initial_connection: bool = False) -> None:
-        # tls_available (allow_non_tls) is not enough: nats-py only upgrades on tls_required.
-        first = nc.options.get("tls_handshake_first")
-        if initial_connection and not first and not info.get("tls_required"):
-            raise nats.errors.Error(f"nats: {SECURE_REQUIRED}: the server does not offer TLS")
-        await original(info, initial_connection=initial_connection)
-
-    nc._process_info = process_info  # type: ignore[method-assign]
-
-
 def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseException:
     """The most telling of the errors seen while connecting (a TLS alert can follow a reset)."""
     for kind in (ssl.SSLError, nats.errors.AuthorizationError):
@@ -344,7 +326,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     jsraw.tune_nats_client()
     nc = NATS()
     if _wants_tls(profile):
-        _refuse_plaintext(nc)
+        jsraw.refuse_plaintext(nc, SECURE_REQUIRED)
     attempt = asyncio.ensure_future(
         nc.connect(
             **kw,

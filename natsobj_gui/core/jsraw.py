@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 import nats.aio.client as _nats_client
+import nats.errors
 import nats.js.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -70,6 +71,24 @@ def fix_publish_async_errors(js: Any) -> None:
     handle._natsobj_fixed = True  # type: ignore[attr-defined]
     # _init_async_reply subscribes with `cb=self._handle_async_reply`, looked up lazily.
     js._handle_async_reply = handle
+
+
+def refuse_plaintext(nc: NATS, reason: str) -> None:
+    """Stop before CONNECT (and its credentials) when the server does not offer TLS.
+
+    nats-py upgrades only when the server's INFO asks for TLS, so a tls:// URL to a plain
+    server (or a downgrading middlebox) would otherwise send the password in clear text.
+    """
+    original = nc._process_info
+
+    async def process_info(info: dict[str, Any], initial_connection: bool = False) -> None:
+        # tls_available (allow_non_tls) is not enough: nats-py only upgrades on tls_required.
+        first = nc.options.get("tls_handshake_first")
+        if initial_connection and not first and not info.get("tls_required"):
+            raise nats.errors.Error(f"nats: {reason}: the server does not offer TLS")
+        await original(info, initial_connection=initial_connection)
+
+    nc._process_info = process_info  # type: ignore[method-assign]
 
 
 def server_info(nc: NATS) -> dict[str, Any]:
