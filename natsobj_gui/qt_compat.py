@@ -34,7 +34,45 @@ from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
-QEventLoop = qasync.QEventLoop
+
+class QEventLoop(qasync.QEventLoop):
+    """qasync's loop; run_until_complete's last step keeps the loop marked as running.
+
+    qasync ends run_until_complete with one processEvents() after run_forever() has
+    unset the running loop: a task step that runs then (queued behind the stop) fails
+    with "no running event loop". Here that step runs with the loop set as running.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._qt_app = app
+
+    def run_until_complete(self, future: Any) -> Any:
+        """Run until `future` is done, then process what is left with the loop current."""
+        if self.is_running():
+            raise RuntimeError("Event loop already running")
+        future = asyncio.ensure_future(future, loop=self)
+
+        def stop(*_: object) -> None:
+            self.stop()
+
+        future.add_done_callback(stop)
+        try:
+            self.run_forever()
+        finally:
+            future.remove_done_callback(stop)
+        asyncio._set_running_loop(self)
+        try:
+            self._qt_app.eventDispatcher().processEvents(
+                QtCore.QEventLoop.ProcessEventsFlag.AllEvents
+            )
+        finally:
+            asyncio._set_running_loop(None)
+        if not future.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return future.result()
+
+
 asyncSlot = qasync.asyncSlot  # only for trivial handlers: long work goes through JobRunner
 asyncClose = qasync.asyncClose
 

@@ -97,6 +97,9 @@ class BucketIndex:
         self._subs: dict[str, dict[str, None]] = {ROOT: {}}
         # folder prefix -> number of objects anywhere below it
         self._count: dict[str, int] = {ROOT: 0}
+        # nuid -> name: a rename by another client shows up as a new name with the nuid of
+        # an indexed object (its old meta was purged, which no watcher sees).
+        self._names_by_nuid: dict[str, str] = {}
         if infos:
             self.set_all(infos)
 
@@ -150,6 +153,7 @@ class BucketIndex:
         self._files = {ROOT: {}}
         self._subs = {ROOT: {}}
         self._count = {ROOT: 0}
+        self._names_by_nuid = {}
         self.initial_done = False
 
     def set_all(self, infos: Iterable[ObjectInfo]) -> None:
@@ -179,8 +183,14 @@ class BucketIndex:
             if ev.kind is WatchKind.DELETE or info.deleted:
                 if name in self._objects:
                     self._remove(name, folders_before, touched)
-            elif name in self._objects:
-                self._objects[name] = info
+                continue
+            renamed_from = self._names_by_nuid.get(info.nuid) if info.nuid else None
+            if renamed_from is not None and renamed_from != name:
+                # Only a rename reuses a nuid (every put and link makes a new one).
+                before.setdefault(renamed_from, True)
+                self._remove(renamed_from, folders_before, touched)
+            if name in self._objects:
+                self._replace(name, info)
             else:
                 self._add(name, info, folders_before, touched)
         for name, was in before.items():
@@ -217,6 +227,14 @@ class BucketIndex:
         ]
         return self.apply(events)
 
+    def _replace(self, name: str, info: ObjectInfo) -> None:
+        old = self._objects[name]
+        if old.nuid != info.nuid and self._names_by_nuid.get(old.nuid) == name:
+            del self._names_by_nuid[old.nuid]
+        self._objects[name] = info
+        if info.nuid:
+            self._names_by_nuid[info.nuid] = name
+
     def _add(
         self,
         name: str,
@@ -225,6 +243,8 @@ class BucketIndex:
         touched: dict[str, None] | None = None,
     ) -> None:
         self._objects[name] = info
+        if info.nuid:
+            self._names_by_nuid[info.nuid] = name
         parent, _ = split_name(name)
         files = self._files.get(parent)
         if files is None:
@@ -257,7 +277,9 @@ class BucketIndex:
                 folders_before.setdefault(p, False)
 
     def _remove(self, name: str, folders_before: dict[str, bool], touched: dict[str, None]) -> None:
-        del self._objects[name]
+        info = self._objects.pop(name)
+        if self._names_by_nuid.get(info.nuid) == name:
+            del self._names_by_nuid[info.nuid]
         parent, _ = split_name(name)
         del self._files[parent][name]
         p = parent

@@ -46,6 +46,13 @@ class BucketTreeView(QTreeView):
         # Sealed buckets refuse drops: the window keeps this predicate current.
         self.is_writable = lambda bucket: True
         self.empty_text = ""  # shown while there are no buckets
+        # bucket -> folder prefixes the user opened; kept while the bucket's folders are
+        # dropped and rebuilt (another bucket opened, F5), so they open again as they return.
+        self._open_folders: dict[str, set[str]] = {}
+        self._folding = False
+        self.expanded.connect(self._remember_open)
+        self.collapsed.connect(self._forget_open)
+        model.rowsInserted.connect(self._reopen_folders)
 
     def set_empty_text(self, text: str) -> None:
         """The hint painted when the tree has no buckets."""
@@ -94,6 +101,44 @@ class BucketTreeView(QTreeView):
         node = self.node_at(current)
         if node is not None:
             self.node_selected.emit(*node)
+
+    def fold_bucket(self, bucket: str) -> None:
+        """Collapse a bucket whose folders are about to be dropped, remembering open ones."""
+        index = self.tree_model.index_for(bucket, "")
+        if index is None or not index.isValid():
+            return
+        self._folding = True
+        try:
+            self.collapse(index)
+        finally:
+            self._folding = False
+
+    def open_folders(self, bucket: str) -> set[str]:
+        """The folder prefixes of `bucket` the user has expanded."""
+        return set(self._open_folders.get(bucket, ()))
+
+    def _remember_open(self, index: QModelIndex) -> None:
+        node = self.node_at(index)
+        if node is not None and node[1]:
+            self._open_folders.setdefault(node[0], set()).add(node[1])
+
+    def _forget_open(self, index: QModelIndex) -> None:
+        node = self.node_at(index)
+        if self._folding or node is None or not node[1]:
+            return
+        self._open_folders.get(node[0], set()).discard(node[1])
+
+    def _reopen_folders(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            return  # buckets: expanding one would open it
+        node = self.node_at(parent)
+        wanted = self._open_folders.get(node[0]) if node is not None else None
+        if not wanted:
+            return
+        for row in range(first, last + 1):
+            child = self.tree_model.index(row, 0, parent)
+            if child.data(PrefixRole) in wanted:
+                self.expand(child)
 
     # -- drops ------------------------------------------------------------------------------
     def _drop_node(self, event: QDragMoveEvent | QDropEvent) -> tuple[str, str] | None:

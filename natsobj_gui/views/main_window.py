@@ -62,6 +62,9 @@ class MainWindow(QMainWindow):
         self.index: BucketIndex | None = None
         self.buckets: dict[str, BucketInfo] = {}
         self._closing = False
+        # True while the old bucket's tree nodes go away: the tree's current index moves to
+        # the old bucket then, and that must not reopen it (see _set_bucket).
+        self._relocating = False
         # Set by the app: the embedded local server, started on demand (embedded_url()).
         self.embedded: EmbeddedServer | None = None
         self._owns_embedded = False
@@ -109,7 +112,9 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.tree.node_selected.connect(self.open_location)
         # Expanding a bucket that is not open opens it: one live listing at a time.
-        self.tree_model.indexWanted.connect(lambda bucket: self.tree.select_node(bucket, ""))
+        self.tree_model.indexWanted.connect(
+            lambda bucket: None if self._relocating else self.tree.select_node(bucket, "")
+        )
         self.tree.files_dropped.connect(self.transfers.upload_paths)
         self.tree.objects_dropped.connect(self.actions.objects.move_objects)
         self.tree.context_menu_requested.connect(self.actions.tree_menu)
@@ -230,7 +235,8 @@ class MainWindow(QMainWindow):
         async def again() -> None:
             await self.load_buckets()
             if bucket and bucket in self.buckets:
-                self._set_bucket("")
+                # A fresh index for the same bucket: its tree node stays expanded.
+                self.index = None
                 self.open_location(bucket, prefix)
 
         self.run_job(again(), key="refresh", error_title="Refresh failed")
@@ -280,7 +286,7 @@ class MainWindow(QMainWindow):
     # -- location and live watch ------------------------------------------------------------
     def open_location(self, bucket: str, prefix: str = "") -> None:
         """Show a bucket's folder; a new bucket starts its watch and cancels the old one."""
-        if not bucket or self.client is None:
+        if not bucket or self.client is None or self._relocating:
             return
         if bucket != self.bucket or self.index is None:
             self._set_bucket(bucket, prefix)
@@ -313,20 +319,30 @@ class MainWindow(QMainWindow):
 
     def _set_bucket(self, bucket: str, prefix: str = "") -> None:
         self.jobs.cancel("watch")
-        if self.bucket and self.bucket != bucket:
-            # Nothing keeps the old bucket's folders current any more: drop them.
-            self.tree_model.set_index(self.bucket, None)
-            release_listing_memory()
+        old = self.bucket
         self.bucket, self.prefix = bucket, prefix
         self.index = BucketIndex(bucket) if bucket else None
-        self.object_model.set_bucket(self.index, prefix)
+        index = self.index
+        # Swapping tree nodes moves the tree's current index (and a stale expanded bucket
+        # asks for its index): none of that may reopen a location meanwhile.
+        self._relocating = True
+        try:
+            if old and old != bucket:
+                # Nothing keeps the old bucket's folders current any more: drop them (the
+                # view remembers which folders were open for when it comes back).
+                self.tree.fold_bucket(old)
+                self.tree_model.set_index(old, None)
+                release_listing_memory()
+            if bucket:
+                self.tree_model.set_index(bucket, index)
+        finally:
+            self._relocating = False
+        self.object_model.set_bucket(index, prefix)
         self.objects.set_location(bucket, prefix)
         self.update_hints()
-        if not bucket:
+        if not bucket or index is None:
             self.actions.update_enabled()
             return
-        index = self.index
-        self.tree_model.set_index(bucket, index)
         self.show_status(f"Listing {bucket}…")
         assert self.client is not None
         listing = follow_bucket(

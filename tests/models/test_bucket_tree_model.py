@@ -37,7 +37,7 @@ def binfo(name: str, **kw) -> BucketInfo:
 
 
 def obj(name: str) -> ObjectInfo:
-    return ObjectInfo(name=name, bucket="b", nuid="n", size=1)
+    return ObjectInfo(name=name, bucket="b", nuid=f"nuid-{name}", size=1)
 
 
 def put(name: str) -> WatchEvent:
@@ -45,7 +45,9 @@ def put(name: str) -> WatchEvent:
 
 
 def delete(name: str) -> WatchEvent:
-    return WatchEvent(WatchKind.DELETE, ObjectInfo(name=name, bucket="b", nuid="n", deleted=True))
+    return WatchEvent(
+        WatchKind.DELETE, ObjectInfo(name=name, bucket="b", nuid=f"nuid-{name}", deleted=True)
+    )
 
 
 def kids(model: BucketTreeModel, parent: QModelIndex = QModelIndex()) -> list[str]:  # noqa: B008

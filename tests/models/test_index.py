@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +19,7 @@ from natsobj_gui.core.types import ObjectInfo, WatchEvent, WatchKind
 
 
 def obj(name: str, size: int = 1, **kw) -> ObjectInfo:
-    return ObjectInfo(name=name, bucket="b", nuid="n", size=size, **kw)
+    return ObjectInfo(name=name, bucket="b", nuid=f"nuid-{name}", size=size, **kw)
 
 
 def put(name: str, size: int = 1) -> WatchEvent:
@@ -144,6 +145,38 @@ def test_delete_of_unknown_and_initial_done() -> None:
     assert not ch.removed and not ch.added
     assert bool(ch)
     assert not idx.apply([])
+
+
+def test_rename_by_another_client_drops_the_old_name() -> None:
+    # A rename writes the new meta with the object's nuid and purges the old meta, which
+    # no watcher sees: the reused nuid is what tells the index the old name is gone.
+    idx = BucketIndex("b", [obj("a/old.txt"), obj("keep")])
+    moved = replace(obj("a/old.txt"), name="b/new.txt")
+    ch = idx.apply([WatchEvent(WatchKind.PUT, moved)])
+    assert ch.added == ["b/new.txt"] and ch.removed == ["a/old.txt"]
+    assert ch.added_folders == ["b/"] and ch.removed_folders == ["a/"]
+    assert sorted(i.name for i in idx.objects()) == ["b/new.txt", "keep"]
+    # Renamed back in the same batch as another put: still one object under the last name.
+    back = replace(moved, name="a/old.txt")
+    ch = idx.apply([WatchEvent(WatchKind.PUT, back), put("keep", 7)])
+    assert sorted(i.name for i in idx.objects()) == ["a/old.txt", "keep"]
+    assert ch.removed == ["b/new.txt"] and ch.added == ["a/old.txt"]
+
+
+def test_overwrite_and_empty_nuids_are_not_renames() -> None:
+    idx = BucketIndex("b", [obj("x"), obj("y")])
+    # A put over "x" (new nuid) and then an object that reuses x's old nuid under
+    # another name after x's nuid changed: nothing else may disappear.
+    idx.apply([WatchEvent(WatchKind.PUT, replace(obj("x"), nuid="fresh"))])
+    idx.apply([WatchEvent(WatchKind.PUT, replace(obj("z"), nuid="nuid-x"))])
+    assert sorted(i.name for i in idx.objects()) == ["x", "y", "z"]
+    # Objects without a nuid never match each other.
+    idx.apply([WatchEvent(WatchKind.PUT, replace(obj(n), nuid="")) for n in ("e1", "e2")])
+    assert {"e1", "e2"} <= {i.name for i in idx.objects()}
+    # A deleted object's nuid is forgotten.
+    idx.apply([delete("y")])
+    idx.apply([WatchEvent(WatchKind.PUT, replace(obj("w"), nuid="nuid-y"))])
+    assert "w" in idx and "y" not in idx
 
 
 def test_put_of_a_tombstone_removes() -> None:

@@ -1,0 +1,103 @@
+"""Main window locations: switching buckets from deep folders, remembered folders, renames."""
+
+from __future__ import annotations
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.types import ObjectMeta
+
+from .window_support import (  # noqa: F401 - fixtures
+    open_bucket,
+    settings_fixture,
+    table_names,
+    wait_signal,
+    wait_until,
+    window_fixture,
+)
+
+
+def test_opening_another_bucket_from_a_deep_folder_stays_there(
+    qloop, window, client: Client, store, bucket_name: str
+) -> None:
+    other = f"{bucket_name}_other"
+
+    async def body() -> None:
+        await store.put("2024/jan/a.txt", b"a")
+        await client.create_bucket(other)
+        try:
+            await open_bucket(window, store.bucket, "2024/jan/")
+            await wait_until(lambda: window.tree.current_node() == (store.bucket, "2024/jan/"))
+            # As "New Bucket" does: open another bucket in code, not by a click in the tree.
+            # Dropping the old bucket's folders moves the tree's current index: that must
+            # not reopen the old bucket.
+            done = wait_signal(window.listing_done, timeout=30)
+            window.open_location(other, "")
+            await done
+            assert (window.bucket, window.prefix) == (other, "")
+            assert window.tree.current_node() == (other, "")
+            await wait_until(lambda: window.objects.table.empty_text.startswith("This folder"))
+            assert window.bucket == other
+        finally:
+            await window.close_bucket()
+            await client.buckets.delete(other)
+
+    qloop.run_until_complete(body())
+
+
+def test_open_folders_come_back_after_f5_and_a_bucket_switch(
+    qloop, window, client: Client, store, bucket_name: str
+) -> None:
+    other = f"{bucket_name}_o2"
+    tree, model = window.tree, window.tree_model
+
+    def expanded(prefix: str) -> bool:
+        index = model.index_for(store.bucket, prefix)
+        return index.isValid() and tree.isExpanded(index)
+
+    async def body() -> None:
+        await store.put("a/b/c/deep.txt", b"d")
+        await client.create_bucket(other)
+        try:
+            await open_bucket(window, store.bucket)
+            tree.expand(model.index_for(store.bucket, ""))
+            for prefix in ("a/", "a/b/"):
+                await wait_until(lambda p=prefix: model.index_for(store.bucket, p).isValid())
+                tree.expand(model.index_for(store.bucket, prefix))
+            assert expanded("a/b/")
+            # F5 rebuilds the bucket's folders from a new listing: the open ones reopen.
+            done = wait_signal(window.listing_done, timeout=30)
+            window.refresh()
+            await done
+            await wait_until(lambda: expanded("a/") and expanded("a/b/"), what="after F5")
+            # Another bucket drops this bucket's folders; coming back brings them back.
+            done = wait_signal(window.listing_done, timeout=30)
+            window.open_location(other, "")
+            await done
+            assert not model.index_for(store.bucket, "a/").isValid()
+            done = wait_signal(window.listing_done, timeout=30)
+            window.open_location(store.bucket, "")
+            await done
+            tree.expand(model.index_for(store.bucket, ""))
+            await wait_until(lambda: expanded("a/") and expanded("a/b/"), what="after switch")
+            # A folder the user closed stays closed next time.
+            tree.collapse(model.index_for(store.bucket, "a/b/"))
+            assert "a/b/" not in tree.open_folders(store.bucket)
+        finally:
+            await window.close_bucket()
+            await client.buckets.delete(other)
+
+    qloop.run_until_complete(body())
+
+
+def test_rename_by_another_client_replaces_the_row(qloop, window, store) -> None:
+    async def body() -> None:
+        await store.put("old/name.txt", b"x")
+        await store.put("stay.txt", b"y")
+        await open_bucket(window, store.bucket)
+        assert table_names(window) == ["old/", "stay.txt"]
+        # Another connection renames: the old meta is purged (no watch event for it).
+        await store.update_meta("old/name.txt", ObjectMeta(name="new/name.txt"))
+        await wait_until(lambda: table_names(window) == ["new/", "stay.txt"], what="rename")
+        assert "old/name.txt" not in window.index
+        assert not window.tree_model.index_for(store.bucket, "old/").isValid()
+
+    qloop.run_until_complete(body())
