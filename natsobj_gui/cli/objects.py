@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from natsobj_gui.core import (
     BucketSealedError,
@@ -23,7 +24,6 @@ from . import output as out
 from .common import CliError, confirm
 from .parsing import headers_from, merge_headers, merge_metadata
 from .progress import ProgressBar
-from .streams import read_in_thread
 
 
 def _preview(names: list[str], limit: int = 3) -> str:
@@ -44,6 +44,19 @@ async def _existing(store: ObjectStore, name: str) -> ObjectInfo | None:
         return await store.info(name)
     except ObjectNotFoundError:
         return None
+
+
+def _stdin_reader() -> BinaryIO:
+    """Stdin for the core, which reads a pipe or terminal on a worker thread.
+
+    An unbuffered file on its descriptor, not sys.stdin.buffer: a thread still blocked in
+    a BufferedReader at exit (after Ctrl-C) holds its lock and aborts interpreter shutdown.
+    """
+    try:
+        fd = sys.stdin.buffer.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stdin.buffer  # no descriptor (tests): an in-memory stream
+    return open(fd, "rb", buffering=0, closefd=False)  # closefd=False: stdin stays ours
 
 
 def _default_name(path: str) -> str:
@@ -96,7 +109,7 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
             raise CliError(
                 f"object {args.name!r} already exists in {args.bucket}: use -f to replace it"
             )
-        source = read_in_thread(sys.stdin.buffer)
+        source = _stdin_reader()
         info = await _put_one(store, meta(args.name), source, args, known_total=False)
         out.emit(out.object_text(info))
         return 0

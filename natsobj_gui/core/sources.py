@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+import stat
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, Protocol, Union
 
@@ -61,12 +65,76 @@ async def _from_sync(items: Iterable[bytes]) -> AsyncIterator[bytes]:
         yield item
 
 
+# Reads a worker thread may run ahead of the upload: bounds its memory to a few chunks.
+THREAD_QUEUE_DEPTH = 4
+
+
+def is_fast_reader(reader: object) -> bool:
+    """True for readers that never block for long: regular files and in-memory buffers."""
+    if isinstance(reader, io.BytesIO):
+        return True
+    try:
+        fd = reader.fileno()  # type: ignore[attr-defined]
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False  # no descriptor (a socket wrapper, a custom stream): assume it may wait
+
+
 async def _from_reader(reader: _Readable, chunk_size: int) -> AsyncIterator[bytes]:
     while True:
         data = reader.read(chunk_size)
         if not data:
             return
         yield data
+
+
+async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[bytes]:
+    """The reader's bytes as they arrive, read on a daemon thread.
+
+    A pipe, terminal or socket read on the loop would stall acknowledgements, pings,
+    progress and cancellation until the writer produced more. The thread is a daemon, so
+    a read still blocked after a cancel never keeps the process alive; it stops at its
+    next delivery.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(THREAD_QUEUE_DEPTH)
+    # read1 returns what a pipe has now instead of waiting to fill the whole request.
+    read: Callable[[int], bytes] = getattr(reader, "read1", None) or reader.read
+    stop = threading.Event()
+
+    def deliver(item: bytes | BaseException | None) -> bool:
+        try:
+            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+        except Exception:  # the loop is gone or the upload was abandoned
+            return False
+        return not stop.is_set()
+
+    def pump() -> None:
+        try:
+            while True:
+                data = read(chunk_size)
+                if not data:
+                    deliver(None)
+                    return
+                if not deliver(data):
+                    return
+        except BaseException as exc:
+            deliver(exc)
+
+    threading.Thread(target=pump, name="natsobj-reader", daemon=True).start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        # Unblock a pump waiting for room so it can notice the stop.
+        while not queue.empty():
+            queue.get_nowait()
 
 
 async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
@@ -86,7 +154,9 @@ def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     if isinstance(source, (str, os.PathLike)):
         return _rechunk(_from_path(Path(source), chunk_size), chunk_size)
     if hasattr(source, "read"):
-        return _rechunk(_from_reader(source, chunk_size), chunk_size)  # type: ignore[arg-type]
+        # Regular files are read inline (fast); anything that may wait, in a thread.
+        reader = _from_reader if is_fast_reader(source) else read_in_thread
+        return _rechunk(reader(source, chunk_size), chunk_size)  # type: ignore[arg-type]
     if hasattr(source, "__aiter__"):
         return _rechunk(aiter(source), chunk_size)  # type: ignore[arg-type]
     if hasattr(source, "__iter__"):

@@ -82,6 +82,7 @@ async def put(
     sha = hashlib.sha256()
     pending: deque[tuple[asyncio.Future, int]] = deque()
     sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
+    failed = False  # no progress after a failure: the rollback owns what is in flight
     task = asyncio.current_task()
 
     def total_chunks() -> int:
@@ -89,16 +90,38 @@ async def put(
             return max(sent_chunks, acked_chunks)
         return -(-size_hint // chunk)
 
-    async def ack_oldest() -> None:
+    def count_acked() -> None:
+        """Count the acked chunks at the head of the window, reporting each one."""
         nonlocal acked_bytes, acked_chunks
-        fut, n = pending[0]
-        await _await_ack(conn, fut, bucket, subject)
-        pending.popleft()
-        acked_bytes += n
-        acked_chunks += 1
-        if progress:
-            total = size_hint if size_hint is not None else sent_bytes
-            progress(Progress(acked_chunks, total_chunks(), acked_bytes, max(total, acked_bytes)))
+        while not failed and pending:
+            fut, n = pending[0]
+            if not fut.done() or fut.cancelled() or fut.exception() is not None:
+                return  # errors are raised (and translated) by ack_oldest
+            pending.popleft()
+            acked_bytes += n
+            acked_chunks += 1
+            if progress:
+                total = size_hint if size_hint is not None else sent_bytes
+                progress(
+                    Progress(acked_chunks, total_chunks(), acked_bytes, max(total, acked_bytes))
+                )
+
+    callback_errors: list[Exception] = []
+
+    def on_ack(_fut: asyncio.Future) -> None:
+        # A failing progress callback must fail the put, not vanish into the loop's log.
+        try:
+            count_acked()
+        except Exception as exc:
+            callback_errors.append(exc)
+
+    def raise_callback_error() -> None:
+        if callback_errors:
+            raise callback_errors[0]
+
+    async def ack_oldest() -> None:
+        await _await_ack(conn, pending[0][0], bucket, subject)
+        count_acked()
 
     try:
         async for data in iter_chunks(source, chunk):
@@ -109,6 +132,9 @@ async def put(
                 raise conn.translate(exc, bucket=bucket, subject=subject) from exc
             # Track the chunk first: it is already on its way, so a rollback must wait for it.
             pending.append((fut, len(data)))
+            # Count an ack when it lands, not when the source yields its next chunk (a slow
+            # source would hold the progress back by a whole window).
+            fut.add_done_callback(on_ack)
             if task is not None and task.cancelling():
                 # nats-py swallows CancelledError while it waits for a forced flush.
                 raise asyncio.CancelledError
@@ -116,8 +142,10 @@ async def put(
             sent_chunks += 1
             while len(pending) >= window or (pending and pending[0][0].done()):
                 await ack_oldest()
+            raise_callback_error()
         while pending:
             await ack_oldest()
+        raise_callback_error()
         if size_hint is not None and sent_bytes != size_hint:
             raise E.ObjectStoreError(
                 f"the source changed while uploading ({sent_bytes} bytes read, "
@@ -140,6 +168,7 @@ async def put(
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
+        failed = True
         inflight = [f for f, _ in pending]
         if isinstance(exc, E.PermissionDeniedError):
             # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
@@ -263,11 +292,16 @@ async def _receive(
             progress(Progress(0, 0, 0, 0))
         return
 
+    received = 0
+
     def on_msg(msg: JsMsg) -> bool:
+        nonlocal received
+        received += 1  # empty chunks count too: some writers end with one (NATS.Net)
         if msg.data:
             sink.add(msg.data)
-            if progress:
-                progress(Progress(sink.chunks, info.chunks, sink.size, info.size))
+        if progress:
+            total = max(info.chunks, received)
+            progress(Progress(received, total, sink.size, max(info.size, sink.size)))
         return msg.pending == 0
 
     consumer = OrderedConsumer(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from natsobj_gui.core import Client, ObjectStore, WatchKind
+from natsobj_gui.core import Client, ObjectStore, Progress, WatchKind
 from natsobj_gui.core.errors import DigestMismatchError, ObjectNotFoundError, ObjectStoreError
 
 from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_meta, raw_meta_json
@@ -109,10 +109,21 @@ async def test_empty_trailing_chunk(store: ObjectStore, client: Client) -> None:
         client, store.bucket, "t", "NUIDTR", [b"abcd", b"efgh", b""], options={"max_chunk_size": 4}
     )
     assert (await store.info("t")).chunks == 3
-    assert await store.get_bytes("t") == b"abcdefgh"
+    events: list[Progress] = []
+    assert await store.get_bytes("t", progress=events.append) == b"abcdefgh"
+    # The empty chunk is a chunk: the progress reaches the total instead of stopping short.
+    assert [(p.chunks_done, p.chunks_total, p.bytes_done) for p in events] == [
+        (1, 3, 4),
+        (2, 3, 8),
+        (3, 3, 8),
+    ]
+    assert events[-1] == Progress(3, 3, 8, 8)
     # ... and it may not count it.
     await _write(client, store.bucket, "t2", "NUIDTR2", [b"abcd", b"efgh", b""], chunks=2)
-    assert await store.get_bytes("t2") == b"abcdefgh"
+    events.clear()
+    assert await store.get_bytes("t2", progress=events.append) == b"abcdefgh"
+    assert events[-1] == Progress(3, 3, 8, 8)
+    assert all(p.chunks_done <= p.chunks_total for p in events)
 
 
 async def test_bucket_link_with_name(client: Client, store: ObjectStore) -> None:
