@@ -59,18 +59,27 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
-    window.show_status("Connecting…" if args.server or args.context else "Starting local server…")
-    try:
-        client, label = await connect_target(args, embedded, window.connection_events())
-    except Exception as exc:  # the window stays up so the user can pick another connection
-        window.report_error("Could not connect", exc)
-    else:
-        if closed.is_set():  # closed while connecting
-            await client.close()
+    explicit = bool(args.server or args.context)
+    window.show_status("Connecting…")
+    # No target given: the last used saved profile, if it can connect without asking.
+    note = None if explicit else await window.connections.start_last_used()
+    if note != "":
+        if not explicit:
+            window.show_status("Starting local server…")
+        try:
+            client, label = await connect_target(args, embedded, window.connection_events())
+        except Exception as exc:  # the window stays up so the user can pick another connection
+            window.report_error("Could not connect", exc)
         else:
-            await window.set_client(client, label)
+            if closed.is_set():  # closed while connecting
+                await client.close()
+            else:
+                await window.set_client(client, label)
+                if note:  # why the saved connection was not used
+                    window.show_status(note, 30000)
     if args.quit_after_start:
         connected = window.client is not None
+        print(f"{APP_NAME} status {window.statusBar().currentMessage()}", flush=True)
         print(f"{APP_NAME} ready connected={connected} server_pid={embedded.pid}", flush=True)
         window.close()
     await closed.wait()

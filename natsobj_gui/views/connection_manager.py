@@ -7,6 +7,7 @@ profiles as jobs (the dialog and menu stay passive).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,18 @@ if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+class _Hidden:
+    """A thread's result that never shows in a repr: qasync's executor logs results."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, str]) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
 
 
 class ConnectionManager(QObject):
@@ -133,12 +146,41 @@ class ConnectionManager(QObject):
         """The ConnectProfile of a saved profile: its secrets, or the embedded server's URL."""
         if profile.embedded:
             return to_connect_profile(profile, embedded_url=await self.window.embedded_url())
-        secrets = self.secrets.secrets_for(profile.id)
+        # A locked keyring may block while it asks for its password: not on the GUI thread.
+        secrets = (await asyncio.to_thread(self._read_secrets, profile.id)).value
         kind = profile.secret_kind
         if kind is not None and kind not in secrets:
             what = {"password": "password", "token": "token"}.get(kind, "NKey seed")
-            raise ProfileError(f"The {what} of “{profile.name}” is not stored: enter it here.")
+            raise ProfileError(f"The {what} of “{profile.name}” is not stored")
         return to_connect_profile(profile, secrets)
+
+    async def start_last_used(self) -> str | None:
+        """At start: connect with the last used saved profile; "" when connected.
+
+        None when there is none (or it is the embedded server); a note for the status bar
+        when its secret would have to be typed or it cannot connect. In both cases the app
+        uses the embedded server.
+        """
+        profile = self.profiles.get(self.profiles.last_used)
+        if profile is None or profile.embedded:
+            return None
+        try:
+            cp = await self.connect_profile(profile)
+        except ProfileError as exc:
+            return f"{exc}: started on the local server instead (Connection menu to switch)."
+        try:
+            await self._connect(profile, cp)
+        except Exception as exc:
+            from natsobj_gui.jobs import error_message
+
+            return (
+                f"Could not connect to “{profile.name}” ({error_message(exc)}): "
+                "started on the local server instead."
+            )
+        return ""
+
+    def _read_secrets(self, profile_id: str) -> _Hidden:
+        return _Hidden(self.secrets.secrets_for(profile_id))
 
     def switch(self, profile: Profile) -> None:
         """Connect with another profile (as a job); the old connection stays on failure."""
@@ -153,8 +195,12 @@ class ConnectionManager(QObject):
             self.menu.set_current(previous)
             dlg = self.open_dialog()
             dlg.reload(profile.id)
-            dlg.show_message(str(exc), error=True)
+            dlg.show_message(f"{exc}: enter it here.", error=True)
             return
+        await self._connect(profile, cp, previous)
+
+    async def _connect(self, profile: Profile, cp: ConnectProfile, previous: str = "") -> None:
+        """Connect with `cp`; on failure the menu and indicator show the old state again."""
         self.indicator.set_state(ConnState.CONNECTING, profile.name)
         self.window.show_status(f"Connecting to {profile.name}…")
         try:

@@ -101,3 +101,56 @@ def test_main_connects_with_a_nats_context(tmp_path: Path, nats_server) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "connected=False" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def _run_main(env: dict[str, str], *args: str) -> tuple[str, str]:
+    """Run the app until its window is up and connected; (status line, ready line)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui", *args, "--quit-after-start"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = {
+        x.split(" ", 2)[1]: x for x in proc.stdout.splitlines() if x.startswith("natsobj-gui ")
+    }
+    return lines.get("status", ""), lines.get("ready", "")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses the XDG folders")
+def test_main_starts_on_the_last_used_profile(tmp_path: Path, nats_server) -> None:
+    import json
+
+    env = _env(tmp_path)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # nothing stored
+    profiles = tmp_path / "config" / "natsobj-gui" / "profiles.json"
+    profiles.parent.mkdir(parents=True)
+
+    def save(last: str) -> None:
+        plain = {"id": "p1", "name": "Team server", "servers": [nats_server.url]}
+        locked = {
+            "id": "p2",
+            "name": "Locked",
+            "servers": [nats_server.url],
+            "auth": "user",
+            "user": "alice",
+        }
+        data = {"version": 1, "last_used": last, "profiles": [plain, locked]}
+        profiles.write_text(json.dumps(data))
+
+    save("p1")
+    status, ready = _run_main(env)
+    # Connected to the saved profile's server: no embedded server was started.
+    assert "connected=True server_pid=0" in ready, (status, ready)
+    # --server wins over the saved profile.
+    status, ready = _run_main(env, "--server", nats_server.url)
+    assert "connected=True server_pid=0" in ready
+    # A profile whose password would have to be typed: the local server, and a note why.
+    save("p2")
+    status, ready = _run_main(env)
+    assert "connected=True" in ready and "server_pid=0" not in ready, ready
+    assert "password of “Locked” is not stored" in status, status
+    assert "local server" in status
