@@ -13,12 +13,9 @@ from typing import NoReturn
 
 from natsobj_gui.core import (
     Client,
-    ConnectionEvents,
-    ConnectionFailedError,
     ConnectProfile,
     ObjectStoreError,
 )
-from natsobj_gui.core.connection import describe_connect_error
 from natsobj_gui.core.contexts import load_context, selected_context
 
 from . import commands, objects
@@ -235,49 +232,9 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
     return replace(profile, **changes)  # type: ignore[arg-type]
 
 
-CONNECT_GRACE = 0.3  # after every server failed once, time for a clearer cause to arrive
-_TELLING = ("authorization", "authentication", "certificate", "ssl", "tls", "permission")
-
-
-def _telling_error(errors: list[str]) -> str:
-    """The most useful of the errors seen: an auth or TLS cause beats a reset socket."""
-    for message in errors:
-        if any(word in message.lower() for word in _TELLING):
-            return message
-    return errors[0]
-
-
-async def open_client(profile: ConnectProfile) -> Client:
-    """Connect, but give up once every server failed once (nats-py alone keeps retrying)."""
-    errors: list[str] = []
-    all_failed = asyncio.Event()
-
-    def on_error(message: str) -> None:
-        errors.append(message)
-        if len(errors) >= len(profile.servers):
-            all_failed.set()
-
-    task = asyncio.ensure_future(Client.connect(profile, ConnectionEvents(on_error=on_error)))
-    waiter = asyncio.ensure_future(all_failed.wait())
-    limit = profile.connect_timeout * max(1, len(profile.servers)) + 1.0
-    try:
-        await asyncio.wait({task, waiter}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
-        if not task.done() and errors:
-            await asyncio.wait({task}, timeout=CONNECT_GRACE)
-    finally:
-        waiter.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
-    cause: BaseException = Exception(_telling_error(errors)) if errors else TimeoutError()
-    raise ConnectionFailedError(describe_connect_error(cause, profile))
-
-
 async def run(args: argparse.Namespace) -> int:
     """Connect, run the chosen command, always close."""
-    client = await open_client(build_profile(args))
+    client = await Client.connect(build_profile(args))
     try:
         return await args.func(client, args)
     finally:

@@ -276,6 +276,10 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
 
 
 SECURE_REQUIRED = "secure connection required"
+# After every server failed once: time for a clearer cause to arrive before giving up.
+CONNECT_GRACE = 0.3
+# Beyond one connect timeout per server: TLS and CONNECT/PONG after the socket opened.
+CONNECT_SLACK = 1.0
 
 
 def _wants_tls(profile: ConnectProfile) -> bool:
@@ -337,16 +341,23 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             allow_reconnect=True,
         )
     )
-    # nats-py hangs for ever in its cleanup after a failed TLS handshake (it waits for the
-    # plain writer the TLS upgrade replaced), so bound the attempt and stop at a certificate
-    # error, which a retry cannot fix.
-    deadline = (2 * profile.connect_timeout + 1.5) * max(1, len(profile.servers)) + 1.0
+    # nats-py retries every server (and hangs for ever in its cleanup after a failed TLS
+    # handshake: it waits for the plain writer the TLS upgrade replaced). Give up once every
+    # server failed once, at a certificate error (a retry cannot fix it), or when each
+    # server had its connect timeout: an unreachable cluster fails in seconds.
+    loop = asyncio.get_running_loop()
+    servers = max(1, len(profile.servers))
+    deadline = loop.time() + profile.connect_timeout * servers + CONNECT_SLACK
+    all_failed_at: float | None = None
     try:
-        while not attempt.done() and deadline > 0:
-            await asyncio.wait((attempt,), timeout=0.1)
-            deadline -= 0.1
+        while not attempt.done() and loop.time() < deadline:
+            await asyncio.wait((attempt,), timeout=0.05)
             if any(isinstance(e, ssl.SSLCertVerificationError) for e in first_error):
                 break
+            if all_failed_at is None and len(first_error) >= servers:
+                all_failed_at = loop.time()
+                # A clearer cause (a TLS alert after a reset) may still be on its way.
+                deadline = min(deadline, all_failed_at + CONNECT_GRACE)
     finally:
         if not attempt.done():  # gave up, or we were cancelled
             attempt.cancel()

@@ -34,7 +34,8 @@ class ConnectProfile:
     js_domain: str | None = None
     js_api_prefix: str | None = None
     inbox_prefix: str | None = None
-    connect_timeout: float = 5.0
+    # Per server and attempt, as nats.go's default: an unreachable server fails fast.
+    connect_timeout: float = 2.0
     request_timeout: float = 5.0
 
 

@@ -1,0 +1,58 @@
+"""Connecting to servers that never answer fails within seconds, however many are listed."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from natsobj_gui.core import Client, ConnectProfile
+from natsobj_gui.core.errors import ConnectionFailedError
+
+
+@pytest.fixture
+def silent_urls() -> Iterator[list[str]]:
+    """Three loopback ports that accept TCP but never send INFO (like a hung server)."""
+    socks = []
+    for _ in range(3):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        socks.append(s)
+    yield [f"nats://127.0.0.1:{s.getsockname()[1]}" for s in socks]
+    for s in socks:
+        s.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+async def test_silent_servers_fail_after_one_timeout_each(
+    silent_urls: list[str], count: int
+) -> None:
+    # One attempt per server, as nats.go: 1 s each here. The old bound retried every server
+    # and allowed (2 × timeout + 1.5) per server, 11.5 s for three.
+    profile = ConnectProfile(servers=tuple(silent_urls[:count]), connect_timeout=1.0)
+    start = time.monotonic()
+    with pytest.raises(ConnectionFailedError, match="timed out connecting"):
+        await Client.connect(profile)
+    assert time.monotonic() - start < count * 1.0 + 2.5
+
+
+async def test_refused_servers_fail_at_once() -> None:
+    servers = tuple(f"nats://127.0.0.1:{_closed_port()}" for _ in range(3))
+    start = time.monotonic()
+    with pytest.raises(ConnectionFailedError, match="cannot reach"):
+        await Client.connect(ConnectProfile(servers=servers))
+    # Every server refused once: no retry round (nats-py waits a second before one).
+    assert time.monotonic() - start < 3.0
+
+
+def test_default_connect_timeout_is_nats_go_s() -> None:
+    assert ConnectProfile().connect_timeout == 2.0
