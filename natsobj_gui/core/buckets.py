@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from natsobj_gui.formatting import human_size
+
 from . import errors as E
 from . import wire
 from .connection import ERR_STREAM_NOT_FOUND, Connection
@@ -104,8 +106,33 @@ class Buckets:
     async def create(self, cfg: BucketConfig) -> BucketInfo:
         """Create a bucket; an identical existing one is returned, a different one is an error."""
         payload = stream_config(cfg)
-        resp = await self._conn.api(f"STREAM.CREATE.{payload['name']}", payload, bucket=cfg.name)
+        try:
+            resp = await self._conn.api(
+                f"STREAM.CREATE.{payload['name']}", payload, bucket=cfg.name
+            )
+        except E.InsufficientStorageError as exc:
+            # The server says the same when the account's limit is the cause: name it then.
+            raise await self._account_limit(cfg) or exc from None
         return bucket_info(resp)
+
+    async def _account_limit(self, cfg: BucketConfig) -> E.AccountLimitError | None:
+        """An error naming the account's storage limit when `cfg` reserves more than it."""
+        if not cfg.max_bytes or cfg.max_bytes <= 0:
+            return None
+        try:
+            data = await self._conn.api("INFO")
+        except E.ObjectStoreError:
+            return None  # e.g. no permission for $JS.API.INFO: keep the server's words
+        memory = cfg.storage is Storage.MEMORY
+        limit = int((data.get("limits") or {}).get("max_memory" if memory else "max_storage", -1))
+        used = int(data.get("memory" if memory else "storage") or 0)
+        if limit < 0 or cfg.max_bytes <= limit - used:
+            return None
+        kind = "memory" if memory else "file"
+        return E.AccountLimitError(
+            f"the bucket would reserve {human_size(cfg.max_bytes)}; the account's {kind} "
+            f"storage limit is {human_size(limit)}, {human_size(used)} of it used"
+        )
 
     async def update(self, cfg: BucketConfig) -> BucketInfo:
         """Change an existing bucket's options, keeping server keys and unknown fields."""

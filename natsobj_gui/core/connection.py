@@ -29,6 +29,7 @@ ERR_SEALED = 10109
 ERR_MAX_BYTES = 10077
 ERR_INSUFFICIENT_STORAGE = 10047
 ERR_INSUFFICIENT_RESOURCES = 10023
+ERR_INSUFFICIENT_MEMORY = 10028
 ERR_ACCOUNT_RESOURCES = 10002
 ERR_JS_NOT_ENABLED_ACCOUNT = 10039
 ERR_JS_NOT_ENABLED = 10076
@@ -172,7 +173,11 @@ class Connection:
                 return E.BucketSealedError(bucket)
             if code == ERR_MAX_BYTES or "maximum bytes" in desc.lower():
                 return E.BucketFullError(bucket)
-            if code in (ERR_INSUFFICIENT_STORAGE, ERR_INSUFFICIENT_RESOURCES):
+            if code in (
+                ERR_INSUFFICIENT_STORAGE,
+                ERR_INSUFFICIENT_RESOURCES,
+                ERR_INSUFFICIENT_MEMORY,
+            ):
                 return E.InsufficientStorageError(desc)
             if code == ERR_ACCOUNT_RESOURCES or "resources exceeded" in desc.lower():
                 return E.AccountLimitError(desc)

@@ -15,6 +15,7 @@ from natsobj_gui.core.errors import (
     JetStreamNotEnabledError,
     PermissionDeniedError,
 )
+from natsobj_gui.core.types import Storage
 
 from .raw import eventually
 
@@ -163,6 +164,12 @@ async def test_storage_limits(server_factory, kind: str) -> None:
         # Rolled back: only the small object's chunk is left.
         assert (await client.buckets.status("limited")).messages == 2
         assert await store.get_bytes("small") == b"s" * 1000
-        # A bucket that reserves more than the limit allows is refused up front.
-        with pytest.raises(InsufficientStorageError):
+        # A bucket that reserves more than the limit allows is refused up front; the
+        # server's words are the same for both limits, the message names the account's.
+        match = "insufficient storage" if kind == "server" else r"file storage limit is 3\.0 MiB"
+        with pytest.raises(expected, match=match):
             await client.create_bucket(BucketConfig("reserving", max_bytes=10 * 1024 * 1024))
+        if kind == "account":
+            with pytest.raises(AccountLimitError, match=r"memory storage limit is 3\.0 MiB"):
+                cfg = BucketConfig("mem", max_bytes=4 << 20, storage=Storage.MEMORY)
+                await client.create_bucket(cfg)
