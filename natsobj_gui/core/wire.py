@@ -134,6 +134,13 @@ def _headers(value: Any) -> dict[str, list[str]]:
 
 
 def _metadata(value: Any) -> dict[str, str]:
+    """Metadata as nats.go types it, map[string]string.
+
+    nats.go cannot parse an info whose metadata holds other JSON values (its GetInfo fails,
+    its watch skips the entry). We show such a value as its JSON text (`7`, `true`,
+    `{"a":1}`); a rewrite (delete, metadata edit, rename) stores that text as a string,
+    which leaves the object readable by nats.go again. `null` becomes "null" likewise.
+    """
     if not value or not isinstance(value, dict):
         return {}
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
@@ -198,10 +205,11 @@ def encode_info(info: ObjectInfo) -> bytes:
     out: dict[str, Any] = {"name": info.name}
     if info.description:
         out["description"] = info.description
+    # Go's json.Marshal writes map keys sorted.
     if info.headers:
-        out["headers"] = info.headers
+        out["headers"] = dict(sorted(info.headers.items()))
     if info.metadata:
-        out["metadata"] = info.metadata
+        out["metadata"] = dict(sorted(info.metadata.items()))
     options: dict[str, Any] = {}
     if info.link is not None:
         options["link"] = {"bucket": info.link.bucket}
@@ -223,7 +231,21 @@ def encode_info(info: ObjectInfo) -> bytes:
         out["deleted"] = True
     for k, v in info.extra.items():
         out.setdefault(k, v)
-    return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = json.dumps(out, separators=(",", ":"), ensure_ascii=False)
+    return _go_escape(text).encode("utf-8")
+
+
+# Go's json.Marshal escapes these inside strings (HTML safety, JavaScript line breaks);
+# none of them can occur in JSON outside a string, so a plain replace is exact.
+_GO_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _go_escape(text: str) -> str:
+    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
+        return text.translate(_GO_ESCAPES)
+    return text
 
 
 def parse_timestamp(value: str | None) -> datetime | None:

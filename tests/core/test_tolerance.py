@@ -223,6 +223,23 @@ async def test_unknown_fields_survive_update_and_rename(store: ObjectStore, clie
     assert json.loads(json.dumps(doc))  # still plain JSON
 
 
+async def test_non_string_metadata_values(store: ObjectStore, client: Client) -> None:
+    # nats.go's metadata is map[string]string: it cannot read these values at all. We show
+    # them as JSON text, and a rewrite stores that text, which nats.go can read again.
+    odd = {"n": 7, "ok": True, "obj": {"a": 1}, "none": None, "s": "text"}
+    await _write(client, store.bucket, "odd", "NUIDO", [b"data"], metadata=odd)
+    shown = {"n": "7", "ok": "true", "obj": '{"a": 1}', "none": "null", "s": "text"}
+    info = await store.info("odd")
+    assert info.metadata == shown
+    assert [o.metadata for o in await store.list()] == [shown]
+    await store.update_meta("odd", replace(info.meta, description="edited"))
+    doc = await raw_meta_json(client, store.bucket, "odd")
+    assert doc["metadata"] == shown
+    assert all(isinstance(v, str) for v in doc["metadata"].values())
+    await store.delete("odd")
+    assert (await raw_meta_json(client, store.bucket, "odd"))["metadata"] == shown
+
+
 async def test_bucket_without_direct_get(client: Client, bucket_name: str) -> None:
     # Buckets made by older clients have no direct get: reads fall back to the API.
     from nats.js.api import DiscardPolicy, StreamConfig

@@ -7,8 +7,8 @@ import hashlib
 import json
 import re
 
-from natsobj_gui.core import Client, ObjectMeta, ObjectStore
-from natsobj_gui.core.wire import digest_hex
+from natsobj_gui.core import Client, ObjectInfo, ObjectMeta, ObjectStore
+from natsobj_gui.core.wire import decode_info, digest_hex, encode_info
 
 from .raw import chunk_subj, meta_subj, raw_meta, raw_meta_json, stream
 
@@ -165,3 +165,29 @@ async def test_meta_subject_helper_matches(store: ObjectStore) -> None:
 
     for name in ("ab", "ü/?", "x y"):
         assert wire.meta_subject(store.bucket, name) == meta_subj(store.bucket, name)
+
+
+def test_encoding_is_go_s_byte_for_byte() -> None:
+    # What Go's json.Marshal writes for this info: sorted map keys, and <, >, &, U+2028 and
+    # U+2029 escaped inside strings (other non-ASCII stays raw UTF-8).
+    info = ObjectInfo(
+        name="a<b>&c é\u2028",
+        bucket="B",
+        nuid="N",
+        size=1,
+        chunks=1,
+        digest="SHA-256=x",
+        headers={"Z-H": ["1"], "A-H": ["2", "<3>"]},
+        metadata={"b": "1", "a": "&"},
+        max_chunk_size=4,
+    )
+    expected = (
+        '{"name":"a\\u003cb\\u003e\\u0026c é\\u2028",'
+        '"headers":{"A-H":["2","\\u003c3\\u003e"],"Z-H":["1"]},'
+        '"metadata":{"a":"\\u0026","b":"1"},"options":{"max_chunk_size":4},'
+        '"bucket":"B","nuid":"N","size":1,"mtime":"0001-01-01T00:00:00Z","chunks":1,'
+        '"digest":"SHA-256=x"}'
+    ).encode()
+    assert encode_info(info) == expected
+    back = decode_info(expected)
+    assert (back.name, back.headers, back.metadata) == (info.name, info.headers, info.metadata)
