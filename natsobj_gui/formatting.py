@@ -19,6 +19,11 @@ def human_size(n: int | float) -> str:
     return f"{n} B"
 
 
+def count_text(n: int, noun: str) -> str:
+    """(1, 'file') -> '1 file'; (2500, 'object') -> '2,500 objects' (English plural in -s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def human_rate(bytes_per_second: float) -> str:
     return f"{human_size(bytes_per_second)}/s"
 

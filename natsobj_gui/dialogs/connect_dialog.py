@@ -46,6 +46,7 @@ from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
 from natsobj_gui.dialogs.context_import import ContextImportDialog
 from natsobj_gui.dialogs.profile_editor import ProfileEditor
+from natsobj_gui.formatting import count_text
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -104,13 +105,15 @@ class ConnectDialog(QDialog):
         right = QWidget()
         right_lay = QVBoxLayout(right)
         right_lay.addWidget(self.embedded_note)
-        right_lay.addWidget(self.editor, 1)
+        right_lay.addWidget(self.editor)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addStretch(1)
         right_lay.addLayout(test_row)
         right_lay.addWidget(self.result)
         right_lay.addWidget(self.message)
+        # Spare height goes below: the test button stays under the fields (or the note).
+        right_lay.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(right)
@@ -324,7 +327,7 @@ class ConnectDialog(QDialog):
         self.profiles_changed.emit()
         if imported:
             if not self._pending and not self._message_error:
-                self.show_message(f"Imported {len(imported)} context(s).")
+                self.show_message(f"Imported {count_text(len(imported), 'context')}.")
             self._reload_keeping_message(imported[-1][0].id)
         return [p for p, _ in imported]
 

@@ -24,7 +24,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 
 from ..core.index import ROOT, BucketIndex, IndexChange, folder_label, parent_folder
 from ..core.types import BucketInfo
-from ..formatting import human_size
+from ..formatting import count_text, human_size
 from ..icons import icon
 
 BucketRole = Qt.ItemDataRole.UserRole + 11  # the bucket name
@@ -287,7 +287,7 @@ class BucketTreeModel(QAbstractItemModel):
 
     def _tooltip(self, node: _Node, info: BucketInfo | None) -> str:
         index = self._indexes.get(node.bucket)
-        count = f"{index.count(node.prefix)} objects" if index is not None else ""
+        count = count_text(index.count(node.prefix), "object") if index is not None else ""
         if node.prefix != ROOT:
             return f"{node.bucket}/{node.prefix}\n{count}"
         lines = [node.bucket]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QMimeData, Qt
 
 from ..core.index import BucketIndex, folder_label, split_name
 from ..core.types import ObjectInfo
-from ..formatting import human_size, human_time
+from ..formatting import count_text, human_size, human_time
 from ..icons import icon
 
 COL_NAME, COL_SIZE, COL_CHUNKS, COL_MODIFIED, COL_DIGEST, COL_DESCRIPTION = range(6)
@@ -69,7 +69,7 @@ def folder_cell(prefix: str, col: int, role: int, index: BucketIndex | None) -> 
             return folder_label(prefix) + "/"
         if col == COL_DESCRIPTION and index is not None:
             n = index.count(prefix)
-            return f"{n} object{'s' if n != 1 else ''}"
+            return count_text(n, "object")
         return ""
     if role == FolderRole:
         return prefix

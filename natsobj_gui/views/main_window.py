@@ -18,6 +18,7 @@ from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.dialogs import messages
+from natsobj_gui.formatting import count_text
 from natsobj_gui.jobs import Job, JobRunner
 from natsobj_gui.models.bucket_tree_model import BucketTreeModel
 from natsobj_gui.models.object_table_model import ObjectTableModel
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
             self._restore_bucket = None
             self.open_location(bucket, prefix)
         n = len(infos)
-        self.show_status(f"{n} bucket{'' if n == 1 else 's'}", STATUS_TIMEOUT_MS)
+        self.show_status(count_text(n, "bucket"), STATUS_TIMEOUT_MS)
         self.actions.update_enabled()
         self.update_hints()
         self.buckets_loaded.emit()
@@ -374,7 +375,7 @@ class MainWindow(QMainWindow):
             self.tree.select_node(bucket, self.prefix)
         if change.initial_done:
             n = len(self.index) if self.index is not None else 0
-            self.show_status(f"{bucket}: {n:,} object{'' if n == 1 else 's'}", STATUS_TIMEOUT_MS)
+            self.show_status(f"{bucket}: {count_text(n, 'object')}", STATUS_TIMEOUT_MS)
             self.update_hints()
             self.listing_done.emit(bucket)
         self.actions.update_enabled()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
 from natsobj_gui.core.uploads import join_prefix
+from natsobj_gui.formatting import count_text
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
 from natsobj_gui.views.bucket_ops import open_dialog
@@ -136,7 +137,7 @@ class ObjectOps:
             dlg.set_busy(False)
             if job.state == "ok":
                 dlg.accept()
-                self.w.show_status(f"Deleted {total} object(s)", 5000)
+                self.w.show_status(f"Deleted {count_text(total, 'object')}", 5000)
             else:
                 dlg.reject()
 
@@ -186,7 +187,7 @@ class ObjectOps:
                 await store.update_meta(old, replace(info.meta, name=new))
                 self.w.forget_object(info)  # the purge of the old name is never watched
             where = prefix or "the bucket root"
-            self.w.show_status(f"Moved {len(moves)} object(s) to {where}", 5000)
+            self.w.show_status(f"Moved {count_text(len(moves), 'object')} to {where}", 5000)
 
         self.w.run_job(move(), error_title="Move failed")
 

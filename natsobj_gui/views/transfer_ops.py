@@ -16,6 +16,7 @@ from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, s
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.core.uploads import PlannedUpload, plan_uploads
 from natsobj_gui.dialogs import messages
+from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
 from natsobj_gui.views.bucket_ops import open_dialog
 
@@ -124,7 +125,7 @@ class TransferOps:
         skipped = len(plan) - len(chosen)
         transfers = self.queue.upload_planned(bucket, chosen)
         note = f", {skipped} skipped" if skipped else ""
-        self.w.show_status(f"Uploading {len(chosen)} file(s) to {bucket}{note}", 5000)
+        self.w.show_status(f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000)
         return transfers
 
     async def _ask(self, item: PlannedUpload, old: ObjectInfo) -> tuple[str, bool]:
@@ -208,7 +209,7 @@ class TransferOps:
             )
             for info, rel in items
         ]
-        self.w.show_status(f"Downloading {len(out)} object(s) to {folder}", 5000)
+        self.w.show_status(f"Downloading {count_text(len(out), 'object')} to {folder}", 5000)
         return out
 
     def download_as(self, info: ObjectInfo, dest: Path) -> Transfer:
