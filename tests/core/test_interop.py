@@ -86,3 +86,30 @@ async def test_nats_py_delete_tombstone(store: ObjectStore, client: Client) -> N
     await store.put("x", b"again")
     assert await store.get_bytes("x") == b"again"
     assert (await raw_meta_json(client, store.bucket, "x"))["mtime"] == "0001-01-01T00:00:00Z"
+
+
+async def test_buckets_and_listings_both_ways(client: Client, bucket_name: str) -> None:
+    # A bucket nats-py creates gets the stream config ours gets, and is listed by us; nats-py
+    # lists the objects we write.
+    await client.conn.js.create_object_store(bucket_name)
+    ours = await client.create_bucket(bucket_name + "_ours")
+    try:
+        theirs_cfg = (await client.conn.api(f"STREAM.INFO.OBJ_{bucket_name}"))["config"]
+        ours_cfg = (await client.conn.api(f"STREAM.INFO.OBJ_{ours.bucket}"))["config"]
+        differ = {
+            k for k in set(theirs_cfg) | set(ours_cfg) if theirs_cfg.get(k) != ours_cfg.get(k)
+        }
+        assert differ == {"name", "subjects"}
+        names = [b.name for b in await client.buckets.list()]
+        assert bucket_name in names and ours.bucket in names
+        await ours.put("a", b"1")
+        await ours.put("dir/b", b"22")
+        await ours.put("gone", b"3")
+        await ours.delete("gone")
+        theirs = await client.conn.js.object_store(ours.bucket)
+        # nats-py lists tombstones too (its list() does not ignore deletes by default).
+        listed = {i.name: bool(i.deleted) for i in await theirs.list()}
+        assert listed == {"a": False, "dir/b": False, "gone": True}
+    finally:
+        await client.buckets.delete(bucket_name)
+        await client.buckets.delete(ours.bucket)
