@@ -63,7 +63,10 @@ def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
     g.add_argument("--tlskey", default=d, help="client private key ($NATS_KEY)")
     g.add_argument("--context", default=d, help="a `nats` CLI context ($NATS_CONTEXT)")
     g.add_argument(
-        "--timeout", default=d, type=parse_duration, help="connect and request timeout (default 5s)"
+        "--timeout",
+        default=d,
+        type=parse_duration,
+        help="connect timeout per server and request timeout (default 2s and 5s)",
     )
 
 
