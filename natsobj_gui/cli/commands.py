@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from natsobj_gui.core import BucketConfig, BucketInfo, Client, Placement, Storage, WatchKind
+from natsobj_gui.core import (
+    BucketConfig,
+    BucketInfo,
+    Client,
+    ObjectInfo,
+    Placement,
+    Storage,
+    WatchKind,
+)
 
 from . import output as out
 from .common import CliError, confirm
 from .parsing import merge_metadata, parse_tags
+
+T = TypeVar("T", BucketInfo, ObjectInfo)
 
 
 def _placement(args: argparse.Namespace, current: Placement | None) -> Placement | None:
@@ -113,29 +125,40 @@ async def cmd_ls(client: Client, args: argparse.Namespace) -> int:
     """The buckets, or one bucket's objects (tombstones too with --deleted)."""
     if args.bucket is None:
         buckets = await client.buckets.list()
-        if args.json:
-            out.print_json([out.bucket_json(b) for b in buckets])
-        elif args.names:
-            for b in buckets:
-                out.emit(b.name)
-        elif not buckets:
-            out.note("No Object Store buckets found")
-        else:
-            out.emit(out.buckets_table(buckets))
+        _print_listing(
+            args, buckets, out.bucket_json, out.buckets_table, "No Object Store buckets found"
+        )
         return 0
     store = client.store(args.bucket)
     await client.buckets.status(args.bucket)  # an empty listing must not hide a typo
     objects = sorted(await store.list(show_deleted=args.deleted), key=lambda o: o.name)
-    if args.json:
-        out.print_json([out.object_json(o) for o in objects])
-    elif args.names:
-        for o in objects:
-            out.emit(o.name)
-    elif not objects:
-        out.note("No entries found")
-    else:
-        out.emit(out.objects_table(objects, show_deleted=args.deleted))
+    _print_listing(
+        args,
+        objects,
+        out.object_json,
+        lambda rows: out.objects_table(rows, show_deleted=args.deleted),
+        "No entries found",
+    )
     return 0
+
+
+def _print_listing(
+    args: argparse.Namespace,
+    rows: Sequence[T],
+    to_json: Callable[[T], Any],
+    table: Callable[[Sequence[T]], str],
+    empty: str,
+) -> None:
+    """Rows as JSON (--json), bare names (--names), a note when empty, or a table."""
+    if args.json:
+        out.print_json([to_json(r) for r in rows])
+    elif args.names:
+        for r in rows:
+            out.emit(r.name)
+    elif not rows:
+        out.note(empty)
+    else:
+        out.emit(table(rows))
 
 
 async def cmd_seal(client: Client, args: argparse.Namespace) -> int:

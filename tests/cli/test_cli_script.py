@@ -194,6 +194,20 @@ def test_script_watch_history_and_updates_only(
         updates.kill()
 
 
+def _read_rest(master: int) -> bytes:
+    """What the terminal still holds after the process ended (until EOF or a quiet pause)."""
+    rest = b""
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        rest += data
+    return rest
+
+
 def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[int, str]:
     """Run with a terminal on stdin/stderr; type `answer` at the prompt, or press Ctrl-C."""
     master, slave = pty.openpty()
@@ -219,14 +233,7 @@ def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[i
         else:
             os.write(master, answer)
         code = proc.wait(timeout=30)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            seen += data
+        seen += _read_rest(master)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -277,14 +284,7 @@ def test_script_ctrl_c_during_put_leaves_nothing(
         assert b"chunks" in seen, seen  # the progress bar shows chunks were sent
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            seen += data
+        seen += _read_rest(master)
     finally:
         if proc.poll() is None:
             proc.kill()

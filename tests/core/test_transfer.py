@@ -33,6 +33,23 @@ def _check_progress(events: list[Progress], chunks: int, size: int) -> None:
     assert all(p.bytes_done <= p.bytes_total for p in events)
 
 
+class _Started:
+    """A progress callback that records events and tells when `after` of them arrived."""
+
+    def __init__(self, after: int = 1) -> None:
+        self.events: list[Progress] = []
+        self._after = after
+        self._started = asyncio.Event()
+
+    def __call__(self, p: Progress) -> None:
+        self.events.append(p)
+        if len(self.events) >= self._after:
+            self._started.set()
+
+    async def wait(self) -> None:
+        await asyncio.wait_for(self._started.wait(), 30)
+
+
 async def test_progress_put_and_get(store: ObjectStore, tmp_path: Path) -> None:
     data = os.urandom(5500)
     events: list[Progress] = []
@@ -72,20 +89,13 @@ async def _assert_old_intact(store: ObjectStore, client: Client, old: bytes, nui
 
 async def test_cancel_mid_put(store: ObjectStore, client: Client) -> None:
     old, nuid = await _old_version(store)
-    started = asyncio.Event()
-    events: list[Progress] = []
-
-    def progress(p: Progress) -> None:
-        events.append(p)
-        if len(events) >= 3:
-            started.set()
-
+    progress = _Started(after=3)
     task = asyncio.ensure_future(store.put("obj", os.urandom(40 * MB), progress=progress))
-    await asyncio.wait_for(started.wait(), 30)
+    await progress.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert events[-1].bytes_done < 40 * MB
+    assert progress.events[-1].bytes_done < 40 * MB
     await _assert_old_intact(store, client, old, nuid)
     # Nothing of the cancelled put trickles in later either.
     await asyncio.sleep(0.5)
@@ -107,16 +117,9 @@ async def test_cancel_mid_get_to_file(store: ObjectStore, tmp_path: Path) -> Non
     await store.put("big", os.urandom(40 * MB))
     dest = tmp_path / "dest.bin"
     dest.write_bytes(b"keep me")
-    started = asyncio.Event()
-    seen: list[Progress] = []
-
-    def progress(p: Progress) -> None:
-        seen.append(p)
-        if len(seen) >= 2:
-            started.set()
-
+    progress = _Started(after=2)
     task = asyncio.ensure_future(store.get_file("big", dest, progress=progress))
-    await asyncio.wait_for(started.wait(), 30)
+    await progress.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -188,14 +191,10 @@ async def test_one_missing_chunk(store: ObjectStore, client: Client, which: str)
 async def test_bucket_deleted_mid_get(client: Client, bucket_name: str, tmp_path: Path) -> None:
     store = await client.create_bucket(bucket_name)
     await store.put("big", os.urandom(20 * MB))
-    started = asyncio.Event()
-
-    def progress(p: Progress) -> None:
-        started.set()
-
+    progress = _Started()
     dest = tmp_path / "dest.bin"
     task = asyncio.ensure_future(store.get_file("big", dest, progress=progress))
-    await asyncio.wait_for(started.wait(), 30)
+    await progress.wait()
     await client.buckets.delete(bucket_name)
     try:
         await asyncio.wait_for(task, 30)
@@ -232,12 +231,10 @@ async def test_chunks_purged_mid_get_time_out(
     store: ObjectStore, client: Client, tmp_path: Path
 ) -> None:
     info = await store.put("big", os.urandom(40 * MB))
-    started = asyncio.Event()
+    progress = _Started()
     dest = tmp_path / "dest.bin"
-    task = asyncio.ensure_future(
-        store.get_file("big", dest, progress=lambda p: started.set(), idle_timeout=2)
-    )
-    await asyncio.wait_for(started.wait(), 30)
+    task = asyncio.ensure_future(store.get_file("big", dest, progress=progress, idle_timeout=2))
+    await progress.wait()
     await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, info.nuid))
     try:
         await asyncio.wait_for(task, 30)

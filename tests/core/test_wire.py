@@ -13,6 +13,19 @@ from natsobj_gui.core.wire import decode_info, digest_hex, encode_info
 from .raw import chunk_subj, meta_subj, raw_meta, raw_meta_json, stream
 
 ZERO = "0001-01-01T00:00:00Z"
+# Go's ObjectInfo field order, up to the optional digest / deleted.
+ALL_KEYS = (
+    "name",
+    "description",
+    "headers",
+    "metadata",
+    "options",
+    "bucket",
+    "nuid",
+    "size",
+    "mtime",
+    "chunks",
+)
 DIGEST_RE = re.compile(r"^SHA-256=[A-Za-z0-9_-]{43}=$")
 
 
@@ -31,19 +44,7 @@ async def test_meta_full_field_order(store: ObjectStore, client: Client) -> None
     raw, headers = await raw_meta(client, store.bucket, "ab")
     assert headers.get("Nats-Rollup") == "sub"
     assert raw == _compact(raw)  # compact, as Go's json.Marshal writes it
-    assert _keys(raw) == [
-        "name",
-        "description",
-        "headers",
-        "metadata",
-        "options",
-        "bucket",
-        "nuid",
-        "size",
-        "mtime",
-        "chunks",
-        "digest",
-    ]
+    assert _keys(raw) == [*ALL_KEYS, "digest"]
     doc = json.loads(raw)
     assert doc == {
         "name": "ab",
@@ -126,19 +127,7 @@ async def test_tombstone_wire(store: ObjectStore, client: Client) -> None:
     await store.delete("gone")
     raw, headers = await raw_meta(client, store.bucket, "gone")
     assert headers.get("Nats-Rollup") == "sub"
-    assert _keys(raw) == [
-        "name",
-        "description",
-        "headers",
-        "metadata",
-        "options",
-        "bucket",
-        "nuid",
-        "size",
-        "mtime",
-        "chunks",
-        "deleted",
-    ]
+    assert _keys(raw) == [*ALL_KEYS, "deleted"]
     doc = json.loads(raw)
     assert doc["deleted"] is True and doc["size"] == 0 and doc["chunks"] == 0
     assert doc["nuid"] == info.nuid and doc["mtime"] == ZERO
