@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -30,6 +31,15 @@ SELECTABLE = (
 )
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: #2e7d32;"
+
+
+def message_icon(widget: QWidget, kind: QStyle.StandardPixmap) -> QLabel:
+    """A message-box sized standard icon (warning, question…) in the style of `widget`."""
+    icon = QLabel()
+    style = widget.style()
+    size = style.pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
+    icon.setPixmap(style.standardIcon(kind).pixmap(size))
+    return icon
 
 
 def value_label(text: str = "", *, wrap: bool = True) -> QLabel:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.types import BucketInfo, ObjectInfo
-from natsobj_gui.dialogs._common import fit_to_width, size_text, value_label
+from natsobj_gui.dialogs._common import fit_to_width, message_icon, size_text, value_label
 from natsobj_gui.formatting import human_size
 
 MAX_LISTED = 1000
@@ -50,11 +50,7 @@ def _warning_row(text: str, parent: QWidget) -> tuple[QWidget, QLabel]:
     row = QWidget(parent)
     lay = QFormLayout(row)
     lay.setContentsMargins(0, 0, 0, 0)
-    icon = QLabel()
-    size = parent.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-    icon.setPixmap(
-        parent.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
-    )
+    icon = message_icon(parent, QStyle.StandardPixmap.SP_MessageBoxWarning)
     message = value_label(text)
     lay.addRow(icon, message)
     return row, message

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStyle,
     QVBoxLayout,
@@ -33,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.types import ObjectInfo
-from natsobj_gui.dialogs._common import fit_to_width, size_text, value_label
+from natsobj_gui.dialogs._common import fit_to_width, message_icon, size_text, value_label
 from natsobj_gui.formatting import human_time
 
 
@@ -60,11 +59,7 @@ class OverwriteDialog(QDialog):
         self._choice = OverwriteChoice.CANCEL
         self.setWindowTitle("Replace object?")
 
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-        icon.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion).pixmap(size)
-        )
+        icon = message_icon(self, QStyle.StandardPixmap.SP_MessageBoxQuestion)
         self.message_label = value_label(
             f"An object named “{name}” already exists in “{existing.bucket}”. Replace it?"
         )

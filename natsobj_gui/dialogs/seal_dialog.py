@@ -14,14 +14,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from natsobj_gui.dialogs._common import fit_to_width, value_label
+from natsobj_gui.dialogs._common import fit_to_width, message_icon, value_label
 
 
 class SealDialog(QDialog):
@@ -32,11 +31,7 @@ class SealDialog(QDialog):
         self._bucket = bucket
         self.setWindowTitle(f"Seal bucket {bucket}")
 
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-        icon.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
-        )
+        icon = message_icon(self, QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.message_label = value_label(
             f"Seal the bucket “{bucket}”?\n\n"
             "A sealed bucket is read-only: no object can be added, replaced, renamed or "

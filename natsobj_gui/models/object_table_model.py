@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -31,6 +30,7 @@ from PySide6.QtCore import (
 
 from ..core.index import ROOT, BucketIndex, IndexChange, parent_folder, split_name
 from ..core.types import ObjectInfo
+from .headed_table import HeadedTableModel
 from .object_columns import (
     BULK_INSERT,
     COL_CHUNKS,
@@ -74,8 +74,10 @@ __all__ = [
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ObjectTableModel(QAbstractTableModel):
+class ObjectTableModel(HeadedTableModel):
     """The direct children (folders, then objects) of one folder prefix of a BucketIndex."""
+
+    headers = HEADERS
 
     prefixRemoved = Signal(str)  # the shown folder lost its last object
 
@@ -158,20 +160,6 @@ class ObjectTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._folders) + len(self._objects)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -305,20 +293,6 @@ class ObjectTableModel(QAbstractTableModel):
         if prefix and prefix in change.removed_folders:
             self.prefixRemoved.emit(prefix)
 
-    def _remove_rows(self, rows: list[int], drop: Callable[[int, int], None]) -> None:
-        # Contiguous runs from the bottom up, so earlier row numbers stay valid.
-        rows = sorted(set(rows), reverse=True)
-        i = 0
-        while i < len(rows):
-            last = first = rows[i]
-            while i + 1 < len(rows) and rows[i + 1] == first - 1:
-                i += 1
-                first = rows[i]
-            self.beginRemoveRows(QModelIndex(), first, last)
-            drop(first, last)
-            self.endRemoveRows()
-            i += 1
-
     def _remove_objects(self, names: list[str]) -> None:
         pos = self._positions()
         nf = len(self._folders)
@@ -327,7 +301,7 @@ class ObjectTableModel(QAbstractTableModel):
         def drop(first: int, last: int) -> None:
             del self._objects[first - nf : last - nf + 1]
 
-        self._remove_rows(rows, drop)
+        self.remove_rows(rows, drop)
         self._pos = None
 
     def _remove_folders(self, prefixes: list[str]) -> None:
@@ -336,7 +310,7 @@ class ObjectTableModel(QAbstractTableModel):
         def drop(first: int, last: int) -> None:
             del self._folders[first : last + 1]
 
-        self._remove_rows(rows, drop)
+        self.remove_rows(rows, drop)
 
     def _insert_folders(self, prefixes: list[str]) -> None:
         for p in prefixes:

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from ..core.transfers import Transfer, TransferQueue, TransferState
 from ..formatting import human_duration, human_rate, human_size
 from ..icons import icon
 from ..progress_bridge import DEFAULT_INTERVAL, Throttle, bar_values
 from ..qt_compat import is_alive
+from .headed_table import HeadedTableModel
 
 (
     COL_NAME,
@@ -66,8 +67,10 @@ def state_text(t: Transfer) -> str:
     return t.state.value
 
 
-class TransferModel(QAbstractTableModel):
+class TransferModel(HeadedTableModel):
     """One row per Transfer of a TransferQueue, oldest first."""
+
+    headers = HEADERS
 
     def __init__(
         self, queue: TransferQueue, parent: Any = None, interval: float = DEFAULT_INTERVAL
@@ -130,17 +133,11 @@ class TransferModel(QAbstractTableModel):
     def _on_removed(self, gone: list[Transfer]) -> None:
         if not self._alive():
             return
-        rows = sorted((self._row_of[t.id] for t in gone if t.id in self._row_of), reverse=True)
-        i = 0
-        while i < len(rows):
-            last = first = rows[i]
-            while i + 1 < len(rows) and rows[i + 1] == first - 1:
-                i += 1
-                first = rows[i]
-            self.beginRemoveRows(QModelIndex(), first, last)
+
+        def drop(first: int, last: int) -> None:
             del self._rows[first : last + 1]
-            self.endRemoveRows()
-            i += 1
+
+        self.remove_rows((self._row_of[t.id] for t in gone if t.id in self._row_of), drop)
         for t in gone:
             self._states.pop(t.id, None)
             self._dirty.pop(t.id, None)
@@ -173,20 +170,6 @@ class TransferModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPaintEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
 from natsobj_gui.core.types import BucketInfo
@@ -14,10 +14,10 @@ from natsobj_gui.models.bucket_tree_model import (
     PrefixRole,
 )
 from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
-from natsobj_gui.views.empty_hint import paint_empty_hint
+from natsobj_gui.views.empty_hint import EmptyHintMixin
 
 
-class BucketTreeView(QTreeView):
+class BucketTreeView(EmptyHintMixin, QTreeView):
     """A tree of buckets (top level) and folders; drops upload into the node under the mouse."""
 
     node_selected = Signal(str, str)  # bucket, prefix ('' = root)
@@ -53,16 +53,6 @@ class BucketTreeView(QTreeView):
         self.expanded.connect(self._remember_open)
         self.collapsed.connect(self._forget_open)
         model.rowsInserted.connect(self._reopen_folders)
-
-    def set_empty_text(self, text: str) -> None:
-        """The hint painted when the tree has no buckets."""
-        if text != self.empty_text:
-            self.empty_text = text
-            self.viewport().update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        paint_empty_hint(self, self.empty_text)
 
     # -- nodes ------------------------------------------------------------------------------
     def node_at(self, index: QModelIndex) -> tuple[str, str] | None:

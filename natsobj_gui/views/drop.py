@@ -36,11 +36,7 @@ def accept_if_local(event: QDragEnterEvent | QDragMoveEvent, writable: bool = Tr
 def take_drop(event: QDropEvent) -> list[Path]:
     """The local paths of a drop, accepting it as a copy; empty (and ignored) otherwise."""
     paths = local_paths(event.mimeData())
-    if paths:
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-    else:
-        event.ignore()
+    accept(event, bool(paths))
     return paths
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView
 
 
@@ -21,3 +21,22 @@ def paint_empty_hint(view: QAbstractItemView, text: str) -> None:
         painter.drawText(rect, int(flags), text)
     finally:
         painter.end()
+
+
+class EmptyHintMixin:
+    """For item views (list it before the Qt class): `set_empty_text` and the painting.
+
+    The view sets `self.empty_text = ""` in its __init__.
+    """
+
+    empty_text: str
+
+    def set_empty_text(self, text: str) -> None:
+        """The hint painted while the view shows no rows (loading, empty folder…)."""
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()  # type: ignore[attr-defined]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)  # type: ignore[misc]
+        paint_empty_hint(self, self.empty_text)  # type: ignore[arg-type]

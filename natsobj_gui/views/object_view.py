@@ -8,7 +8,6 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QKeyEvent,
-    QPaintEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +25,7 @@ from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
 from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
-from natsobj_gui.views.empty_hint import paint_empty_hint
+from natsobj_gui.views.empty_hint import EmptyHintMixin
 
 FILTER_DEBOUNCE_ROWS = 5000
 FILTER_DEBOUNCE_MS = 250
@@ -94,7 +93,7 @@ class BreadcrumbBar(QWidget):
         ]
 
 
-class ObjectTable(QTableView):
+class ObjectTable(EmptyHintMixin, QTableView):
     """A table that takes file drops and turns Enter into `activated_row`."""
 
     files_dropped = Signal(list, str)  # list[Path], target folder prefix
@@ -108,16 +107,6 @@ class ObjectTable(QTableView):
         self.writable = True
         self.folder_at_index = lambda index: None  # set by ObjectView
         self.empty_text = ""  # shown while the table has no rows
-
-    def set_empty_text(self, text: str) -> None:
-        """The hint painted when there are no rows (loading, empty folder, no bucket)."""
-        if text != self.empty_text:
-            self.empty_text = text
-            self.viewport().update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        paint_empty_hint(self, self.empty_text)
 
     def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
         return self.folder_at_index(self.indexAt(event.position().toPoint()))

@@ -34,77 +34,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="uses the XDG data folder and /proc")
-def test_main_starts_embedded_server_and_closes(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "natsobj_gui", "--quit-after-start"],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert proc.returncode == 0, proc.stderr
-    line = [x for x in proc.stdout.splitlines() if x.startswith("natsobj-gui ready")]
-    assert line, proc.stdout + proc.stderr
-    assert "connected=True" in line[0]
-    pid = int(line[0].rsplit("server_pid=", 1)[1])
-    assert pid > 0
-    assert not _alive(pid), "the embedded nats-server outlived the app"
-    # The default data folder follows XDG, and the window saved its settings there.
-    assert (tmp_path / "data" / "natsobj-gui" / "jetstream" / "jetstream").is_dir()
-    assert list((tmp_path / "config").rglob("*.conf")), "no settings written"
-    assert "Traceback" not in proc.stderr
-
-
-def test_main_reports_an_unreachable_server_and_still_closes(tmp_path: Path) -> None:
-    from natsobj_gui.core.server import free_port
-
-    url = f"nats://127.0.0.1:{free_port()}"
-    proc = subprocess.run(
-        [sys.executable, "-m", "natsobj_gui", "--server", url, "--quit-after-start"],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "natsobj-gui ready connected=False server_pid=0" in proc.stdout
-    assert "Traceback" not in proc.stderr
-    # No embedded server was started for an explicit --server.
-    assert not (tmp_path / "data" / "natsobj-gui").exists()
-
-
-def test_main_connects_with_a_nats_context(tmp_path: Path, nats_server) -> None:
-    import json
-
-    env = _env(tmp_path)
-    ctx = tmp_path / "config" / "nats" / "context"
-    ctx.mkdir(parents=True)
-    (ctx / "dev.json").write_text(json.dumps({"description": "test", "url": nats_server.url}))
-    proc = subprocess.run(
-        [sys.executable, "-m", "natsobj_gui", "--context", "dev", "--quit-after-start"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "natsobj-gui ready connected=True server_pid=0" in proc.stdout, proc.stdout
-    # A context that does not exist is reported, and the app still closes cleanly.
-    proc = subprocess.run(
-        [sys.executable, "-m", "natsobj_gui", "--context", "nope", "--quit-after-start"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "connected=False" in proc.stdout
-    assert "Traceback" not in proc.stderr
-
-
 def _run_main(env: dict[str, str], *args: str) -> tuple[str, str]:
-    """Run the app until its window is up and connected; (status line, ready line)."""
+    """Run the app until its window is up (and connected); its (status, ready) lines.
+
+    Asserts a clean exit without a traceback.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "natsobj_gui", *args, "--quit-after-start"],
         env=env,
@@ -118,6 +52,42 @@ def _run_main(env: dict[str, str], *args: str) -> tuple[str, str]:
         x.split(" ", 2)[1]: x for x in proc.stdout.splitlines() if x.startswith("natsobj-gui ")
     }
     return lines.get("status", ""), lines.get("ready", "")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses the XDG data folder and /proc")
+def test_main_starts_embedded_server_and_closes(tmp_path: Path) -> None:
+    _, ready = _run_main(_env(tmp_path))
+    assert "connected=True" in ready, ready
+    pid = int(ready.rsplit("server_pid=", 1)[1])
+    assert pid > 0
+    assert not _alive(pid), "the embedded nats-server outlived the app"
+    # The default data folder follows XDG, and the window saved its settings there.
+    assert (tmp_path / "data" / "natsobj-gui" / "jetstream" / "jetstream").is_dir()
+    assert list((tmp_path / "config").rglob("*.conf")), "no settings written"
+
+
+def test_main_reports_an_unreachable_server_and_still_closes(tmp_path: Path) -> None:
+    from natsobj_gui.core.server import free_port
+
+    url = f"nats://127.0.0.1:{free_port()}"
+    _, ready = _run_main(_env(tmp_path), "--server", url)
+    assert ready == "natsobj-gui ready connected=False server_pid=0"
+    # No embedded server was started for an explicit --server.
+    assert not (tmp_path / "data" / "natsobj-gui").exists()
+
+
+def test_main_connects_with_a_nats_context(tmp_path: Path, nats_server) -> None:
+    import json
+
+    env = _env(tmp_path)
+    ctx = tmp_path / "config" / "nats" / "context"
+    ctx.mkdir(parents=True)
+    (ctx / "dev.json").write_text(json.dumps({"description": "test", "url": nats_server.url}))
+    _, ready = _run_main(env, "--context", "dev")
+    assert ready == "natsobj-gui ready connected=True server_pid=0", ready
+    # A context that does not exist is reported, and the app still closes cleanly.
+    _, ready = _run_main(env, "--context", "nope")
+    assert "connected=False" in ready
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="uses the XDG folders")

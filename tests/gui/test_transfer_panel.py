@@ -32,6 +32,13 @@ def _row_texts(panel: TransferPanel, row: int, col: int) -> str:
     return panel.model.index(row, col).data()
 
 
+def _big_file(tmp_path: Path) -> Path:
+    """16 MiB of random bytes (128 chunks): big enough to cancel or watch mid-way."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(16 * 1024 * 1024))
+    return big
+
+
 def test_upload_shows_every_chunk_step_then_done(
     qloop, client: Client, store: ObjectStore, tmp_path: Path
 ) -> None:
@@ -98,8 +105,7 @@ def test_throttled_model_coalesces_but_ends_exact(
 def test_cancel_large_upload_from_the_panel_leaves_nothing(
     qloop, client: Client, store: ObjectStore, tmp_path: Path
 ) -> None:
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(16 * 1024 * 1024))
+    big = _big_file(tmp_path)
     queue = TransferQueue(client)
     panel = TransferPanel(queue, interval=0)
 
@@ -188,8 +194,7 @@ def test_download_writes_the_right_bytes_and_shows_folder(
 def test_delegate_text_and_huge_sizes(
     qloop, client: Client, store: ObjectStore, tmp_path: Path
 ) -> None:
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(16 * 1024 * 1024))
+    big = _big_file(tmp_path)
     queue = TransferQueue(client, limit=1)
     panel = TransferPanel(queue)
 
