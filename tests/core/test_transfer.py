@@ -135,18 +135,25 @@ async def _two_chunk_object(store: ObjectStore) -> str:
     return info.nuid
 
 
+async def _get_fails_keeping_dest(
+    store: ObjectStore, tmp_path: Path, error: type[Exception]
+) -> None:
+    """get_file of "obj" fails with `error`, leaving an existing destination and no .partial."""
+    dest = tmp_path / "dest.bin"
+    dest.write_bytes(b"keep me")
+    with pytest.raises(error):
+        await store.get_file("obj", dest)
+    assert dest.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+
+
 async def test_digest_mismatch_leaves_dest(
     store: ObjectStore, client: Client, tmp_path: Path
 ) -> None:
     nuid = await _two_chunk_object(store)
     await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, nuid))
     await publish_chunks(client, store.bucket, nuid, [os.urandom(1000), os.urandom(1000)])
-    dest = tmp_path / "dest.bin"
-    dest.write_bytes(b"keep me")
-    with pytest.raises(DigestMismatchError):
-        await store.get_file("obj", dest)
-    assert dest.read_bytes() == b"keep me"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+    await _get_fails_keeping_dest(store, tmp_path, DigestMismatchError)
     with pytest.raises(DigestMismatchError):
         await store.verify("obj")
 
@@ -156,12 +163,7 @@ async def test_extra_chunk_is_size_mismatch(
 ) -> None:
     nuid = await _two_chunk_object(store)
     await publish_chunks(client, store.bucket, nuid, [b"extra"])
-    dest = tmp_path / "dest.bin"
-    dest.write_bytes(b"keep me")
-    with pytest.raises(SizeMismatchError):
-        await store.get_file("obj", dest)
-    assert dest.read_bytes() == b"keep me"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.bin"]
+    await _get_fails_keeping_dest(store, tmp_path, SizeMismatchError)
 
 
 async def test_missing_chunks_do_not_hang(
