@@ -1,9 +1,14 @@
-"""Main window locations: switching buckets from deep folders, remembered folders, renames."""
+"""Main window locations: bucket switches from deep folders, open folders kept, renames, keys."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog
+
 from natsobj_gui.core import Client
 from natsobj_gui.core.types import ObjectMeta
+from natsobj_gui.dialogs.upload_dialog import UploadDialog
 
 from .window_support import (  # noqa: F401 - fixtures
     open_bucket,
@@ -99,5 +104,44 @@ def test_rename_by_another_client_replaces_the_row(qloop, window, store) -> None
         await wait_until(lambda: table_names(window) == ["new/", "stay.txt"], what="rename")
         assert "old/name.txt" not in window.index
         assert not window.tree_model.index_for(store.bucket, "old/").isValid()
+
+    qloop.run_until_complete(body())
+
+
+def test_keyboard_f5_ctrl_u_and_alt_up(qloop, window, store) -> None:
+    table = window.objects.table
+    ctrl = Qt.KeyboardModifier.ControlModifier
+
+    async def body() -> None:
+        await store.put("docs/a.txt", b"a")
+        await open_bucket(window, store.bucket, "docs/")
+        window.activateWindow()
+        table.setFocus()
+        # F5 lists the bucket again (a new listing: its index object is replaced).
+        old_index = window.index
+        done = wait_signal(window.listing_done, timeout=30)
+        QTest.keyClick(table, Qt.Key.Key_F5)
+        await done
+        assert window.index is not old_index
+        assert (window.bucket, window.prefix) == (store.bucket, "docs/")
+        # Ctrl+U: the upload dialog for the current folder, straight on its file picker.
+        QTest.keyClick(table, Qt.Key.Key_U, ctrl)
+        await wait_until(
+            lambda: any(isinstance(w, UploadDialog) and w.isVisible() for w in _tops())
+        )
+        dialog = next(w for w in _tops() if isinstance(w, UploadDialog))
+        assert dialog.prefix() == "docs/"
+        await wait_until(lambda: any(p.isVisible() for p in dialog.findChildren(QFileDialog)))
+        for picker in dialog.findChildren(QFileDialog):
+            picker.reject()
+        dialog.reject()
+        # Alt+Up: the parent folder.
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+        await wait_until(lambda: window.prefix == "")
+        assert table_names(window) == ["docs/"]
+
+    def _tops() -> list:
+        return QApplication.topLevelWidgets()
 
     qloop.run_until_complete(body())
