@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
 
+import nats
 import pytest
+from nats.aio.msg import Msg
 
 from natsobj_gui.core import Client, ConnectProfile
 from natsobj_gui.core.errors import ConnectionFailedError
@@ -56,3 +59,29 @@ async def test_refused_servers_fail_at_once() -> None:
 
 def test_default_connect_timeout_is_nats_go_s() -> None:
     assert ConnectProfile().connect_timeout == 2.0
+
+
+async def test_close_drains_what_was_sent(nats_server) -> None:
+    # Messages published just before close still reach a subscriber, and close is idempotent.
+    listener = await nats.connect(nats_server.url)
+    got: list[bytes] = []
+
+    async def on_msg(msg: Msg) -> None:
+        got.append(msg.data)
+
+    try:
+        await listener.subscribe("drain.test", cb=on_msg)
+        await listener.flush()
+        client = await Client.connect(nats_server.url)
+        for i in range(100):
+            await client.conn.nc.publish("drain.test", str(i).encode())
+        await client.close()
+        assert client.conn.nc.is_closed
+        await client.close()  # a second close is harmless
+        deadline = time.monotonic() + 10
+        while len(got) < 100 and time.monotonic() < deadline:
+            await listener.flush()
+            await asyncio.sleep(0.01)
+        assert got == [str(i).encode() for i in range(100)]
+    finally:
+        await listener.close()
