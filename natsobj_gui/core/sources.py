@@ -94,7 +94,9 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
     A pipe, terminal or socket read on the loop would stall acknowledgements, pings,
     progress and cancellation until the writer produced more. The thread is a daemon, so
     a read still blocked after a cancel never keeps the process alive; it stops at its
-    next delivery.
+    next delivery. For stdin pass an unbuffered file on its descriptor, not
+    sys.stdin.buffer: a thread blocked inside a BufferedReader at exit holds its lock, and
+    the interpreter aborts when it finalizes stdin.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(THREAD_QUEUE_DEPTH)
