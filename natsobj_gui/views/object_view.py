@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.formatting import count_text
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
 from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
@@ -176,6 +177,14 @@ class ObjectView(QWidget):
         self._filter_timer.timeout.connect(self._apply_filter)
         self.count_label = QLabel()
         self.count_label.setContentsMargins(8, 0, 0, 0)
+        # A sealed bucket says so where the user looks: beside its name.
+        self.sealed_label = QLabel("Sealed: read-only")
+        self.sealed_label.setToolTip(
+            "This bucket is sealed: nothing can be uploaded, changed or deleted in it."
+        )
+        self.sealed_label.setContentsMargins(8, 0, 0, 0)
+        self.sealed_label.setEnabled(False)  # drawn in the palette's greyed-out text colour
+        self.sealed_label.setVisible(False)
 
         self.table = ObjectTable()
         self.table.setObjectName("objectTable")
@@ -227,6 +236,7 @@ class ObjectView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
         top.addWidget(self.breadcrumbs, 1)
+        top.addWidget(self.sealed_label)
         top.addWidget(self.count_label)
         top.addWidget(self.filter_edit)
         layout = QVBoxLayout(self)
@@ -246,8 +256,9 @@ class ObjectView(QWidget):
         self.table.scrollToTop()
 
     def set_writable(self, writable: bool) -> None:
-        """Sealed buckets (or none) take no drops."""
+        """Sealed buckets (or none) take no drops, and say that they are sealed."""
         self.table.writable = writable and bool(self.bucket)
+        self.sealed_label.setVisible(bool(self.bucket) and not writable)
 
     # -- rows -------------------------------------------------------------------------------
     def _source_row(self, index: QModelIndex) -> int:
@@ -308,8 +319,8 @@ class ObjectView(QWidget):
 
     def _update_count(self, *_: object) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        noun = "item" if total == 1 else "items"
-        text = f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}"
+        all_rows = count_text(total, "item")
+        text = all_rows if shown == total else f"{shown:,} of {all_rows}"
         self.count_label.setText(text if self.bucket else "")
 
     # -- settings ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from ..models.transfer_model import (
     percent,
 )
 from ..progress_bridge import DEFAULT_INTERVAL, Throttle
+from .empty_hint import EmptyHintMixin
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_PARALLEL = 16
@@ -84,6 +85,14 @@ class ProgressDelegate(QStyledItemDelegate):
         return t.state.value
 
 
+class TransferTable(EmptyHintMixin, QTableView):
+    """The transfer rows; says what it is for while it has none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_text = "Uploads and downloads show here with their progress."
+
+
 class TransferPanel(QWidget):
     """Transfers table, buttons, context menu and the concurrency setting."""
 
@@ -100,7 +109,7 @@ class TransferPanel(QWidget):
         # Replaceable so tests do not launch a file manager.
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
 
-        self.view = QTableView(self)
+        self.view = TransferTable(self)
         self.view.setModel(self.model)
         self.view.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

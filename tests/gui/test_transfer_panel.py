@@ -197,6 +197,7 @@ def test_delegate_text_and_huge_sizes(
     big = _big_file(tmp_path)
     queue = TransferQueue(client, limit=1)
     panel = TransferPanel(queue)
+    assert "Uploads and downloads" in panel.view.empty_text  # the hint of an empty panel
 
     async def body() -> None:
         blocker = queue.upload(store.bucket, big, "big", chunk_size=4096)  # holds the slot

@@ -129,6 +129,7 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         await store.put("kept.txt", b"kept")
         await open_bucket(window, store.bucket)
         assert window.actions.upload_files.isEnabled()
+        assert not window.objects.sealed_label.isVisible()
         # Sealed behind the window's back: the next write fails on the server.
         await client.buckets.seal(store.bucket)
         drop = [tmp_path / "late.txt", tmp_path / "later.txt"]
@@ -152,6 +153,7 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         await wait_until(lambda: table_names(window) == ["kept.txt"])
         assert not window.actions.upload_files.isEnabled()
         assert not window.objects.table.writable
+        assert window.objects.sealed_label.isVisible()  # said beside the bucket's name
         window.objects.table.selectRow(0)
         window.actions.update_enabled()
         assert window.actions.download.isEnabled() and not window.actions.delete.isEnabled()
