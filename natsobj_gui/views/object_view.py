@@ -245,6 +245,7 @@ class ObjectView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self._update_count()
+        self.set_location("", "")
 
     # -- location ---------------------------------------------------------------------------
     def set_location(self, bucket: str, prefix: str) -> None:
@@ -252,6 +253,7 @@ class ObjectView(QWidget):
         self.bucket, self.prefix = bucket, prefix
         self.table.bucket, self.table.prefix = bucket, prefix
         self.breadcrumbs.set_path(bucket, prefix)
+        self.filter_edit.setEnabled(bool(bucket))  # nothing to filter without a bucket
         self.table.clearSelection()
         self.table.scrollToTop()
 

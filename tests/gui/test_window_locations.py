@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -11,7 +11,9 @@ from natsobj_gui.core.types import ObjectMeta
 from natsobj_gui.dialogs.upload_dialog import UploadDialog
 
 from .window_support import (  # noqa: F401 - fixtures
+    drag_objects,
     open_bucket,
+    row_of,
     settings_fixture,
     table_names,
     wait_signal,
@@ -143,5 +145,49 @@ def test_keyboard_f5_ctrl_u_and_alt_up(qloop, window, store) -> None:
 
     def _tops() -> list:
         return QApplication.topLevelWidgets()
+
+    qloop.run_until_complete(body())
+
+
+def test_drag_objects_onto_folders_moves_them(qloop, window, store) -> None:
+    async def body() -> None:
+        for name in ("a.txt", "b.txt", "c.txt", "dest/x.txt"):
+            await store.put(name, name.encode())
+        await open_bucket(window, store.bucket)
+        index = window.index
+        # Onto a folder node in the tree.
+        assert window.tree.select_node(store.bucket, "dest/")
+        rect = window.tree.visualRect(window.tree.currentIndex())
+        infos = [index.get("a.txt"), index.get("b.txt")]
+        assert drag_objects(window.tree.viewport(), store.bucket, infos, rect.center()) == (
+            True,
+            True,
+        )
+        await wait_until(lambda: "dest/a.txt" in index and "dest/b.txt" in index, timeout=20)
+        assert "a.txt" not in index and "b.txt" not in index
+        assert await store.get_bytes("dest/a.txt") == b"a.txt"
+        # Onto a folder row of the table.
+        window.open_location(store.bucket, "")
+        await wait_until(lambda: table_names(window) == ["dest/", "c.txt"])
+        row = window.objects.table.visualRect(
+            window.objects.proxy.index(row_of(window, "dest/"), 0)
+        )
+        viewport = window.objects.table.viewport()
+        assert drag_objects(viewport, store.bucket, [index.get("c.txt")], row.center()) == (
+            True,
+            True,
+        )
+        await wait_until(lambda: table_names(window) == ["dest/"], timeout=20)
+        assert sorted(i.name for i in await store.list()) == [
+            "dest/a.txt",
+            "dest/b.txt",
+            "dest/c.txt",
+            "dest/x.txt",
+        ]
+        # Objects of another bucket are not taken (that would be a copy), nor is empty space.
+        other = [index.get("dest/x.txt")]
+        assert drag_objects(viewport, "elsewhere", other, row.center()) == (False, False)
+        below = viewport.rect().bottomLeft() + QPoint(10, -10)
+        assert drag_objects(viewport, store.bucket, other, below) == (False, False)
 
     qloop.run_until_complete(body())

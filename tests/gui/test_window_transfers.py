@@ -50,10 +50,10 @@ def test_drop_files_and_folder_on_table(qloop, window, store, tmp_path: Path) ->
         await open_bucket(window, store.bucket)
         assert table_names(window) == []
         assert "Drop files" in window.objects.table.empty_text  # the empty table says how
-        drop = drop_files(
+        dropped = drop_files(
             window.objects.table.viewport(), [src / "a.txt", src / "b.bin", src / "docs"]
         )
-        assert drop.isAccepted()
+        assert dropped
         queue = window.transfers.queue
         await wait_until(lambda: len(queue.transfers()) == 4, what="4 transfers queued")
         await wait_until(
@@ -100,8 +100,8 @@ def test_drop_on_tree_folder_node(qloop, window, store, tmp_path: Path) -> None:
         await open_bucket(window, store.bucket)
         await wait_until(lambda: window.tree.select_node(store.bucket, "reports/"))
         rect = window.tree.visualRect(window.tree.currentIndex())
-        drop = drop_files(window.tree.viewport(), [tmp_path / "n.txt"], rect.center())
-        assert drop.isAccepted()
+        dropped = drop_files(window.tree.viewport(), [tmp_path / "n.txt"], rect.center())
+        assert dropped
         await wait_until(lambda: window.index is not None and "reports/n.txt" in window.index)
         assert await store.get_bytes("reports/n.txt") == b"into the folder"
 

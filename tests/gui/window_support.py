@@ -92,22 +92,42 @@ def row_of(w: MainWindow, label: str) -> int:
     return names.index(label)
 
 
-def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) -> QDropEvent:
-    """A synthetic drag enter + move + drop of local files on a view's viewport."""
+def send_drag(target: QWidget, mime: QMimeData, pos: QPoint) -> tuple[bool, bool, bool]:
+    """A synthetic drag enter + move (+ drop, when the move was accepted) on a viewport.
+
+    Returns whether the enter, the move and the drop were accepted.
+    """
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, move)
+    if not move.isAccepted():
+        return enter.isAccepted(), False, False
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(target, drop)
+    return enter.isAccepted(), True, drop.isAccepted()
+
+
+def drop_files(target: QWidget, paths: list[Path], pos: QPoint | None = None) -> bool:
+    """A synthetic drag of local files onto a view's viewport (enter and move must be
+    accepted); returns whether the drop was accepted."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     if pos is None:
         pos = QPoint(10, target.height() - 10)  # below any row: the view's own folder
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, enter)
-    assert enter.isAccepted(), "drag enter refused"
-    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, move)
-    assert move.isAccepted(), "drag move refused"
-    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(target, drop)
-    return drop
+    entered, moved, dropped = send_drag(target, mime, pos)
+    assert entered, "drag enter refused"
+    assert moved, "drag move refused"
+    return dropped
+
+
+def drag_objects(target: QWidget, bucket: str, infos: list, pos: QPoint) -> tuple[bool, bool]:
+    """A synthetic internal drag of objects (as the table starts it): (move, drop) accepted."""
+    from natsobj_gui.models.object_columns import objects_mime
+
+    _, moved, dropped = send_drag(target, objects_mime(bucket, list(infos)), pos)
+    return moved, dropped
 
 
 def message_boxes() -> list[QMessageBox]:
@@ -119,11 +139,13 @@ def message_boxes() -> list[QMessageBox]:
 
 __all__ = [
     "close_window",
+    "drag_objects",
     "drop_files",
     "make_window",
     "message_boxes",
     "open_bucket",
     "row_of",
+    "send_drag",
     "settings_fixture",
     "table_names",
     "wait_signal",
