@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
 
 from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.object_ops import ObjectOps
@@ -163,7 +163,21 @@ class WindowActions:
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        bar.addActions([self.new_bucket, self.refresh])
+        bar.addAction(self.new_bucket)
+        # The other bucket commands in one drop-down: the toolbar stays one row wide.
+        self.bucket_menu = QMenu("Bucket", self.w)
+        self.bucket_menu.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
+        self.bucket_menu.addSeparator()
+        self.bucket_menu.addAction(self.delete_bucket)
+        self.bucket_button = QToolButton()
+        self.bucket_button.setText("Bucket")
+        self.bucket_button.setIcon(_icon("info", QStyle.StandardPixmap.SP_FileDialogInfoView))
+        self.bucket_button.setToolTip("Status, edit, seal or delete the open bucket")
+        self.bucket_button.setMenu(self.bucket_menu)
+        self.bucket_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bucket_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addWidget(self.bucket_button)
+        bar.addAction(self.refresh)
         bar.addSeparator()
         bar.addActions([self.upload_files, self.upload_folder, self.download])
         bar.addSeparator()
@@ -215,6 +229,7 @@ class WindowActions:
         self.refresh.setEnabled(connected)
         for act in (self.bucket_status, self.delete_bucket):
             act.setEnabled(has_bucket)
+        self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
         folders = w.objects.selected_folders() if has_bucket else []

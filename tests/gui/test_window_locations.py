@@ -191,3 +191,19 @@ def test_drag_objects_onto_folders_moves_them(qloop, window, store) -> None:
         assert drag_objects(viewport, store.bucket, other, below) == (False, False)
 
     qloop.run_until_complete(body())
+
+
+def test_toolbar_offers_every_bucket_command(qloop, window, store) -> None:
+    acts = window.actions
+    button = acts.bucket_button
+    assert not button.isEnabled()  # no bucket open yet
+    toolbar = set(acts.toolbar.actions()) | set(button.menu().actions())
+    for act in (acts.new_bucket, acts.bucket_status, acts.edit_bucket, acts.seal_bucket):
+        assert act in toolbar, act.text()
+    assert acts.delete_bucket in toolbar and acts.refresh in toolbar
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        assert button.isEnabled() and acts.seal_bucket.isEnabled()
+
+    qloop.run_until_complete(body())
