@@ -43,6 +43,12 @@ def test_opening_another_bucket_from_a_deep_folder_stays_there(
             assert window.tree.current_node() == (other, "")
             await wait_until(lambda: window.objects.table.empty_text.startswith("This folder"))
             assert window.bucket == other
+            # Expanding the first bucket's (now closed) node opens it again, with its folders.
+            done = wait_signal(window.listing_done, timeout=30)
+            window.tree.expand(window.tree_model.index_for(store.bucket, ""))
+            await done
+            assert (window.bucket, window.prefix) == (store.bucket, "")
+            await wait_until(lambda: window.tree_model.index_for(store.bucket, "2024/").isValid())
         finally:
             await window.close_bucket()
             await client.buckets.delete(other)
