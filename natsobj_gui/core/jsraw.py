@@ -32,6 +32,8 @@ STREAM_NOT_FOUND = 10059  # JetStream API err_code
 # Enough for many MiB of chunks in flight; the server's flow control bounds it anyway.
 SUB_PENDING_BYTES = 256 * 1024 * 1024
 SUB_PENDING_MSGS = 1_000_000
+# How many consumer re-creations in a row (no data in between) restart the idle clock.
+IDLE_GRACE_RESETS = 3
 
 
 # nats-py reads the socket 32 KiB at a time and its StreamReader pauses the socket at 64 KiB
@@ -303,11 +305,14 @@ class OrderedConsumer:
         self._consumer: str | None = None
         self._done: asyncio.Future[None] | None = None
         self._last_sseq = 0
+        # Whether _last_sseq is a position to resume after (set by data, or by a NEW start).
+        self._positioned = False
         self._expect_dseq = 1
         self._last_data = 0.0
         self._last_any = 0.0
         self._resetting = False
         self._reset_task: asyncio.Task | None = None
+        self._idle_grace = IDLE_GRACE_RESETS
         self.initial_pending = 0
 
     async def start(self) -> int:
@@ -394,6 +399,12 @@ class OrderedConsumer:
         self._consumer = info.name
         if not start_seq:
             self.initial_pending = info.num_pending or 0
+            if self._deliver is Deliver.NEW and not self._positioned:
+                # Resume after the stream's end at creation: a reset that asked for "new"
+                # again would skip what was written while the consumer was lost.
+                delivered = info.delivered
+                self._last_sseq = (delivered.stream_seq if delivered else 0) or 0
+                self._positioned = True
 
     async def _reset(self) -> None:
         """Recreate the consumer after a gap or lost heartbeats, from the next sequence."""
@@ -403,7 +414,13 @@ class OrderedConsumer:
         try:
             await self.close()
             self._last_any = time.monotonic()
-            await self._create(start_seq=self._last_sseq + 1 if self._last_sseq else 0)
+            await self._create(start_seq=self._last_sseq + 1 if self._positioned else 0)
+            if self._idle_grace:
+                # The old consumer was lost (leader change, reconnect), not drained: give
+                # the new one a full idle period. Only a few times without data in between,
+                # so a consumer that keeps failing still ends.
+                self._idle_grace -= 1
+                self._last_data = time.monotonic()
         except Exception as exc:
             # A deleted stream never comes back by retrying: end with the reason. Anything
             # else (server restarting, no connection yet) is retried on the next tick.
@@ -455,7 +472,9 @@ class OrderedConsumer:
             return
         self._expect_dseq = dseq + 1
         self._last_sseq = sseq
+        self._positioned = True
         self._last_data = now
+        self._idle_grace = IDLE_GRACE_RESETS
         try:
             finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts))
         except BaseException as exc:
@@ -475,7 +494,9 @@ class OrderedConsumer:
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
-            if self._idle_timeout and now - self._last_data > self._idle_timeout:
+            # A re-creation in progress is bounded by its request timeout: let it finish.
+            idle = now - self._last_data
+            if self._idle_timeout and idle > self._idle_timeout and not self._resetting:
                 self.finish(self.IdleTimeout())
                 return
             if now - self._last_any > 3 * self._heartbeat:

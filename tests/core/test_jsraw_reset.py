@@ -1,0 +1,152 @@
+"""OrderedConsumer recovery when its consumer disappears (what a stream leader loss does)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import nats.errors
+import pytest
+
+from natsobj_gui.core import wire
+from natsobj_gui.core.jsraw import Deliver, JsMsg, OrderedConsumer
+
+HEARTBEAT = 0.3  # the loss is noticed after 3 missed heartbeats
+IDLE = 2.0
+# Re-creating the consumer waits this long, as it does while a new stream leader is
+# elected: longer than what is left of the idle period when the loss is noticed.
+ELECTION = 1.6
+MESSAGES = 5
+
+
+def _consumer(store, subject: str, got: list[bytes], lose) -> OrderedConsumer:
+    """An ordered consumer on `subject` that calls `lose()` after its first message."""
+
+    def on_msg(msg: JsMsg) -> bool:
+        got.append(msg.data)
+        if len(got) == 1:
+            lose()
+        return len(got) == MESSAGES
+
+    return OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        subject,
+        on_msg,
+        heartbeat=HEARTBEAT,
+        idle_timeout=IDLE,
+    )
+
+
+async def test_lost_consumer_resumes_after_a_slow_recreate(store) -> None:
+    """The idle clock restarts once a new consumer is in place: a leader loss is no stall."""
+    subject = wire.chunk_subject(store.bucket, "lostconsumer")
+    js = store.conn.js
+    await js.publish(subject, b"0")
+    got: list[bytes] = []
+    tasks: list[asyncio.Task] = []
+
+    async def lose() -> None:
+        # The consumer goes away (its leader died); the rest is written meanwhile.
+        await _delete(store, consumer)
+        for i in range(1, MESSAGES):
+            await js.publish(subject, str(i).encode())
+
+    consumer = _consumer(store, subject, got, lambda: tasks.append(asyncio.ensure_future(lose())))
+    create = consumer._create
+    creates = 0
+
+    async def slow_create(start_seq: int) -> None:
+        nonlocal creates
+        creates += 1
+        if creates > 1:
+            await asyncio.sleep(ELECTION)
+        await create(start_seq)
+
+    consumer._create = slow_create  # type: ignore[method-assign]
+    await asyncio.wait_for(consumer.run(), 20)
+    assert creates == 2
+    assert got == [str(i).encode() for i in range(MESSAGES)]
+
+
+async def test_idle_timeout_still_ends_a_consumer_that_never_comes_back(store) -> None:
+    """Re-creations that keep failing do not extend the wait past the idle timeout."""
+    subject = wire.chunk_subject(store.bucket, "neverback")
+    for i in range(MESSAGES):
+        await store.conn.js.publish(subject, str(i).encode())
+    got: list[bytes] = []
+    tasks: list[asyncio.Task] = []
+
+    def lose() -> None:
+        tasks.append(asyncio.ensure_future(_delete(store, consumer)))
+
+    consumer = _consumer(store, subject, got, lose)
+    consumer._on_msg = _first_only(consumer._on_msg)  # type: ignore[method-assign]
+    create = consumer._create
+    creates = 0
+
+    async def failing_create(start_seq: int) -> None:
+        nonlocal creates
+        creates += 1
+        if creates > 1:
+            raise nats.errors.TimeoutError  # still no stream leader
+        await create(start_seq)
+
+    consumer._create = failing_create  # type: ignore[method-assign]
+    started = time.monotonic()
+    with pytest.raises(OrderedConsumer.IdleTimeout):
+        await asyncio.wait_for(consumer.run(), 20)
+    assert creates >= 2
+    assert time.monotonic() - started < IDLE + 3 * HEARTBEAT + 1
+
+
+async def _delete(store, consumer: OrderedConsumer) -> None:
+    """Delete the consumer (its first message can come before its create reply)."""
+    while consumer._consumer is None:
+        await asyncio.sleep(0.01)
+    await store.conn.jsm.delete_consumer(wire.stream_name(store.bucket), consumer._consumer)
+
+
+def _first_only(on_msg):
+    """Pass on the first message only, as if the rest never arrived before the loss."""
+    seen = 0
+
+    def wrapped(msg: JsMsg) -> bool:
+        nonlocal seen
+        seen += 1
+        return on_msg(msg) if seen == 1 else False
+
+    return wrapped
+
+
+async def test_updates_only_consumer_lost_before_any_message_misses_nothing(store) -> None:
+    """A NEW consumer re-created after its loss resumes where it started, not at "new"."""
+    subject = wire.chunk_subject(store.bucket, "updatesonly")
+    js = store.conn.js
+    await js.publish(subject, b"old")  # before the consumer: never delivered
+    got: list[bytes] = []
+
+    def on_msg(msg: JsMsg) -> bool:
+        got.append(msg.data)
+        return len(got) == 2
+
+    consumer = OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        subject,
+        on_msg,
+        deliver=Deliver.NEW,
+        heartbeat=HEARTBEAT,
+    )
+    await consumer.start()
+    try:
+        # Lost before anything new came (its leader died); written while it is gone.
+        await _delete(store, consumer)
+        await js.publish(subject, b"new1")
+        await js.publish(subject, b"new2")
+        await asyncio.wait_for(consumer.wait(), 10)
+    finally:
+        await consumer.close()
+    assert got == [b"new1", b"new2"]
