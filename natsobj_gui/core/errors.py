@@ -11,6 +11,10 @@ class InvalidNameError(ObjectStoreError, ValueError):
     pass
 
 
+class InvalidMetaError(ObjectStoreError, ValueError):
+    """An object's description, headers or metadata cannot be stored."""
+
+
 class BucketNotFoundError(ObjectStoreError):
     def __init__(self, bucket: str) -> None:
         super().__init__(f"bucket {bucket!r} not found")
@@ -84,6 +88,15 @@ class MissingChunksError(ObjectStoreError):
             f"object {name!r} is incomplete: no chunk arrived for {idle:g}s after "
             f"{got} of {expected} chunks"
         )
+
+
+class BucketUnavailableError(ObjectStoreError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(
+            f"bucket {bucket!r} is unavailable: its stream has no leader right now "
+            "(a cluster failover?); try again"
+        )
+        self.bucket = bucket
 
 
 class LinkError(ObjectStoreError):

@@ -9,6 +9,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -50,13 +51,29 @@ async def purge_chunks(conn: Connection, bucket: str, nuid: str) -> None:
     )
 
 
+# Room in a meta message for the rollup header and the protocol's own header lines.
+META_HEADER_ROOM = 128
+
+
+def encode_meta(conn: Connection, info: ObjectInfo) -> bytes:
+    """The info's bytes, or InvalidMetaError if they cannot be stored on this server."""
+    data = wire.encode_info(info)
+    if len(data) + META_HEADER_ROOM > conn.max_payload:
+        raise E.InvalidMetaError(
+            f"the info of {info.name!r} is {len(data):,} bytes, more than the server accepts "
+            f"in one message ({conn.max_payload:,}): shorten its description, headers or "
+            "metadata"
+        )
+    return data
+
+
 async def publish_meta(conn: Connection, info: ObjectInfo) -> None:
     """Publish an object's info with a subject rollup, so only the newest stays."""
     subject = wire.meta_subject(info.bucket, info.name)
+    data = encode_meta(conn, info)
     try:
         await conn.guarded(
-            conn.js.publish(subject, wire.encode_info(info), headers=dict(wire.ROLLUP_HEADERS)),
-            subject,
+            conn.js.publish(subject, data, headers=dict(wire.ROLLUP_HEADERS)), subject
         )
     except Exception as exc:
         raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
@@ -78,6 +95,12 @@ async def put(
     size_hint = source_size(source)
     chunk = clamp_chunk_size(chunk_size, conn.max_payload)
     nuid = new_nuid()
+    # Refuse an unstorable info before uploading anything; a full-length digest and large
+    # counts stand in for the real ones.
+    digest, big = wire.digest_string(hashlib.sha256()), 2**53
+    extra = old.extra if old else {}
+    draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
+    encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
     subject = wire.chunk_subject(bucket, nuid)
     sha = hashlib.sha256()
     pending: deque[tuple[asyncio.Future, int]] = deque()
@@ -207,7 +230,23 @@ async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject
     try:
         fut.result()
     except Exception as exc:
-        raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+        err = conn.translate(exc, bucket=bucket, subject=subject)
+        if isinstance(err, E.BucketNotFoundError) and await _bucket_exists(conn, bucket):
+            # Nobody stored the chunk, yet the stream is there: a clustered stream between
+            # leaders drops its subjects' interest for a moment. Not a deleted bucket.
+            err = E.BucketUnavailableError(bucket)
+        raise err from exc
+
+
+async def _bucket_exists(conn: Connection, bucket: str) -> bool:
+    """False only when the server says the bucket's stream is gone."""
+    try:
+        await conn.api(f"STREAM.INFO.{wire.stream_name(bucket)}", bucket=bucket)
+    except E.BucketNotFoundError:
+        return False
+    except E.ObjectStoreError:
+        return True  # no answer (e.g. the meta leader is being elected): it was there
+    return True
 
 
 async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:

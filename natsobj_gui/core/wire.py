@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidNameError
+from .errors import InvalidMetaError, InvalidNameError
 from .types import ObjectInfo, ObjectLink
 
 ZERO_MTIME = "0001-01-01T00:00:00Z"
@@ -61,7 +61,15 @@ def meta_subject(bucket: str, name: str) -> str:
     """Meta subject with the padded URL-safe base64 name, as every other client uses."""
     if not name:
         raise InvalidNameError("object name must not be empty")
-    encoded = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A str from surrogateescape (undecodable file names) has no UTF-8 form.
+        bad = f"U+{ord(name[exc.start]):04X}"
+        raise InvalidNameError(
+            f"object name {name!r} is not valid Unicode text (lone surrogate {bad})"
+        ) from None
+    encoded = base64.urlsafe_b64encode(raw).decode("ascii")
     subject = f"$O.{bucket}.M.{encoded}"
     if len(subject) + len(bucket) + DIRECT_GET_OVERHEAD > MAX_SUBJECT_BYTES:
         raise InvalidNameError(
@@ -232,7 +240,13 @@ def encode_info(info: ObjectInfo) -> bytes:
     for k, v in info.extra.items():
         out.setdefault(k, v)
     text = json.dumps(out, separators=(",", ":"), ensure_ascii=False)
-    return _go_escape(text).encode("utf-8")
+    try:
+        return _go_escape(text).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMetaError(
+            f"the description, headers or metadata of {info.name!r} hold text that is not "
+            "valid Unicode (a lone surrogate)"
+        ) from None
 
 
 # Go's json.Marshal escapes these inside strings (HTML safety, JavaScript line breaks);

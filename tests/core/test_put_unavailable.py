@@ -1,0 +1,57 @@
+"""A chunk nobody stored: a stream between leaders (retry later) versus a deleted bucket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import nats.js.errors
+import pytest
+
+from natsobj_gui.core import Client, transfer
+from natsobj_gui.core import errors as E
+from natsobj_gui.core.types import ObjectMeta
+
+from .raw import chunk_subjects
+
+
+async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
+    client: Client, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No responders for a chunk while the stream exists: BucketUnavailableError, rolled back."""
+    await store.put("obj", b"previous version")
+    before = await store.info("obj")
+    js = client.conn.js
+    real = js.publish_async
+    sent = 0
+
+    async def publish_async(subject: str, payload: bytes = b"", **kw):
+        nonlocal sent
+        sent += 1
+        if sent <= 3:
+            return await real(subject, payload, **kw)
+        # What nats-py reports when no stream leader takes the message (a 503 status).
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_exception(nats.js.errors.NoStreamResponseError())
+        return fut
+
+    monkeypatch.setattr(js, "publish_async", publish_async)
+    with pytest.raises(E.BucketUnavailableError) as caught:
+        await store.put("obj", os.urandom(10_000), chunk_size=1000)
+    assert "no leader" in str(caught.value)
+    monkeypatch.undo()
+    assert await store.info("obj") == before
+    assert await store.get_bytes("obj") == b"previous version"
+    # The three chunks that were stored are rolled back.
+    assert set(await chunk_subjects(client, store.bucket)) == {f"$O.{store.bucket}.C.{before.nuid}"}
+
+
+async def test_unstored_chunk_of_a_deleted_bucket_is_still_not_found(
+    client: Client, bucket_name: str
+) -> None:
+    """The stream check answers "gone": a deleted bucket keeps its BucketNotFoundError."""
+    await client.create_bucket(bucket_name)
+    await client.buckets.delete(bucket_name)
+    # Straight to the chunk publishes (ObjectStore.put would stop at the missing meta).
+    with pytest.raises(E.BucketNotFoundError):
+        await transfer.put(client.conn, bucket_name, ObjectMeta("obj"), b"x" * 5000, old=None)
