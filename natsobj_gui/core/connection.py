@@ -266,6 +266,17 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         return f"TLS: the server did not accept the client certificate ({servers})"
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake with {servers} failed: {exc.reason or text}"
+    if (
+        _wants_tls(profile)
+        and not profile.tls_cert
+        and (isinstance(exc, (BrokenPipeError, ConnectionResetError)) or "broken pipe" in low)
+    ):
+        # With TLS 1.3 the server checks the client certificate after the client's side of
+        # the handshake is done: its alert can lose the race with our first write.
+        return (
+            "TLS: the server closed the connection after the handshake; it probably "
+            f"requires a client certificate ({servers})"
+        )
     if SECURE_REQUIRED in low:
         return (
             f"TLS: {servers} does not offer TLS, but the connection requires it "
