@@ -140,3 +140,43 @@ async def test_put_across_stream_leader_loss(cluster: Cluster, cbucket: str) -> 
         assert await retry(lambda: orphan_nuids(client, cbucket)) == set()
     finally:
         await client.close()
+
+
+async def test_get_without_quorum_fails_typed_within_a_bound(
+    cluster: Cluster, cbucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two of three nodes die (the consumer's among them): no hang, a typed error."""
+    data = os.urandom(SIZE)
+    client, _ = await _r3_bucket_with(cluster, cbucket, data)
+    await client.close()
+    client = await Client.connect(cluster.profile())
+    observer = await Client.connect(cluster.profile())
+    creates = count_creates(monkeypatch)
+    killed: list[float] = []
+    tasks: list[asyncio.Task] = []
+
+    async def kill() -> None:
+        name = await _consumer_leader(observer, cbucket)
+        other = next(n for n in cluster.nodes if n.name != name)
+        cluster.kill(cluster.node(name))
+        cluster.kill(other)
+        killed.append(time.monotonic())
+
+    def progress(p: Progress) -> None:
+        if not tasks and p.chunks_done >= 8:
+            tasks.append(asyncio.ensure_future(kill()))
+
+    try:
+        with pytest.raises(E.ObjectStoreError) as caught:
+            await asyncio.wait_for(
+                client.store(cbucket).get("big", SlowSink(), progress=progress), 60
+            )
+        assert killed
+        took = time.monotonic() - killed[0]
+        print(f"get without quorum: {type(caught.value).__name__} {took:.1f}s after the loss")
+        assert len(creates) >= 2  # it tried to re-create the consumer first
+        # Idle timeout (10 s) after the last chunk, plus at most one re-creation request.
+        assert took < 30
+    finally:
+        await client.close()
+        await observer.close()
