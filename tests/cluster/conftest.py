@@ -113,6 +113,12 @@ async def _probe(url: str) -> str:
             await nc.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the cluster tests last: they are the slowest, and they kill and restart servers."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: item.path.is_relative_to(here))
+
+
 def _config(name: str, cluster_port: int, routes: list[int], store: Path) -> str:
     route_list = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in routes)
     return (
@@ -126,9 +132,10 @@ def _config(name: str, cluster_port: int, routes: list[int], store: Path) -> str
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def js_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Three JetStream nodes (n1..n3) on loopback, ready for R3 streams; all stopped after."""
+    """Three JetStream nodes (n1..n3) on loopback, stopped after the cluster tests."""
+    # Package scope: idle raft traffic must not load the (2-core) machine during the rest.
     root = tmp_path_factory.mktemp("js-cluster")
     cluster_ports = [free_port() for _ in range(3)]
     cluster = Cluster()
