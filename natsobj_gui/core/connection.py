@@ -150,13 +150,22 @@ class Connection:
 
     async def close(self) -> None:
         """Drain and close; never raises."""
-        if self.nc.is_closed:
+        nc = self.nc
+        if nc.is_closed:
             return
-        try:
-            await asyncio.wait_for(self.nc.drain(), 5.0)
-        except Exception:
+        if not nc.is_connected:  # reconnecting: there is nothing to drain to
             with contextlib.suppress(Exception):
-                await self.nc.close()
+                await nc.close()
+            return
+        drain = asyncio.ensure_future(nc.drain())
+        try:
+            # Never cancel nats-py's drain: interrupted, it leaves a cancelled gather whose
+            # error is reported later, from wherever the garbage collector runs.
+            await asyncio.wait_for(asyncio.shield(drain), DRAIN_TIMEOUT)
+        except Exception:
+            drain.add_done_callback(_consume_result)
+            with contextlib.suppress(Exception):
+                await nc.close()
 
     def translate(self, exc: BaseException, *, bucket: str = "", subject: str = "") -> Exception:
         """The core's typed error for a nats-py exception."""
@@ -292,6 +301,12 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
 
 
 SECURE_REQUIRED = "secure connection required"
+DRAIN_TIMEOUT = 5.0
+
+
+def _consume_result(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
 # After every server failed once: time for a clearer cause to arrive before giving up.
 CONNECT_GRACE = 0.3
 # Beyond one connect timeout per server: TLS and CONNECT/PONG after the socket opened.
