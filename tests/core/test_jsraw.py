@@ -63,7 +63,7 @@ async def test_router_takes_consumer_messages_off_the_public_path(store) -> None
 
 async def test_public_path_works_without_the_router(store, monkeypatch) -> None:
     await store.put("a", b"x" * 250_000, chunk_size=100_000)
-    monkeypatch.setattr(jsraw, "_router", lambda nc: None)
+    monkeypatch.setattr(jsraw.consumer, "_router", lambda nc: None)
     assert await store.get_bytes("a") == b"x" * 250_000
     names = [i.name for i in await store.list()]
     assert names == ["a"]

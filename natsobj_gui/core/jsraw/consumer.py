@@ -1,28 +1,19 @@
-"""Everything below nats-py's public API lives here, so an upgrade is a one-file change.
-
-An ordered push consumer with immediate flow-control replies (nats-py's own replies wait
-for a 0.25 s timer, which stalls downloads), reply-subject parsing for sequences and
-pending counts, and gap/heartbeat recovery.
-"""
+"""An ordered push consumer: in-order delivery, immediate flow control, gap and loss recovery."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-import nats.aio.client as _nats_client
-import nats.errors
-import nats.js.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.manager import JetStreamManager
+
+from .fastpath import JsMsg, _parse_headers, _router, parse_ack_reply
 
 STATUS = "Status"
 DESCRIPTION = "Description"
@@ -36,236 +27,10 @@ SUB_PENDING_MSGS = 1_000_000
 IDLE_GRACE_RESETS = 3
 
 
-# nats-py reads the socket 32 KiB at a time and its StreamReader pauses the socket at 64 KiB
-# buffered, so every 128 KiB chunk costs several event-loop turns (expensive on qasync).
-READ_BUFFER_SIZE = 1024 * 1024
-
-
-def tune_nats_client() -> bool:
-    """Raise nats-py's socket read size; False if this nats-py no longer has the knob."""
-    current = getattr(_nats_client, "DEFAULT_BUFFER_SIZE", None)
-    if not isinstance(current, int):
-        return False
-    _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
-    return True
-
-
-def fix_publish_async_errors(js: Any) -> None:
-    """Make nats-py fail a publish_async future when the server answers with an error.
-
-    nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
-    future, so a full or sealed bucket looked like a 10 s ack timeout.
-    """
-    original = getattr(js, "_handle_async_reply", None)
-    if original is None or getattr(original, "_natsobj_fixed", False):
-        return
-
-    async def handle(msg: Any) -> None:
-        try:
-            await original(msg)
-        except nats.js.errors.APIError as exc:
-            futures = getattr(js, "_publish_async_futures", None) or {}
-            prefix = getattr(js, "_async_reply_prefix", None) or b""
-            fut = futures.get(msg.subject[len(prefix) :])
-            if fut is not None and not fut.done():
-                fut.set_exception(exc)
-
-    handle._natsobj_fixed = True  # type: ignore[attr-defined]
-    # _init_async_reply subscribes with `cb=self._handle_async_reply`, looked up lazily.
-    js._handle_async_reply = handle
-
-
-def refuse_plaintext(nc: NATS, reason: str) -> None:
-    """Stop before CONNECT (and its credentials) when the server does not offer TLS.
-
-    nats-py upgrades only when the server's INFO asks for TLS, so a tls:// URL to a plain
-    server (or a downgrading middlebox) would otherwise send the password in clear text.
-    """
-    original = nc._process_info
-
-    async def process_info(info: dict[str, Any], initial_connection: bool = False) -> None:
-        # tls_available (allow_non_tls) is not enough: nats-py only upgrades on tls_required.
-        first = nc.options.get("tls_handshake_first")
-        if initial_connection and not first and not info.get("tls_required"):
-            raise nats.errors.Error(f"nats: {reason}: the server does not offer TLS")
-        await original(info, initial_connection=initial_connection)
-
-    nc._process_info = process_info  # type: ignore[method-assign]
-
-
-def server_info(nc: NATS) -> dict[str, Any]:
-    """The INFO the server sent (version, name, max_payload, ...); nats-py has no accessor."""
-    info = getattr(nc, "_server_info", None)
-    return dict(info) if isinstance(info, dict) else {}
-
-
 class Deliver(StrEnum):
     ALL = "all"
     LAST_PER_SUBJECT = "last_per_subject"
     NEW = "new"
-
-
-@dataclass(slots=True)
-class JsMsg:
-    """A stream message as delivered to a push consumer (headers are not parsed)."""
-
-    data: bytes
-    stream_seq: int
-    consumer_seq: int
-    pending: int
-    timestamp_ns: int
-
-
-def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
-    """(stream_seq, consumer_seq, timestamp_ns, pending) from a `$JS.ACK...` reply subject."""
-    tokens = reply.split(b"." if isinstance(reply, bytes) else ".")  # type: ignore[arg-type]
-    n = len(tokens)
-    if n == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>
-        base = 5
-    elif n >= 11:  # $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>...
-        base = 7
-    else:
-        return None
-    try:
-        return (
-            int(tokens[base]),
-            int(tokens[base + 1]),
-            int(tokens[base + 2]),
-            int(tokens[base + 3]),
-        )
-    except ValueError:
-        return None
-
-
-def _parse_headers(raw: bytes) -> dict[str, str]:
-    """Key/value lines of a (rare) status message's header block."""
-    out: dict[str, str] = {}
-    for line in raw.decode(errors="replace").split("\r\n")[1:]:
-        key, sep, value = line.partition(":")
-        if sep:
-            out[key.strip()] = value.strip()
-    return out
-
-
-RawHandler = Callable[[bytes, bytes, "bytes | None"], "Awaitable | None"]
-
-
-class _Router:
-    """Hands messages for our consumers' subscriptions (by sid) straight from the parser.
-
-    nats-py parses every header block into a dict, builds a Msg, queues it and wakes a
-    task per subscription: about half the cost of listing 100,000 objects. Chunks and
-    object infos need none of that, so known deliver subjects bypass it.
-    """
-
-    def __init__(self, nc: NATS) -> None:
-        self.handlers: dict[int, RawHandler] = {}
-        original = nc._process_msg
-        handlers = self.handlers
-
-        async def process_msg(
-            sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
-        ) -> None:
-            handler = handlers.get(sid)
-            if handler is None:
-                await original(sid, subject, reply, data, headers)
-                return
-            pending = handler(reply, data, headers)
-            if pending is not None:
-                await pending
-
-        nc._process_msg = process_msg  # type: ignore[method-assign]
-
-
-def _router(nc: NATS) -> _Router | None:
-    """The connection's router, installed on first use; None if nats-py changed shape."""
-    router = nc.__dict__.get("_natsobj_router")
-    if router is None:
-        try:
-            params = list(inspect.signature(nc._process_msg).parameters)
-        except (AttributeError, TypeError, ValueError):
-            return None
-        if params != ["sid", "subject", "reply", "data", "headers"]:
-            return None
-        router = _Router(nc)
-        nc.__dict__["_natsobj_router"] = router
-        _install_fast_parser(nc, router)
-    return router
-
-
-def _split_msg_line(line: bytes) -> tuple[bytes, int, bytes, int, int] | None:
-    """(subject, sid, reply, header_len, total_len) of a MSG/HMSG line; None if malformed."""
-    parts = line.split()
-    try:
-        if parts[0] == b"HMSG":
-            if len(parts) == 6:
-                return parts[1], int(parts[2]), parts[3], int(parts[4]), int(parts[5])
-            if len(parts) == 5:
-                return parts[1], int(parts[2]), b"", int(parts[3]), int(parts[4])
-        elif len(parts) == 5:
-            return parts[1], int(parts[2]), parts[3], 0, int(parts[4])
-        elif len(parts) == 4:
-            return parts[1], int(parts[2]), b"", 0, int(parts[3])
-    except (ValueError, IndexError):
-        pass
-    return None
-
-
-def _install_fast_parser(nc: NATS, router: _Router) -> bool:
-    """Parse MSG/HMSG ourselves and hand routed ones over directly; nats-py does the rest.
-
-    nats-py matches two regular expressions and fills a dict per message; for a 100,000
-    object listing that is a third of the time. Anything but a complete MSG/HMSG at the
-    front of the buffer (PING, INFO, -ERR, a partial payload) goes to nats-py's parser,
-    which shares the same buffer and state.
-    """
-    ps = getattr(nc, "_ps", None)
-    original = getattr(ps, "parse", None)
-    if (
-        ps is None
-        or original is None
-        or not all(hasattr(ps, a) for a in ("buf", "state", "needed", "header_needed"))
-    ):
-        return False
-    idle_state = ps.state  # the parser starts awaiting a control line
-    handlers = router.handlers
-
-    async def parse(data: bytes = b"") -> None:
-        buf = ps.buf
-        if data:
-            buf.extend(data)
-        while buf:
-            if ps.state != idle_state or not (buf.startswith(b"HMSG ") or buf.startswith(b"MSG ")):
-                await original(b"")
-                return
-            end = buf.find(b"\r\n")
-            if end < 0:
-                return  # the rest of the line has not arrived yet
-            args = _split_msg_line(bytes(buf[:end]))
-            if args is None:
-                await original(b"")  # let nats-py report the protocol error
-                return
-            subject, sid, reply, hlen, total = args
-            start = end + 2
-            if len(buf) < start + total + 2:
-                return  # wait for the payload; the line stays in the buffer
-            if hlen:
-                hdr: bytes | None = bytes(buf[start : start + hlen])
-                payload = bytes(buf[start + hlen : start + total])
-            else:
-                hdr = None
-                payload = bytes(buf[start : start + total])
-            del buf[: start + total + 2]
-            handler = handlers.get(sid)
-            if handler is None:
-                await nc._process_msg(sid, subject, reply, payload, hdr)
-            else:
-                pending = handler(reply, payload, hdr)
-                if pending is not None:
-                    await pending
-
-    ps.parse = parse
-    return True
 
 
 class OrderedConsumer:

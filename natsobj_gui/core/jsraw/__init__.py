@@ -1,0 +1,34 @@
+"""Everything below nats-py's public API lives here, so an upgrade touches this package only.
+
+- `patches`: nats-py knobs and fixes (socket read size, publish-ack errors, TLS refusal,
+  the server's INFO).
+- `fastpath`: our MSG/HMSG parsing and routing of consumer messages by subscription id,
+  skipping nats-py's per-message header parsing, Msg objects and queues.
+- `consumer`: an ordered push consumer with immediate flow-control replies (nats-py's own
+  wait for a 0.25 s timer, which stalls downloads), gap and heartbeat recovery.
+
+`tests/core/test_jsraw*.py` fail first when a nats-py upgrade moves what these rely on.
+"""
+
+from .consumer import Deliver, OrderedConsumer
+from .fastpath import JsMsg, _router, parse_ack_reply
+from .patches import (
+    READ_BUFFER_SIZE,
+    fix_publish_async_errors,
+    refuse_plaintext,
+    server_info,
+    tune_nats_client,
+)
+
+__all__ = [
+    "READ_BUFFER_SIZE",
+    "Deliver",
+    "JsMsg",
+    "OrderedConsumer",
+    "_router",
+    "fix_publish_async_errors",
+    "parse_ack_reply",
+    "refuse_plaintext",
+    "server_info",
+    "tune_nats_client",
+]

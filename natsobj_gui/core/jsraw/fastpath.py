@@ -1,0 +1,172 @@
+"""A lean path for consumer messages: our MSG/HMSG parsing and routing by subscription id."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from nats.aio.client import Client as NATS
+
+
+@dataclass(slots=True)
+class JsMsg:
+    """A stream message as delivered to a push consumer (headers are not parsed)."""
+
+    data: bytes
+    stream_seq: int
+    consumer_seq: int
+    pending: int
+    timestamp_ns: int
+
+
+def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
+    """(stream_seq, consumer_seq, timestamp_ns, pending) from a `$JS.ACK...` reply subject."""
+    tokens = reply.split(b"." if isinstance(reply, bytes) else ".")  # type: ignore[arg-type]
+    n = len(tokens)
+    if n == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>
+        base = 5
+    elif n >= 11:  # $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>...
+        base = 7
+    else:
+        return None
+    try:
+        return (
+            int(tokens[base]),
+            int(tokens[base + 1]),
+            int(tokens[base + 2]),
+            int(tokens[base + 3]),
+        )
+    except ValueError:
+        return None
+
+
+def _parse_headers(raw: bytes) -> dict[str, str]:
+    """Key/value lines of a (rare) status message's header block."""
+    out: dict[str, str] = {}
+    for line in raw.decode(errors="replace").split("\r\n")[1:]:
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+RawHandler = Callable[[bytes, bytes, "bytes | None"], "Awaitable | None"]
+
+
+class _Router:
+    """Hands messages for our consumers' subscriptions (by sid) straight from the parser.
+
+    nats-py parses every header block into a dict, builds a Msg, queues it and wakes a
+    task per subscription: about half the cost of listing 100,000 objects. Chunks and
+    object infos need none of that, so known deliver subjects bypass it.
+    """
+
+    def __init__(self, nc: NATS) -> None:
+        self.handlers: dict[int, RawHandler] = {}
+        original = nc._process_msg
+        handlers = self.handlers
+
+        async def process_msg(
+            sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
+        ) -> None:
+            handler = handlers.get(sid)
+            if handler is None:
+                await original(sid, subject, reply, data, headers)
+                return
+            pending = handler(reply, data, headers)
+            if pending is not None:
+                await pending
+
+        nc._process_msg = process_msg  # type: ignore[method-assign]
+
+
+def _router(nc: NATS) -> _Router | None:
+    """The connection's router, installed on first use; None if nats-py changed shape."""
+    router = nc.__dict__.get("_natsobj_router")
+    if router is None:
+        try:
+            params = list(inspect.signature(nc._process_msg).parameters)
+        except (AttributeError, TypeError, ValueError):
+            return None
+        if params != ["sid", "subject", "reply", "data", "headers"]:
+            return None
+        router = _Router(nc)
+        nc.__dict__["_natsobj_router"] = router
+        _install_fast_parser(nc, router)
+    return router
+
+
+def _split_msg_line(line: bytes) -> tuple[bytes, int, bytes, int, int] | None:
+    """(subject, sid, reply, header_len, total_len) of a MSG/HMSG line; None if malformed."""
+    parts = line.split()
+    try:
+        if parts[0] == b"HMSG":
+            if len(parts) == 6:
+                return parts[1], int(parts[2]), parts[3], int(parts[4]), int(parts[5])
+            if len(parts) == 5:
+                return parts[1], int(parts[2]), b"", int(parts[3]), int(parts[4])
+        elif len(parts) == 5:
+            return parts[1], int(parts[2]), parts[3], 0, int(parts[4])
+        elif len(parts) == 4:
+            return parts[1], int(parts[2]), b"", 0, int(parts[3])
+    except (ValueError, IndexError):
+        pass
+    return None
+
+
+def _install_fast_parser(nc: NATS, router: _Router) -> bool:
+    """Parse MSG/HMSG ourselves and hand routed ones over directly; nats-py does the rest.
+
+    nats-py matches two regular expressions and fills a dict per message; for a 100,000
+    object listing that is a third of the time. Anything but a complete MSG/HMSG at the
+    front of the buffer (PING, INFO, -ERR, a partial payload) goes to nats-py's parser,
+    which shares the same buffer and state.
+    """
+    ps = getattr(nc, "_ps", None)
+    original = getattr(ps, "parse", None)
+    if (
+        ps is None
+        or original is None
+        or not all(hasattr(ps, a) for a in ("buf", "state", "needed", "header_needed"))
+    ):
+        return False
+    idle_state = ps.state  # the parser starts awaiting a control line
+    handlers = router.handlers
+
+    async def parse(data: bytes = b"") -> None:
+        buf = ps.buf
+        if data:
+            buf.extend(data)
+        while buf:
+            if ps.state != idle_state or not (buf.startswith(b"HMSG ") or buf.startswith(b"MSG ")):
+                await original(b"")
+                return
+            end = buf.find(b"\r\n")
+            if end < 0:
+                return  # the rest of the line has not arrived yet
+            args = _split_msg_line(bytes(buf[:end]))
+            if args is None:
+                await original(b"")  # let nats-py report the protocol error
+                return
+            subject, sid, reply, hlen, total = args
+            start = end + 2
+            if len(buf) < start + total + 2:
+                return  # wait for the payload; the line stays in the buffer
+            if hlen:
+                hdr: bytes | None = bytes(buf[start : start + hlen])
+                payload = bytes(buf[start + hlen : start + total])
+            else:
+                hdr = None
+                payload = bytes(buf[start : start + total])
+            del buf[: start + total + 2]
+            handler = handlers.get(sid)
+            if handler is None:
+                await nc._process_msg(sid, subject, reply, payload, hdr)
+            else:
+                pending = handler(reply, payload, hdr)
+                if pending is not None:
+                    await pending
+
+    ps.parse = parse
+    return True

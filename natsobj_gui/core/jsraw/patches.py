@@ -1,0 +1,72 @@
+"""Workarounds on nats-py internals: socket read size, publish-ack errors, TLS, server INFO."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nats.aio.client as _nats_client
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NATS
+
+# nats-py reads the socket 32 KiB at a time and its StreamReader pauses the socket at 64 KiB
+# buffered, so every 128 KiB chunk costs several event-loop turns (expensive on qasync).
+READ_BUFFER_SIZE = 1024 * 1024
+
+
+def tune_nats_client() -> bool:
+    """Raise nats-py's socket read size; False if this nats-py no longer has the knob."""
+    current = getattr(_nats_client, "DEFAULT_BUFFER_SIZE", None)
+    if not isinstance(current, int):
+        return False
+    _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
+    return True
+
+
+def fix_publish_async_errors(js: Any) -> None:
+    """Make nats-py fail a publish_async future when the server answers with an error.
+
+    nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
+    future, so a full or sealed bucket looked like a 10 s ack timeout.
+    """
+    original = getattr(js, "_handle_async_reply", None)
+    if original is None or getattr(original, "_natsobj_fixed", False):
+        return
+
+    async def handle(msg: Any) -> None:
+        try:
+            await original(msg)
+        except nats.js.errors.APIError as exc:
+            futures = getattr(js, "_publish_async_futures", None) or {}
+            prefix = getattr(js, "_async_reply_prefix", None) or b""
+            fut = futures.get(msg.subject[len(prefix) :])
+            if fut is not None and not fut.done():
+                fut.set_exception(exc)
+
+    handle._natsobj_fixed = True  # type: ignore[attr-defined]
+    # _init_async_reply subscribes with `cb=self._handle_async_reply`, looked up lazily.
+    js._handle_async_reply = handle
+
+
+def refuse_plaintext(nc: NATS, reason: str) -> None:
+    """Stop before CONNECT (and its credentials) when the server does not offer TLS.
+
+    nats-py upgrades only when the server's INFO asks for TLS, so a tls:// URL to a plain
+    server (or a downgrading middlebox) would otherwise send the password in clear text.
+    """
+    original = nc._process_info
+
+    async def process_info(info: dict[str, Any], initial_connection: bool = False) -> None:
+        # tls_available (allow_non_tls) is not enough: nats-py only upgrades on tls_required.
+        first = nc.options.get("tls_handshake_first")
+        if initial_connection and not first and not info.get("tls_required"):
+            raise nats.errors.Error(f"nats: {reason}: the server does not offer TLS")
+        await original(info, initial_connection=initial_connection)
+
+    nc._process_info = process_info  # type: ignore[method-assign]
+
+
+def server_info(nc: NATS) -> dict[str, Any]:
+    """The INFO the server sent (version, name, max_payload, ...); nats-py has no accessor."""
+    info = getattr(nc, "_server_info", None)
+    return dict(info) if isinstance(info, dict) else {}
