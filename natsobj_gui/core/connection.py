@@ -307,6 +307,8 @@ DRAIN_TIMEOUT = 5.0
 def _consume_result(fut: asyncio.Future) -> None:
     if not fut.cancelled():
         fut.exception()
+
+
 # After every server failed once: time for a clearer cause to arrive before giving up.
 CONNECT_GRACE = 0.3
 # Beyond one connect timeout per server: TLS and CONNECT/PONG after the socket opened.
