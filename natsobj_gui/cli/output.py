@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from natsobj_gui.core import BucketInfo, ObjectInfo
-from natsobj_gui.core.wire import digest_hex
+from natsobj_gui.core.wire import digest_hex, info_fields
 
 _IEC = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 # Object names, descriptions and headers come from any client: never let their control
@@ -231,32 +231,7 @@ def objects_table(objects: Sequence[ObjectInfo], *, show_deleted: bool = False) 
 
 def object_json(info: ObjectInfo) -> dict[str, Any]:
     """nats.go's ObjectInfo JSON (field order, omitempty) with the real modification time."""
-    out: dict[str, Any] = {"name": info.name}
-    if info.description:
-        out["description"] = info.description
-    if info.headers:
-        out["headers"] = info.headers
-    if info.metadata:
-        out["metadata"] = info.metadata
-    options: dict[str, Any] = {}
-    if info.link is not None:
-        options["link"] = {"bucket": info.link.bucket}
-        if info.link.name:
-            options["link"]["name"] = info.link.name
-    if info.max_chunk_size:
-        options["max_chunk_size"] = info.max_chunk_size
-    if options:
-        out["options"] = options
-    out["bucket"] = info.bucket
-    out["nuid"] = info.nuid
-    out["size"] = info.size
-    out["mtime"] = iso_time(info.modified)
-    out["chunks"] = info.chunks
-    if info.digest:
-        out["digest"] = info.digest
-    if info.deleted:
-        out["deleted"] = True
-    return out
+    return info_fields(info, iso_time(info.modified), unknown=False)
 
 
 def bucket_json(status: BucketInfo) -> dict[str, Any]:

@@ -352,6 +352,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             events.on_disconnected()
 
     async def reconnected_cb() -> None:
+        jsraw.widen_socket_reads(nc)  # a reconnect brings a new transport
         if events.on_reconnected:
             events.on_reconnected()
 
@@ -405,6 +406,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
         cause = _main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
     nc.options["max_reconnect_attempts"] = -1
+    jsraw.widen_socket_reads(nc)
     conn = Connection(nc, profile, events)
     holder.append(conn)
     return conn

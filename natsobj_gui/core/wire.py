@@ -208,8 +208,8 @@ def decode_info(data: bytes, modified: datetime | None = None) -> ObjectInfo:
     )
 
 
-def encode_info(info: ObjectInfo) -> bytes:
-    """Serialise as nats.go does: its field order, omitempty, and the zero mtime."""
+def info_fields(info: ObjectInfo, mtime: str = ZERO_MTIME, *, unknown: bool = True) -> dict:
+    """An info as nats.go's ObjectInfo JSON object: its field order and omitempty rules."""
     out: dict[str, Any] = {"name": info.name}
     if info.description:
         out["description"] = info.description
@@ -225,20 +225,28 @@ def encode_info(info: ObjectInfo) -> bytes:
             options["link"]["name"] = info.link.name
     if info.max_chunk_size:
         options["max_chunk_size"] = info.max_chunk_size
-    options.update(info.extra_options)
+    if unknown:
+        options.update(info.extra_options)
     if options:
         out["options"] = options
     out["bucket"] = info.bucket
     out["nuid"] = info.nuid
     out["size"] = info.size
-    out["mtime"] = ZERO_MTIME
+    out["mtime"] = mtime
     out["chunks"] = info.chunks
     if info.digest:
         out["digest"] = info.digest
     if info.deleted:
         out["deleted"] = True
-    for k, v in info.extra.items():
-        out.setdefault(k, v)
+    if unknown:
+        for k, v in info.extra.items():
+            out.setdefault(k, v)
+    return out
+
+
+def encode_info(info: ObjectInfo) -> bytes:
+    """Serialise as nats.go does: its field order, omitempty, and the zero mtime."""
+    out = info_fields(info)
     text = json.dumps(out, separators=(",", ":"), ensure_ascii=False)
     try:
         return _go_escape(text).encode("utf-8")

@@ -182,3 +182,9 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
         assert others == [(9, b"_INBOX.x", b"", b"data", None), (9, b"_INBOX.y", b"", b"", hdr)]
         assert pings == [1]
         assert not nc._ps.buf
+
+
+async def test_socket_reads_are_widened_on_connect(client) -> None:
+    transport = client.conn.nc._transport._io_writer.transport
+    assert jsraw.widen_socket_reads(client.conn.nc), "nats-py's transport moved: knob lost"
+    assert transport.max_size >= jsraw.READ_BUFFER_SIZE

@@ -18,6 +18,7 @@ from .patches import (
     refuse_plaintext,
     server_info,
     tune_nats_client,
+    widen_socket_reads,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "refuse_plaintext",
     "server_info",
     "tune_nats_client",
+    "widen_socket_reads",
 ]

@@ -70,3 +70,18 @@ def server_info(nc: NATS) -> dict[str, Any]:
     """The INFO the server sent (version, name, max_payload, ...); nats-py has no accessor."""
     info = getattr(nc, "_server_info", None)
     return dict(info) if isinstance(info, dict) else {}
+
+
+def widen_socket_reads(nc: NATS) -> bool:
+    """Let asyncio's transport take up to READ_BUFFER_SIZE per readiness event.
+
+    Its default 256 KiB means four socket notifications and reader wake-ups per MiB, each
+    a Qt event on qasync. Call again after a reconnect (a new transport). False if the
+    transport is not a plain asyncio socket transport (TLS, websockets) or nats-py moved it.
+    """
+    writer = getattr(getattr(nc, "_transport", None), "_io_writer", None)
+    transport = getattr(writer, "transport", None)
+    if transport is None or not isinstance(getattr(transport, "max_size", None), int):
+        return False
+    transport.max_size = max(transport.max_size, READ_BUFFER_SIZE)
+    return True
