@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -163,6 +164,47 @@ except ImportError:  # pragma: no cover - optional speed-up
     _json_loads = json.loads
 
 
+# A frozen dataclass's __init__ pays a generic object.__setattr__ call per field; setting
+# the 15 slots directly halves the cost of building an info, which a listing of 100,000
+# objects does 100,000 times. The field list is checked so a change to ObjectInfo fails
+# here, at import, instead of building wrong objects.
+_INFO_FIELDS = (
+    "name", "bucket", "nuid", "size", "chunks", "digest", "description", "headers",
+    "metadata", "link", "max_chunk_size", "deleted", "modified", "extra", "extra_options",
+)  # fmt: skip
+if tuple(f.name for f in fields(ObjectInfo)) != _INFO_FIELDS:  # pragma: no cover
+    raise ImportError("ObjectInfo's fields changed: update wire._new_info")
+(_s_name, _s_bucket, _s_nuid, _s_size, _s_chunks, _s_digest, _s_desc, _s_headers, _s_meta,
+ _s_link, _s_chunk_size, _s_deleted, _s_modified, _s_extra, _s_extra_opts) = (
+    getattr(ObjectInfo, name).__set__ for name in _INFO_FIELDS
+)  # fmt: skip
+_object_new = object.__new__
+
+
+def _new_info(
+    name: str, bucket: str, nuid: str, size: int, chunks: int, digest: str, description: str,
+    headers: dict, metadata: dict, link: ObjectLink | None, max_chunk_size: int, deleted: bool,
+    modified: datetime | None, extra: dict, extra_options: dict,
+) -> ObjectInfo:  # fmt: skip
+    info = _object_new(ObjectInfo)
+    _s_name(info, name)
+    _s_bucket(info, bucket)
+    _s_nuid(info, nuid)
+    _s_size(info, size)
+    _s_chunks(info, chunks)
+    _s_digest(info, digest)
+    _s_desc(info, description)
+    _s_headers(info, headers)
+    _s_meta(info, metadata)
+    _s_link(info, link)
+    _s_chunk_size(info, max_chunk_size)
+    _s_deleted(info, deleted)
+    _s_modified(info, modified)
+    _s_extra(info, extra)
+    _s_extra_opts(info, extra_options)
+    return info
+
+
 def decode_info(data: bytes, modified: datetime | None = None) -> ObjectInfo:
     """Parse a meta message; tolerant of nulls, missing fields and odd mtimes."""
     # Listing 100,000 objects runs this 100,000 times: the common path is kept inline.
@@ -187,7 +229,7 @@ def decode_info(data: bytes, modified: datetime | None = None) -> ObjectInfo:
     size, chunks, digest = get("size"), get("chunks"), get("digest")
     description, headers, metadata = get("description"), get("headers"), get("metadata")
     chunk_size = options.get("max_chunk_size")
-    return ObjectInfo(
+    return _new_info(
         name if name.__class__ is str else "",
         bucket if bucket.__class__ is str else "",
         nuid if nuid.__class__ is str else "",
