@@ -274,7 +274,6 @@ class ObjectStore:
         try:
             pending = await consumer.start()
         except Exception as exc:
-            await consumer.close()
             raise self.conn.translate(exc, bucket=bucket) from exc
         if pending == 0:
             await consumer.close()
@@ -345,7 +344,6 @@ class Watcher:
         try:
             pending = await self._consumer.start()
         except Exception as exc:
-            await self._consumer.close()
             raise conn.translate(exc, bucket=bucket) from exc
         if self._deliver is Deliver.NEW or (pending == 0 and self._initial):
             self._end_initial()

@@ -355,7 +355,6 @@ async def _receive(
     try:
         pending = await consumer.start()
     except Exception as exc:
-        await consumer.close()
         raise conn.translate(exc, bucket=info.bucket) from exc
     if pending == 0:
         await consumer.close()

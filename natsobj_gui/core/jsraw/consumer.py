@@ -81,10 +81,17 @@ class OrderedConsumer:
         self.initial_pending = 0
 
     async def start(self) -> int:
-        """Create the consumer; returns how many messages it had pending at creation."""
+        """Create the consumer; returns how many messages it had pending at creation.
+
+        On failure it has cleaned up after itself (no subscription or consumer left).
+        """
         self._done = asyncio.get_running_loop().create_future()
         self._last_data = self._last_any = time.monotonic()
-        await self._create(start_seq=0)
+        try:
+            await self._create(start_seq=0)
+        except BaseException:
+            await self.close()
+            raise
         return self.initial_pending
 
     async def wait(self) -> None:
