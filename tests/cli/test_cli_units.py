@@ -145,16 +145,9 @@ def test_progress_bar_unknown_total_and_disabled() -> None:
 
 def test_cli_imports_without_qt() -> None:
     """The console script must work where Qt cannot even be imported."""
-    import subprocess
-    import sys
+    from qt_blocked import run_without_qt
 
     code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('PySide6', 'qasync', 'shiboken6'):\n"
-        "            raise ImportError('Qt is blocked in this test: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
         "import pkgutil, importlib, natsobj_gui.cli as cli\n"
         "for m in pkgutil.walk_packages(cli.__path__, 'natsobj_gui.cli.'):\n"
         "    if not m.name.endswith('__main__'):\n"
@@ -162,6 +155,6 @@ def test_cli_imports_without_qt() -> None:
         "from natsobj_gui.cli.main import main\n"
         "sys.exit(main(['--help']))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = run_without_qt(code)
     assert out.returncode == 0, out.stderr
     assert "watch" in out.stdout

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 
 import nats.aio.client
 
@@ -108,26 +106,6 @@ async def test_idle_timeout_when_nothing_arrives(store) -> None:
         pass
     else:
         raise AssertionError("expected IdleTimeout")
-
-
-def test_core_imports_without_qt() -> None:
-    """The core must never import Qt: run it where PySide6/qasync cannot be imported."""
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('PySide6', 'qasync', 'shiboken6'):\n"
-        "            raise ImportError('Qt is blocked in this test: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "import pkgutil, importlib, natsobj_gui.core as core\n"
-        "for m in pkgutil.walk_packages(core.__path__, 'natsobj_gui.core.'):\n"
-        "    importlib.import_module(m.name)\n"
-        "import natsobj_gui.formatting\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok"
 
 
 async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
