@@ -35,42 +35,51 @@ from PySide6.QtWidgets import QApplication
 log = logging.getLogger(__name__)
 
 
-class QEventLoop(qasync.QEventLoop):
-    """qasync's loop; run_until_complete's last step keeps the loop marked as running.
+class _WhileRunning:
+    """A handle as qasync's timer sees it: it runs only while its loop is the running one."""
 
-    qasync ends run_until_complete with one processEvents() after run_forever() has
-    unset the running loop: a task step that runs then (queued behind the stop) fails
-    with "no running event loop". Here that step runs with the loop set as running.
+    __slots__ = ("handle", "loop")
+
+    def __init__(self, handle: asyncio.Handle, loop: QEventLoop) -> None:
+        self.handle = handle
+        self.loop = loop
+
+    @property
+    def _cancelled(self) -> bool:
+        return self.handle._cancelled  # type: ignore[attr-defined]
+
+    def _run(self) -> None:
+        if asyncio._get_running_loop() is self.loop:
+            self.handle._run()  # type: ignore[attr-defined]
+        else:
+            self.loop._deferred.append(self.handle)
+
+
+class QEventLoop(qasync.QEventLoop):
+    """qasync's loop, with callbacks that only ever run while the loop runs.
+
+    qasync dispatches every callback from a Qt timer, so any processEvents() between two
+    run_until_complete() calls (qasync's own last step, pytest-qt's hooks, a test's Qt
+    calls) runs task steps with no running loop: they fail with "no running event loop",
+    or bind an asyncio.Queue to no loop so its consumer dies at its next wait (a nats-py
+    subscription that then never drains). Such callbacks wait here for the next run, as a
+    plain asyncio loop's ready queue would.
     """
 
     def __init__(self, app: QApplication) -> None:
+        self._deferred: list[asyncio.Handle] = []
         super().__init__(app)
-        self._qt_app = app
 
-    def run_until_complete(self, future: Any) -> Any:
-        """Run until `future` is done, then process what is left with the loop current."""
-        if self.is_running():
-            raise RuntimeError("Event loop already running")
-        future = asyncio.ensure_future(future, loop=self)
+    def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
+        self._timer.add_callback(_WhileRunning(handle, self), delay)
+        return handle
 
-        def stop(*_: object) -> None:
-            self.stop()
-
-        future.add_done_callback(stop)
-        try:
-            self.run_forever()
-        finally:
-            future.remove_done_callback(stop)
-        asyncio._set_running_loop(self)
-        try:
-            self._qt_app.eventDispatcher().processEvents(
-                QtCore.QEventLoop.ProcessEventsFlag.AllEvents
-            )
-        finally:
-            asyncio._set_running_loop(None)
-        if not future.done():
-            raise RuntimeError("Event loop stopped before Future completed.")
-        return future.result()
+    def run_forever(self) -> Any:
+        deferred, self._deferred = self._deferred, []
+        for handle in deferred:
+            if not handle.cancelled():
+                self._add_callback(handle)
+        return super().run_forever()
 
 
 asyncSlot = qasync.asyncSlot  # only for trivial handlers: long work goes through JobRunner

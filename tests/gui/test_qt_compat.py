@@ -1,4 +1,4 @@
-"""qt_compat's loop: qasync's last processEvents() step still sees a running loop."""
+"""qt_compat's loop: callbacks run only while the loop runs, whatever processes Qt events."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from natsobj_gui.qt_compat import close_loop, new_event_loop
 
 
-def test_task_steps_after_the_future_still_find_the_running_loop(qapp: QApplication) -> None:
+def test_task_steps_queued_behind_the_stop_run_at_the_next_run(qapp: QApplication) -> None:
     loop = new_event_loop(qapp)
     seen: list[object] = []
 
@@ -22,9 +22,66 @@ def test_task_steps_after_the_future_still_find_the_running_loop(qapp: QApplicat
 
     try:
         task = loop.run_until_complete(main())
-        # qasync runs what is left in one last processEvents(): the step ran there.
-        assert task.done(), "the straggler's step did not run in the final processEvents"
-        assert task.exception() is None, task.exception()
+        for _ in range(5):  # Qt events outside the loop, as pytest-qt's hooks process them
+            qapp.processEvents()
+        assert not task.done(), "a task step ran while the loop was stopped"
+        loop.run_until_complete(asyncio.wait_for(task, 5))
         assert seen == [loop]
+    finally:
+        close_loop(loop)
+
+
+def test_a_queue_consumer_survives_qt_events_between_runs(qapp: QApplication) -> None:
+    # nats-py's subscriptions read an asyncio.Queue in a task: a step run with no loop
+    # binds the queue to none, the task dies at its next wait and the subscription
+    # never drains (seen as a 5 s close and a stray CancelledError in GUI tests).
+    loop = new_event_loop(qapp)
+    got: list[int] = []
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _lp, ctx: errors.append(ctx))
+
+    async def consume(queue: asyncio.Queue[int]) -> None:
+        for _ in range(3):  # reach the first wait on the empty queue after the stop
+            await asyncio.sleep(0)
+        while True:
+            got.append(await queue.get())
+
+    async def start() -> tuple[asyncio.Queue[int], asyncio.Task[None]]:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        queue.put_nowait(1)
+        return queue, asyncio.ensure_future(consume(queue))
+
+    try:
+        queue, task = loop.run_until_complete(start())
+        for _ in range(5):
+            qapp.processEvents()
+        queue.put_nowait(2)
+
+        async def both() -> None:
+            while len(got) < 2 and not task.done():
+                await asyncio.sleep(0.01)
+
+        loop.run_until_complete(asyncio.wait_for(both(), 5))
+        assert not task.done(), task.exception() if task.done() else None
+        assert got == [1, 2]
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        assert errors == []
+    finally:
+        close_loop(loop)
+
+
+def test_cancelled_deferred_callbacks_do_not_run(qapp: QApplication) -> None:
+    loop = new_event_loop(qapp)
+    ran: list[str] = []
+    try:
+        keep = loop.call_soon(ran.append, "kept")
+        drop = loop.call_soon(ran.append, "dropped")
+        qapp.processEvents()  # both are deferred: the loop is not running
+        drop.cancel()
+        assert ran == []
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert ran == ["kept"]
+        assert not keep.cancelled()
     finally:
         close_loop(loop)
