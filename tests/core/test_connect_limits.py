@@ -61,6 +61,30 @@ def test_default_connect_timeout_is_nats_go_s() -> None:
     assert ConnectProfile().connect_timeout == 2.0
 
 
+async def test_close_is_prompt_with_a_stuck_subscription(nats_server) -> None:
+    # A callback that never returns must not hold the close (nats-py's drain would wait
+    # its timeout and leave a task behind), and nothing may be left running afterwards.
+    client = await Client.connect(nats_server.url)
+    nc = client.conn.nc
+    release = asyncio.Event()
+
+    async def stuck(_msg: Msg) -> None:
+        await release.wait()
+
+    await nc.subscribe("stuck.test", cb=stuck)
+    for _ in range(3):
+        await nc.publish("stuck.test", b"x")
+    await nc.flush()
+    before = asyncio.all_tasks()
+    start = time.monotonic()
+    await client.close()
+    assert time.monotonic() - start < 2.0
+    assert nc.is_closed
+    await asyncio.sleep(0.05)
+    leftover = [t for t in asyncio.all_tasks() - before if not t.done()]
+    assert leftover == []
+
+
 async def test_close_drains_what_was_sent(nats_server) -> None:
     # Messages published just before close still reach a subscriber, and close is idempotent.
     listener = await nats.connect(nats_server.url)

@@ -184,6 +184,9 @@ def test_drag_objects_onto_folders_moves_them(qloop, window, store) -> None:
             True,
         )
         await wait_until(lambda: table_names(window) == ["dest/"], timeout=20)
+        # The row went when the watch saw the new name; the old name's purge comes after.
+        status = window.statusBar()
+        await wait_until(lambda: status.currentMessage().startswith("Moved 1 object"))
         assert sorted(i.name for i in await store.list()) == [
             "dest/a.txt",
             "dest/b.txt",
