@@ -19,6 +19,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -35,8 +37,13 @@ from PySide6.QtWidgets import QApplication
 log = logging.getLogger(__name__)
 
 
+# How long one Qt event may keep running callbacks that became ready while it ran, before
+# Qt gets a turn to paint, read input and report socket readiness.
+READY_SLICE = 0.002
+
+
 class _WhileRunning:
-    """A handle as qasync's timer sees it: it runs only while its loop is the running one."""
+    """A timed handle as qasync's timer sees it: when due, it joins the loop's ready queue."""
 
     __slots__ = ("handle", "loop")
 
@@ -49,36 +56,79 @@ class _WhileRunning:
         return self.handle._cancelled  # type: ignore[attr-defined]
 
     def _run(self) -> None:
-        if asyncio._get_running_loop() is self.loop:
-            self.handle._run()  # type: ignore[attr-defined]
-        else:
-            self.loop._deferred.append(self.handle)
+        self.loop._ready.append(self.handle)
+        self.loop._run_ready()
+
+
+class _Drainer:
+    """The one Qt timer callback that runs the ready queue."""
+
+    __slots__ = ("loop",)
+    _cancelled = False
+
+    def __init__(self, loop: QEventLoop) -> None:
+        self.loop = loop
+
+    def _run(self) -> None:
+        self.loop._drain_pending = False
+        self.loop._run_ready()
 
 
 class QEventLoop(qasync.QEventLoop):
-    """qasync's loop, with callbacks that only ever run while the loop runs.
+    """qasync's loop with an asyncio-style ready queue, run only while the loop runs.
 
-    qasync dispatches every callback from a Qt timer, so any processEvents() between two
-    run_until_complete() calls (qasync's own last step, pytest-qt's hooks, a test's Qt
-    calls) runs task steps with no running loop: they fail with "no running event loop",
-    or bind an asyncio.Queue to no loop so its consumer dies at its next wait (a nats-py
-    subscription that then never drains). Such callbacks wait here for the next run, as a
-    plain asyncio loop's ready queue would.
+    qasync gives every call_soon() a Qt timer of its own: 6 us per task step, and Qt's
+    timer list makes thousands of simultaneous callbacks (64 acks completing at once, a
+    batch of watch events) cost ~200 us each. Here ready callbacks queue in a deque and
+    one zero-delay timer runs them in order, for at most READY_SLICE per Qt event so Qt
+    still paints, reads input and reports sockets in between.
+
+    qasync also runs callbacks from any processEvents() between two run_until_complete()
+    calls (its own last step, pytest-qt's hooks), with no running loop: task steps fail
+    with "no running event loop", or bind an asyncio.Queue to no loop so its consumer
+    dies at its next wait (a nats-py subscription that then never drains). Here they
+    stay queued until the loop runs again, as on a plain asyncio loop.
     """
 
     def __init__(self, app: QApplication) -> None:
-        self._deferred: list[asyncio.Handle] = []
+        self._ready: deque[asyncio.Handle] = deque()
+        self._drain_pending = False
+        self._drainer = _Drainer(self)
         super().__init__(app)
 
     def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
-        self._timer.add_callback(_WhileRunning(handle, self), delay)
+        if delay > 0:
+            self._timer.add_callback(_WhileRunning(handle, self), delay)
+        else:
+            self._ready.append(handle)
+            self._wake()
         return handle
 
+    def _wake(self) -> None:
+        if not self._drain_pending and not self.is_closed():
+            self._drain_pending = True
+            self._timer.add_callback(self._drainer, 0)
+
+    def _run_ready(self) -> None:
+        if asyncio._get_running_loop() is not self:
+            return  # run_forever wakes the queue
+        ready = self._ready
+        deadline = time.monotonic() + READY_SLICE
+        try:
+            while True:
+                for _ in range(len(ready)):  # what is ready now; later arrivals after it
+                    handle = ready.popleft()
+                    if not handle._cancelled:  # type: ignore[attr-defined]
+                        handle._run()  # type: ignore[attr-defined]
+                if not ready or not self.is_running() or time.monotonic() >= deadline:
+                    break
+        finally:
+            if ready:
+                self._wake()
+
     def run_forever(self) -> Any:
-        deferred, self._deferred = self._deferred, []
-        for handle in deferred:
-            if not handle.cancelled():
-                self._add_callback(handle)
+        if self._ready:
+            self._wake()
         return super().run_forever()
 
 

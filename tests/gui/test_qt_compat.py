@@ -85,3 +85,28 @@ def test_cancelled_deferred_callbacks_do_not_run(qapp: QApplication) -> None:
         assert not keep.cancelled()
     finally:
         close_loop(loop)
+
+
+def test_ready_callbacks_run_in_order_and_qt_gets_turns(qapp: QApplication) -> None:
+    from PySide6.QtCore import QTimer
+
+    loop = new_event_loop(qapp)
+    order: list[int] = []
+    qt_turns: list[float] = []
+
+    async def busy() -> float:
+        # Yields constantly for 0.2 s: Qt's own events must still come through.
+        end = loop.time() + 0.2
+        QTimer.singleShot(0, lambda: qt_turns.append(loop.time()))
+        while loop.time() < end:
+            await asyncio.sleep(0)
+        return end
+
+    try:
+        for i in range(1000):
+            loop.call_soon(order.append, i)
+        end = loop.run_until_complete(busy())
+        assert order == list(range(1000))
+        assert qt_turns and qt_turns[0] < end - 0.1, "Qt got no turn while callbacks kept coming"
+    finally:
+        close_loop(loop)
