@@ -121,12 +121,17 @@ def bench_transfers(
         # The object both downloads read, written once by the core.
         run_child("bench.transfer", {**base, "op": "put_ours", "name": SRC}, timeout)
 
+        outs: list[Path] = []
+
         def measure(key: str) -> dict[str, Any]:
             module, spec = ops[key]
+            if "dest" in spec:
+                # A new file each time, all deleted at the end: freeing 512 MiB mid-run
+                # (the disk is mounted with `discard`) slowed the next download or two.
+                outs.append(work / f"out-{len(outs)}.bin")
+                spec = {**spec, "dest": str(outs[-1])}
             os.sync()  # write back the previous run's dirty pages now, not during this one
-            row = _checked(run_child(module, spec, timeout), key, size)
-            Path(dest).unlink(missing_ok=True)
-            return row
+            return _checked(run_child(module, spec, timeout), key, size)
 
         try:
             # All uploads, then all downloads: a download right after an upload's purge ran
@@ -150,6 +155,8 @@ def bench_transfers(
                     print(f"profile: {out} (top functions in {out.with_suffix('.txt')})")
         finally:
             path.unlink(missing_ok=True)
+            for out in outs:
+                out.unlink(missing_ok=True)
     return rows
 
 

@@ -96,6 +96,17 @@ class QEventLoop(qasync.QEventLoop):
         self._drainer = _Drainer(self)
         super().__init__(app)
 
+    def call_soon(
+        self, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        if self.get_debug():  # qasync's argument checks, which asyncio makes in debug mode only
+            return super().call_soon(callback, *args, context=context)
+        self._check_closed()
+        handle = asyncio.Handle(callback, args, self, context)
+        self._ready.append(handle)
+        self._wake()
+        return handle
+
     def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
         if delay > 0:
             self._timer.add_callback(_WhileRunning(handle, self), delay)
