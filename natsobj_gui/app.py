@@ -111,8 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedded = EmbeddedServer(args.data_dir)
     window = MainWindow()
     window.embedded = embedded  # a connection manager may switch back to it later
-    # Ctrl+C in a terminal closes the window cleanly; the timer lets Python see the signal.
-    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    # Ctrl+C, a closed terminal or the session ending close the window cleanly: transfers
+    # cancelled (partial uploads purged), the embedded server stopped. The timer lets Python
+    # see the signal while Qt waits.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: QTimer.singleShot(0, window.close))
     tick = QTimer()
     tick.timeout.connect(lambda: None)
     tick.start(500)

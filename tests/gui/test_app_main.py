@@ -124,3 +124,51 @@ def test_main_starts_on_the_last_used_profile(tmp_path: Path, nats_server) -> No
     assert "connected=True" in ready and "server_pid=0" not in ready, ready
     assert "password of “Locked” is not stored" in status, status
     assert "local server" in status
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of the live child processes of `pid`."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append((int(stat.parent.name), comm))
+    return out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_termination_signal_closes_the_app_and_its_server(tmp_path: Path, signame: str) -> None:
+    # A session logout sends SIGTERM: the embedded nats-server must not outlive the app.
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "natsobj_gui"],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        servers: list[int] = []
+        while not servers and time.monotonic() < deadline and proc.poll() is None:
+            servers = [p for p, comm in _children(proc.pid) if comm.startswith("nats-server")]
+            time.sleep(0.1)
+        assert servers, "the app started no embedded server"
+        time.sleep(1.0)  # let it connect and show the window
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err, err
+    assert not _alive(servers[0]), "the embedded nats-server outlived the app"
