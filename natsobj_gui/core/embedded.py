@@ -2,14 +2,18 @@
 
 One data folder has one server: the first app instance starts it and holds a lock file; a
 second instance finds the lock taken and connects to the running server (whose URL the owner
-wrote next to the lock) instead of starting another server on the same files.
+wrote next to the lock) instead of starting another server on the same files. A server left
+running by an instance that was killed (the lock died with it) is stopped before a new one
+starts: two servers must never share one JetStream store.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +24,7 @@ from .server import LocalServer
 APP_DIR_NAME = "natsobj-gui"
 LOCK_FILE = "server.lock"
 URL_FILE = "server.url"
+PID_FILE = "server.pid"
 
 
 def app_data_dir() -> Path:
@@ -63,6 +68,34 @@ def _reachable(url: str) -> bool:
             return s.recv(4).startswith(b"INFO")
     except (OSError, ValueError):
         return False
+
+
+def _command_line(pid: int) -> str | None:
+    """The command line of a live process; None if it is gone or cannot be read."""
+    proc = Path(f"/proc/{pid}")
+    if proc.is_dir():
+        try:
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state == "Z":
+                return None
+            return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            return None
+    if sys.platform == "win32" or Path("/proc/self").is_dir():
+        return None  # gone (Linux), or no way to check that it is ours (Windows)
+    try:
+        out = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _serves(pid: int, store_dir: Path) -> bool:
+    """Whether `pid` is a live nats-server using `store_dir` (not a reused pid)."""
+    cmd = _command_line(pid)
+    return cmd is not None and "nats-server" in cmd and str(store_dir) in cmd
 
 
 class EmbeddedServer:
@@ -124,6 +157,7 @@ class EmbeddedServer:
 
     def _start_owned(self, timeout: float) -> str:
         url_file = self.data_dir / URL_FILE
+        self._stop_orphan()
         url_file.unlink(missing_ok=True)
         # The log sits next to the data so a failed start can be diagnosed by the user.
         server = LocalServer(self.data_dir, log_file=self.data_dir / "nats-server.log")
@@ -133,8 +167,31 @@ class EmbeddedServer:
             self._release()
             raise
         self._server = server
+        (self.data_dir / PID_FILE).write_text(str(self.pid), encoding="utf-8")
         url_file.write_text(server.url, encoding="utf-8")
         return server.url
+
+    def _stop_orphan(self, timeout: float = 10.0) -> None:
+        """Stop the server a killed owner left running on our folder (we hold the lock now)."""
+        try:
+            pid = int((self.data_dir / PID_FILE).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return
+        if pid <= 0 or not _serves(pid, self.data_dir):
+            return
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)  # JetStream flushes its store on SIGTERM
+        deadline = time.monotonic() + timeout
+        while _serves(pid, self.data_dir):
+            if time.monotonic() > deadline:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+                if time.monotonic() > deadline + 5:
+                    raise RuntimeError(
+                        f"a nats-server left by an earlier run (pid {pid}) still uses "
+                        f"{self.data_dir} and does not stop"
+                    )
+            time.sleep(0.05)
 
     def _read_url(self) -> str:
         try:
@@ -145,8 +202,9 @@ class EmbeddedServer:
     def _release(self) -> None:
         lock, self._lock = self._lock, None
         if lock is not None:
-            with contextlib.suppress(OSError):
-                (self.data_dir / URL_FILE).unlink(missing_ok=True)
+            for name in (URL_FILE, PID_FILE):
+                with contextlib.suppress(OSError):
+                    (self.data_dir / name).unlink(missing_ok=True)
             lock.close()  # closing the file drops the lock
 
     def stop(self) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from natsobj_gui.core import Client
+from natsobj_gui.core import Client, embedded
 from natsobj_gui.core.embedded import EmbeddedServer, app_data_dir, default_store_dir
 from natsobj_gui.core.uploads import join_prefix, plan_uploads
 
@@ -42,6 +47,68 @@ async def test_embedded_server_keeps_data_across_restarts(tmp_path: Path) -> Non
         finally:
             await client.close()
     assert (tmp_path / "js" / "jetstream").is_dir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")  # a zombie still answers kill(0)
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")
+async def test_a_server_left_by_a_killed_app_is_stopped_not_doubled(tmp_path: Path) -> None:
+    # The owner dies without stopping its server (SIGKILL, a crash): its lock goes with it,
+    # the server stays. The next start must stop that one before starting its own, or two
+    # servers would write the same JetStream store.
+    store_dir = tmp_path / "js"
+    code = (
+        "import os, sys\n"
+        "from natsobj_gui.core.embedded import EmbeddedServer\n"
+        "s = EmbeddedServer(sys.argv[1]); s.start()\n"
+        "print(s.pid, s.url, flush=True)\n"
+        "os._exit(0)\n"  # no stop(): as if killed
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(store_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    pid_text, old_url = out.stdout.split()
+    orphan = int(pid_text)
+    client = await Client.connect(old_url)
+    try:
+        await (await client.create_bucket("kept")).put("x", b"before the crash")
+    finally:
+        await client.close()
+    server = EmbeddedServer(store_dir)
+    try:
+        url = await asyncio.to_thread(server.start)
+        assert not _alive(orphan), "the orphaned server still runs"
+        assert server.pid != orphan
+        client = await Client.connect(url)
+        try:
+            assert await client.store("kept").get_bytes("x") == b"before the crash"
+        finally:
+            await client.close()
+    finally:
+        server.stop()
+        with contextlib.suppress(OSError):
+            os.kill(orphan, signal.SIGKILL)
+
+
+def test_a_reused_pid_is_never_taken_for_our_server(tmp_path: Path) -> None:
+    store_dir = tmp_path / "js"
+    store_dir.mkdir()
+    (store_dir / embedded.PID_FILE).write_text(str(os.getpid()))  # a live process, not ours
+    assert not embedded._serves(os.getpid(), store_dir)
+    with EmbeddedServer(store_dir) as server:
+        assert server.running
+    assert not (store_dir / embedded.PID_FILE).exists()
 
 
 def test_plan_keeps_folder_structure(tmp_path: Path) -> None:
