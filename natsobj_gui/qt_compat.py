@@ -83,7 +83,7 @@ class QEventLoop(qasync.QEventLoop):
     one zero-delay timer runs them in order, for at most READY_SLICE per Qt event so Qt
     still paints, reads input and reports sockets in between.
 
-    qasync also runs callbacks from any processEvents() between two run_until_complete()
+    qasync also runs callbacks whenever Qt handles events between two run_until_complete()
     calls (its own last step, pytest-qt's hooks), with no running loop: task steps fail
     with "no running event loop", or bind an asyncio.Queue to no loop so its consumer
     dies at its next wait (a nats-py subscription that then never drains). Here they
