@@ -2,13 +2,16 @@
 
 Usage::
 
-    dlg = ConnectDialog(profiles, secrets, embedded_url=url, parent=window)
+    stored = await asyncio.to_thread(read_stored_kinds)  # {profile id: {"password", ...}}
+    dlg = ConnectDialog(profiles, secrets, embedded_url=url, stored_kinds=stored, parent=window)
     dlg.test_requested.connect(start_probe_job)      # the job calls dlg.set_test_result(ok, text)
     dlg.profile_chosen.connect(switch_connection)    # a saved Profile; secrets are in `secrets`
     dlg.open()
 
-The dialog is passive: it never runs a coroutine. Saving writes profiles.json and the keyring
-(both synchronous); without a keyring it asks, non-modally, before keeping a secret in memory.
+The dialog is passive: it never runs a coroutine. Browsing uses `stored_kinds` (read ahead
+off the GUI thread; without it the dialog reads the keyring itself). Saving and Test, both
+explicit actions, use profiles.json and the keyring synchronously; without a keyring it
+asks, non-modally, before keeping a secret in memory.
 """
 
 from __future__ import annotations
@@ -65,12 +68,16 @@ class ConnectDialog(QDialog):
         *,
         embedded_url: str = "",
         current_id: str = "",
+        stored_kinds: dict[str, set[str]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connections")
         self.profiles = profiles
         self.secrets = secrets
+        # Which secret kinds the keyring holds, by profile id: read by the caller off the GUI
+        # thread (a keyring read can wait on an unlock prompt), kept current by our writes.
+        self._stored = stored_kinds if stored_kinds is not None else {}
         self.embedded_url = embedded_url
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
@@ -176,8 +183,7 @@ class ConnectDialog(QDialog):
         if item is None:
             return
         profile = self._item_profile(item)
-        stored = set(self.secrets.secrets_for(profile.id)) if not profile.embedded else set()
-        self.editor.set_profile(profile, stored)
+        self.editor.set_profile(profile, self._stored_kinds(profile))
         self.embedded_note.setText(
             "The embedded local server runs on this computer "
             f"({self.embedded_url or 'not started yet'}). It needs no settings."
@@ -187,6 +193,13 @@ class ConnectDialog(QDialog):
         self.result.clear()
         self.show_message("")
         self._update_buttons()
+
+    def _stored_kinds(self, profile: Profile) -> set[str]:
+        if profile.embedded:
+            return set()
+        if profile.id not in self._stored:  # not read ahead (new, or after a keyring error)
+            self._stored[profile.id] = set(self.secrets.secrets_for(profile.id))
+        return set(self._stored[profile.id])
 
     def _update_buttons(self) -> None:
         profile = self.current_profile()
@@ -219,6 +232,7 @@ class ConnectDialog(QDialog):
         self._add_unsaved(replace(copy, context=""))
 
     def _add_unsaved(self, profile: Profile) -> None:
+        self._stored[profile.id] = set()  # a new id: nothing stored under it
         item = QListWidgetItem(profile.name)
         item.setData(PROFILE_ROLE, profile)
         self.list.addItem(item)
@@ -233,6 +247,7 @@ class ConnectDialog(QDialog):
             return
         self.profiles.remove(profile.id)
         self.secrets.forget_profile(profile.id)
+        self._stored.pop(profile.id, None)
         self.profiles_changed.emit()
         self.reload(EMBEDDED_ID)
 
@@ -259,6 +274,7 @@ class ConnectDialog(QDialog):
     def _store_secrets(self, profile: Profile, typed: dict[str, str]) -> None:
         # Secrets of another auth kind than the profile's are dropped: nothing stale is kept.
         keep = {k for k in KINDS if profile.secret_kind is not None and k == profile.secret_kind}
+        stored = self._stored.pop(profile.id, None)
         for kind in KINDS:
             if kind not in keep:
                 self.secrets.delete(profile.id, kind)
@@ -267,13 +283,19 @@ class ConnectDialog(QDialog):
                 if kind in keep:
                     self.secrets.set(profile.id, kind, value)
         except NoKeyringError as exc:
+            if stored is not None:
+                self._stored[profile.id] = stored & keep
             self._pending.append((profile, {k: v for k, v in typed.items() if k in keep}))
             if len(self._pending) == 1:  # one question covers every secret waiting for it
                 self._ask_session_only(str(exc))
             return
         except SecretStoreError as exc:
             self.show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
-            return
+            return  # what is stored now is unknown: read it again when it is shown
+        if keep & set(typed):
+            self._stored[profile.id] = keep & set(typed)
+        elif stored is not None:
+            self._stored[profile.id] = stored & keep
         self.show_message(f"Saved “{profile.name}”.")
 
     def _ask_session_only(self, reason: str) -> None:
@@ -302,6 +324,7 @@ class ConnectDialog(QDialog):
             for profile, typed in pending:
                 for kind, value in typed.items():
                     self.secrets.set(profile.id, kind, value)
+                self._stored.setdefault(profile.id, set()).update(typed)
             self.show_message("Saved. The secret is kept in memory until the app quits.")
         else:
             self.show_message("Saved without the secret: you will be asked for it again.")

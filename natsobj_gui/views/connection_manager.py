@@ -193,7 +193,7 @@ class ConnectionManager(QObject):
         except ProfileError as exc:
             # Not a connection failure: the profile lacks its secret. Let the user type it.
             self.menu.set_current(previous)
-            dlg = self.open_dialog()
+            dlg = await self.show_dialog()
             dlg.reload(profile.id)
             dlg.show_message(f"{exc}: enter it here.", error=True)
             return
@@ -222,9 +222,20 @@ class ConnectionManager(QObject):
         self.switched.emit(profile)
 
     # -- dialog ------------------------------------------------------------------------------
-    def open_dialog(self) -> ConnectDialog:
-        """Show the Connections dialog (non-modal; one at a time)."""
+    def open_dialog(self) -> None:
+        """Show the Connections dialog (non-modal; one at a time), once the keyring was read."""
+        self.window.run_job(self.show_dialog(), key="connections", error_title="Connections")
+
+    async def show_dialog(self) -> ConnectDialog:
+        """The Connections dialog, shown; which secrets are stored is read in a thread."""
         if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            return self.dialog
+        ids = [p.id for p in self.profiles.all() if not p.embedded]
+        secrets = self.secrets
+        # A keyring read can wait on its unlock prompt: never on the GUI thread.
+        stored = await asyncio.to_thread(lambda: {i: set(secrets.secrets_for(i)) for i in ids})
+        if self.dialog is not None and self.dialog.isVisible():  # opened meanwhile
             self.dialog.raise_()
             return self.dialog
         embedded = self.window.embedded
@@ -234,6 +245,7 @@ class ConnectionManager(QObject):
             self.secrets,
             embedded_url=url,
             current_id=self.menu.current_id,
+            stored_kinds=stored,
             parent=self.window,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))

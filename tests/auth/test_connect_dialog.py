@@ -233,3 +233,52 @@ def test_import_without_keyring_asks_once(
     assert [secrets.get(p.id, "token") for p in imported] == ["tk-one", "tk-two"]
     assert memory_keyring.items == {}
     assert_no_secret(["tk-one", "tk-two"], folders=[config_home / "natsobj-gui"])
+
+
+class _CountingKeyring(MemoryKeyring):
+    """The in-memory keyring, counting reads."""
+
+    reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        type(self).reads += 1
+        return super().get_password(service, username)
+
+
+def test_browsing_profiles_reads_no_keyring_when_read_ahead(
+    qtbot, store: ProfileStore, config_home: Path
+) -> None:
+    # The manager reads which secrets exist in a thread and hands that over: selecting,
+    # adding and saving profiles in the dialog must not read the keyring on the GUI thread.
+    backend = _CountingKeyring()
+    secrets = SecretStore(backend)
+    a = store.put(Profile("A", servers=("nats://127.0.0.1:4222",), auth=AuthKind.USER, user="u"))
+    b = store.put(Profile("B", servers=("nats://127.0.0.1:4223",)))
+    secrets.set(a.id, "password", "pw-a")
+    stored = {a.id: {"password"}, b.id: set()}
+    _CountingKeyring.reads = 0
+    dlg = ConnectDialog(store, secrets, embedded_url="", stored_kinds=stored)
+    qtbot.addWidget(dlg)
+    for row in range(dlg.list.count()):
+        dlg.list.setCurrentRow(row)
+        if dlg.current_profile().id == a.id:
+            assert dlg.editor.password.placeholderText() == STORED_HINT
+    _fill_user(dlg, "C", "nats://127.0.0.1:4224", "c", "pw-c")
+    saved = dlg.save()
+    assert saved is not None
+    dlg.list.setCurrentRow(0)
+    dlg.reload(saved.id)
+    assert dlg.editor.password.placeholderText() == STORED_HINT
+    assert _CountingKeyring.reads == 0
+    assert secrets.get(saved.id, "password") == "pw-c"
+
+
+def test_without_read_ahead_the_dialog_reads_the_keyring_itself(
+    qtbot, store: ProfileStore, memory_keyring: MemoryKeyring, config_home: Path
+) -> None:
+    secrets = SecretStore()
+    a = store.put(Profile("A", servers=("nats://127.0.0.1:4222",), auth=AuthKind.USER, user="u"))
+    secrets.set(a.id, "password", "pw-a")
+    dlg = _dialog(qtbot, store, secrets)
+    dlg.reload(a.id)
+    assert dlg.editor.password.placeholderText() == STORED_HINT

@@ -140,8 +140,10 @@ def test_dialog_test_connection_runs_probe(qloop, server_factory, settings, conf
 
     async def body() -> None:
         w.connections.menu.manage_action.trigger()
+        # It opens once the keyring was read, in a thread.
+        await wait_until(lambda: w.connections.dialog is not None, timeout=10)
         dlg = w.connections.dialog
-        assert dlg is not None and dlg.isVisible()
+        assert dlg.isVisible()
         dlg.reload(profile.id)
         dlg.editor.password.setText("wrong-one")
         dlg.test_button.click()
@@ -220,7 +222,7 @@ def test_each_auth_type_leaves_no_secret(
     w = _window(settings)
 
     async def body() -> None:
-        dlg = w.connections.open_dialog()
+        dlg = await w.connections.show_dialog()
         dlg.new_profile()
         ed = dlg.editor
         ed.name.setText(f"via {kind}")
