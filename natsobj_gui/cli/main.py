@@ -17,6 +17,7 @@ from natsobj_gui.core import (
     ObjectStoreError,
 )
 from natsobj_gui.core.contexts import load_context, selected_context
+from natsobj_gui.core.embedded import EmbeddedServer
 
 from . import commands, objects
 from .common import Cancelled, describe_os_error
@@ -62,6 +63,13 @@ def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
     g.add_argument("--tlscert", default=d, help="client certificate ($NATS_CERT)")
     g.add_argument("--tlskey", default=d, help="client private key ($NATS_KEY)")
     g.add_argument("--context", default=d, help="a `nats` CLI context ($NATS_CONTEXT)")
+    g.add_argument(
+        "--local",
+        action="store_true",
+        default=d,
+        help="the desktop app's own local server and data (joined if the app runs, "
+        "else started for this command)",
+    )
     g.add_argument(
         "--timeout",
         default=d,
@@ -237,11 +245,26 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
 
 async def run(args: argparse.Namespace) -> int:
     """Connect, run the chosen command, always close."""
-    client = await Client.connect(build_profile(args))
+    local = EmbeddedServer() if getattr(args, "local", None) else None
     try:
-        return await args.func(client, args)
+        if local is None:
+            profile = build_profile(args)
+        else:
+            # No context, $NATS_* or credentials: the local server has none of that. The
+            # lock file decides whether we join the running app's server or start it.
+            url = await asyncio.to_thread(local.start)
+            profile = ConnectProfile(servers=(url,))
+            if args.timeout is not None:
+                timeout = args.timeout or DEFAULT_TIMEOUT
+                profile = replace(profile, connect_timeout=timeout, request_timeout=timeout)
+        client = await Client.connect(profile)
+        try:
+            return await args.func(client, args)
+        finally:
+            await client.close()
     finally:
-        await client.close()
+        if local is not None:
+            await asyncio.to_thread(local.stop)  # a shared server stays with the app
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -267,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if getattr(args, "local", None) and (args.server or args.context):
+        return _fail("--local cannot be combined with --server or --context", 2)
     try:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
