@@ -71,7 +71,7 @@ class Cluster:
             n.server.stop()
 
     async def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
-        """Wait until every node answers the JetStream API and an R3 stream can be made."""
+        """Wait until every node answers the JetStream API and an R3 stream takes a write."""
         started = time.monotonic()
         deadline = started + timeout
         last = ""
@@ -87,7 +87,7 @@ class Cluster:
 
 
 async def _probe(url: str) -> str:
-    """'' once this node can create (and delete) an R3 stream; else the reason it cannot."""
+    """'' once this node can create, write to and delete an R3 stream; else why it cannot."""
     try:
         nc = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
     except Exception as exc:
@@ -103,8 +103,15 @@ async def _probe(url: str) -> str:
         )
         if "error" in resp:
             return f"STREAM.CREATE: {resp['error']}"
-        with contextlib.suppress(Exception):
-            await nc.request(f"$JS.API.STREAM.DELETE.{name}", b"", timeout=5)
+        try:
+            # Created is not yet writable: right after a node restart, on a loaded machine,
+            # a new R3 stream's group can take seconds to elect a leader.
+            ack = json.loads((await nc.request(f"probe.{name}", b"x", timeout=5)).data)
+            if "error" in ack:
+                return f"publish: {ack['error']}"
+        finally:
+            with contextlib.suppress(Exception):
+                await nc.request(f"$JS.API.STREAM.DELETE.{name}", b"", timeout=5)
         return ""
     except Exception as exc:
         return f"{url}: {exc!r}"

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import pytest
 
-from natsobj_gui.core import Client, jsraw
+from natsobj_gui.core import BucketConfig, Client, ObjectStore, jsraw
 from natsobj_gui.core import errors as E
 
 T = TypeVar("T")
@@ -42,6 +42,13 @@ async def stream_leader(client: Client, bucket: str, *, timeout: float = 30.0) -
         if time.monotonic() > deadline:
             raise TimeoutError(f"no leader for bucket {bucket!r}")
         await asyncio.sleep(0.25)
+
+
+async def create_r3(client: Client, bucket: str) -> ObjectStore:
+    """A replicated bucket whose stream has a leader (its creation answers before that)."""
+    store = await client.create_bucket(BucketConfig(bucket, replicas=3))
+    await stream_leader(client, bucket)
+    return store
 
 
 async def chunk_nuids(client: Client, bucket: str) -> dict[str, int]:

@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from natsobj_gui.core import BucketConfig, Client
+from natsobj_gui.core import Client
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.types import Progress
 
 from .conftest import Cluster
-from .support import count_creates, orphan_nuids, retry, stream_leader
+from .support import count_creates, create_r3, orphan_nuids, retry, stream_leader
 
 pytestmark = pytest.mark.cluster
 log = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ class SlowSink(io.BytesIO):
 async def _r3_bucket_with(cluster: Cluster, bucket: str, data: bytes) -> tuple[Client, str]:
     """An R3 bucket holding `big`; a client connected only to nodes that don't lead it."""
     async with await Client.connect(cluster.profile()) as setup:
-        await setup.create_bucket(BucketConfig(bucket, replicas=3))
-        await setup.store(bucket).put("big", data, chunk_size=CHUNK)
+        store = await create_r3(setup, bucket)
+        await retry(lambda: store.put("big", data, chunk_size=CHUNK))
         leader = await stream_leader(setup, bucket)
     others = [n for n in cluster.nodes if n.name != leader]
     return await Client.connect(cluster.profile(*others)), leader

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from natsobj_gui.core import BucketConfig, Client, ConnectionEvents, Watcher, WatchEvent, WatchKind
+from natsobj_gui.core import Client, ConnectionEvents, Watcher, WatchEvent, WatchKind
 
 from .conftest import Cluster
-from .support import count_creates, retry, stream_leader
+from .support import count_creates, create_r3, retry, stream_leader
 
 pytestmark = pytest.mark.cluster
 
@@ -40,8 +40,9 @@ async def test_watch_keeps_delivering_across_leader_loss(
 ) -> None:
     """Every put shows up exactly once, before and after the loss; nothing twice."""
     async with await Client.connect(cluster.profile()) as setup:
-        store = await setup.create_bucket(BucketConfig(cbucket, replicas=3))
-        put_nuids = [(await store.put(n, n.encode())).nuid for n in ("a", "b")]
+        store = await create_r3(setup, cbucket)
+        # Retried: a new stream's first writes can still meet "unavailable" on a busy machine.
+        put_nuids = [(await retry(lambda n=n: store.put(n, n.encode()))).nuid for n in ("a", "b")]
         leader = await stream_leader(setup, cbucket)
     if victim == "stream_leader":
         nodes = [n for n in cluster.nodes if n.name != leader]
@@ -97,9 +98,9 @@ async def test_watch_keeps_delivering_across_leader_loss(
 async def test_restart_of_the_only_connected_node(cluster: Cluster, cbucket: str) -> None:
     """The client reconnects to its restarted node and lists (and writes) again."""
     async with await Client.connect(cluster.profile()) as setup:
-        store = await setup.create_bucket(BucketConfig(cbucket, replicas=3))
+        store = await create_r3(setup, cbucket)
         for n in ("a", "b"):
-            await store.put(n, n.encode() * 1000)
+            await retry(lambda n=n: store.put(n, n.encode() * 1000))
         leader = await stream_leader(setup, cbucket)
     node = cluster.node(leader)  # the harder case: its stream fails over too
     reconnected = asyncio.Event()
