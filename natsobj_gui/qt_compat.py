@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 READY_SLICE = 0.002
 
 
-class _WhileRunning:
+class _Due:
     """A timed handle as qasync's timer sees it: when due, it joins the loop's ready queue."""
 
     __slots__ = ("handle", "loop")
@@ -102,14 +102,11 @@ class QEventLoop(qasync.QEventLoop):
         if self.get_debug():  # qasync's argument checks, which asyncio makes in debug mode only
             return super().call_soon(callback, *args, context=context)
         self._check_closed()
-        handle = asyncio.Handle(callback, args, self, context)
-        self._ready.append(handle)
-        self._wake()
-        return handle
+        return self._add_callback(asyncio.Handle(callback, args, self, context))
 
     def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
         if delay > 0:
-            self._timer.add_callback(_WhileRunning(handle, self), delay)
+            self._timer.add_callback(_Due(handle, self), delay)
         else:
             self._ready.append(handle)
             self._wake()
