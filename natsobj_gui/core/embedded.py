@@ -179,19 +179,25 @@ class EmbeddedServer:
             return
         if pid <= 0 or not _serves(pid, self.data_dir):
             return
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)  # JetStream flushes its store on SIGTERM
-        deadline = time.monotonic() + timeout
+        # SIGTERM first: JetStream flushes its store on it.
+        kill = getattr(signal, "SIGKILL", signal.SIGTERM)
+        for sig, wait in ((signal.SIGTERM, timeout), (kill, 5.0)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+            if self._gone(pid, wait):
+                return
+        raise RuntimeError(
+            f"a nats-server left by an earlier run (pid {pid}) still uses {self.data_dir} "
+            "and does not stop"
+        )
+
+    def _gone(self, pid: int, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
         while _serves(pid, self.data_dir):
             if time.monotonic() > deadline:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-                if time.monotonic() > deadline + 5:
-                    raise RuntimeError(
-                        f"a nats-server left by an earlier run (pid {pid}) still uses "
-                        f"{self.data_dir} and does not stop"
-                    )
+                return False
             time.sleep(0.05)
+        return True
 
     def _read_url(self) -> str:
         try:
