@@ -238,14 +238,20 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
             value = os.environ.get(env) or None
         if value is not None:
             changes[field] = value
-    if args.timeout is not None:
-        changes["connect_timeout"] = changes["request_timeout"] = args.timeout or DEFAULT_TIMEOUT
-    return replace(profile, **changes)  # type: ignore[arg-type]
+    return _with_timeout(replace(profile, **changes), args)  # type: ignore[arg-type]
+
+
+def _with_timeout(profile: ConnectProfile, args: argparse.Namespace) -> ConnectProfile:
+    """--timeout sets both the connect and the request timeout."""
+    if args.timeout is None:
+        return profile
+    timeout = args.timeout or DEFAULT_TIMEOUT
+    return replace(profile, connect_timeout=timeout, request_timeout=timeout)
 
 
 async def run(args: argparse.Namespace) -> int:
     """Connect, run the chosen command, always close."""
-    local = EmbeddedServer() if getattr(args, "local", None) else None
+    local = EmbeddedServer() if args.local else None
     try:
         if local is None:
             profile = build_profile(args)
@@ -253,10 +259,7 @@ async def run(args: argparse.Namespace) -> int:
             # No context, $NATS_* or credentials: the local server has none of that. The
             # lock file decides whether we join the running app's server or start it.
             url = await asyncio.to_thread(local.start)
-            profile = ConnectProfile(servers=(url,))
-            if args.timeout is not None:
-                timeout = args.timeout or DEFAULT_TIMEOUT
-                profile = replace(profile, connect_timeout=timeout, request_timeout=timeout)
+            profile = _with_timeout(ConnectProfile(servers=(url,)), args)
         client = await Client.connect(profile)
         try:
             return await args.func(client, args)
@@ -290,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    if getattr(args, "local", None) and (args.server or args.context):
+    if args.local and (args.server or args.context):
         return _fail("--local cannot be combined with --server or --context", 2)
     try:
         return asyncio.run(run(args))
