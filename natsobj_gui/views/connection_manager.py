@@ -226,18 +226,23 @@ class ConnectionManager(QObject):
         """Show the Connections dialog (non-modal; one at a time), once the keyring was read."""
         self.window.run_job(self.show_dialog(), key="connections", error_title="Connections")
 
-    async def show_dialog(self) -> ConnectDialog:
-        """The Connections dialog, shown; which secrets are stored is read in a thread."""
+    def _raise_dialog(self) -> ConnectDialog | None:
+        """The open dialog, brought to the front; None if none is open."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog
+        return None
+
+    async def show_dialog(self) -> ConnectDialog:
+        """The Connections dialog, shown; which secrets are stored is read in a thread."""
+        if (shown := self._raise_dialog()) is not None:
+            return shown
         ids = [p.id for p in self.profiles.all() if not p.embedded]
         secrets = self.secrets
         # A keyring read can wait on its unlock prompt: never on the GUI thread.
         stored = await asyncio.to_thread(lambda: {i: set(secrets.secrets_for(i)) for i in ids})
-        if self.dialog is not None and self.dialog.isVisible():  # opened meanwhile
-            self.dialog.raise_()
-            return self.dialog
+        if (shown := self._raise_dialog()) is not None:  # opened meanwhile
+            return shown
         embedded = self.window.embedded
         url = embedded.url if embedded is not None and embedded.running else ""
         dlg = ConnectDialog(
