@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from procs import nats_servers_on
 
 from natsobj_gui.core.embedded import EmbeddedServer, default_store_dir
 
@@ -20,28 +21,16 @@ def local_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return default_store_dir()
 
 
-def _nats_servers_on(store: Path) -> list[int]:
-    pids = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            cmd = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if cmd and cmd[0].endswith(b"nats-server") and str(store).encode() in cmd:
-            pids.append(int(cmdline.parent.name))
-    return pids
-
-
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="counts servers in /proc")
 def test_local_starts_the_apps_server_for_the_command_and_keeps_its_data(
     cli: Cli, local_data: Path
 ) -> None:
     cli.ok("--local", "add", "mine", server=False)
-    assert _nats_servers_on(local_data) == [], "the server outlived the command"
+    assert nats_servers_on(local_data) == [], "the server outlived the command"
     cli.ok("--local", "put", "mine", "-", "--name", "a.txt", stdin=b"hello", server=False)
     assert cli.ok("--local", "get", "mine", "a.txt", "-O", "-", server=False).out == b"hello"
     assert (local_data / "jetstream").is_dir()
-    assert _nats_servers_on(local_data) == []
+    assert nats_servers_on(local_data) == []
 
 
 def test_local_joins_the_running_apps_server_and_leaves_it_running(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from procs import alive
 
 from natsobj_gui.core import Client, embedded
 from natsobj_gui.core.embedded import EmbeddedServer, app_data_dir, default_store_dir
@@ -49,15 +50,6 @@ async def test_embedded_server_keeps_data_across_restarts(tmp_path: Path) -> Non
     assert (tmp_path / "js" / "jetstream").is_dir()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")  # a zombie still answers kill(0)
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")
 async def test_a_server_left_by_a_killed_app_is_stopped_not_doubled(tmp_path: Path) -> None:
     # The owner dies without stopping its server (SIGKILL, a crash): its lock goes with it,
@@ -88,7 +80,7 @@ async def test_a_server_left_by_a_killed_app_is_stopped_not_doubled(tmp_path: Pa
     server = EmbeddedServer(store_dir)
     try:
         url = await asyncio.to_thread(server.start)
-        assert not _alive(orphan), "the orphaned server still runs"
+        assert not alive(orphan), "the orphaned server still runs"
         assert server.pid != orphan
         client = await Client.connect(url)
         try:

@@ -8,18 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie still answers kill(0): look at its state where we can.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+from procs import alive, children
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -60,7 +49,7 @@ def test_main_starts_embedded_server_and_closes(tmp_path: Path) -> None:
     assert "connected=True" in ready, ready
     pid = int(ready.rsplit("server_pid=", 1)[1])
     assert pid > 0
-    assert not _alive(pid), "the embedded nats-server outlived the app"
+    assert not alive(pid), "the embedded nats-server outlived the app"
     # The default data folder follows XDG, and the window saved its settings there.
     assert (tmp_path / "data" / "natsobj-gui" / "jetstream" / "jetstream").is_dir()
     assert list((tmp_path / "config").rglob("*.conf")), "no settings written"
@@ -126,21 +115,6 @@ def test_main_starts_on_the_last_used_profile(tmp_path: Path, nats_server) -> No
     assert "local server" in status
 
 
-def _children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command name) of the live child processes of `pid`."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append((int(stat.parent.name), comm))
-    return out
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="uses /proc and POSIX signals")
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_termination_signal_closes_the_app_and_its_server(tmp_path: Path, signame: str) -> None:
@@ -159,7 +133,7 @@ def test_a_termination_signal_closes_the_app_and_its_server(tmp_path: Path, sign
     try:
         deadline = time.monotonic() + 60
         while not servers and time.monotonic() < deadline and proc.poll() is None:
-            servers = [p for p, comm in _children(proc.pid) if comm.startswith("nats-server")]
+            servers = [p for p, comm in children(proc.pid) if comm.startswith("nats-server")]
             time.sleep(0.1)
         assert servers, "the app started no embedded server"
         time.sleep(1.0)  # let it connect and show the window
@@ -169,7 +143,7 @@ def test_a_termination_signal_closes_the_app_and_its_server(tmp_path: Path, sign
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-        survived = bool(servers) and _alive(servers[0])
+        survived = bool(servers) and alive(servers[0])
         if survived:  # the failure is asserted below; leave no server behind
             os.kill(servers[0], signal.SIGKILL)
     assert proc.returncode == 0, err
