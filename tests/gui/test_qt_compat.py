@@ -1,16 +1,20 @@
-"""qt_compat's loop: callbacks run only while the loop runs, whatever processes Qt events."""
+"""qt_compat's loop: callbacks run only while the loop runs, whatever processes Qt events.
+
+Each test uses the `qloop` fixture: a fresh loop, closed after the test, whose exception
+handler fails the test on any error it sees.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from natsobj_gui.qt_compat import close_loop, new_event_loop
 
-
-def test_task_steps_queued_behind_the_stop_run_at_the_next_run(qapp: QApplication) -> None:
-    loop = new_event_loop(qapp)
+def test_task_steps_queued_behind_the_stop_run_at_the_next_run(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> None:
     seen: list[object] = []
 
     async def straggler() -> None:
@@ -20,25 +24,23 @@ def test_task_steps_queued_behind_the_stop_run_at_the_next_run(qapp: QApplicatio
     async def main() -> asyncio.Task[None]:
         return asyncio.ensure_future(straggler())
 
-    try:
-        task = loop.run_until_complete(main())
-        for _ in range(5):  # Qt events outside the loop, as pytest-qt's hooks process them
-            qapp.processEvents()
-        assert not task.done(), "a task step ran while the loop was stopped"
-        loop.run_until_complete(asyncio.wait_for(task, 5))
-        assert seen == [loop]
-    finally:
-        close_loop(loop)
+    task = qloop.run_until_complete(main())
+    for _ in range(5):  # Qt events outside the loop, as pytest-qt's hooks process them
+        qapp.processEvents()
+    assert not task.done(), "a task step ran while the loop was stopped"
+    qloop.run_until_complete(asyncio.wait_for(task, 5))
+    assert seen == [qloop]
 
 
-def test_a_queue_consumer_survives_qt_events_between_runs(qapp: QApplication) -> None:
+def test_a_queue_consumer_survives_qt_events_between_runs(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> None:
     # nats-py's subscriptions read an asyncio.Queue in a task: a step run with no loop
     # binds the queue to none, the task dies at its next wait and the subscription
     # never drains (seen as a 5 s close and a stray CancelledError in GUI tests).
-    loop = new_event_loop(qapp)
     got: list[int] = []
     errors: list[dict] = []
-    loop.set_exception_handler(lambda _lp, ctx: errors.append(ctx))
+    qloop.set_exception_handler(lambda _lp, ctx: errors.append(ctx))
 
     async def consume(queue: asyncio.Queue[int]) -> None:
         for _ in range(3):  # reach the first wait on the empty queue after the stop
@@ -51,62 +53,51 @@ def test_a_queue_consumer_survives_qt_events_between_runs(qapp: QApplication) ->
         queue.put_nowait(1)
         return queue, asyncio.ensure_future(consume(queue))
 
-    try:
-        queue, task = loop.run_until_complete(start())
-        for _ in range(5):
-            qapp.processEvents()
-        queue.put_nowait(2)
+    queue, task = qloop.run_until_complete(start())
+    for _ in range(5):
+        qapp.processEvents()
+    queue.put_nowait(2)
 
-        async def both() -> None:
-            while len(got) < 2 and not task.done():
-                await asyncio.sleep(0.01)
+    async def both() -> None:
+        while len(got) < 2 and not task.done():
+            await asyncio.sleep(0.01)
 
-        loop.run_until_complete(asyncio.wait_for(both(), 5))
-        assert not task.done(), task.exception() if task.done() else None
-        assert got == [1, 2]
-        task.cancel()
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-        assert errors == []
-    finally:
-        close_loop(loop)
+    qloop.run_until_complete(asyncio.wait_for(both(), 5))
+    assert not task.done(), task.exception() if task.done() else None
+    assert got == [1, 2]
+    task.cancel()
+    qloop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+    assert errors == []
 
 
-def test_cancelled_deferred_callbacks_do_not_run(qapp: QApplication) -> None:
-    loop = new_event_loop(qapp)
+def test_cancelled_deferred_callbacks_do_not_run(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> None:
     ran: list[str] = []
-    try:
-        keep = loop.call_soon(ran.append, "kept")
-        drop = loop.call_soon(ran.append, "dropped")
-        qapp.processEvents()  # both are deferred: the loop is not running
-        drop.cancel()
-        assert ran == []
-        loop.run_until_complete(asyncio.sleep(0.01))
-        assert ran == ["kept"]
-        assert not keep.cancelled()
-    finally:
-        close_loop(loop)
+    keep = qloop.call_soon(ran.append, "kept")
+    drop = qloop.call_soon(ran.append, "dropped")
+    qapp.processEvents()  # both are deferred: the loop is not running
+    drop.cancel()
+    assert ran == []
+    qloop.run_until_complete(asyncio.sleep(0.01))
+    assert ran == ["kept"]
+    assert not keep.cancelled()
 
 
-def test_ready_callbacks_run_in_order_and_qt_gets_turns(qapp: QApplication) -> None:
-    from PySide6.QtCore import QTimer
-
-    loop = new_event_loop(qapp)
+def test_ready_callbacks_run_in_order_and_qt_gets_turns(qloop: asyncio.AbstractEventLoop) -> None:
     order: list[int] = []
     qt_turns: list[float] = []
 
     async def busy() -> float:
         # Yields constantly for 0.2 s: Qt's own events must still come through.
-        end = loop.time() + 0.2
-        QTimer.singleShot(0, lambda: qt_turns.append(loop.time()))
-        while loop.time() < end:
+        end = qloop.time() + 0.2
+        QTimer.singleShot(0, lambda: qt_turns.append(qloop.time()))
+        while qloop.time() < end:
             await asyncio.sleep(0)
         return end
 
-    try:
-        for i in range(1000):
-            loop.call_soon(order.append, i)
-        end = loop.run_until_complete(busy())
-        assert order == list(range(1000))
-        assert qt_turns and qt_turns[0] < end - 0.1, "Qt got no turn while callbacks kept coming"
-    finally:
-        close_loop(loop)
+    for i in range(1000):
+        qloop.call_soon(order.append, i)
+    end = qloop.run_until_complete(busy())
+    assert order == list(range(1000))
+    assert qt_turns and qt_turns[0] < end - 0.1, "Qt got no turn while callbacks kept coming"
