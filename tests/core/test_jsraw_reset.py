@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import nats.errors
 import pytest
@@ -39,6 +40,24 @@ def _consumer(store, subject: str, got: list[bytes], lose) -> OrderedConsumer:
     )
 
 
+def _before_recreates(
+    consumer: OrderedConsumer, before: Callable[[], Awaitable[object]]
+) -> list[int]:
+    """Await `before()` ahead of every creation but the first (it may raise, as a
+    creation does while no leader is elected); returns each creation's start sequence."""
+    creates: list[int] = []
+    create = consumer._create
+
+    async def patched(start_seq: int) -> None:
+        creates.append(start_seq)
+        if len(creates) > 1:
+            await before()
+        await create(start_seq)
+
+    consumer._create = patched  # type: ignore[method-assign]
+    return creates
+
+
 async def test_lost_consumer_resumes_after_a_slow_recreate(store) -> None:
     """The idle clock restarts once a new consumer is in place: a leader loss is no stall."""
     subject = wire.chunk_subject(store.bucket, "lostconsumer")
@@ -54,19 +73,9 @@ async def test_lost_consumer_resumes_after_a_slow_recreate(store) -> None:
             await js.publish(subject, str(i).encode())
 
     consumer = _consumer(store, subject, got, lambda: tasks.append(asyncio.ensure_future(lose())))
-    create = consumer._create
-    creates = 0
-
-    async def slow_create(start_seq: int) -> None:
-        nonlocal creates
-        creates += 1
-        if creates > 1:
-            await asyncio.sleep(ELECTION)
-        await create(start_seq)
-
-    consumer._create = slow_create  # type: ignore[method-assign]
+    creates = _before_recreates(consumer, lambda: asyncio.sleep(ELECTION))
     await asyncio.wait_for(consumer.run(), 20)
-    assert creates == 2
+    assert len(creates) == 2
     assert got == [str(i).encode() for i in range(MESSAGES)]
 
 
@@ -83,21 +92,15 @@ async def test_idle_timeout_still_ends_a_consumer_that_never_comes_back(store) -
 
     consumer = _consumer(store, subject, got, lose)
     consumer._on_msg = _first_only(consumer._on_msg)  # type: ignore[method-assign]
-    create = consumer._create
-    creates = 0
 
-    async def failing_create(start_seq: int) -> None:
-        nonlocal creates
-        creates += 1
-        if creates > 1:
-            raise nats.errors.TimeoutError  # still no stream leader
-        await create(start_seq)
+    async def no_leader() -> None:
+        raise nats.errors.TimeoutError  # still no stream leader
 
-    consumer._create = failing_create  # type: ignore[method-assign]
+    creates = _before_recreates(consumer, no_leader)
     started = time.monotonic()
     with pytest.raises(OrderedConsumer.IdleTimeout):
         await asyncio.wait_for(consumer.run(), 20)
-    assert creates >= 2
+    assert len(creates) >= 2
     assert time.monotonic() - started < IDLE + 3 * HEARTBEAT + 1
 
 
