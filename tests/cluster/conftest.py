@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +19,6 @@ from natsobj_gui.core.server import LocalServer, free_port
 CLUSTER_NAME = "natsobj_test"
 # Cluster formation and leader elections (nats-server's election timers are seconds long).
 READY_TIMEOUT = 45.0
-_buckets = itertools.count(1)
 
 
 @dataclass
@@ -174,10 +172,9 @@ async def cluster(js_cluster: Cluster) -> AsyncIterator[Cluster]:
 
 
 @pytest.fixture
-def cbucket(request: pytest.FixtureRequest) -> str:
-    """A bucket name unique in the session."""
-    base = "".join(c if c.isalnum() else "_" for c in request.node.name)[:30]
-    return f"c{next(_buckets)}_{base}"
+def cbucket(bucket_name: str) -> str:
+    """A bucket name unique in the session (tests/conftest.py's, for the cluster)."""
+    return bucket_name
 
 
 @pytest.fixture
