@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
 from collections.abc import Awaitable, Callable
 
 import nats.errors
+import nats.js.errors
 import pytest
 
 from natsobj_gui.core import wire
@@ -153,3 +156,44 @@ async def test_updates_only_consumer_lost_before_any_message_misses_nothing(stor
     finally:
         await consumer.close()
     assert got == [b"new1", b"new2"]
+
+
+async def test_close_cancelled_during_its_consumer_delete_leaves_no_stray_error(
+    store, monkeypatch
+) -> None:
+    """The consumer delete in close() is best effort: cancelling close() (a window closing
+    while its bucket is deleted) must not leave the delete's error unretrieved."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _lp, ctx: errors.append(ctx))
+    deleting = asyncio.Event()
+
+    async def gone(*_args: object) -> None:
+        # As nats-py's request can: a cancellation does not stop the reply from landing.
+        deleting.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0.2)
+        raise nats.js.errors.NotFoundError
+
+    consumer = OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        wire.chunk_subject(store.bucket, "closing"),
+        lambda _msg: False,
+        heartbeat=HEARTBEAT,
+    )
+    await consumer.start()
+    monkeypatch.setattr(store.conn.jsm, "delete_consumer", gone)
+    try:
+        closing = asyncio.ensure_future(consumer.close())
+        await asyncio.wait_for(deleting.wait(), 5)
+        closing.cancel()
+        await asyncio.gather(closing, return_exceptions=True)
+        await asyncio.sleep(0.4)  # the delete ends with its error meanwhile
+        del closing
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert errors == []

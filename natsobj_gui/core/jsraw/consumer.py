@@ -27,6 +27,11 @@ SUB_PENDING_MSGS = 1_000_000
 IDLE_GRACE_RESETS = 3
 
 
+def _outcome_unused(task: asyncio.Future[object]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class Deliver(StrEnum):
     ALL = "all"
     LAST_PER_SUBJECT = "last_per_subject"
@@ -129,8 +134,13 @@ class OrderedConsumer:
                 await sub.unsubscribe()
         if consumer and not self._nc.is_closed and self._nc.is_connected:
             # Ephemeral consumers expire on their own; deleting early frees server memory.
+            # Shielded, its outcome always consumed: a delete cut short by a cancelled close
+            # still ends (often "stream not found" after a bucket delete), and an error no
+            # one retrieves is reported by the loop.
+            delete = asyncio.ensure_future(self._jsm.delete_consumer(self._stream, consumer))
+            delete.add_done_callback(_outcome_unused)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._jsm.delete_consumer(self._stream, consumer), 2.0)
+                await asyncio.wait_for(asyncio.shield(delete), 2.0)
 
     async def _create(self, start_seq: int) -> None:
         inbox = self._nc.new_inbox()
