@@ -13,7 +13,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.manager import JetStreamManager
 
-from .fastpath import JsMsg, _parse_headers, _router, parse_ack_reply
+from .fastpath import JsMsg, _parse_headers, _router, msg_size, parse_ack_reply
 
 STATUS = "Status"
 DESCRIPTION = "Description"
@@ -43,6 +43,7 @@ class OrderedConsumer:
 
     `on_msg` returns True to finish. `run()` returns when it did, raises what it raised,
     and raises `IdleTimeout` when no data message came for `idle_timeout` seconds.
+    With `headers_only` the server sends no payloads: each JsMsg carries its stored `size`.
     """
 
     class IdleTimeout(Exception):
@@ -215,7 +216,7 @@ class OrderedConsumer:
         """Fast path, called from nats-py's parser: no header parsing, no Msg, no queue."""
         if headers is not None and headers.startswith(b"NATS/1.0 100"):
             return self._control(reply.decode() if reply else "", _parse_headers(headers))
-        self._on_data(reply, data)
+        self._on_data(reply, data, msg_size(headers) if self._headers_only else None)
         return None
 
     async def _handle(self, msg: Msg) -> None:
@@ -224,7 +225,8 @@ class OrderedConsumer:
         if not msg.data and hdrs and hdrs.get(STATUS) == "100":
             await self._control(msg.reply, hdrs)
         elif msg.reply:
-            self._on_data(msg.reply, msg.data)
+            size = hdrs.get("Nats-Msg-Size") if hdrs and self._headers_only else None
+            self._on_data(msg.reply, msg.data, int(size) if size and size.isdigit() else None)
 
     async def _control(self, reply: str, hdrs: dict[str, str]) -> None:
         self._last_any = time.monotonic()
@@ -240,7 +242,7 @@ class OrderedConsumer:
         if last and last.isdigit() and int(last) != self._expect_dseq - 1:
             self._schedule_reset()
 
-    def _on_data(self, reply: str | bytes, data: bytes) -> None:
+    def _on_data(self, reply: str | bytes, data: bytes, size: int | None = None) -> None:
         now = time.monotonic()
         self._last_any = now
         if self._done is None or self._done.done():
@@ -258,7 +260,7 @@ class OrderedConsumer:
         self._last_data = now
         self._idle_grace = IDLE_GRACE_RESETS
         try:
-            finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts))
+            finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts, size))
         except BaseException as exc:
             self.finish(exc)
             return

@@ -13,13 +13,18 @@ from nats.aio.client import Client as NATS
 
 @dataclass(slots=True)
 class JsMsg:
-    """A stream message as delivered to a push consumer (headers are not parsed)."""
+    """A stream message as delivered to a push consumer (headers are not parsed).
+
+    From a headers-only consumer `data` is empty and `size` is the stored payload's length
+    (the server's `Nats-Msg-Size`); otherwise `size` is None.
+    """
 
     data: bytes
     stream_seq: int
     consumer_seq: int
     pending: int
     timestamp_ns: int
+    size: int | None = None
 
 
 def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
@@ -39,6 +44,23 @@ def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
             int(tokens[base + 2]),
             int(tokens[base + 3]),
         )
+    except ValueError:
+        return None
+
+
+MSG_SIZE = b"Nats-Msg-Size:"
+
+
+def msg_size(raw: bytes | None) -> int | None:
+    """The `Nats-Msg-Size` a headers-only consumer adds, from a raw header block."""
+    if not raw:
+        return None
+    at = raw.find(MSG_SIZE)
+    if at < 0:
+        return None
+    end = raw.find(b"\r\n", at)
+    try:
+        return int(raw[at + len(MSG_SIZE) : end if end >= 0 else None])
     except ValueError:
         return None
 
