@@ -18,8 +18,9 @@ from natsobj_gui.core import (
 )
 from natsobj_gui.core.contexts import load_context, selected_context
 from natsobj_gui.core.embedded import EmbeddedServer
+from natsobj_gui.core.orphans import DEFAULT_GRACE
 
-from . import commands, objects
+from . import commands, gc, objects
 from .common import Cancelled, describe_os_error
 from .parsing import (
     parse_duration,
@@ -209,6 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clear-headers", action="store_true", help="drop every header first")
     p.add_argument("--clear-metadata", action="store_true", help="drop all metadata first")
     p.add_argument("--rename", metavar="NEW", help="rename the object")
+
+    p = command("gc", gc.cmd_gc, "list chunks no object refers to; purge them with --yes")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("--yes", action="store_true", help="purge them (never recent ones)")
+    p.add_argument(
+        "--grace",
+        type=parse_duration,
+        default=DEFAULT_GRACE,
+        metavar="DURATION",
+        help="keep chunk sets newer than this: they may be uploads in progress (default 1h)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
