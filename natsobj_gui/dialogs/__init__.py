@@ -9,7 +9,8 @@ result in a slot connected to ``finished`` / ``accepted``; never ``exec()`` insi
 | delete_dialog | DeleteObjectsDialog(infos, stay_open=False) | accepted; .infos(); signals delete_requested, cancel_requested; set_busy, set_progress |
 | delete_dialog | DeleteBucketDialog(bucket, object_count=None) | accepted only after typing the exact name |
 | bucket_dialog | BucketDialog(existing=None) | .config() -> BucketConfig |
-| bucket_status_dialog | BucketStatusDialog(info) | read-only; set_info(info) |
+| bucket_status_dialog | BucketStatusDialog(info, orphans=None) | read-only; set_info(info), set_orphans(report) |
+| orphans_dialog | OrphansDialog(bucket, writable=True) | signals rescan_requested, clean_requested(report) (after its own confirmation); set_scanning, set_report, set_cleaned, set_error |
 | seal_dialog | SealDialog(bucket) | accepted = seal |
 | meta_dialog | MetaDialog(info) | .meta() -> ObjectMeta |
 | link_dialog | LinkDialog(buckets, current_bucket, target=None) | .link_name(), .link() -> ObjectLink |

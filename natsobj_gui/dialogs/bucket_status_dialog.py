@@ -2,9 +2,10 @@
 
 Usage::
 
-    dlg = BucketStatusDialog(bucket_info, parent=window)
+    dlg = BucketStatusDialog(bucket_info, parent=window, orphans=last_orphan_scan)
     dlg.open()
     dlg.set_info(newer_info)   # after a refresh
+    dlg.set_orphans(report)    # a newer orphan scan (None: never scanned)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from natsobj_gui.core.orphans import OrphanReport
 from natsobj_gui.core.types import BucketInfo
 from natsobj_gui.dialogs._common import (
     ERROR_STYLE,
@@ -31,7 +33,7 @@ from natsobj_gui.dialogs._common import (
     value_label,
     yes_no,
 )
-from natsobj_gui.formatting import human_duration
+from natsobj_gui.formatting import count_text, human_duration, human_time
 
 
 def ttl_text(ttl: float) -> str:
@@ -40,6 +42,12 @@ def ttl_text(ttl: float) -> str:
         return "forever"
     seconds = f"{ttl:,.3f}".rstrip("0").rstrip(".")
     return f"{human_duration(ttl)} ({seconds} s)"
+
+
+def orphans_text(report: OrphanReport) -> str:
+    """'2,048 bytes (2.0 KiB) in 2 chunk sets (last scan 2026-…)'."""
+    sets = count_text(len(report.orphans), "chunk set")
+    return f"{size_text(report.size)} in {sets} (last scan {human_time(report.scanned_at)})"
 
 
 def placement_text(info: BucketInfo) -> str:
@@ -58,7 +66,13 @@ def placement_text(info: BucketInfo) -> str:
 class BucketStatusDialog(QDialog):
     """Every field of a BucketInfo, read-only and selectable."""
 
-    def __init__(self, info: BucketInfo, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        info: BucketInfo,
+        parent: QWidget | None = None,
+        *,
+        orphans: OrphanReport | None = None,
+    ) -> None:
         super().__init__(parent)
         self.resize(520, 560)
         self._info = info
@@ -78,6 +92,7 @@ class BucketStatusDialog(QDialog):
         self.cluster_label = value_label()
         self.leader_label = value_label()
         self.created_label = value_label()
+        self.orphans_label = value_label()
 
         config = QGroupBox("Configuration")
         cform = _form(config)
@@ -97,6 +112,8 @@ class BucketStatusDialog(QDialog):
         sform = _form(state)
         sform.addRow("Size:", self.size_label)
         sform.addRow("Messages:", self.messages_label)
+        sform.addRow("Orphaned chunks:", self.orphans_label)
+        self._state_form = sform
         sform.addRow("Cluster:", self.cluster_label)
         sform.addRow("Leader:", self.leader_label)
 
@@ -114,10 +131,17 @@ class BucketStatusDialog(QDialog):
         lay.addWidget(self.metadata_box, 1)
         lay.addWidget(self.buttons)
         self.set_info(info)
+        self.set_orphans(orphans)
 
     def info(self) -> BucketInfo:
         """The status shown."""
         return self._info
+
+    def set_orphans(self, report: OrphanReport | None) -> None:
+        """Orphaned bytes from the last scan, shown only when it found any."""
+        found = report is not None and bool(report.orphans)
+        self.orphans_label.setText(orphans_text(report) if report is not None and found else "")
+        self._state_form.setRowVisible(self.orphans_label, found)
 
     def set_info(self, info: BucketInfo) -> None:
         """Show (or refresh to) a newer status."""

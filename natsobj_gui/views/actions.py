@@ -58,6 +58,8 @@ class WindowActions:
         )
         self.edit_bucket = a("Edit Bucket…", self.buckets.edit_bucket, "bucket")
         self.seal_bucket = a("Seal Bucket…", self.buckets.seal_bucket, "lock")
+        self.find_orphans = a("Find Orphaned Chunks…", self.buckets.find_orphans, "")
+        self.find_orphans.setToolTip("Chunks no object refers to: list them and clean them up")
         self.delete_bucket = a(
             "Delete Bucket…", self.buckets.delete_bucket, "delete", sp.SP_TrashIcon
         )
@@ -138,6 +140,7 @@ class WindowActions:
         bucket.addAction(self.new_bucket)
         bucket.addSeparator()
         bucket.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
+        bucket.addAction(self.find_orphans)
         bucket.addSeparator()
         bucket.addAction(self.delete_bucket)
         bucket.addSeparator()
@@ -167,6 +170,7 @@ class WindowActions:
         # The other bucket commands in one drop-down: the toolbar stays one row wide.
         self.bucket_menu = QMenu("Bucket", self.w)
         self.bucket_menu.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
+        self.bucket_menu.addAction(self.find_orphans)
         self.bucket_menu.addSeparator()
         self.bucket_menu.addAction(self.delete_bucket)
         self.bucket_button = QToolButton()
@@ -193,6 +197,7 @@ class WindowActions:
             menu.addActions([self.upload_files, self.upload_folder])
             menu.addSeparator()
             menu.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
+            menu.addAction(self.find_orphans)
             menu.addSeparator()
             menu.addAction(self.delete_bucket)
             menu.addSeparator()
@@ -227,7 +232,7 @@ class WindowActions:
         readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
         self.new_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
-        for act in (self.bucket_status, self.delete_bucket):
+        for act in (self.bucket_status, self.find_orphans, self.delete_bucket):
             act.setEnabled(has_bucket)
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):

@@ -1,4 +1,5 @@
-"""Bucket commands: new, status, edit, seal, delete — dialogs opened with open(), work as jobs."""
+"""Bucket commands: new, status, edit, seal, delete, orphaned chunks — dialogs opened with
+open(), work as jobs."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from natsobj_gui.core import orphans
+from natsobj_gui.core.client import Client
 from natsobj_gui.core.types import BucketConfig, BucketInfo
+from natsobj_gui.qt_compat import is_alive
 
 if TYPE_CHECKING:
+    from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
     from natsobj_gui.views.main_window import MainWindow
+
+ORPHAN_SCAN_JOB = "orphan-scan"
 
 
 def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
@@ -28,6 +35,11 @@ class BucketOps:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
+        # The last orphan scan of each bucket this session, with the connection it used:
+        # the status dialog shows its orphaned bytes.
+        self.orphan_scans: dict[str, tuple[Client, orphans.OrphanReport]] = {}
+        self.orphans_dialog: OrphansDialog | None = None
+        self.orphan_grace = orphans.DEFAULT_GRACE  # newer chunk sets may be uploads in progress
 
     def _bucket(self) -> str:
         return self.w.bucket if self.w.client is not None else ""
@@ -64,8 +76,68 @@ class BucketOps:
             return
         from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
 
+        def show(info: BucketInfo) -> None:
+            dlg = BucketStatusDialog(info, self.w, orphans=self.last_orphan_scan(bucket))
+            open_dialog(dlg)
+
         job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
-        job.succeeded.connect(lambda info: open_dialog(BucketStatusDialog(info, self.w)))
+        job.succeeded.connect(show)
+
+    def last_orphan_scan(self, bucket: str) -> orphans.OrphanReport | None:
+        """This session's last orphan scan of `bucket` on the current connection, if any."""
+        client, report = self.orphan_scans.get(bucket, (None, None))
+        return report if client is not None and client is self.w.client else None
+
+    def find_orphans(self) -> None:
+        """Scan the current bucket for orphaned chunks; the dialog can clean them."""
+        bucket, client = self._bucket(), self.w.client
+        if not bucket or client is None:
+            return
+        from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
+
+        dlg = OrphansDialog(bucket, self.w, writable=self.w.is_writable(bucket))
+        self.orphans_dialog = dlg
+
+        def scanned(report: orphans.OrphanReport) -> None:
+            self.orphan_scans[bucket] = (client, report)
+            if is_alive(dlg):
+                dlg.set_report(report)
+
+        def failed(message: str) -> None:
+            if is_alive(dlg):
+                dlg.set_error(f"The scan failed: {message}")
+
+        def scan() -> None:
+            dlg.set_scanning()
+            scanning = orphans.scan(client.conn, bucket, grace=self.orphan_grace)
+            job = self.w.jobs.run(scanning, key=ORPHAN_SCAN_JOB)
+            job.succeeded.connect(scanned)
+            job.failed.connect(failed)
+
+        def clean(report: orphans.OrphanReport) -> None:
+            # Not cancelled with the dialog: the user confirmed, and each purge is whole.
+            job = self.w.run_job(
+                orphans.clean(client.conn, report), error_title=f"Cleaning {bucket} failed"
+            )
+            job.succeeded.connect(cleaned)
+            job.failed.connect(failed_clean)
+
+        def cleaned(result: orphans.CleanResult) -> None:
+            self.w.show_status(f"Freed {result.size:,} bytes of orphaned chunks in {bucket}", 5000)
+            if is_alive(dlg):
+                dlg.set_cleaned(result)
+                scan()
+
+        def failed_clean(message: str) -> None:
+            if is_alive(dlg):
+                dlg.set_error(f"Cleaning failed: {message}")
+
+        dlg.rescan_requested.connect(scan)
+        dlg.clean_requested.connect(clean)
+        # A closed dialog needs no scan: stop it rather than keep reading the bucket.
+        dlg.finished.connect(lambda _code: self.w.jobs.cancel(ORPHAN_SCAN_JOB))
+        open_dialog(dlg)
+        scan()
 
     def edit_bucket(self) -> None:
         """Edit description, TTL, limits and metadata of the current bucket."""

@@ -16,6 +16,7 @@ from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog, DeleteObjectsD
 from natsobj_gui.dialogs.info_dialog import InfoDialog
 from natsobj_gui.dialogs.link_dialog import LinkDialog
 from natsobj_gui.dialogs.meta_dialog import MetaDialog
+from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
 from natsobj_gui.dialogs.overwrite_dialog import OverwriteDialog
 from natsobj_gui.dialogs.seal_dialog import SealDialog
 from natsobj_gui.dialogs.upload_dialog import UploadDialog
@@ -31,6 +32,7 @@ FACTORIES: dict[str, Callable[[], QDialog]] = {
     "bucket_status": lambda: BucketStatusDialog(make_bucket()),
     "seal": lambda: SealDialog("documents"),
     "meta": lambda: MetaDialog(make_info()),
+    "orphans": lambda: OrphansDialog("documents"),
     "link": lambda: LinkDialog(["documents"], "documents", make_info()),
     "overwrite": lambda: OverwriteDialog("x", make_info(), 10),
     "upload": lambda: UploadDialog("documents"),
