@@ -6,6 +6,7 @@ import asyncio
 import os
 
 import nats.aio.client
+import pytest
 
 from natsobj_gui.core import jsraw, wire
 from natsobj_gui.core.jsraw import Deliver, OrderedConsumer, parse_ack_reply
@@ -65,6 +66,33 @@ async def test_public_path_works_without_the_router(store, monkeypatch) -> None:
     assert await store.get_bytes("a") == b"x" * 250_000
     names = [i.name for i in await store.list()]
     assert names == ["a"]
+
+
+@pytest.mark.parametrize("path", ["router", "public"])
+async def test_headers_only_gives_each_message_its_size_without_payload(
+    store, monkeypatch, path: str
+) -> None:
+    if path == "public":
+        monkeypatch.setattr(jsraw.consumer, "_router", lambda nc: None)
+    info = await store.put("a", b"x" * 2500, chunk_size=1000)
+    got: list[jsraw.JsMsg] = []
+
+    def on_msg(msg: jsraw.JsMsg) -> bool:
+        got.append(msg)
+        return msg.pending == 0
+
+    consumer = OrderedConsumer(
+        store.conn.nc,
+        store.conn.jsm,
+        wire.stream_name(store.bucket),
+        wire.chunk_subject(store.bucket, info.nuid),
+        on_msg,
+        headers_only=True,
+    )
+    assert await consumer.start() == 3
+    await asyncio.wait_for(consumer.wait(), 10)
+    assert [(m.data, m.size) for m in got] == [(b"", 1000), (b"", 1000), (b"", 500)]
+    assert all(m.timestamp_ns > 0 for m in got)
 
 
 async def test_last_per_subject_reports_initial_pending(store) -> None:
