@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from . import wire
 from .connection import Connection
@@ -169,35 +171,39 @@ async def chunk_counts(conn: Connection, bucket: str) -> dict[str, int]:
             return counts
 
 
+async def _consume(
+    conn: Connection, bucket: str, subject: str, on_msg: Callable[[JsMsg], bool], **kw: Any
+) -> None:
+    """Run an ordered consumer on `subject` until `on_msg` says it has seen the last one."""
+    consumer = OrderedConsumer(
+        conn.nc,
+        conn.jsm,
+        wire.stream_name(bucket),
+        subject,
+        on_msg,
+        idle_timeout=IDLE_TIMEOUT,
+        **kw,
+    )
+    try:
+        if await consumer.start() == 0:
+            await consumer.close()
+            return
+        await consumer.wait()
+    except OrderedConsumer.IdleTimeout:
+        pass  # the rest was purged while we read (a delete, rename or cleanup elsewhere)
+    except Exception as exc:
+        raise conn.translate(exc, bucket=bucket) from exc
+
+
 async def _read_references(conn: Connection, bucket: str) -> _References:
+    """The latest message of every meta subject, deleted ones included."""
     refs = _References()
 
     def on_msg(msg: JsMsg) -> bool:
         refs.add(msg.data)
         return msg.pending == 0
 
-    consumer = OrderedConsumer(
-        conn.nc,
-        conn.jsm,
-        wire.stream_name(bucket),
-        wire.meta_filter(bucket),
-        on_msg,
-        deliver=Deliver.LAST_PER_SUBJECT,
-        idle_timeout=IDLE_TIMEOUT,
-    )
-    try:
-        pending = await consumer.start()
-    except Exception as exc:
-        raise conn.translate(exc, bucket=bucket) from exc
-    if pending == 0:
-        await consumer.close()
-        return refs
-    try:
-        await consumer.wait()
-    except OrderedConsumer.IdleTimeout:
-        pass  # the rest was purged while we read (a rename or delete elsewhere)
-    except Exception as exc:
-        raise conn.translate(exc, bucket=bucket) from exc
+    await _consume(conn, bucket, wire.meta_filter(bucket), on_msg, deliver=Deliver.LAST_PER_SUBJECT)
     return refs
 
 
@@ -212,28 +218,7 @@ async def _measure(conn: Connection, bucket: str, nuid: str) -> tuple[int, int, 
         seen[3] = msg.stream_seq
         return msg.pending == 0
 
-    consumer = OrderedConsumer(
-        conn.nc,
-        conn.jsm,
-        wire.stream_name(bucket),
-        wire.chunk_subject(bucket, nuid),
-        on_msg,
-        headers_only=True,
-        idle_timeout=IDLE_TIMEOUT,
-    )
-    try:
-        pending = await consumer.start()
-    except Exception as exc:
-        raise conn.translate(exc, bucket=bucket) from exc
-    if pending == 0:
-        await consumer.close()
-        return 0, 0, 0, 0  # purged since we counted it
-    try:
-        await consumer.wait()
-    except OrderedConsumer.IdleTimeout:
-        pass  # purged while we read: what we saw is all there is
-    except Exception as exc:
-        raise conn.translate(exc, bucket=bucket) from exc
+    await _consume(conn, bucket, wire.chunk_subject(bucket, nuid), on_msg, headers_only=True)
     return seen[0], seen[1], seen[2], seen[3]
 
 

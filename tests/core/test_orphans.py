@@ -261,3 +261,22 @@ async def test_large_bucket_is_scanned_without_reading_payloads(
     # The metas (~550 bytes each as delivered) and the subject counts: about 1.1 MiB,
     # where the objects' chunks are 8 MiB and the orphans' alone 3 MiB.
     assert received[0] < 2 * 1024 * 1024, received[0]
+
+
+async def test_chunk_subjects_are_read_past_the_servers_page_of_100000(
+    client: Client, store: ObjectStore
+) -> None:
+    b = store.bucket
+    nc = client.conn.nc
+    total = 100_050
+    for i in range(total):  # core publishes: the stream stores them, no ack round trips
+        await nc.publish(chunk_subj(b, f"S{i:06d}"), b"")
+    await nc.flush()
+
+    async def stored() -> bool:
+        info = await client.conn.api(f"STREAM.INFO.OBJ_{b}")
+        return info["state"]["messages"] == total
+
+    await eventually(stored, timeout=60, what="every chunk stored")
+    counts = await O.chunk_counts(client.conn, b)
+    assert len(counts) == total and counts["S000000"] == 1 and counts[f"S{total - 1:06d}"] == 1
