@@ -199,6 +199,25 @@ async def test_a_put_completing_after_the_scan_is_not_purged(
     assert await chunk_subjects(client, b) == {chunk_subj(b, "LATEPUT"): 2}
 
 
+async def test_a_put_completing_during_the_scan_is_referenced(
+    client: Client, store: ObjectStore, monkeypatch
+) -> None:
+    b = store.bucket
+    await publish_chunks(client, b, "MIDPUT", [b"m" * 30])  # a put's chunks, its info not yet
+    counts = O.chunk_counts
+
+    async def then_the_put_completes(conn, bucket):
+        found = await counts(conn, bucket)
+        await publish_meta(client, b, "mid", _info(b, "mid", "MIDPUT", 30, 1))
+        return found
+
+    # Its info lands right after the chunk subjects were read: had the metas been read
+    # first, its chunks would look orphaned (and grace 0 would let them be purged).
+    monkeypatch.setattr(O, "chunk_counts", then_the_put_completes)
+    report = await O.scan(client.conn, b, grace=0)
+    assert report.orphans == () and report.chunk_sets == 1 and report.metas == 1
+
+
 async def test_a_purge_never_removes_chunks_stored_after_the_scan(
     client: Client, store: ObjectStore
 ) -> None:
