@@ -7,6 +7,9 @@
 - `consumer`: an ordered push consumer with immediate flow-control replies (nats-py's own
   wait for a 0.25 s timer, which stalls downloads), gap and heartbeat recovery.
 
+- `pins`: what these replace, checked at import (names, signatures, source digests): a
+  nats-py outside the tested pin fails loudly here instead of misbehaving in a transfer.
+
 `tests/core/test_jsraw*.py` fail first when a nats-py upgrade moves what these rely on.
 """
 
@@ -20,6 +23,9 @@ from .patches import (
     tune_nats_client,
     widen_socket_reads,
 )
+from .pins import check_nats_py
+
+check_nats_py()
 
 __all__ = [
     "READ_BUFFER_SIZE",

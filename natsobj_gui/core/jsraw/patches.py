@@ -14,13 +14,9 @@ from nats.aio.client import Client as NATS
 READ_BUFFER_SIZE = 1024 * 1024
 
 
-def tune_nats_client() -> bool:
-    """Raise nats-py's socket read size; False if this nats-py no longer has the knob."""
-    current = getattr(_nats_client, "DEFAULT_BUFFER_SIZE", None)
-    if not isinstance(current, int):
-        return False
-    _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
-    return True
+def tune_nats_client() -> None:
+    """Raise nats-py's socket read size (pins.py checked that the knob exists)."""
+    _nats_client.DEFAULT_BUFFER_SIZE = max(_nats_client.DEFAULT_BUFFER_SIZE, READ_BUFFER_SIZE)
 
 
 def fix_publish_async_errors(js: Any) -> None:
@@ -28,17 +24,18 @@ def fix_publish_async_errors(js: Any) -> None:
 
     nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
     future, so a full or sealed bucket looked like a 10 s ack timeout.
+    Upstream: https://github.com/nats-io/nats.py/issues/985 (fix proposed in PR #994).
     """
-    original = getattr(js, "_handle_async_reply", None)
-    if original is None or getattr(original, "_natsobj_fixed", False):
+    original = js._handle_async_reply  # pins.py checked its signature and source
+    if getattr(original, "_natsobj_fixed", False):
         return
 
     async def handle(msg: Any) -> None:
         try:
             await original(msg)
         except nats.js.errors.APIError as exc:
-            futures = getattr(js, "_publish_async_futures", None) or {}
-            prefix = getattr(js, "_async_reply_prefix", None) or b""
+            futures = js._publish_async_futures
+            prefix = js._async_reply_prefix or b""
             fut = futures.get(msg.subject[len(prefix) :])
             if fut is not None and not fut.done():
                 fut.set_exception(exc)
