@@ -396,7 +396,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     except Exception as exc:
         cause = _main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
-    nc.options["max_reconnect_attempts"] = -1
+    jsraw.reconnect_forever(nc)
     jsraw.widen_socket_reads(nc)
     conn = Connection(nc, profile, events)
     holder.append(conn)

@@ -206,3 +206,8 @@ async def test_fast_parser_installed_mid_payload_still_takes_messages(nats_serve
         assert not [s for s in nats_py_saw if s.startswith((b"MSG ", b"HMSG"))]
     finally:
         await nc.close()
+
+
+async def test_connected_clients_reconnect_without_limit(client) -> None:
+    """connect() passes a small limit (a failing first connect must end); jsraw lifts it."""
+    assert client.conn.nc.options["max_reconnect_attempts"] == -1

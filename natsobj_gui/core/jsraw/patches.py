@@ -1,4 +1,4 @@
-"""Workarounds on nats-py internals: socket read size, publish-ack errors, TLS, server INFO."""
+"""Workarounds on nats-py internals: read size, publish-ack errors, TLS, reconnects, INFO."""
 
 from __future__ import annotations
 
@@ -61,6 +61,16 @@ def refuse_plaintext(nc: NATS, reason: str) -> None:
         await original(info, initial_connection=initial_connection)
 
     nc._process_info = process_info  # type: ignore[method-assign]
+
+
+def reconnect_forever(nc: NATS) -> None:
+    """From now on, reconnect without limit (nats-py reads the option at each attempt).
+
+    nats-py retries a failing *initial* connect forever when max_reconnect_attempts is -1,
+    so connect() passes a small limit and lifts it here once connected; nats-py has no
+    public way to change an option after connect().
+    """
+    nc.options["max_reconnect_attempts"] = -1
 
 
 def server_info(nc: NATS) -> dict[str, Any]:
