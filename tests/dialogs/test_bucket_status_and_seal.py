@@ -85,11 +85,3 @@ def test_seal_button_accepts(qtbot) -> None:
     with qtbot.waitSignal(dlg.accepted, timeout=1000):
         qtbot.mouseClick(dlg.seal_button, Qt.MouseButton.LeftButton)
     assert dlg.bucket() == "documents"
-
-
-def test_seal_escape_cancels(qtbot) -> None:
-    dlg = SealDialog("documents")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    with qtbot.waitSignal(dlg.rejected, timeout=1000):
-        qtbot.keyClick(dlg, Qt.Key.Key_Escape)

@@ -107,11 +107,3 @@ def test_huge_progress_stays_in_range(qtbot) -> None:
     qtbot.addWidget(dlg)
     dlg.set_verify_progress(Progress(20_000_000, 41_943_040, 3 << 40, 5 << 40))
     assert dlg.verify_progress.value() == 600
-
-
-def test_escape_closes(qtbot) -> None:
-    dlg = InfoDialog(make_info())
-    qtbot.addWidget(dlg)
-    dlg.show()
-    with qtbot.waitSignal(dlg.rejected, timeout=1000):
-        qtbot.keyClick(dlg, Qt.Key.Key_Escape)
