@@ -82,7 +82,7 @@ def test_bucket_requires_exact_name(qtbot, shot) -> None:
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.objects_label.text() == "57"
-    assert dlg.size_label.text() == "52,428,800 bytes (50.0 MiB)"
+    assert dlg.size_label.text() == "52,428,800 bytes (50 MiB)"
     assert not dlg.delete_button.isEnabled()
     qtbot.keyClicks(dlg.confirm_edit, "Documents")
     assert not dlg.delete_button.isEnabled()

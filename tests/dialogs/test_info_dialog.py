@@ -22,7 +22,7 @@ def test_shows_every_field(qtbot, shot) -> None:
     assert dlg.bucket_label.text() == "documents"
     assert dlg.size_label.text() == "3,456,789 bytes (3.3 MiB)"
     assert dlg.chunks_label.text() == "27"
-    assert dlg.chunk_size_label.text() == "131,072 bytes (128.0 KiB)"
+    assert dlg.chunk_size_label.text() == "131,072 bytes (128 KiB)"
     assert "2026-11-25 13:49:16 UTC" in dlg.modified_label.text()
     assert dlg.digest_field.text() == HELLO_DIGEST
     assert dlg.digest_hex_field.text() == digest_hex(HELLO_DIGEST)
