@@ -138,6 +138,10 @@ class LocalServer:
                 raise
 
     def _spawn(self) -> None:
+        # A killed server leaves its ports file: one named for a reused pid would be read
+        # as our child's before that child writes its own.
+        for stale in self.ports_dir.glob("*.ports"):
+            stale.unlink(missing_ok=True)
         log = open(self.log_file, "ab")  # noqa: SIM115 - owned by the child for its lifetime
         try:
             self.proc = subprocess.Popen(

@@ -6,14 +6,7 @@ from datetime import UTC, datetime
 
 from natsobj_gui import formatting
 from natsobj_gui.core import formatting as core_formatting
-from natsobj_gui.core.formatting import (
-    count_text,
-    human_duration,
-    human_rate,
-    human_size,
-    human_time,
-    human_ttl,
-)
+from natsobj_gui.core.formatting import count_text, human_duration, human_size, human_ttl
 
 
 def test_count_text_plural_forms() -> None:
@@ -31,7 +24,7 @@ def test_sizes_as_nats_shows_them() -> None:
         "5.0 GiB",
     ]
     assert human_size(-1) == "unlimited"
-    assert human_rate(1.5 * (1 << 20)) == "1.5 MiB/s"
+    assert core_formatting.human_rate(1.5 * (1 << 20)) == "1.5 MiB/s"
 
 
 def test_durations_known_and_unknown() -> None:
@@ -49,8 +42,8 @@ def test_durations_known_and_unknown() -> None:
 
 def test_times_in_local_time() -> None:
     t = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
-    assert human_time(t) == t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    assert human_time(None) == ""
+    assert core_formatting.human_time(t) == t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert core_formatting.human_time(None) == ""
 
 
 def test_the_qt_layer_module_is_the_core_one() -> None:
