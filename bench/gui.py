@@ -212,9 +212,9 @@ def report_transfers(size_mib: int, rows: dict[str, list[dict[str, Any]]]) -> di
 # ---------------------------------------------------------------- listing
 
 
-def bench_listing(n: int, repeat: int, profile: bool, trace: bool, remedy: bool) -> dict[str, list]:
+def bench_listing(n: int, repeat: int, profile: bool, trace: bool) -> dict[str, list]:
     """The persistent bucket of bench.listing: core list() vs the GUI's listing path."""
-    rows: dict[str, list[dict[str, Any]]] = {"core": [], "gui": [], "remedy": []}
+    rows: dict[str, list[dict[str, Any]]] = {"core": [], "gui": []}
     timeout = 120 + n / 100
     with local_server(listing.STORE_DIR) as server:
         url = server.url
@@ -228,23 +228,11 @@ def bench_listing(n: int, repeat: int, profile: bool, trace: bool, remedy: bool)
                 if result["count"] != n:
                     raise BenchError(f"{key} listing saw {result['count']} objects, expected {n}")
                 rows[key].append(result)
-            if remedy:
-                rows["remedy"].append(run_child("bench.gui", {**gui[1], "remedy": True}, timeout))
         if profile:
             out = PROFILES / f"gui-list-{n}.prof"
             run_child("bench.gui", {**gui[1], "profile": str(out)}, timeout * 2)
             print(f"profile: {out} (top functions in {out.with_suffix('.txt')})")
     return rows
-
-
-def _remedy_row(n: int, rows: list[dict[str, Any]]) -> list[list[str]]:
-    if not rows:
-        return []
-    secs = median([r["seconds"] for r in rows])
-    stall = max(r["stall_max"] for r in rows)
-    p99 = max(r["stall_p99"] for r in rows)
-    label = "  what-if: 5k batches + gc.freeze"
-    return [[label, f"{secs:.2f}", f"{n / secs:,.0f}", _ms(stall), _ms(p99)]]
 
 
 def report_listing(n: int, rows: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
@@ -260,7 +248,6 @@ def report_listing(n: int, rows: dict[str, list[dict[str, Any]]]) -> dict[str, f
         [
             ["core list(), asyncio", f"{core:.2f}", f"{n / core:,.0f}", "-", "-"],
             ["GUI listing, qasync", f"{gui:.2f}", f"{n / gui:,.0f}", _ms(stall), _ms(p99)],
-            *_remedy_row(n, rows["remedy"]),
         ],
     )
     print(f"GUI path: {g['path']}; index {g['count']:,} objects, table {g['rows']:,} rows")
@@ -269,9 +256,6 @@ def report_listing(n: int, rows: dict[str, list[dict[str, Any]]]) -> dict[str, f
         core_per = ", ".join(f"{r['seconds']:.2f} s" for r in rows["core"])
         print(f"per round: GUI (time / max stall) {per}; core {core_per}")
     _print_stall_detail("GUI listing (worst round)", g)
-    if rows["remedy"]:
-        worst = max(rows["remedy"], key=lambda r: r["stall_max"])
-        _print_stall_detail("what-if (worst round)", worst)
     print(f"ratio GUI/core time: {gui / core:.2f}x")
     return {"list_ratio": gui / core, "list_stall": stall}
 
@@ -302,11 +286,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--only", choices=("transfer", "listing"), help="run one half only")
     p.add_argument("--profile", action="store_true", help="also cProfile the GUI children")
     p.add_argument(
-        "--remedy",
-        action="store_true",
-        help="also time the listing with the suggested fix patched in (not a target)",
-    )
-    p.add_argument(
         "--trace", action="store_true", help="name the slowest loop callbacks (adds overhead)"
     )
     args = p.parse_args(argv)
@@ -330,7 +309,7 @@ def main(argv: list[str]) -> int:
             rows = bench_transfers(work, args.size, args.repeat, args.profile, args.trace)
             figures.update(report_transfers(args.size, rows))
         if args.only != "transfer":
-            lrows = bench_listing(args.objects, args.repeat, args.profile, args.trace, args.remedy)
+            lrows = bench_listing(args.objects, args.repeat, args.profile, args.trace)
             figures.update(report_listing(args.objects, lrows))
         print_targets(figures)
         print(f"\nat the end: {machine_note()}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import gc
 import json
 import os
 import sys
@@ -20,75 +19,16 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QObject, QSettings
-from PySide6.QtWidgets import QApplication, QTableView, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.index import BucketIndex
-from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState
-from natsobj_gui.core.types import WatchKind
-from natsobj_gui.progress_bridge import Throttle, bar_values
+from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.qt_compat import close_loop, new_event_loop
+from natsobj_gui.views.main_window import MainWindow
 
 from .common import write_profile
 from .stall import StallMeter
-
-REMEDY_BATCH = 5000
-
-# ---------------------------------------------------------------- progress sinks
-
-
-def attach_progress(queue: TransferQueue, owner: QObject) -> tuple[str, Callable[[], int]]:
-    """Route the queue's progress like the GUI does; returns a label and a delivery counter."""
-    try:
-        from natsobj_gui.models.transfer_model import TransferModel
-    except ImportError:
-        TransferModel = None
-    if TransferModel is not None:
-        return _attach_model(TransferModel, queue, owner)
-    # No model yet: each transfer's changes go through its own Throttle, and the delivered
-    # value is turned into what a row shows (bar values, speed, ETA), as a model's data() would.
-    delivered = 0
-    throttles: dict[int, Throttle] = {}
-    shown: dict[int, tuple[tuple[int, int], str]] = {}
-
-    def render(t: Transfer) -> None:
-        nonlocal delivered
-        delivered += 1
-        bar = bar_values(t.progress.bytes_done, t.bytes_total)
-        shown[t.id] = (bar, f"{t.speed / 1e6:.1f} MB/s, {t.eta or 0:.0f} s left, {t.state}")
-
-    def on_change(t: Transfer) -> None:
-        th = throttles.get(t.id)
-        if th is None:
-            th = throttles[t.id] = Throttle(render, parent=owner)
-        th(t)
-        if t.is_finished:
-            th.flush()
-
-    queue.subscribe(on_change=on_change)
-    return "Throttle only (no importable TransferModel)", lambda: delivered
-
-
-def _attach_model(
-    model_cls: Any, queue: TransferQueue, owner: QObject
-) -> tuple[str, Callable[[], int]]:
-    """The real TransferModel (it subscribes to the queue itself) shown in a table view."""
-    model = model_cls(queue, owner)
-    changes = 0
-
-    def count(*_: object) -> None:
-        nonlocal changes
-        changes += 1
-
-    model.dataChanged.connect(count)
-    view = QTableView()
-    view.setModel(model)
-    view.resize(900, 200)
-    view.show()
-    owner._bench_keep = view  # type: ignore[attr-defined]  # keep the view alive
-    return "Throttle -> TransferModel -> QTableView (shown, offscreen)", lambda: changes
-
 
 # ---------------------------------------------------------------- handlers
 
@@ -96,19 +36,11 @@ def _attach_model(
 async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
     """One upload or download through the GUI's TransferQueue on qasync, heartbeat running."""
     client = await Client.connect(spec["url"])
-    owner = QObject()
     window = None
     try:
-        try:
-            from natsobj_gui.views.main_window import MainWindow
-        except ImportError as exc:
-            queue = TransferQueue(client, limit=3)
-            sink, delivered = attach_progress(queue, owner)
-            sink = f"{sink}; no MainWindow ({exc})"
-        else:
-            window = await _open_window(MainWindow, client, spec["bucket"])
-            queue = window.transfers.queue
-            sink, delivered = _count_panel(window)
+        window = await _open_window(MainWindow, client, spec["bucket"])
+        queue = window.transfers.queue
+        sink, delivered = _count_panel(window)
         info = (
             await client.store(spec["bucket"]).info(spec["name"])
             if spec["direction"] == "down"
@@ -122,10 +54,9 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
         if spec["direction"] == "up":
             # What TransferOps.upload_paths queues once the overwrite policy has been applied.
             t = queue.upload(spec["bucket"], spec["path"], spec["name"])
-        elif window is not None and info is not None:
-            t = window.transfers.download_as(info, Path(spec["dest"]))  # "Save as…"
         else:
-            t = queue.download(spec["bucket"], spec["name"], spec["dest"], size=spec["size"])
+            assert info is not None
+            t = window.transfers.download_as(info, Path(spec["dest"]))  # "Save as…"
         await queue.wait_idle()
         seconds = time.perf_counter() - start
         stalls = meter.stop()
@@ -189,49 +120,13 @@ async def gui_list(spec: dict[str, Any]) -> dict[str, Any]:
     """Open a big bucket as the GUI does and time it until the whole initial set is shown."""
     client = await Client.connect(spec["url"])
     try:
-        try:
-            from natsobj_gui.views.main_window import MainWindow  # noqa: F401
-        except ImportError as exc:
-            return await _list_replica(client, spec, f"replica ({exc})")
-        if spec.get("remedy"):
-            _apply_listing_remedy()
         return await _list_window(client, spec)
     finally:
         await client.close()
 
 
-def _apply_listing_remedy() -> None:
-    """What-if (--remedy): smaller coalesced batches, and gc.freeze() after each apply.
-
-    Measures the fix this benchmark suggests without changing the app: batches of 5,000
-    events keep each BucketIndex/model apply short, and freezing the objects already
-    indexed keeps the GC's full collections from rescanning them (they are still freed by
-    reference counting when removed).
-    """
-    import importlib
-
-    # The batch cap lives in views/live_listing.py (earlier: views/main_window.py).
-    for name in ("natsobj_gui.views.live_listing", "natsobj_gui.views.main_window"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "COALESCE_MAX"):
-            module.COALESCE_MAX = REMEDY_BATCH
-    original = BucketIndex.apply
-
-    def apply(self: BucketIndex, events: Any) -> Any:
-        change = original(self, events)
-        gc.freeze()
-        return change
-
-    BucketIndex.apply = apply  # type: ignore[method-assign]
-
-
 async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     """The real MainWindow, shown offscreen: open_location() until listing_done."""
-    from natsobj_gui.views.main_window import MainWindow
-
     window = await _open_window(MainWindow, client, "")
     done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     window.listing_done.connect(lambda b: done.done() or done.set_result(b))
@@ -256,78 +151,6 @@ async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         await _close_window(window)
-
-
-async def _list_replica(client: Client, spec: dict[str, Any], why: str) -> dict[str, Any]:
-    """The window's live listing replicated: watch + coalesced next_batch into index + model."""
-    # The window's original coalescing constants (copied: its module does not import).
-    coalesce_s, coalesce_max = 0.15, 20000
-    try:
-        from natsobj_gui.models.object_table_model import ObjectTableModel
-    except ImportError:
-        ObjectTableModel = None
-    index = BucketIndex(spec["bucket"])
-    model = view = None
-    if ObjectTableModel is not None:
-        model = ObjectTableModel()
-        model.set_bucket(index, "")
-        view, shown_in = _object_view(model)
-        view.show()
-        what = f"{why}: BucketIndex + ObjectTableModel + {shown_in}"
-    else:
-        what = f"{why}: BucketIndex only (no ObjectTableModel yet)"
-    meter = StallMeter(trace=bool(spec.get("trace")))
-    prof = _profiler(spec)
-    meter.start()
-    start = time.perf_counter()
-    watcher = client.store(spec["bucket"]).watch()
-    loop = asyncio.get_running_loop()
-    try:
-        await watcher.start()
-        while not index.initial_done:
-            events = await watcher.next_batch(coalesce_max)
-            t0 = loop.time()
-            while len(events) < coalesce_max and not any(
-                e.kind is WatchKind.INITIAL_DONE for e in events[-1:]
-            ):
-                remaining = t0 + coalesce_s - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    events += await asyncio.wait_for(watcher.next_batch(coalesce_max), remaining)
-                except TimeoutError:
-                    break
-            change = index.apply(events)
-            if model is not None and change:
-                model.apply(change)
-    finally:
-        await watcher.close()
-    seconds = time.perf_counter() - start
-    stalls = meter.stop()
-    _end_profile(prof, spec)
-    if view is not None:
-        view.close()
-    return {
-        "seconds": seconds,
-        "count": len(index),
-        "rows": model.rowCount() if model is not None else -1,
-        "path": what,
-        **stalls,
-    }
-
-
-def _object_view(model: Any) -> tuple[QWidget, str]:
-    """The window's ObjectView (sort proxy, filter) around the model, else a bare table."""
-    try:
-        from natsobj_gui.views.object_view import ObjectView
-    except ImportError:
-        view = QTableView()
-        view.setModel(model)
-        return view, "QTableView"
-    view = ObjectView(model)
-    view.set_location(model.bucket, "")
-    view.resize(1000, 700)
-    return view, "ObjectView (sort proxy, shown offscreen)"
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {

@@ -62,8 +62,8 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
     explicit = bool(args.server or args.context)
     window.show_status("Connecting…")
     # No target given: the last used saved profile, if it can connect without asking.
-    note = None if explicit else await window.connections.start_last_used()
-    if note != "":
+    last = None if explicit else await window.connections.start_last_used()
+    if last is None or not last.connected:
         if not explicit:
             window.show_status("Starting local server…")
         try:
@@ -75,8 +75,8 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
                 await client.close()
             else:
                 await window.set_client(client, label)
-                if note:  # why the saved connection was not used
-                    window.show_status(note, 30000)
+                if last is not None and last.note:  # why the saved profile was not used
+                    window.show_status(last.note, 30000)
     if args.quit_after_start:
         connected = window.client is not None
         print(f"{APP_NAME} status {window.statusBar().currentMessage()}", flush=True)

@@ -34,7 +34,28 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, QSortFilterProxyModel, SignalInstance
 from PySide6.QtWidgets import QApplication
 
+from .core.pins import Replaced, check
+
 log = logging.getLogger(__name__)
+
+# Keep in step with pyproject.toml's qasync requirement.
+QASYNC_PIN = "qasync>=0.28,<0.29"
+
+# What QEventLoop below replaces or relies on in qasync: call_later (and so call_soon and
+# call_at) hands every handle to _add_callback, which we replace; _SimpleTimer runs a
+# handle's _run() unless it is _cancelled, which _Due and _Drainer provide.
+QASYNC_REPLACED = (
+    Replaced(qasync.QEventLoop, "_add_callback", ("self", "handle", "delay"), "f6c6095fa1b30122"),
+    Replaced(
+        qasync.QEventLoop,
+        "call_later",
+        ("self", "delay", "callback", "args", "context"),
+        "6644a47e0dafaef4",
+    ),
+    Replaced(qasync._SimpleTimer, "add_callback", ("self", "handle", "delay"), "dd9adc5930586fee"),
+    Replaced(qasync._SimpleTimer, "timerEvent", ("self", "event"), "e484846450a7f37b"),
+)
+check("qasync", QASYNC_PIN, "natsobj_gui/qt_compat.py", QASYNC_REPLACED)
 
 
 # How long one Qt event may keep running callbacks that became ready while it ran, before
@@ -88,6 +109,8 @@ class QEventLoop(qasync.QEventLoop):
     with "no running event loop", or bind an asyncio.Queue to no loop so its consumer
     dies at its next wait (a nats-py subscription that then never drains). Here they
     stay queued until the loop runs again, as on a plain asyncio loop.
+
+    Upstream: https://github.com/CabbageDevelopment/qasync/pull/123 (call_soon order).
     """
 
     def __init__(self, app: QApplication) -> None:
@@ -95,6 +118,11 @@ class QEventLoop(qasync.QEventLoop):
         self._drain_pending = False
         self._drainer = _Drainer(self)
         super().__init__(app)
+        if not isinstance(getattr(self, "_timer", None), qasync._SimpleTimer):
+            raise RuntimeError(
+                f"this qasync keeps no _SimpleTimer in QEventLoop._timer ({QASYNC_PIN} does): "
+                "review natsobj_gui/qt_compat.py against it"
+            )
 
     def call_soon(
         self, callback: Callable[..., object], *args: Any, context: Any = None

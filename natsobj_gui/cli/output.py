@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from natsobj_gui.core import BucketInfo, ObjectInfo
+from natsobj_gui.core.formatting import human_size, human_time, human_ttl
 from natsobj_gui.core.wire import digest_hex, info_fields
 
-_IEC = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 # Object names, descriptions and headers come from any client: never let their control
 # characters (escape sequences, carriage returns) reach the terminal raw.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -26,38 +26,6 @@ def _escape(match: re.Match[str]) -> str:
 def clean(text: str) -> str:
     """Text safe for one terminal cell or line: control characters shown as `\\xNN`."""
     return _CONTROL.sub(_escape, text)
-
-
-def human_size(n: int) -> str:
-    """Bytes as `nats` shows them (go-humanize IBytes): `512 B`, `1.2 MiB`, `34 GiB`."""
-    if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    unit = 0
-    while value >= 1024 and unit < len(_IEC) - 1:
-        value /= 1024
-        unit += 1
-    return f"{value:.1f} {_IEC[unit]}" if value < 10 else f"{value:.0f} {_IEC[unit]}"
-
-
-def human_duration(seconds: float) -> str:
-    """A compact duration: `1d2h`, `1h30m`, `45s`, `250ms`; 0 is `unlimited`."""
-    if seconds <= 0:
-        return "unlimited"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    rest = round(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, rest = divmod(rest, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts)
-
-
-def human_time(when: datetime | None) -> str:
-    """A timestamp in local time, to the second; empty when unknown."""
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else ""
 
 
 def iso_time(when: datetime | None) -> str | None:
@@ -166,7 +134,7 @@ def bucket_rows(status: BucketInfo) -> list[tuple[str, str]]:
     if status.description:
         rows.append(("Description", status.description))
     rows.append(("Replicas", str(status.replicas)))
-    rows.append(("TTL", human_duration(status.ttl)))
+    rows.append(("TTL", human_ttl(status.ttl)))
     rows.append(("Sealed", str(status.sealed).lower()))
     rows.append(("Size", human_size(status.size)))
     max_bytes = "unlimited" if status.max_bytes < 0 else human_size(status.max_bytes)
@@ -205,7 +173,7 @@ def buckets_table(buckets: Sequence[BucketInfo]) -> str:
             _shorten(b.description),
             human_time(b.created),
             human_size(b.size),
-            human_duration(b.ttl),
+            human_ttl(b.ttl),
             b.storage.value,
             "sealed" if b.sealed else "",
         ]

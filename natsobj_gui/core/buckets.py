@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from natsobj_gui.formatting import human_size
-
 from . import errors as E
 from . import wire
 from .connection import ERR_STREAM_NOT_FOUND, Connection
+from .formatting import human_size
 from .types import BucketConfig, BucketInfo, Placement, Storage
 
 NANOS = 1_000_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .buckets import Buckets
 from .connection import Connection, ConnectionEvents, connect
 from .store import ObjectStore
-from .types import BucketConfig, BucketInfo, ConnectProfile
+from .types import BucketConfig, ConnectProfile
 
 
 class Client:
@@ -27,9 +27,6 @@ class Client:
     def store(self, bucket: str) -> ObjectStore:
         """The objects of one bucket (no server round trip)."""
         return ObjectStore(self.conn, bucket)
-
-    async def list_buckets(self) -> list[BucketInfo]:
-        return await self.buckets.list()
 
     async def create_bucket(self, cfg: BucketConfig | str) -> ObjectStore:
         if isinstance(cfg, str):

@@ -9,7 +9,7 @@ import logging
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import nats
@@ -56,7 +56,6 @@ class ConnectionEvents:
     on_reconnected: Callable[[], None] | None = None
     on_closed: Callable[[], None] | None = None
     on_error: Callable[[str], None] | None = None
-    _listeners: list[Callable[[str], None]] = field(default_factory=list)
 
 
 class Connection:
@@ -396,7 +395,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     except Exception as exc:
         cause = _main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
-    nc.options["max_reconnect_attempts"] = -1
+    jsraw.reconnect_forever(nc)
     jsraw.widen_socket_reads(nc)
     conn = Connection(nc, profile, events)
     holder.append(conn)

@@ -19,23 +19,12 @@ import time
 from pathlib import Path
 from typing import IO
 
+from .dirs import app_data_dir
 from .server import LocalServer
 
-APP_DIR_NAME = "natsobj-gui"
 LOCK_FILE = "server.lock"
 URL_FILE = "server.url"
 PID_FILE = "server.pid"
-
-
-def app_data_dir() -> Path:
-    """The per-user data folder of the app, following each platform's convention."""
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / APP_DIR_NAME
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_DIR_NAME
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_DIR_NAME
 
 
 def default_store_dir() -> Path:

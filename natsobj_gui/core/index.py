@@ -119,10 +119,6 @@ class BucketIndex:
         """Every live object, in no particular order."""
         return list(self._objects.values())
 
-    def has_folder(self, prefix: str) -> bool:
-        """True for the root and every folder with at least one object below it."""
-        return prefix in self._count
-
     def folders(self) -> list[str]:
         """Every folder prefix (the root excluded), sorted."""
         return sorted(p for p in self._count if p)

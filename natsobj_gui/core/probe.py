@@ -6,10 +6,9 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from natsobj_gui.formatting import human_size
-
 from . import errors as E
 from .connection import Connection, connect
+from .formatting import human_size
 from .types import ConnectProfile
 
 

@@ -1,14 +1,17 @@
 """Saved connection profiles (no secrets in them) and the embedded local server's entry.
 
-Profiles persist as JSON in `$XDG_CONFIG_HOME/natsobj-gui/profiles.json`; passwords, tokens and
-inline NKey seeds live in the SecretStore (OS keyring) under the profile's id. No Qt here.
+Profiles persist as JSON in the app's config folder (`core/dirs.py`; on Linux
+`$XDG_CONFIG_HOME/natsobj-gui/profiles.json`); passwords, tokens and inline NKey seeds live
+in the SecretStore (OS keyring) under the profile's id. No Qt here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
@@ -19,10 +22,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .connection import _redact
+from .dirs import app_config_dir, legacy_config_dir
 from .errors import ObjectStoreError
 from .types import ConnectProfile
 
-APP_DIR_NAME = "natsobj-gui"
+PROFILES_FILE = "profiles.json"
 EMBEDDED_ID = "embedded"
 EMBEDDED_NAME = "Local server (embedded)"
 FILE_VERSION = 1
@@ -279,10 +283,18 @@ def plaintext_warning(profile: Profile) -> str | None:
 
 
 def default_path() -> Path:
-    """`$XDG_CONFIG_HOME/natsobj-gui/profiles.json` (or ~/.config/... without the variable)."""
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".config"
-    return base / APP_DIR_NAME / "profiles.json"
+    """`profiles.json` in the app's config folder (`$XDG_CONFIG_HOME/natsobj-gui` on Linux).
+
+    On Windows and macOS, profiles an earlier release saved in ~/.config are copied there
+    on first use (the old file stays, for that release).
+    """
+    path = app_config_dir() / PROFILES_FILE
+    legacy = legacy_config_dir()
+    if not path.exists() and legacy is not None and (legacy / PROFILES_FILE).is_file():
+        with contextlib.suppress(OSError):  # unreadable: start without them, as before
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(legacy / PROFILES_FILE, path)
+    return path
 
 
 class ProfileStore:

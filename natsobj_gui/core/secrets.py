@@ -78,11 +78,6 @@ class SecretStore:
         """True when secrets go to a real keyring."""
         return backend_usable(self.backend)
 
-    @property
-    def session_only(self) -> bool:
-        """True when the user agreed to keep secrets in memory for this run."""
-        return self._session_ok
-
     def allow_session_only(self, consent: bool) -> None:
         """Record the user's answer to 'keep secrets only while the app runs?'."""
         self._session_ok = consent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -11,6 +12,11 @@ import sys
 import sysconfig
 import time
 from pathlib import Path
+from typing import Any
+
+# How long a restart waits for its old port to be free again (a client's outgoing
+# connection may hold it as its ephemeral port for a moment).
+_REBIND_SECONDS = 10.0
 
 
 def find_nats_server() -> str:
@@ -37,6 +43,32 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+class PortInUse(RuntimeError):
+    """nats-server could not bind a port it was given: the caller may retry with fresh ones."""
+
+
+def _info(port: int) -> dict[str, Any] | None:
+    """The INFO a server on 127.0.0.1:`port` greets with; None when nothing answers yet."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.settimeout(1.0)
+            line = b""
+            while b"\r\n" not in line and len(line) < 65536:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return None
+                line += chunk
+    except OSError:
+        return None
+    head, _, body = line.partition(b"\r\n")[0].partition(b" ")
+    if head != b"INFO":
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
 class LocalServer:
     """A nats-server child process on 127.0.0.1 with JetStream in `store_dir`."""
 
@@ -51,19 +83,32 @@ class LocalServer:
         log_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self.store_dir = Path(store_dir)
-        self.port = port or free_port()
+        # None until the first start: nats-server picks a free port itself (no window in
+        # which another process can take a port we found free); restarts keep it.
+        self.port = port
+        self.server_id = ""
         self.jetstream = jetstream
         self.config_file = config_file
         self.extra_args = extra_args
         self.log_file = Path(log_file) if log_file else self.store_dir / "nats-server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._started_once = False
 
     @property
     def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the server has not started yet: its port is not known")
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def ports_dir(self) -> Path:
+        """Where nats-server writes `<exe>_<pid>.ports` with the ports it bound."""
+        return self.store_dir / "ports"
+
     def args(self) -> list[str]:
-        args = [find_nats_server(), "-a", "127.0.0.1", "-p", str(self.port)]
+        port = str(self.port) if self.port is not None else "-1"
+        args = [find_nats_server(), "-a", "127.0.0.1", "-p", port]
+        args += ["--ports_file_dir", str(self.ports_dir)]
         if self.config_file:
             args += ["-c", str(self.config_file)]
         if self.jetstream:
@@ -71,8 +116,32 @@ class LocalServer:
         return args + list(self.extra_args)
 
     def start(self, timeout: float = 10.0) -> LocalServer:
-        """Start the server and wait until it accepts connections."""
+        """Start the server and wait until our own child answers on the port it bound.
+
+        Raises PortInUse when a port given to a first start is taken; a restart waits for
+        its old port instead, since clients reconnect to that URL.
+        """
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.ports_dir.mkdir(exist_ok=True)
+        deadline = time.monotonic() + timeout
+        rebind_until = time.monotonic() + (_REBIND_SECONDS if self._started_once else 0.0)
+        while True:
+            self._spawn()
+            try:
+                return self._wait_ready(deadline)
+            except PortInUse:
+                if time.monotonic() > min(deadline, rebind_until):
+                    raise
+                time.sleep(0.2)
+            except BaseException:
+                self.stop()
+                raise
+
+    def _spawn(self) -> None:
+        # A killed server leaves its ports file: one named for a reused pid would be read
+        # as our child's before that child writes its own.
+        for stale in self.ports_dir.glob("*.ports"):
+            stale.unlink(missing_ok=True)
         log = open(self.log_file, "ab")  # noqa: SIM115 - owned by the child for its lifetime
         try:
             self.proc = subprocess.Popen(
@@ -80,19 +149,58 @@ class LocalServer:
             )
         finally:
             log.close()
-        deadline = time.monotonic() + timeout
+
+    def _wait_ready(self, deadline: float) -> LocalServer:
+        """Poll our child's ports file, then its INFO; the INFO must carry our child's id."""
+        assert self.proc is not None
+        pid = self.proc.pid
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"nats-server exited at start: {self.log_tail()}")
+                self.proc = None
+                tail = self.log_tail(pid=pid)
+                if "address already in use" in tail:
+                    raise PortInUse(f"nats-server could not bind its port: {tail}")
+                raise RuntimeError(f"nats-server exited at start: {tail}")
+            port = self._bound_port(pid)
+            info = _info(port) if port else None
+            if port and info is not None:
+                own_id = self._logged_id(pid)
+                if own_id and info.get("server_id") != own_id:
+                    raise RuntimeError(
+                        f"port {port} answered with server {info.get('server_id')}, "
+                        f"not our nats-server (pid {pid}, id {own_id})"
+                    )
+                self.port, self.server_id = port, str(info.get("server_id", ""))
+                self._started_once = True
+                return self
+            time.sleep(0.05)
+        raise TimeoutError(f"nats-server did not start: {self.log_tail(pid=pid)}")
+
+    def _bound_port(self, pid: int) -> int | None:
+        """The client port from the ports file that the process `pid` wrote (None: not yet)."""
+        for f in self.ports_dir.glob(f"*_{pid}.ports"):
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.settimeout(0.5)
-                    if s.recv(4).startswith(b"INFO"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"nats-server did not start on port {self.port}: {self.log_tail()}")
+                url = json.loads(f.read_text())["nats"][0]
+                return int(url.rsplit(":", 1)[1])
+            except (OSError, ValueError, KeyError, IndexError, TypeError):
+                return None  # being written
+        return None
+
+    def _logged_id(self, pid: int) -> str:
+        """The server id that process `pid` logged at start ('' when its log does not say)."""
+        for line in self._own_lines(pid):
+            _, sep, rest = line.partition("[INF]   ID:")
+            if sep:
+                return rest.strip()
+        return ""
+
+    def _own_lines(self, pid: int) -> list[str]:
+        """The log lines process `pid` wrote (the log is appended to across restarts)."""
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if line.startswith(f"[{pid}] ")]
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop our own child (by its pid) and wait for it."""
@@ -114,7 +222,10 @@ class LocalServer:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def log_tail(self, lines: int = 20) -> str:
+    def log_tail(self, lines: int = 20, *, pid: int | None = None) -> str:
+        """The last lines of the log (of process `pid` only, when given)."""
+        if pid is not None:
+            return "\n".join(self._own_lines(pid)[-lines:])
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:

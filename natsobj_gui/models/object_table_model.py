@@ -215,9 +215,6 @@ class ObjectTableModel(HeadedTableModel):
         )
         self.layoutChanged.emit()
 
-    def sort_state(self) -> tuple[int, Qt.SortOrder]:
-        return self._sort_column, self._sort_order
-
     def _descending(self) -> bool:
         return self._sort_order == Qt.SortOrder.DescendingOrder
 

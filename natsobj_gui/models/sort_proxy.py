@@ -38,10 +38,6 @@ class ObjectSortProxy(QSortFilterProxyModel):
 
     # -- filtering ---------------------------------------------------------------------------
 
-    @property
-    def filter_text(self) -> str:
-        return self._needle
-
     def set_filter_text(self, text: str) -> None:
         """Show only rows whose name contains `text` (any case); '' shows everything."""
         needle = text.strip().casefold()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -32,6 +33,14 @@ if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """What start_last_used did: connected with the saved profile, or not (and why not)."""
+
+    connected: bool
+    note: str = ""  # for the status bar when a saved profile could not be used
 
 
 class _Hidden:
@@ -154,30 +163,32 @@ class ConnectionManager(QObject):
             raise ProfileError(f"The {what} of “{profile.name}” is not stored")
         return to_connect_profile(profile, secrets)
 
-    async def start_last_used(self) -> str | None:
-        """At start: connect with the last used saved profile; "" when connected.
+    async def start_last_used(self) -> StartResult:
+        """At start: connect with the last used saved profile, if there is one to use.
 
-        None when there is none (or it is the embedded server); a note for the status bar
-        when its secret would have to be typed or it cannot connect. In both cases the app
-        uses the embedded server.
+        Not connected when there is none (or it is the embedded server), with a note when
+        its secret would have to be typed or it cannot connect; the app then uses the
+        embedded server.
         """
         profile = self.profiles.get(self.profiles.last_used)
         if profile is None or profile.embedded:
-            return None
+            return StartResult(connected=False)
         try:
             cp = await self.connect_profile(profile)
         except ProfileError as exc:
-            return f"{exc}: started on the local server instead (Connection menu to switch)."
+            note = f"{exc}: started on the local server instead (Connection menu to switch)."
+            return StartResult(connected=False, note=note)
         try:
             await self._connect(profile, cp)
         except Exception as exc:
             from natsobj_gui.jobs import error_message
 
-            return (
+            note = (
                 f"Could not connect to “{profile.name}” ({error_message(exc)}): "
                 "started on the local server instead."
             )
-        return ""
+            return StartResult(connected=False, note=note)
+        return StartResult(connected=True)
 
     def _read_secrets(self, profile_id: str) -> _Hidden:
         return _Hidden(self.secrets.secrets_for(profile_id))

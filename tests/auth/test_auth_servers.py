@@ -98,7 +98,7 @@ async def test_creds_operator_mode(server_factory, tmp_path, bucket_name, debug_
     _save(tmp_path, profile, {})
     summary = await _roundtrip(tmp_path, profile, bucket_name)
     # The account JWT's JetStream limit shows up in the probe.
-    assert "of 64.0 MiB used" in summary
+    assert "of 64 MiB used" in summary
     assert_no_secret([op.user.seed], texts=[summary, debug_logs.text])
 
     bad = tmp_path / "other.creds"

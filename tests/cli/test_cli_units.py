@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from natsobj_gui.cli.output import human_duration, human_size, table
+from natsobj_gui.cli.output import table
 from natsobj_gui.cli.parsing import (
     merge_headers,
     merge_metadata,
@@ -19,6 +19,7 @@ from natsobj_gui.cli.parsing import (
 )
 from natsobj_gui.cli.progress import ProgressBar
 from natsobj_gui.core import Progress
+from natsobj_gui.core.formatting import human_duration, human_size, human_ttl
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_human_output() -> None:
     assert human_size(0) == "0 B" and human_size(1023) == "1023 B"
     assert human_size(1536) == "1.5 KiB" and human_size(20 << 20) == "20 MiB"
     assert human_size(3 << 40) == "3.0 TiB"
-    assert human_duration(0) == "unlimited" and human_duration(5400) == "1h30m"
+    assert human_ttl(0) == "unlimited" and human_duration(5400) == "1h30m"
     assert human_duration(90061) == "1d1h1m1s" and human_duration(0.25) == "250ms"
     lines = table(("Name", "Size"), [["a", "1 B"], ["long-name", "10 KiB"]], "lr").splitlines()
     assert lines[0] == "Name         Size"

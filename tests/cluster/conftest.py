@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -14,11 +15,13 @@ import nats
 import pytest
 
 from natsobj_gui.core import Client, ConnectProfile
-from natsobj_gui.core.server import LocalServer, free_port
+from natsobj_gui.core.server import LocalServer, PortInUse, free_port
 
 CLUSTER_NAME = "natsobj_test"
 # Cluster formation and leader elections (nats-server's election timers are seconds long).
 READY_TIMEOUT = 45.0
+# Starts of the whole cluster with fresh route ports when one was taken before its bind.
+START_ATTEMPTS = 5
 
 
 @dataclass
@@ -137,17 +140,16 @@ def _config(name: str, cluster_port: int, routes: list[int], store: Path) -> str
     )
 
 
-@pytest.fixture(scope="package")
-def js_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Three JetStream nodes (n1..n3) on loopback, stopped after the cluster tests."""
-    # Package scope: idle raft traffic must not load the (2-core) machine during the rest.
-    root = tmp_path_factory.mktemp("js-cluster")
+def _start_nodes(root: Path, attempt: int) -> Cluster:
+    """Three nodes routed to each other on fresh route ports; PortInUse if one was taken."""
+    # Routes need each other's ports before any node starts, so these are found free
+    # here; a port taken in between fails the start, and the caller retries with new ones.
     cluster_ports = [free_port() for _ in range(3)]
     cluster = Cluster()
     for i in range(3):
         name = f"n{i + 1}"
-        store = root / name
-        store.mkdir()
+        store = root / f"try{attempt}" / name
+        store.mkdir(parents=True)
         conf = store / "server.conf"
         conf.write_text(_config(name, cluster_ports[i], cluster_ports, store / "js"))
         # jetstream=False: the config file enables it with this node's own store_dir.
@@ -156,6 +158,29 @@ def js_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         for n in cluster.nodes:
             n.server.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def start_cluster(root: Path) -> Cluster:
+    """Start the three nodes, again on fresh route ports while one was taken."""
+    for attempt in itertools.count(1):
+        try:
+            return _start_nodes(root, attempt)
+        except PortInUse:
+            if attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="package")
+def js_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Three JetStream nodes (n1..n3) on loopback, stopped after the cluster tests."""
+    # Package scope: idle raft traffic must not load the (2-core) machine during the rest.
+    cluster = start_cluster(tmp_path_factory.mktemp("js-cluster"))
+    try:
         asyncio.run(cluster.wait_ready())
         yield cluster
     finally:

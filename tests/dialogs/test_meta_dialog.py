@@ -103,7 +103,7 @@ def test_bad_header_names(qtbot) -> None:
     assert dlg.meta().headers == {"Good-Name": ["v"]}
 
 
-def test_tab_order_and_escape(qtbot) -> None:
+def test_tab_order(qtbot) -> None:
     dlg = MetaDialog(make_info())
     qtbot.addWidget(dlg)
     dlg.show()
@@ -116,8 +116,6 @@ def test_tab_order_and_escape(qtbot) -> None:
         dlg.metadata_table.add_button,
         dlg.ok_button,
     )
-    with qtbot.waitSignal(dlg.rejected, timeout=1000):
-        qtbot.keyClick(dlg.name_edit, Qt.Key.Key_Escape)
 
 
 def test_helpers() -> None:

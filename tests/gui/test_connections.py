@@ -16,6 +16,7 @@ from natsobj_gui.core import Client
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
 from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.views.connection_indicator import ConnState
+from natsobj_gui.views.connection_manager import StartResult
 from natsobj_gui.views.main_window import MainWindow
 
 from .window_support import (  # noqa: F401 - fixtures
@@ -243,3 +244,27 @@ def test_each_auth_type_leaves_no_secret(
     settings.sync()
     texts = [caplog.text, w.windowTitle(), Path(settings.fileName()).read_text()]
     assert_no_secret([secret], texts=texts, folders=[config_home])
+
+
+def test_start_last_used_says_connected_or_why_not(
+    qloop, nats_server, settings, config_home
+) -> None:
+    w = _window(settings)
+    manager = w.connections
+    plain = manager.profiles.put(Profile("Plain", (nats_server.url,)))
+    locked = manager.profiles.put(Profile("Locked", (nats_server.url,), AuthKind.USER, user="u"))
+
+    async def body() -> None:
+        assert await manager.start_last_used() == StartResult(connected=False)  # none yet
+        manager.profiles.set_last_used(locked.id)  # its password is not stored
+        result = await manager.start_last_used()
+        assert not result.connected
+        assert "is not stored" in result.note and "local server" in result.note
+        manager.profiles.set_last_used(plain.id)
+        assert await manager.start_last_used() == StartResult(connected=True)
+        assert w.client is not None
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)

@@ -7,9 +7,13 @@ handler fails the test on any error it sees.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+
+from natsobj_gui import qt_compat
+from natsobj_gui.core.pins import source_digest
 
 
 def test_task_steps_queued_behind_the_stop_run_at_the_next_run(
@@ -101,3 +105,24 @@ def test_ready_callbacks_run_in_order_and_qt_gets_turns(qloop: asyncio.AbstractE
     end = qloop.run_until_complete(busy())
     assert order == list(range(1000))
     assert qt_turns and qt_turns[0] < end - 0.1, "Qt got no turn while callbacks kept coming"
+
+
+def test_a_call_later_handle_never_runs_while_the_loop_is_stopped(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop
+) -> None:
+    ran: list[float] = []
+    qloop.call_later(0.02, lambda: ran.append(qloop.time()))
+    due = qloop.time() + 0.02
+    stop = time.monotonic() + 0.2
+    while time.monotonic() < stop:  # its Qt timer fires in here, with the loop stopped
+        qapp.processEvents()
+        time.sleep(0.005)
+    assert ran == [], "a timed callback ran while the loop was stopped"
+    qloop.run_until_complete(asyncio.sleep(0.01))
+    assert len(ran) == 1 and ran[0] >= due
+
+
+def test_qasync_is_the_release_qt_compat_was_written_against() -> None:
+    """The import-time check is not vacuous here: qasync's source is readable and matches."""
+    for replaced in qt_compat.QASYNC_REPLACED:
+        assert source_digest(getattr(replaced.owner, replaced.name)) == replaced.digest

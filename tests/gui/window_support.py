@@ -52,8 +52,10 @@ def close_window(qloop: asyncio.AbstractEventLoop, w: MainWindow) -> None:
         w.close()
         await w.shutdown()
         # Let callbacks queued by the shutdown run while the loop is running (not in Qt's
-        # event processing between tests, where a task step would find no running loop).
-        await asyncio.sleep(0.05)
+        # event processing between tests, where a task step would find no running loop):
+        # until qt_compat's ready queue is empty.
+        loop = asyncio.get_running_loop()
+        await wait_until(lambda: not loop._ready, what="callbacks queued by the shutdown")
 
     qloop.run_until_complete(close())
     for box in message_boxes():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import nats.protocol.parser as _nats_parser
 from nats.aio.client import Client as NATS
 
 
@@ -84,6 +84,7 @@ class _Router:
     nats-py parses every header block into a dict, builds a Msg, queues it and wakes a
     task per subscription: about half the cost of listing 100,000 objects. Chunks and
     object infos need none of that, so known deliver subjects bypass it.
+    Upstream: https://github.com/nats-io/nats.py/issues/703 (object store gets are slow).
     """
 
     def __init__(self, nc: NATS) -> None:
@@ -105,16 +106,10 @@ class _Router:
         nc._process_msg = process_msg  # type: ignore[method-assign]
 
 
-def _router(nc: NATS) -> _Router | None:
-    """The connection's router, installed on first use; None if nats-py changed shape."""
+def _router(nc: NATS) -> _Router:
+    """The connection's router, installed on first use (pins.py checked nats-py's shape)."""
     router = nc.__dict__.get("_natsobj_router")
     if router is None:
-        try:
-            params = list(inspect.signature(nc._process_msg).parameters)
-        except (AttributeError, TypeError, ValueError):
-            return None
-        if params != ["sid", "subject", "reply", "data", "headers"]:
-            return None
         router = _Router(nc)
         nc.__dict__["_natsobj_router"] = router
         _install_fast_parser(nc, router)
@@ -143,7 +138,7 @@ def _split_msg_line(line: bytes) -> tuple[bytes, int, bytes, int, int] | None:
 PARSE_SLICE = 0.005
 
 
-def _install_fast_parser(nc: NATS, router: _Router) -> bool:
+def _install_fast_parser(nc: NATS, router: _Router) -> None:
     """Parse MSG/HMSG ourselves and hand routed ones over directly; nats-py does the rest.
 
     nats-py matches two regular expressions and fills a dict per message; for a 100,000
@@ -151,15 +146,11 @@ def _install_fast_parser(nc: NATS, router: _Router) -> bool:
     front of the buffer (PING, INFO, -ERR, a partial payload) goes to nats-py's parser,
     which shares the same buffer and state.
     """
-    ps = getattr(nc, "_ps", None)
-    original = getattr(ps, "parse", None)
-    if (
-        ps is None
-        or original is None
-        or not all(hasattr(ps, a) for a in ("buf", "state", "needed", "header_needed"))
-    ):
-        return False
-    idle_state = ps.state  # the parser starts awaiting a control line
+    ps = nc._ps
+    original = ps.parse
+    # nats-py's own constant, not the state at install: installed mid-payload, a captured
+    # state would read payload bytes as control lines.
+    idle_state = _nats_parser.AWAITING_CONTROL_LINE
     handlers = router.handlers
 
     async def parse(data: bytes = b"") -> None:
@@ -204,4 +195,3 @@ def _install_fast_parser(nc: NATS, router: _Router) -> bool:
                 slice_end = time.perf_counter() + PARSE_SLICE
 
     ps.parse = parse
-    return True

@@ -1,4 +1,4 @@
-"""Workarounds on nats-py internals: socket read size, publish-ack errors, TLS, server INFO."""
+"""Workarounds on nats-py internals: read size, publish-ack errors, TLS, reconnects, INFO."""
 
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ from nats.aio.client import Client as NATS
 READ_BUFFER_SIZE = 1024 * 1024
 
 
-def tune_nats_client() -> bool:
-    """Raise nats-py's socket read size; False if this nats-py no longer has the knob."""
-    current = getattr(_nats_client, "DEFAULT_BUFFER_SIZE", None)
-    if not isinstance(current, int):
-        return False
-    _nats_client.DEFAULT_BUFFER_SIZE = max(current, READ_BUFFER_SIZE)
-    return True
+def tune_nats_client() -> None:
+    """Raise nats-py's socket read size (pins.py checked that the knob exists)."""
+    _nats_client.DEFAULT_BUFFER_SIZE = max(_nats_client.DEFAULT_BUFFER_SIZE, READ_BUFFER_SIZE)
 
 
 def fix_publish_async_errors(js: Any) -> None:
@@ -28,17 +24,18 @@ def fix_publish_async_errors(js: Any) -> None:
 
     nats-py (2.x) raises the APIError out of its reply handler instead of setting it on the
     future, so a full or sealed bucket looked like a 10 s ack timeout.
+    Upstream: https://github.com/nats-io/nats.py/issues/985 (fix proposed in PR #994).
     """
-    original = getattr(js, "_handle_async_reply", None)
-    if original is None or getattr(original, "_natsobj_fixed", False):
+    original = js._handle_async_reply  # pins.py checked its signature and source
+    if getattr(original, "_natsobj_fixed", False):
         return
 
     async def handle(msg: Any) -> None:
         try:
             await original(msg)
         except nats.js.errors.APIError as exc:
-            futures = getattr(js, "_publish_async_futures", None) or {}
-            prefix = getattr(js, "_async_reply_prefix", None) or b""
+            futures = js._publish_async_futures
+            prefix = js._async_reply_prefix or b""
             fut = futures.get(msg.subject[len(prefix) :])
             if fut is not None and not fut.done():
                 fut.set_exception(exc)
@@ -64,6 +61,16 @@ def refuse_plaintext(nc: NATS, reason: str) -> None:
         await original(info, initial_connection=initial_connection)
 
     nc._process_info = process_info  # type: ignore[method-assign]
+
+
+def reconnect_forever(nc: NATS) -> None:
+    """From now on, reconnect without limit (nats-py reads the option at each attempt).
+
+    nats-py retries a failing *initial* connect forever when max_reconnect_attempts is -1,
+    so connect() passes a small limit and lifts it here once connected; nats-py has no
+    public way to change an option after connect().
+    """
+    nc.options["max_reconnect_attempts"] = -1
 
 
 def server_info(nc: NATS) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+"""The nats-py internals this package replaces, checked at import against the tested release.
+
+An upgrade that moves any of them fails here, by name, instead of in a transfer.
+"""
+
+from __future__ import annotations
+
+import nats.aio.client as _client
+import nats.js.client as _js
+import nats.protocol.parser as _parser
+
+from ..pins import Replaced, check
+
+# Keep in step with pyproject.toml's nats-py requirement.
+NATS_PY_PIN = "nats-py>=2.16,<2.17"
+
+REPLACED = (
+    # fastpath._Router wraps it; fastpath's parser calls it for messages it does not route.
+    Replaced(
+        _client.Client,
+        "_process_msg",
+        ("self", "sid", "subject", "reply", "data", "headers"),
+        "6cff75947e97717a",
+    ),
+    # patches.refuse_plaintext wraps it.
+    Replaced(
+        _client.Client, "_process_info", ("self", "info", "initial_connection"), "ecca7bb931308fff"
+    ),
+    # patches.fix_publish_async_errors wraps it; _init_async_reply subscribes it by name.
+    Replaced(_js.JetStreamContext, "_handle_async_reply", ("self", "msg"), "5b0fc31dfbd6978a"),
+    Replaced(_js.JetStreamContext, "_init_async_reply", ("self",), "57e040f62c786f71"),
+    # fastpath replaces parse and shares its buffer and state (set by reset).
+    Replaced(_parser.Parser, "parse", ("self", "data"), "7d6165f1766cccd1"),
+    Replaced(_parser.Parser, "reset", ("self",), "0f304f3f8691385f"),
+)
+
+
+def check_nats_py() -> None:
+    """ImportError naming the pin when nats-py's internals are not the ones we tested."""
+    constants = ((_client, "DEFAULT_BUFFER_SIZE"), (_parser, "AWAITING_CONTROL_LINE"))
+    check("nats-py", NATS_PY_PIN, "natsobj_gui/core/jsraw/", REPLACED, constants)
