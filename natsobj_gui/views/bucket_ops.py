@@ -1,17 +1,20 @@
-"""Bucket commands: new, status, edit, seal, delete, orphaned chunks — dialogs opened with
-open(), work as jobs."""
+"""Bucket commands: new, status, edit, seal, delete, orphaned chunks, backup and restore —
+dialogs opened with open(), work as jobs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QFileDialog
 
-from natsobj_gui.core import orphans
+from natsobj_gui.core import backup, orphans
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.types import BucketConfig, BucketInfo
+from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
+from natsobj_gui.formatting import human_size
 from natsobj_gui.qt_compat import is_alive
 
 if TYPE_CHECKING:
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
 
 ORPHAN_SCAN_JOB = "orphan-scan"
+BACKUP_JOB = "bucket-backup"
+BACKUP_FILTER = "natsobj backups (*.natsobj-backup);;All files (*)"
+PROGRESS_INTERVAL = 0.2  # status-bar progress at most five times a second
 
 
 def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
@@ -40,6 +46,7 @@ class BucketOps:
         self.orphan_scans: dict[str, tuple[Client, orphans.OrphanReport]] = {}
         self.orphans_dialog: OrphansDialog | None = None
         self.orphan_grace = orphans.DEFAULT_GRACE  # newer chunk sets may be uploads in progress
+        self.file_dialog: QFileDialog | None = None
 
     def _bucket(self) -> str:
         return self.w.bucket if self.w.client is not None else ""
@@ -200,3 +207,70 @@ class BucketOps:
 
         dlg = DeleteBucketDialog(info, parent=self.w, object_count=count)
         open_dialog(dlg, lambda: self.w.run_job(delete(), error_title=f"Could not delete {bucket}"))
+
+    def _progress(self, verb: str, bucket: str) -> Callable[[Progress], None]:
+        """A progress callback that shows bytes done in the status bar, throttled."""
+        last = [0.0]
+
+        def show(p: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL:
+                last[0] = now
+                self.w.show_status(f"{verb} {bucket}: {human_size(p.bytes_done)}…")
+
+        return show
+
+    def backup_bucket(self) -> None:
+        """Choose a file, then write the whole bucket (every version and tombstone) to it."""
+        bucket, client = self._bucket(), self.w.client
+        if not bucket or client is None:
+            return
+        dlg = QFileDialog(self.w, f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.setNameFilter(BACKUP_FILTER)
+        dlg.fileSelected.connect(lambda path: self.backup_to(bucket, Path(path)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def backup_to(self, bucket: str, dest: Path) -> None:
+        """Back up `bucket` into `dest` as a job (the file dialog already asked to replace)."""
+        client = self.w.client
+        if client is None:
+            return
+
+        async def run() -> backup.BackupResult:
+            progress = self._progress("Backing up", bucket)
+            return await backup.backup(client.conn, bucket, dest, overwrite=True, progress=progress)
+
+        def done(result: backup.BackupResult) -> None:
+            self.w.show_status(f"Backed up {bucket} to {dest} ({human_size(result.size)})", 10000)
+
+        job = self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not back up {bucket}")
+        job.succeeded.connect(done)
+
+    def restore_bucket(self) -> None:
+        """Choose a backup file, then recreate its bucket (never over an existing one)."""
+        if self.w.client is None:
+            return
+        dlg = QFileDialog(self.w, "Restore bucket from backup")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.setNameFilter(BACKUP_FILTER)
+        dlg.fileSelected.connect(lambda path: self.restore_from(Path(path)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def restore_from(self, path: Path) -> None:
+        """Check the file, restore its bucket as a job, then open the bucket."""
+        client = self.w.client
+        if client is None:
+            return
+
+        async def run() -> None:
+            header = await backup.verify(path)
+            progress = self._progress("Restoring", header.bucket)
+            info = await backup.restore(client.conn, path, progress=progress)
+            await self.w.load_buckets()
+            self.w.open_location(info.name, "")
+            self.w.show_status(f"Restored bucket {info.name} from {path.name}", 10000)
+
+        self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not restore {path.name}")
