@@ -20,7 +20,7 @@ from natsobj_gui.core.contexts import load_context, selected_context
 from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.orphans import DEFAULT_GRACE
 
-from . import backup, commands, gc, objects
+from . import backup, commands, gc, objects, sync
 from .common import Cancelled, describe_os_error
 from .parsing import (
     parse_duration,
@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     backup.register(command)
+    sync.register(command)
     return parser
 
 
