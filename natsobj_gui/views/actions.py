@@ -63,6 +63,8 @@ class WindowActions:
         self.backup_bucket = a("Back Up Bucket…", self.buckets.backup_bucket, "")
         self.backup_bucket.setToolTip("Write the whole bucket to one file (a stream snapshot)")
         self.restore_bucket = a("Restore Bucket…", self.buckets.restore_bucket, "")
+        self.compare_folder = a("Compare with Local Folder…", self.buckets.compare_folder, "")
+        self.compare_folder.setToolTip("Differences by SHA-256; upload or download the changes")
         self.restore_bucket.setToolTip("Recreate a bucket from a backup file")
         self.delete_bucket = a(
             "Delete Bucket…", self.buckets.delete_bucket, "delete", sp.SP_TrashIcon
@@ -145,7 +147,7 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
         bucket.addAction(self.find_orphans)
-        bucket.addActions([self.backup_bucket, self.restore_bucket])
+        bucket.addActions([self.compare_folder, self.backup_bucket, self.restore_bucket])
         bucket.addSeparator()
         bucket.addAction(self.delete_bucket)
         bucket.addSeparator()
@@ -176,7 +178,7 @@ class WindowActions:
         self.bucket_menu = QMenu("Bucket", self.w)
         self.bucket_menu.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
         self.bucket_menu.addAction(self.find_orphans)
-        self.bucket_menu.addAction(self.backup_bucket)
+        self.bucket_menu.addActions([self.compare_folder, self.backup_bucket])
         self.bucket_menu.addSeparator()
         self.bucket_menu.addAction(self.delete_bucket)
         self.bucket_button = QToolButton()
@@ -239,7 +241,13 @@ class WindowActions:
         self.new_bucket.setEnabled(connected)
         self.restore_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
-        for act in (self.bucket_status, self.find_orphans, self.backup_bucket, self.delete_bucket):
+        for act in (
+            self.bucket_status,
+            self.find_orphans,
+            self.compare_folder,
+            self.backup_bucket,
+            self.delete_bucket,
+        ):
             act.setEnabled(has_bucket)
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
