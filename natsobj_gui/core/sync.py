@@ -131,6 +131,10 @@ async def _download(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb) -> N
     dest = plan.root.joinpath(*item.rel.split("/"))
     if dest.is_dir():
         raise E.ObjectStoreError(f"a folder is in the way of {item.rel}")
+    root, parent = plan.root.resolve(), dest.parent.resolve()
+    if parent != root and root not in parent.parents:
+        # A symbolic link inside the folder would take the file somewhere else.
+        raise E.ObjectStoreError(f"a symbolic link leads {item.rel} out of the folder")
     await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
     await store.get_file(item.info.name, dest, progress=cb)
 

@@ -165,7 +165,24 @@ async def plan_sync(
     """Compare the folder with the bucket's objects under `prefix`; nothing is changed."""
     root = Path(root)
     prefix = prefix.strip("/")
+    own = cache is None
     cache = cache if cache is not None else HashCache()
+    try:
+        return await _plan(store, root, prefix, direction, delete, exclude, cache)
+    finally:
+        if own:
+            cache.close()
+
+
+async def _plan(
+    store: ObjectStore,
+    root: Path,
+    prefix: str,
+    direction: Direction,
+    delete: bool,
+    exclude: Sequence[str],
+    cache: HashCache,
+) -> SyncPlan:
     if root.exists():
         files, unreadable = await asyncio.to_thread(scan_local, root, exclude)
     else:
@@ -182,11 +199,15 @@ async def plan_sync(
     pairs = [f for rel, f in local.items() if rel in remote and remote[rel].size == f.size]
     hits, misses = cache.hits, cache.misses
     await asyncio.to_thread(_hash_all, cache, root, pairs)
-    items = [SyncItem(rel, Action.SKIP, 0, "not a readable regular file") for rel in unreadable]
     upload = direction is Direction.UPLOAD
-    for rel in sorted(set(local) | set(remote)):
-        f, info = local.get(rel), remote.get(rel)
-        items.append(_compare(rel, f, info, upload, delete))
+    # A local special file matters when it is a source, or when an object wants its place.
+    items = [
+        SyncItem(rel, Action.SKIP, 0, "not a readable regular file", root / rel, remote.get(rel))
+        for rel in unreadable
+        if upload or rel in remote
+    ]
+    for rel in sorted((set(local) | set(remote)) - set(unreadable)):
+        items.append(_compare(rel, local.get(rel), remote.get(rel), upload, delete))
     items.sort(key=lambda i: i.rel)
     return SyncPlan(
         direction,

@@ -258,3 +258,22 @@ async def test_failures_are_collected_and_the_rest_goes_on(
     assert [i.rel for i, _ in result.failed] == ["a/file"]
     assert "folder is in the way" in result.failed[0][1]
     assert (out / "b").read_bytes() == b"2" and not result.matches
+
+
+async def test_symlinks_never_take_a_download_out_of_the_folder(
+    store: ObjectStore, tmp_path: Path, cache: HashCache
+) -> None:
+    await store.put("link/escaped.txt", b"must not leave the folder")
+    await store.put("fine.txt", b"f")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "link").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(out / "a-fifo")  # a special file no object names: not the sync's business
+    plan, result = await _sync(store, out, "", DOWN, cache)
+    assert [i.rel for i in plan.of(Action.SKIP)] == []
+    assert [(i.rel, "symbolic link" in why) for i, why in result.failed] == [
+        ("link/escaped.txt", True)
+    ]
+    assert list(outside.iterdir()) == [] and (out / "fine.txt").read_bytes() == b"f"
