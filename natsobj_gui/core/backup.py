@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import nats.js.errors
+
 from . import errors as E
 from . import wire
 from .buckets import BucketInfo, Buckets, bucket_info
@@ -213,7 +215,8 @@ async def backup(
             size, chunks = await _receive(conn, queue, f, sha, state, progress)
             f.write(_trailer(sha.hexdigest(), size))
             f.flush()
-            os.fsync(f.fileno())
+            # fsync of a large file takes long enough to stall a GUI loop: use a thread.
+            await asyncio.to_thread(os.fsync, f.fileno())
         if dest.exists() and not overwrite:
             raise E.ObjectStoreError(f"{dest} already exists")
         os.replace(tmp, dest)
@@ -320,8 +323,6 @@ def _reply_error(data: bytes, bucket: str, conn: Connection) -> Exception | None
     err = doc.get("error") if isinstance(doc, dict) else None
     if not err:
         return None
-    import nats.js.errors
-
     api = nats.js.errors.APIError(
         code=err.get("code"), description=err.get("description"), err_code=err.get("err_code")
     )
