@@ -31,7 +31,8 @@ def register(command: Callable[..., argparse.ArgumentParser]) -> None:
     p = command(
         "sync",
         cmd_sync,
-        "upload what is new or changed in a folder, or download what is in a bucket",
+        "upload what is new or changed in a folder, or download what is new or changed "
+        "in a bucket (compared by SHA-256)",
     )
     p.add_argument("source", metavar="SOURCE", help="LOCAL_DIR or BUCKET[/PREFIX]")
     p.add_argument("dest", metavar="DEST", help="BUCKET[/PREFIX] or LOCAL_DIR")
