@@ -20,7 +20,7 @@ from natsobj_gui.core.contexts import load_context, selected_context
 from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.orphans import DEFAULT_GRACE
 
-from . import commands, gc, objects
+from . import backup, commands, gc, objects, sync
 from .common import Cancelled, describe_os_error
 from .parsing import (
     parse_duration,
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep chunk sets newer than this: they may be uploads in progress (default 1h)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
+    backup.register(command)
+    sync.register(command)
     return parser
 
 

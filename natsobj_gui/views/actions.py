@@ -60,6 +60,12 @@ class WindowActions:
         self.seal_bucket = a("Seal Bucket…", self.buckets.seal_bucket, "lock")
         self.find_orphans = a("Find Orphaned Chunks…", self.buckets.find_orphans, "")
         self.find_orphans.setToolTip("Chunks no object refers to: list them and clean them up")
+        self.backup_bucket = a("Back Up Bucket…", self.buckets.backup_bucket, "")
+        self.backup_bucket.setToolTip("Write the whole bucket to one file (a stream snapshot)")
+        self.restore_bucket = a("Restore Bucket…", self.buckets.restore_bucket, "")
+        self.compare_folder = a("Compare with Local Folder…", self.buckets.compare_folder, "")
+        self.compare_folder.setToolTip("Differences by SHA-256; upload or download the changes")
+        self.restore_bucket.setToolTip("Recreate a bucket from a backup file")
         self.delete_bucket = a(
             "Delete Bucket…", self.buckets.delete_bucket, "delete", sp.SP_TrashIcon
         )
@@ -141,6 +147,7 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
         bucket.addAction(self.find_orphans)
+        bucket.addActions([self.compare_folder, self.backup_bucket, self.restore_bucket])
         bucket.addSeparator()
         bucket.addAction(self.delete_bucket)
         bucket.addSeparator()
@@ -171,6 +178,7 @@ class WindowActions:
         self.bucket_menu = QMenu("Bucket", self.w)
         self.bucket_menu.addActions([self.bucket_status, self.edit_bucket, self.seal_bucket])
         self.bucket_menu.addAction(self.find_orphans)
+        self.bucket_menu.addActions([self.compare_folder, self.backup_bucket])
         self.bucket_menu.addSeparator()
         self.bucket_menu.addAction(self.delete_bucket)
         self.bucket_button = QToolButton()
@@ -231,8 +239,15 @@ class WindowActions:
         one = len(infos) == 1
         readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
         self.new_bucket.setEnabled(connected)
+        self.restore_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
-        for act in (self.bucket_status, self.find_orphans, self.delete_bucket):
+        for act in (
+            self.bucket_status,
+            self.find_orphans,
+            self.compare_folder,
+            self.backup_bucket,
+            self.delete_bucket,
+        ):
             act.setEnabled(has_bucket)
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):

@@ -1,24 +1,34 @@
-"""Bucket commands: new, status, edit, seal, delete, orphaned chunks — dialogs opened with
-open(), work as jobs."""
+"""Bucket commands: new, status, edit, seal, delete, orphaned chunks, backup and restore —
+compare with a local folder — dialogs opened with open(), work as jobs."""
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from natsobj_gui.core import orphans
+from natsobj_gui.core import ObjectNotFoundError, backup, orphans
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.types import BucketConfig, BucketInfo
+from natsobj_gui.core.sync_plan import Action, Direction, SyncPlan, plan_sync
+from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
+from natsobj_gui.formatting import human_size
 from natsobj_gui.qt_compat import is_alive
 
 if TYPE_CHECKING:
+    from natsobj_gui.dialogs.compare_dialog import CompareDialog
     from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
     from natsobj_gui.views.main_window import MainWindow
 
 ORPHAN_SCAN_JOB = "orphan-scan"
+BACKUP_JOB = "bucket-backup"
+COMPARE_JOB = "compare-folder"
+BACKUP_FILTER = "natsobj backups (*.natsobj-backup);;All files (*)"
+PROGRESS_INTERVAL = 0.2  # status-bar progress at most five times a second
 
 
 def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
@@ -40,6 +50,9 @@ class BucketOps:
         self.orphan_scans: dict[str, tuple[Client, orphans.OrphanReport]] = {}
         self.orphans_dialog: OrphansDialog | None = None
         self.orphan_grace = orphans.DEFAULT_GRACE  # newer chunk sets may be uploads in progress
+        self.file_dialog: QFileDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
+        self.confirm_box: QMessageBox | None = None
 
     def _bucket(self) -> str:
         return self.w.bucket if self.w.client is not None else ""
@@ -200,3 +213,160 @@ class BucketOps:
 
         dlg = DeleteBucketDialog(info, parent=self.w, object_count=count)
         open_dialog(dlg, lambda: self.w.run_job(delete(), error_title=f"Could not delete {bucket}"))
+
+    def _progress(self, verb: str, bucket: str) -> Callable[[Progress], None]:
+        """A progress callback that shows bytes done in the status bar, throttled."""
+        last = [0.0]
+
+        def show(p: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL:
+                last[0] = now
+                self.w.show_status(f"{verb} {bucket}: {human_size(p.bytes_done)}…")
+
+        return show
+
+    def backup_bucket(self) -> None:
+        """Choose a file, then write the whole bucket (every version and tombstone) to it."""
+        bucket, client = self._bucket(), self.w.client
+        if not bucket or client is None:
+            return
+        dlg = QFileDialog(self.w, f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.setNameFilter(BACKUP_FILTER)
+        dlg.fileSelected.connect(lambda path: self.backup_to(bucket, Path(path)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def backup_to(self, bucket: str, dest: Path) -> None:
+        """Back up `bucket` into `dest` as a job (the file dialog already asked to replace)."""
+        client = self.w.client
+        if client is None:
+            return
+
+        async def run() -> backup.BackupResult:
+            progress = self._progress("Backing up", bucket)
+            return await backup.backup(client.conn, bucket, dest, overwrite=True, progress=progress)
+
+        def done(result: backup.BackupResult) -> None:
+            self.w.show_status(f"Backed up {bucket} to {dest} ({human_size(result.size)})", 10000)
+
+        job = self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not back up {bucket}")
+        job.succeeded.connect(done)
+
+    def restore_bucket(self) -> None:
+        """Choose a backup file, then recreate its bucket (never over an existing one)."""
+        if self.w.client is None:
+            return
+        dlg = QFileDialog(self.w, "Restore bucket from backup")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.setNameFilter(BACKUP_FILTER)
+        dlg.fileSelected.connect(lambda path: self.restore_from(Path(path)))
+        self.file_dialog = dlg
+        dlg.open()
+
+    def restore_from(self, path: Path) -> None:
+        """Check the file, restore its bucket as a job, then open the bucket."""
+        client = self.w.client
+        if client is None:
+            return
+
+        async def run() -> None:
+            header = await backup.verify(path)
+            progress = self._progress("Restoring", header.bucket)
+            info = await backup.restore(client.conn, path, progress=progress)
+            await self.w.load_buckets()
+            self.w.open_location(info.name, "")
+            self.w.show_status(f"Restored bucket {info.name} from {path.name}", 10000)
+
+        self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not restore {path.name}")
+
+    def compare_folder(self) -> None:
+        """Compare the open bucket folder with a local folder; transfer or delete the changes."""
+        bucket, client = self._bucket(), self.w.client
+        if not bucket or client is None:
+            return
+        from natsobj_gui.dialogs.compare_dialog import CompareDialog
+
+        prefix = self.w.prefix.strip("/")
+        store = client.store(bucket)
+        dlg = CompareDialog(bucket, prefix, self.w)
+        self.compare_dialog = dlg
+
+        def compare(folder: str) -> None:
+            dlg.set_busy(f"Comparing with {folder}…")
+            planning = plan_sync(store, folder, prefix, Direction.UPLOAD, delete=True)
+            job = self.w.jobs.run(planning, key=COMPARE_JOB)
+            job.succeeded.connect(lambda plan: is_alive(dlg) and dlg.set_plan(plan))
+            job.failed.connect(lambda msg: is_alive(dlg) and dlg.set_error(f"Failed: {msg}"))
+
+        def upload() -> None:
+            plan = dlg.plan()
+            if plan is None:
+                return
+            queue = self.w.transfers.queue
+            items = plan.of(Action.UPLOAD)
+            for item in items:
+                assert item.local is not None
+                queue.upload(bucket, item.local, plan.object_name(item.rel), size=item.size)
+            self.w.show_status(f"Uploading {len(items):,} changed files to {bucket}", 5000)
+
+        async def download(plan: SyncPlan) -> None:
+            # Names are mapped (and unsafe ones skipped) by a plan for this direction.
+            down = await plan_sync(store, plan.root, prefix, Direction.DOWNLOAD)
+            queue = self.w.transfers.queue
+            for item in down.of(Action.DOWNLOAD):
+                assert item.info is not None
+                dest = plan.root.joinpath(*item.rel.split("/"))
+                queue.download(bucket, item.info.name, dest, size=item.size)
+            skipped = down.count(Action.SKIP)
+            note = f"; {skipped:,} skipped (see Compare)" if skipped else ""
+            self.w.show_status(f"Downloading {down.count(Action.DOWNLOAD):,} objects{note}", 5000)
+
+        def start_download() -> None:
+            plan = dlg.plan()
+            if plan is not None:
+                self.w.run_job(download(plan), error_title="Could not download the changes")
+
+        def delete_extras() -> None:
+            plan = dlg.plan()
+            extras = plan.of(Action.DELETE) if plan is not None else []
+            if not extras:
+                return
+            shown = "\n".join(i.rel for i in extras[:15])
+            more = f"\n… and {len(extras) - 15:,} more" if len(extras) > 15 else ""
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Delete extras",
+                f"Delete {len(extras):,} objects from {bucket} that the folder does not have?"
+                f"\n\n{shown}{more}",
+                QMessageBox.StandardButton.Cancel,
+                dlg,
+            )
+            box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+            def clicked(button: object) -> None:
+                if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
+                    delete(extras, plan)
+
+            box.buttonClicked.connect(clicked)
+            self.confirm_box = box
+            box.open()
+
+        def delete(extras: list, plan: SyncPlan) -> None:
+            async def run() -> None:
+                for item in extras:
+                    with contextlib.suppress(ObjectNotFoundError):  # gone already: fine
+                        await store.delete(item.info.name)
+                self.w.show_status(f"Deleted {len(extras):,} objects from {bucket}", 5000)
+
+            job = self.w.run_job(run(), error_title=f"Could not delete from {bucket}")
+            job.succeeded.connect(lambda _r: is_alive(dlg) and compare(str(plan.root)))
+
+        dlg.compare_requested.connect(compare)
+        dlg.upload_requested.connect(upload)
+        dlg.download_requested.connect(start_download)
+        dlg.delete_requested.connect(delete_extras)
+        dlg.finished.connect(lambda _code: self.w.jobs.cancel(COMPARE_JOB))
+        open_dialog(dlg)

@@ -1,0 +1,110 @@
+"""Sync speed: `natsobj sync` re-checking unchanged files, and a first sync vs `natsobj put DIR`.
+
+Run from the repo root: `python -m bench.sync [--resync-files 10000] [--first-files 2000]`.
+Every row is a whole `natsobj` process (interpreter start and imports included), as a user
+runs it, against a server this script starts; the data lives under `bench/.data/sync-*`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import DATA_DIR, BenchError, local_server, machine_note, print_table, verdict
+
+RESYNC_TARGET = 2.0  # seconds for a re-sync of unchanged files
+TIMEOUT = 900.0
+
+
+def make_tree(root: Path, count: int) -> int:
+    """`count` small files (100–600 bytes) in folders of 100; returns the bytes written."""
+    total = 0
+    for i in range(count):
+        path = root / f"d{i // 100:03d}" / f"f{i:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = os.urandom(100 + (i * 37) % 500)
+        path.write_bytes(data)
+        total += len(data)
+    return total
+
+
+def natsobj(url: str, cache: Path, *args: str) -> tuple[float, str]:
+    """Run one `natsobj` process; (seconds, stdout). A failure is a BenchError."""
+    env = {**os.environ, "NATSOBJ_HASH_CACHE": str(cache)}
+    env = {k: v for k, v in env.items() if not k.startswith("NATS_")}
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "natsobj_gui.cli", "-s", url, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"natsobj {' '.join(args)} failed: {proc.stderr.strip()}")
+    return seconds, proc.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--resync-files", type=int, default=10_000)
+    parser.add_argument("--first-files", type=int, default=2_000)
+    args = parser.parse_args(argv)
+    work = DATA_DIR / f"sync-{os.getpid()}"
+    print(machine_note())
+    rows: list[list[str]] = []
+    try:
+        work.mkdir(parents=True)
+        with local_server(work / "server") as server:
+            url = server.url
+            cache = work / "hashes.sqlite3"
+
+            first = work / "first"
+            size = make_tree(first, args.first_files)
+            natsobj(url, cache, "add", "first-put")
+            natsobj(url, cache, "add", "first-sync")
+            put_s, _ = natsobj(url, cache, "put", "first-put", str(first))
+            sync_s, out = natsobj(url, cache, "sync", str(first), "first-sync")
+            if f"Uploaded {args.first_files:,} files" not in out:
+                raise BenchError(f"first sync did not upload every file: {out.strip()}")
+            n = f"{args.first_files:,} files, {size / 1e6:.1f} MB"
+            rows.append([f"put DIR ({n})", f"{put_s:.2f} s", ""])
+            rows.append([f"first sync ({n})", f"{sync_s:.2f} s", f"{put_s / sync_s:.2f}x put"])
+            first_ok = sync_s <= put_s
+
+            many = work / "many"
+            make_tree(many, args.resync_files)
+            natsobj(url, cache, "add", "resync")
+            setup_s, _ = natsobj(url, cache, "sync", str(many), "resync")
+            again_s, out = natsobj(url, cache, "sync", str(many), "resync")
+            if "Uploaded 0 files" not in out:
+                raise BenchError(f"the re-sync transferred something: {out.strip()}")
+            cache.unlink()
+            cold_s, out = natsobj(url, cache, "sync", str(many), "resync")
+            if "Uploaded 0 files" not in out:
+                raise BenchError(f"the cold re-sync transferred something: {out.strip()}")
+            n = f"{args.resync_files:,} files"
+            rows.append([f"first sync ({n})", f"{setup_s:.2f} s", ""])
+            rows.append([f"re-sync, unchanged ({n})", f"{again_s:.2f} s", "0 transferred"])
+            rows.append([f"re-sync, empty hash cache ({n})", f"{cold_s:.2f} s", "reads all"])
+            resync_ok = again_s < RESYNC_TARGET
+    except BenchError as exc:
+        print(f"FAILED: {exc}")
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(["run (one natsobj process each)", "time", "note"], rows)
+    print(f"{verdict(resync_ok)}  re-sync of unchanged files < {RESYNC_TARGET:g} s")
+    print(f"{verdict(first_ok)}  first sync at least as fast as `natsobj put BUCKET DIR`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""`natsobj sync` in-process against the session's real server."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli
+
+
+@pytest.fixture(autouse=True)
+def hash_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own hash cache, never the user's."""
+    path = tmp_path / "cache" / "hashes.sqlite3"
+    monkeypatch.setenv("NATSOBJ_HASH_CACHE", str(path))
+    return path
+
+
+def _tree(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+
+
+def _names(cli: Cli, bucket: str) -> list[str]:
+    return sorted(cli.ok("ls", bucket, "-n").text.split())
+
+
+def test_upload_and_download_map_names_like_folder_uploads(
+    cli: Cli, bucket: str, tmp_path: Path, hash_cache: Path
+) -> None:
+    src = tmp_path / "DIR"
+    _tree(src, {"a/x.txt": b"x", "top.bin": os.urandom(200_000)})
+    result = cli.ok("sync", str(src), f"{bucket}/backup")
+    assert "Uploaded 2 files" in result.text
+    assert _names(cli, bucket) == ["backup/a/x.txt", "backup/top.bin"]
+    assert hash_cache.is_file()
+
+    again = cli.ok("sync", str(src), f"{bucket}/backup")
+    assert "Uploaded 0 files" in again.text and "2 already the same" in again.text
+
+    out = tmp_path / "OUT"
+    cli.ok("sync", f"{bucket}/backup", str(out))
+    assert (out / "a" / "x.txt").read_bytes() == b"x"
+    assert (out / "top.bin").read_bytes() == (src / "top.bin").read_bytes()
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["top.bin", "x.txt"]
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    src = tmp_path / "d"
+    _tree(src, {"new.txt": b"n", "same.txt": b"s"})
+    cli.ok("put", bucket, str(src / "same.txt"), "--name", "same.txt")
+    cli.ok("put", bucket, "-", "--name", "extra.txt", stdin=b"e")
+
+    dry = cli("sync", str(src), bucket, "--dry-run", "--delete", "-v")
+    assert dry.code == 1  # something to do: the destination does not match yet
+    assert "upload   new.txt (only in the folder)" in dry.text
+    assert "delete   extra.txt (only in the bucket)" in dry.text
+    assert "Plan: 1 to upload (1 B), 1 to delete (1 B), 1 the same (1 B)" in dry.text
+    assert "Dry run" in dry.err
+    assert _names(cli, bucket) == ["extra.txt", "same.txt"]
+
+    doc = json.loads(cli("sync", str(src), bucket, "--dry-run", "--json").text)
+    assert doc["plan"]["counts"]["upload"] == 1 and doc["plan"]["counts"]["extra"] == 1
+    assert doc["plan"]["bytes"]["same"] == 1 and doc["result"] is None
+
+
+def test_delete_asks_once_unless_forced(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    src = tmp_path / "d"
+    _tree(src, {"keep.txt": b"k"})
+    for name in ("x1", "x2"):
+        cli.ok("put", bucket, "-", "--name", name, stdin=b"x")
+    cli("sync", str(src), bucket, "--delete").assert_one_line_error("not confirmed")
+    assert _names(cli, bucket) == ["x1", "x2"]
+    asked = cli("sync", str(src), bucket, "--delete", tty_answer="n")
+    assert asked.code == 1 and "Delete 2 objects in bucket" in asked.err
+    cli.ok("sync", str(src), bucket, "--delete", tty_answer="y")
+    assert _names(cli, bucket) == ["keep.txt"]
+    cli.ok("put", bucket, "-", "--name", "x3", stdin=b"x")
+    doc = json.loads(cli.ok("sync", str(src), bucket, "--delete", "-f", "--json").text)
+    assert doc["result"]["done"]["delete"] == 1 and doc["result"]["matches"] is True
+
+
+def test_excludes_and_unsafe_names(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    for name in ("ok.txt", "skip.tmp", "../escape", "a\\b"):
+        cli.ok("put", bucket, "-", "--name", name, stdin=b"data")
+    out = tmp_path / "box" / "out"
+    result = cli("sync", bucket, str(out), "--exclude", "*.tmp")
+    assert result.code == 1
+    assert "skipping ../escape: cannot be a local file name" in result.err
+    assert "natsobj: error: 2 names could not be synced" in result.err
+    assert [p.name for p in (tmp_path / "box").rglob("*")] == ["out", "ok.txt"]
+
+
+def test_a_change_on_each_side(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    src = tmp_path / "d"
+    _tree(src, {"f.txt": b"1111"})
+    cli.ok("sync", str(src), bucket)
+    (src / "f.txt").write_bytes(b"2222")
+    os.utime(src / "f.txt", ns=(5, 5))
+    doc = json.loads(cli.ok("sync", str(src), bucket, "--json").text)
+    assert doc["plan"]["items"] == [
+        {"name": "f.txt", "action": "upload", "bytes": 4, "reason": "content differs"}
+    ]
+    assert cli.ok("get", bucket, "f.txt", "-O", "-").out == b"2222"
+    cli.ok("put", bucket, "-", "--name", "f.txt", "-f", stdin=b"3333")
+    cli.ok("sync", bucket, str(src))
+    assert (src / "f.txt").read_bytes() == b"3333"
+
+
+def test_bad_arguments(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"")
+    cli("sync", str(tmp_path / "file"), "b").assert_one_line_error("is a file")
+    cli("sync", "not a bucket!", str(tmp_path)).assert_one_line_error("neither a local folder")
+    cli("sync", str(tmp_path), "no_such_bucket_x").assert_one_line_error("not found")
