@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from natsobj_gui.formatting import human_size
-
 from . import errors as E
 from . import wire
+from .formatting import human_size
 from .hash_cache import HashCache
 from .store import ObjectStore
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote

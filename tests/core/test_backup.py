@@ -109,7 +109,7 @@ async def test_restore_on_a_fresh_server(
         restored = await B.restore(other.conn, dest)
         assert (restored.messages, restored.size) == (status.messages, status.size)
         await _assert_same(other.store(store.bucket), before)
-        assert [b.name for b in await other.list_buckets()] == [store.bucket]
+        assert [b.name for b in await other.buckets.list()] == [store.bucket]
     finally:
         await other.close()
 
