@@ -69,6 +69,9 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
         try:
             client, label = await connect_target(args, embedded, window.connection_events())
         except Exception as exc:  # the window stays up so the user can pick another connection
+            from natsobj_gui.jobs import error_message
+
+            window.connections.show_failed("", error_message(exc))
             window.report_error("Could not connect", exc)
         else:
             if closed.is_set():  # closed while connecting

@@ -56,6 +56,8 @@ class ConnectionEvents:
     on_reconnected: Callable[[], None] | None = None
     on_closed: Callable[[], None] | None = None
     on_error: Callable[[str], None] | None = None
+    # While reconnecting: each failed attempt's number and why it failed (a sentence).
+    on_reconnect_failed: Callable[[int, str], None] | None = None
     _listeners: list[Callable[[str], None]] = field(default_factory=list)
 
 
@@ -328,9 +330,16 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     events = events or ConnectionEvents()
     holder: list[Connection] = []
     first_error: list[BaseException] = []
+    attempts = [0]  # failed reconnect attempts since the connection was lost
 
     async def error_cb(exc: Exception) -> None:
         msg = str(exc)
+        if holder and nc.is_reconnecting:
+            # A failed reconnect attempt: its raw text ("[Errno 111] …") is no news.
+            attempts[0] += 1
+            if events.on_reconnect_failed:
+                events.on_reconnect_failed(attempts[0], describe_connect_error(exc, profile))
+            return
         if holder:
             holder[0].note_error(msg)
         else:
@@ -339,6 +348,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             events.on_error(msg)
 
     async def disconnected_cb() -> None:
+        attempts[0] = 0
         if events.on_disconnected:
             events.on_disconnected()
 

@@ -15,6 +15,7 @@ from natsobj_gui.views.object_ops import ObjectOps
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
 
+BUCKET_TIP = "Status, edit, seal or delete the open bucket"
 OVERWRITE_POLICIES = (("ask", "Ask"), ("overwrite", "Always overwrite"), ("skip", "Always skip"))
 
 
@@ -172,7 +173,7 @@ class WindowActions:
         self.bucket_button = QToolButton()
         self.bucket_button.setText("Bucket")
         self.bucket_button.setIcon(_icon("info", QStyle.StandardPixmap.SP_FileDialogInfoView))
-        self.bucket_button.setToolTip("Status, edit, seal or delete the open bucket")
+        self.bucket_button.setToolTip(BUCKET_TIP)
         self.bucket_button.setMenu(self.bucket_menu)
         self.bucket_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bucket_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -219,7 +220,7 @@ class WindowActions:
     def update_enabled(self) -> None:
         """Enable what makes sense for the connection, bucket (sealed?) and selection."""
         w = self.w
-        connected = w.client is not None
+        connected = w.online
         has_bucket = connected and bool(w.bucket)
         writable = has_bucket and w.is_writable(w.bucket)
         infos = w.objects.selected_infos() if has_bucket else []
@@ -239,5 +240,33 @@ class WindowActions:
         self.edit_meta.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
         self.delete.setEnabled(bool(infos or folders) and writable)
-        self.filter.setEnabled(has_bucket)
-        self.up.setEnabled(has_bucket and bool(w.prefix))
+        self.filter.setEnabled(bool(w.bucket))
+        self.up.setEnabled(bool(w.bucket) and bool(w.prefix))
+        self._explain_offline(w.client is not None and not connected)
+
+    def _explain_offline(self, offline: bool) -> None:
+        """While the server is unreachable, the server's actions say so in their tooltip."""
+        why = "Not available while the server is unreachable (reconnecting…)"
+        for act in self.server_actions():
+            if not act.property("plainTip"):
+                act.setProperty("plainTip", act.toolTip())
+            act.setToolTip(why if offline else act.property("plainTip"))
+        self.bucket_button.setToolTip(why if offline else BUCKET_TIP)
+
+    def server_actions(self) -> list[QAction]:
+        """The actions that need the server to answer."""
+        return [
+            self.new_bucket,
+            self.refresh,
+            self.bucket_status,
+            self.edit_bucket,
+            self.seal_bucket,
+            self.delete_bucket,
+            self.upload_files,
+            self.upload_folder,
+            self.download,
+            self.save_as,
+            self.edit_meta,
+            self.create_link,
+            self.delete,
+        ]

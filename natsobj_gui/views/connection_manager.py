@@ -25,7 +25,8 @@ from natsobj_gui.core.profiles import (
 from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs.connect_dialog import ConnectDialog
-from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState
+from natsobj_gui.jobs import error_message
+from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState, failure_kind
 from natsobj_gui.views.connection_menu import ConnectionMenu
 
 if TYPE_CHECKING:
@@ -73,50 +74,65 @@ class ConnectionManager(QObject):
         window.statusBar().addPermanentWidget(self.indicator)
         self.dialog: ConnectDialog | None = None
         self.label = ""
-        self._generation = 0
         self._switching = False
         self.menu.profile_chosen.connect(self.switch)
         self.menu.manage_requested.connect(self.open_dialog)
+        self.menu.disconnect_requested.connect(self.disconnect)
         window.client_changed.connect(self._on_client_changed)
 
     # -- events of one connection ------------------------------------------------------------
     def events(self) -> ConnectionEvents:
-        """Callbacks for a new connection; those of replaced connections are ignored."""
-        self._generation += 1
-        gen = self._generation
+        """Callbacks for a new connection; they act only while it is the window's connection.
+
+        Liveness is the connection's identity, not a counter: a failed attempt to switch
+        must not silence the connection still in use.
+        """
+        events = ConnectionEvents()
 
         def current() -> bool:
-            return gen == self._generation and self.window.client is not None
+            client = self.window.client
+            return client is not None and client.conn.events is events
 
         def disconnected() -> None:
             if current():
-                self.indicator.set_state(ConnState.RECONNECTING, self.label, "connection lost")
-                self.window.show_status("Disconnected: reconnecting…")
+                self._show_reconnecting(0, "the connection was lost")
+                self.window.connection_lost()
+
+        def reconnect_failed(attempt: int, reason: str) -> None:
+            if current():
+                self._show_reconnecting(attempt, reason)
 
         def reconnected() -> None:
             if current():
                 self._show_connected()
-                self.window.show_status("Reconnected", 8000)
-                # The bucket list may have changed meanwhile; the open bucket's watch resumes
-                # by itself from its last sequence (no reload, so no duplicate rows).
-                self.window.run_job(
-                    self.window.load_buckets(), key="buckets", error_title="Refresh failed"
-                )
+                self.window.connection_back()
 
         def closed() -> None:
             if current():
                 self.indicator.set_state(ConnState.DISCONNECTED, self.label)
+                self.window.connection_lost()
 
         def error(text: str) -> None:
-            if gen == self._generation:
+            if current():
                 self.window.show_status(text.removeprefix("nats: "), 8000)
 
-        return ConnectionEvents(
-            on_disconnected=disconnected,
-            on_reconnected=reconnected,
-            on_closed=closed,
-            on_error=error,
-        )
+        events.on_disconnected = disconnected
+        events.on_reconnect_failed = reconnect_failed
+        events.on_reconnected = reconnected
+        events.on_closed = closed
+        events.on_error = error
+        return events
+
+    def _show_reconnecting(self, attempt: int, reason: str) -> None:
+        client = self.window.client
+        wait = client.conn.nc.options.get("reconnect_time_wait", 1) if client else 1
+        note = f"attempt {attempt + 1}, next try in {wait:g} s" if attempt else "trying now"
+        self.indicator.set_state(ConnState.RECONNECTING, self.label, reason, note)
+        self.window.show_outage(f"The server is unreachable: {reason}. Reconnecting ({note})…")
+
+    def show_failed(self, name: str, reason: str) -> None:
+        """No connection, because the last attempt failed (auth, TLS, refused…)."""
+        self.indicator.set_state(ConnState.FAILED, name, reason, failure_kind(reason))
 
     def _show_connected(self) -> None:
         client = self.window.client
@@ -131,6 +147,7 @@ class ConnectionManager(QObject):
     def _on_client_changed(self) -> None:
         client = self.window.client
         self.label = self.window.client_label
+        self.menu.set_connected(client is not None)
         if client is None:
             self.indicator.set_state(ConnState.DISCONNECTED)
             return
@@ -171,8 +188,6 @@ class ConnectionManager(QObject):
         try:
             await self._connect(profile, cp)
         except Exception as exc:
-            from natsobj_gui.jobs import error_message
-
             return (
                 f"Could not connect to “{profile.name}” ({error_message(exc)}): "
                 "started on the local server instead."
@@ -184,7 +199,8 @@ class ConnectionManager(QObject):
 
     def switch(self, profile: Profile) -> None:
         """Connect with another profile (as a job); the old connection stays on failure."""
-        self.window.run_job(self._switch(profile), key="switch", error_title="Could not connect")
+        title = f"Could not connect to “{profile.name}”"
+        self.window.run_job(self._switch(profile), key="switch", error_title=title)
 
     async def _switch(self, profile: Profile) -> None:
         previous = self.menu.current_id
@@ -205,10 +221,12 @@ class ConnectionManager(QObject):
         self.window.show_status(f"Connecting to {profile.name}…")
         try:
             client = await Client.connect(cp, self.events())
-        except BaseException:
+        except BaseException as exc:
             self.menu.set_current(previous)
             if self.window.client is not None:
                 self._show_connected()
+            elif isinstance(exc, Exception):
+                self.show_failed(profile.name, error_message(exc))
             else:
                 self.indicator.set_state(ConnState.DISCONNECTED)
             raise
@@ -220,6 +238,16 @@ class ConnectionManager(QObject):
         finally:
             self._switching = False
         self.switched.emit(profile)
+
+    def disconnect(self) -> None:
+        """Connection → Disconnect: close the connection; the window keeps nothing listed."""
+
+        async def run() -> None:
+            self.menu.set_current("")
+            await self.window.set_client(None)
+            self.window.show_status("Disconnected: choose a connection in the Connection menu.")
+
+        self.window.run_job(run(), key="switch", error_title="Disconnect")
 
     # -- dialog ------------------------------------------------------------------------------
     def open_dialog(self) -> None:

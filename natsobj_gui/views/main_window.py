@@ -10,7 +10,14 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
@@ -27,6 +34,7 @@ from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
+from natsobj_gui.views.outage import OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
 from natsobj_gui.views.window_state import restore_window, save_window, setting_str
@@ -63,6 +71,7 @@ class MainWindow(QMainWindow):
         self.index: BucketIndex | None = None
         self.buckets: dict[str, BucketInfo] = {}
         self._closing = False
+        self._error_box: QMessageBox | None = None
         # True while the old bucket's tree nodes go away: the tree's current index moves to
         # the old bucket then, and that must not reopen it (see _set_bucket).
         self._relocating = False
@@ -85,7 +94,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 900])
-        self.setCentralWidget(self.splitter)
+        self.banner = OutageBanner()
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.transfers = TransferOps(self)
         self.transfer_panel = TransferPanel(self.transfers.queue)
@@ -140,13 +156,49 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def report_error(self, title: str, error: BaseException | str) -> None:
-        """Status bar line plus a non-blocking message box; never a traceback."""
+        """Status bar line plus a non-blocking message box; never a traceback.
+
+        While the server is unreachable, or while an error box is open, the error goes to
+        the banner instead: one outage must not stack up boxes.
+        """
         text = error_text(error)
         self.show_status(f"{title}: {text}", STATUS_TIMEOUT_MS * 2)
         if self._closing:
             return
+        if (self.client is not None and not self.online) or self._error_box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
         # Opened from the event loop, never from inside the coroutine that failed.
-        QTimer.singleShot(0, self, lambda: messages.show_error(self, title, text))
+        QTimer.singleShot(0, self, lambda: self._show_error_box(title, text))
+
+    def _show_error_box(self, title: str, text: str) -> None:
+        if self._error_box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
+        box = self._error_box = messages.show_error(self, title, text)
+        box.finished.connect(lambda _code: setattr(self, "_error_box", None))
+
+    @property
+    def online(self) -> bool:
+        """Connected and the connection is up (not reconnecting)."""
+        return self.client is not None and self.client.conn.nc.is_connected
+
+    def show_outage(self, text: str, detail: str = "") -> None:
+        """The banner says what is wrong with the connection now."""
+        self.banner.show_message(text, "warning", detail)
+
+    def connection_lost(self) -> None:
+        """The connection dropped: server actions off (with why), listed items stay."""
+        self.actions.update_enabled()
+
+    def connection_back(self) -> None:
+        """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
+        self.banner.resolve("Connected again.")
+        self.show_status("Reconnected", STATUS_TIMEOUT_MS)
+        self.actions.update_enabled()
+        # The bucket list may have changed meanwhile; the open bucket's watch resumes by
+        # itself from its last sequence (no reload, so no duplicate rows).
+        self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
 
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
@@ -166,6 +218,7 @@ class MainWindow(QMainWindow):
         for key in ("watch", "buckets", "refresh"):
             self.jobs.cancel(key)
         old, self.client = self.client, client
+        self.banner.hide()
         self._set_bucket("")
         self.buckets = {}
         self.tree_model.set_buckets([])

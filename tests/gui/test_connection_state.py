@@ -1,0 +1,128 @@
+"""The connection indicator follows the live connection: lost, reconnecting, back, failed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from auth.support import MemoryKeyring
+from PySide6.QtWidgets import QApplication
+
+from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore
+from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.core.server import free_port
+from natsobj_gui.views.connection_indicator import ConnState
+from natsobj_gui.views.main_window import MainWindow
+
+from .window_support import (  # noqa: F401 - fixtures
+    close_window,
+    message_boxes,
+    settings_fixture,
+    wait_signal,
+    wait_until,
+)
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Profiles in tmp and an in-memory keyring: never the user's own."""
+    home = tmp_path / "config"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+def _window(settings) -> MainWindow:
+    QApplication.instance().setQuitOnLastWindowClosed(False)
+    w = MainWindow(settings)
+    w.show()
+    return w
+
+
+def _action(w: MainWindow, name: str):
+    return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
+
+
+@pytest.mark.timeout(90)
+def test_failed_switch_then_server_loss_shows_reconnecting(
+    qloop, server_factory, settings, config_home
+) -> None:
+    """A failed switch must not make the live connection's events count as stale."""
+    server = server_factory()
+    profiles = ProfileStore()
+    profiles.put(Profile("Plain", (server.url,)))
+    profiles.put(Profile("Nowhere", (f"nats://127.0.0.1:{free_port()}",)))
+    w = _window(settings)
+    indicator = w.connections.indicator
+
+    async def body() -> None:
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        _action(w, "Plain").trigger()
+        await loaded
+        assert indicator.state is ConnState.CONNECTED
+        client = w.client
+        _action(w, "Nowhere").trigger()
+        await wait_until(lambda: w.jobs.job("switch") is None, timeout=20)
+        assert w.client is client and indicator.state is ConnState.CONNECTED
+        assert "Nowhere" in w.statusBar().currentMessage() or message_boxes()
+
+        await asyncio.to_thread(server.stop)
+        await wait_until(lambda: indicator.state is ConnState.RECONNECTING, timeout=15)
+        await wait_until(lambda: "attempt" in indicator.label.text(), timeout=15)
+        assert "Errno" not in w.statusBar().currentMessage()
+        assert not w.actions.refresh.isEnabled()
+        assert "unreachable" in w.actions.refresh.toolTip()
+
+        back = wait_signal(w.buckets_loaded, timeout=40)
+        await asyncio.to_thread(server.start)
+        await back
+        assert indicator.state is ConnState.CONNECTED
+        assert w.actions.refresh.isEnabled()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+
+
+@pytest.mark.timeout(60)
+def test_failed_with_reason_then_disconnect(qloop, server_factory, settings, config_home) -> None:
+    """No connection and a refused login: Failed (authentication); Disconnect closes."""
+    plain = server_factory()
+    secured = server_factory('authorization { user: bob, password: "right-one" }\n')
+    profiles = ProfileStore()
+    profiles.put(Profile("Plain", (plain.url,)))
+    bad = profiles.put(Profile("Secured", (secured.url,), AuthKind.USER, user="bob"))
+    SecretStore().set(bad.id, "password", "wrong-one")
+    w = _window(settings)
+    indicator = w.connections.indicator
+
+    async def body() -> None:
+        _action(w, "Secured").trigger()
+        await wait_until(lambda: indicator.state is ConnState.FAILED, timeout=20)
+        assert "authentication" in indicator.label.text()
+        assert "check the user" in indicator.toolTip()
+
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        _action(w, "Plain").trigger()
+        await loaded
+        assert indicator.state is ConnState.CONNECTED
+        disconnect = w.connections.menu.disconnect_action
+        assert disconnect.isEnabled()
+        client = w.client
+        disconnect.trigger()
+        await wait_until(lambda: w.client is None, timeout=10)
+        assert client.conn.nc.is_closed
+        assert indicator.state is ConnState.DISCONNECTED
+        assert not disconnect.isEnabled() and not w.actions.new_bucket.isEnabled()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
