@@ -239,6 +239,12 @@ class ConnectionManager(QObject):
             self._switching = False
         self.switched.emit(profile)
 
+    def reconnect_embedded(self) -> None:
+        """The local server came back on another port: connect to it anew if it was in use."""
+        profile = self.profiles.get(EMBEDDED_ID)
+        if profile is not None and self.menu.current_id == EMBEDDED_ID:
+            self.switch(profile)
+
     def disconnect(self) -> None:
         """Connection → Disconnect: close the connection; the window keeps nothing listed."""
 

@@ -32,6 +32,7 @@ from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
+from natsobj_gui.views.embedded_watch import EmbeddedWatch
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.outage import OutageBanner
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.connection_menu = self.actions.connection_menu
         # Profiles, the Connection menu and the status-bar indicator.
         self.connections = ConnectionManager(self)
+        self.embedded_watch = EmbeddedWatch(self)
         self._wire()
         restore_window(self)
         self.actions.update_enabled()
@@ -440,6 +442,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        self.embedded_watch.stop()
         self.save_settings()
         # Cancel every task now: nothing may emit on these widgets once they are gone.
         self.transfers.cancel_all()

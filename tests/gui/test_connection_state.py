@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +128,46 @@ def test_failed_with_reason_then_disconnect(qloop, server_factory, settings, con
         qloop.run_until_complete(body())
     finally:
         close_window(qloop, w)
+
+
+@pytest.mark.timeout(90)
+def test_embedded_server_killed_under_the_app_comes_back(
+    qloop, settings, config_home, tmp_path
+) -> None:
+    """The app's own server dies: the window says so, starts it again, and reconnects."""
+    from procs import alive
+
+    from natsobj_gui.app import connect_target, parse_args
+    from natsobj_gui.core.embedded import EmbeddedServer
+
+    embedded = EmbeddedServer(tmp_path / "jetstream")
+    w = _window(settings)
+    w.embedded = embedded
+    indicator = w.connections.indicator
+
+    async def body() -> None:
+        args = parse_args([])
+        client, label = await connect_target(args, embedded, w.connection_events())
+        await w.set_client(client, label)
+        await client.create_bucket("kept_bucket")
+        await w.load_buckets()
+        assert indicator.state is ConnState.CONNECTED
+        pid, url = embedded.pid, embedded.url
+
+        os.kill(pid, signal.SIGKILL)
+        await wait_until(lambda: indicator.state is ConnState.RECONNECTING, timeout=15)
+        await wait_until(lambda: embedded.pid not in (0, pid), timeout=20)
+        assert "local server" in w.banner.text.text().lower()
+        assert "another natsobj-gui" not in w.banner.text.text()
+        back = wait_signal(w.buckets_loaded, timeout=40)
+        await back
+        assert indicator.state is ConnState.CONNECTED
+        assert embedded.url == url and w.tree_model.buckets() == ["kept_bucket"]
+        assert not alive(pid), "the dead server is left as a zombie"
+        await wait_until(lambda: w.embedded_watch.restarts == 1, timeout=10)
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+        embedded.stop()
