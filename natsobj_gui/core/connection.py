@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,12 @@ PERMISSION_WINDOW = 30.0
 # How often a pending request looks for a permissions violation on its subject.
 DENIAL_POLL = 0.1
 T = TypeVar("T")
+
+
+def _host_of(url: str) -> str:
+    """The host of a server URL (no scheme, user or port)."""
+    rest = url.split("://", 1)[-1].rsplit("@", 1)[-1]
+    return rest.rsplit(":", 1)[0] if rest.count(":") == 1 else rest
 
 
 def _redact(url: str) -> str:
@@ -292,6 +299,9 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         )
     if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
         return f"authentication failed at {servers}: check the user, password, token or keys"
+    if isinstance(exc, socket.gaierror) or "name or service not known" in low:
+        hosts = ", ".join(_host_of(s) for s in profile.servers)
+        return f"no host named {hosts} was found: check the server address"
     if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
         return f"cannot reach a NATS server at {servers}"
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .errors import ObjectStoreError
+from .sentences import describe_error
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, Progress
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ ACTIVE = frozenset({TransferState.QUEUED, TransferState.RUNNING})
 def error_message(exc: BaseException) -> str:
     """The user-facing reason: the core's sentence, or "unexpected error: ..." (logged)."""
     if isinstance(exc, ObjectStoreError | OSError):
-        return str(exc) or type(exc).__name__
+        return describe_error(exc)
     log.error("transfer failed unexpectedly", exc_info=exc)
     return f"unexpected error: {type(exc).__name__}: {exc}"
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
-from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
+from natsobj_gui.core.sentences import describe_error, scrub
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.dialogs import messages
 from natsobj_gui.formatting import count_text
@@ -46,11 +46,8 @@ STATUS_TIMEOUT_MS = 8000
 def error_text(error: BaseException | str) -> str:
     """A sentence for the user: core errors are already human, others get their type name."""
     if isinstance(error, str):
-        return error
-    if isinstance(error, ObjectStoreError):
-        return str(error)
-    text = str(error) or "no details"
-    return f"{type(error).__name__}: {text}"
+        return scrub(error)
+    return describe_error(error)
 
 
 class MainWindow(QMainWindow):
