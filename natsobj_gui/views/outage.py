@@ -37,7 +37,7 @@ class OutageBanner(QFrame):
         close.setText("✕")
         close.setToolTip("Hide this message")
         close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self.clear)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 4, 4, 4)
         lay.addWidget(self.text, 1)
@@ -45,17 +45,29 @@ class OutageBanner(QFrame):
         lay.addWidget(close)
         self.history: list[str] = []
         self.kind = "warning"
+        self._state = ""
+        self._errors: list[str] = []
         self._fade = QTimer(self)
         self._fade.setSingleShot(True)
-        self._fade.timeout.connect(self.hide)
+        self._fade.timeout.connect(self.clear)
         self.hide()
 
     def show_message(self, text: str, kind: str = "warning", detail: str = "") -> None:
-        """Show `text` (replacing the last one); Details… lists `detail` (or `text`)."""
+        """Show `text`: a state ("warning", "ok") replaces the last one; an "error" is added
+        below it (the latest one, with how many more). Details… lists `detail` or `text`."""
         self._fade.stop()
-        self.kind = kind
-        self.setStyleSheet(f"#outageBanner {{ {STYLES[kind]} }} QLabel {{ border: none; }}")
-        self.text.setText(text)
+        if kind == "error":
+            self._errors.append(text)
+        else:
+            self._state = text
+        shown = "error" if kind == "error" or (self._errors and kind != "ok") else kind
+        self.kind = shown
+        self.setStyleSheet(f"#outageBanner {{ {STYLES[shown]} }} QLabel {{ border: none; }}")
+        lines = [self._state] if self._state else []
+        if self._errors:
+            more = len(self._errors) - 1
+            lines.append(self._errors[-1] + (f" (and {more} more: see Details…)" if more else ""))
+        self.text.setText("\n".join(lines))
         line = detail or text
         if not self.history or self.history[-1] != line:
             self.history.append(line)
@@ -63,8 +75,15 @@ class OutageBanner(QFrame):
         self.details_button.setVisible(bool(self.history))
         self.show()
 
+    def clear(self) -> None:
+        """Forget the current state and errors, and hide."""
+        self._state = ""
+        self._errors.clear()
+        self.hide()
+
     def resolve(self, text: str) -> None:
         """The trouble is over: say so, then hide after a few seconds."""
+        self._errors.clear()
         self.show_message(text, "ok")
         self._fade.start(BACK_MS)
 
