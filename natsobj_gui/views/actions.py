@@ -158,6 +158,7 @@ class WindowActions:
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
+        view.addAction(self.w.transfers.auto_retry_action)
 
     def _toolbar(self) -> None:
         bar = QToolBar("Main")

@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         # The bucket list may have changed meanwhile; the open bucket's watch resumes by
         # itself from its last sequence (no reload, so no duplicate rows).
         self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
+        self.transfers.retry_dropped()
 
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
         for key in ("watch", "buckets", "refresh"):
             self.jobs.cancel(key)
         old, self.client = self.client, client
-        self.banner.hide()
+        self.banner.clear()
         self._set_bucket("")
         self.buckets = {}
         self.tree_model.set_buckets([])

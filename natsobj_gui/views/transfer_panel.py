@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.transfers import Transfer, TransferQueue, TransferState
+from ..dialogs import messages
 from ..icons import icon
 from ..models.transfer_model import (
     COL_NAME,
@@ -272,6 +273,8 @@ class TransferPanel(QWidget):
             any(t.state in (TransferState.FAILED, TransferState.CANCELLED) for t in sel),
         )
         add("Show in folder", "open-folder", self.show_selected, bool(sel))
+        details = add("Details…", "info", self.show_details, any(t.error for t in sel))
+        details.setVisible(any(t.error for t in sel))
         copy = add("Copy error", "info", self._copy_error, any(t.error for t in sel))
         copy.setVisible(any(t.error for t in sel))
         menu.addSeparator()
@@ -279,6 +282,19 @@ class TransferPanel(QWidget):
         add("Retry failed", "retry", self.retry_failed, self.retry_button.isEnabled())
         add("Clear finished", "clear", self.clear_finished, self.clear_button.isEnabled())
         return menu
+
+    def show_details(self) -> None:
+        """The whole error of the selected failed transfers (the column shows its start)."""
+        lines = [self.details_text(t) for t in self.selected() if t.error]
+        if lines:
+            messages.show_info(self, "Transfer details", "\n\n".join(lines))
+
+    @staticmethod
+    def details_text(t: Transfer) -> str:
+        """What, where and why a transfer failed, in full."""
+        arrow = "→" if t.is_upload else "←"
+        verb = "Upload" if t.is_upload else "Download"
+        return f"{verb} {t.bucket}/{t.name} {arrow} {t.local_path}\n{t.state.value}: {t.error}"
 
     def _copy_error(self) -> None:
         text = "\n".join(f"{t.name}: {t.error}" for t in self.selected() if t.error)

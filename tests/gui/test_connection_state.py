@@ -13,6 +13,8 @@ import pytest
 from auth.support import MemoryKeyring
 from PySide6.QtWidgets import QApplication
 
+from natsobj_gui.core import Client
+from natsobj_gui.core.errors import NotConnectedError
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore
 from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.server import free_port
@@ -22,7 +24,9 @@ from natsobj_gui.views.main_window import MainWindow
 from .window_support import (  # noqa: F401 - fixtures
     close_window,
     message_boxes,
+    open_bucket,
     settings_fixture,
+    table_names,
     wait_signal,
     wait_until,
 )
@@ -68,11 +72,18 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
         _action(w, "Plain").trigger()
         await loaded
         assert indicator.state is ConnState.CONNECTED
+        async with await Client.connect(server.url) as c:
+            store = await c.create_bucket("kept")
+            await store.put("a/x.txt", b"x")
+            await store.put("b.txt", b"b")
+        await open_bucket(w, "kept")
         client = w.client
         _action(w, "Nowhere").trigger()
         await wait_until(lambda: w.jobs.job("switch") is None, timeout=20)
         assert w.client is client and indicator.state is ConnState.CONNECTED
-        assert "Nowhere" in w.statusBar().currentMessage() or message_boxes()
+        assert "Nowhere" in w.statusBar().currentMessage()
+        await wait_until(lambda: len(message_boxes()) == 1, timeout=5)
+        message_boxes()[0].close()
 
         await asyncio.to_thread(server.stop)
         await wait_until(lambda: indicator.state is ConnState.RECONNECTING, timeout=15)
@@ -80,6 +91,14 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
         assert "Errno" not in w.statusBar().currentMessage()
         assert not w.actions.refresh.isEnabled()
         assert "unreachable" in w.actions.refresh.toolTip()
+        # Browsing what is listed still works; errors of the outage go to one banner.
+        w.open_location("kept", "a/")
+        assert table_names(w) == ["x.txt"]
+        for _ in range(3):
+            w.report_error("Refresh failed", NotConnectedError())
+        await asyncio.sleep(0.1)
+        assert not message_boxes()
+        assert "Refresh failed" in w.banner.text.text() and "2 more" in w.banner.text.text()
 
         back = wait_signal(w.buckets_loaded, timeout=40)
         await asyncio.to_thread(server.start)
@@ -171,3 +190,54 @@ def test_embedded_server_killed_under_the_app_comes_back(
     finally:
         close_window(qloop, w)
         embedded.stop()
+
+
+@pytest.mark.timeout(120)
+def test_transfers_broken_by_an_outage_retry_when_back(
+    qloop, server_factory, settings, config_home, tmp_path
+) -> None:
+    """Failed during the outage: no box, retried once back; with the setting off, it waits."""
+    from natsobj_gui.core.transfers import TransferState
+
+    server = server_factory()
+    w = _window(settings)
+    indicator = w.connections.indicator
+    src = tmp_path / "a.txt"
+    src.write_bytes(b"x" * 5000)
+
+    async def outage(name: str):
+        await asyncio.to_thread(server.stop)
+        await wait_until(lambda: indicator.state is ConnState.RECONNECTING, timeout=15)
+        t = w.transfers.queue.upload("tx_bucket", src, name)
+        await wait_until(lambda: t.state is TransferState.FAILED, timeout=30)
+        assert t.dropped, t.error
+        assert not message_boxes()
+        assert name in w.banner.text.text()
+        back = wait_signal(w.buckets_loaded, timeout=40)
+        await asyncio.to_thread(server.start)
+        await back
+        return t
+
+    async def body() -> None:
+        client = await Client.connect(server.url, w.connection_events())
+        await w.set_client(client, "tx server")
+        await client.create_bucket("tx_bucket")
+
+        t = await outage("a.txt")
+        await wait_until(lambda: t.state is TransferState.DONE, timeout=30)
+        assert (await client.store("tx_bucket").info("a.txt")).size == 5000
+
+        w.transfers.auto_retry_action.setChecked(False)
+        t = await outage("b.txt")
+        await asyncio.sleep(1.5)
+        assert t.state is TransferState.FAILED
+        w.transfer_panel.select_row(w.transfers.queue.transfers().index(t))
+        assert t.error in w.transfer_panel.details_text(t)
+        menu = w.transfer_panel.build_menu()
+        assert "Details…" in [a.text() for a in menu.actions() if a.isVisible()]
+        menu.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
