@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         else:
             tree, table = "", "This folder is empty (the bucket is sealed)."
         self.tree.set_empty_text(tree)
-        self.objects.table.set_empty_text(table)
+        self.objects.set_empty_hint(table)
 
     def is_writable(self, bucket: str) -> bool:
         """False for a sealed (or unknown) bucket."""
