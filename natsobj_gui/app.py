@@ -98,12 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from natsobj_gui.qt_compat import close_loop, new_event_loop
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.main_window import APP_TITLE, MainWindow
 
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
-    app.setApplicationDisplayName("NATS Object Browser")
+    app.setApplicationDisplayName(APP_TITLE)
     # The window's close ends run_app, which then cleans up; Qt must not stop the loop first.
     app.setQuitOnLastWindowClosed(False)
     from natsobj_gui.icons import icon

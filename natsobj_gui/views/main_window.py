@@ -41,6 +41,7 @@ from natsobj_gui.views.transfer_panel import TransferPanel
 from natsobj_gui.views.window_state import restore_window, save_window, setting_str
 
 STATUS_TIMEOUT_MS = 8000
+APP_TITLE = "NATS Object Browser"
 
 
 def error_text(error: BaseException | str) -> str:
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("NATS Object Browser")
+        self.setWindowTitle(APP_TITLE)
         self.settings = settings if settings is not None else QSettings()
         self.client: Client | None = None
         self.bucket = ""
@@ -223,8 +224,8 @@ class MainWindow(QMainWindow):
         self.buckets = {}
         self.tree_model.set_buckets([])
         self.client_label = label if client is not None else ""
-        title = "NATS Object Browser"
-        self.setWindowTitle(f"{title} — {label}" if client is not None and label else title)
+        # Ending in the app's display name, so Qt does not append it a second time.
+        self.setWindowTitle(f"{label} — {APP_TITLE}" if client is not None and label else APP_TITLE)
         self.update_hints()
         self.client_changed.emit()
         self.actions.update_enabled()

@@ -241,3 +241,26 @@ def test_transfers_broken_by_an_outage_retry_when_back(
         qloop.run_until_complete(body())
     finally:
         close_window(qloop, w)
+
+
+def test_title_names_the_app_once(qloop, nats_server, settings) -> None:
+    """Qt appends the display name unless the title ends with it: never say it twice."""
+    from natsobj_gui.views.main_window import APP_TITLE
+
+    app = QApplication.instance()
+    previous = app.applicationDisplayName()
+    app.setApplicationDisplayName(APP_TITLE)
+    w = _window(settings)
+
+    async def body() -> None:
+        client = await Client.connect(nats_server.url)
+        await w.set_client(client, f"Local server ({nats_server.url})")
+        title = w.windowTitle()
+        assert title.startswith("Local server") and title.endswith(APP_TITLE)
+        assert title.count(APP_TITLE) == 1
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+        app.setApplicationDisplayName(previous)
