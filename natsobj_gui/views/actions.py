@@ -201,8 +201,8 @@ class WindowActions:
         menu.addActions([self.new_bucket, self.refresh])
         menu.popup(pos)
 
-    def object_menu(self, pos: QPoint) -> None:
-        """Right click in the object table."""
+    def object_menu(self, pos: QPoint) -> QMenu:
+        """Right click in the object table; returns the menu shown."""
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
             menu.addActions([self.info, self.edit_meta, self.create_link])
@@ -216,6 +216,7 @@ class WindowActions:
             menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
         menu.popup(pos)
+        return menu
 
     # -- state ------------------------------------------------------------------------------
     def update_enabled(self) -> None:

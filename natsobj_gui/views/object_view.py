@@ -223,9 +223,7 @@ class ObjectView(QWidget):
         self.table.activated_row.connect(self._activate)
         self.table.files_dropped.connect(self.files_dropped)
         self.table.objects_dropped.connect(self.objects_dropped)
-        self.table.customContextMenuRequested.connect(
-            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
-        )
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit()
         )
@@ -305,6 +303,13 @@ class ObjectView(QWidget):
         """The selected folder prefixes."""
         out = [self.folder_at(i) for i in self._selected_rows()]
         return [f for f in out if f is not None]
+
+    def _context_menu(self, pos: QPoint) -> None:
+        # On empty space the menu is about the folder: the old selection must not stay
+        # selected and be offered for Delete.
+        if not self.table.indexAt(pos).isValid():
+            self.table.clearSelection()
+        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
 
     def _activate(self, index: QModelIndex) -> None:
         folder = self.folder_at(index)
