@@ -202,7 +202,15 @@ class ConnectionManager(QObject):
         title = f"Could not connect to “{profile.name}”"
         self.window.run_job(self._switch(profile), key="switch", error_title=title)
 
-    async def _switch(self, profile: Profile) -> None:
+    def _switch_from_dialog(self, dlg: ConnectDialog, profile: Profile) -> None:
+        """Connect from the dialog: it closes once connected, and shows why it did not."""
+        job = self.window.jobs.run(self._switch(profile), key="switch")
+        job.succeeded.connect(lambda ok: dlg.connect_finished(True) if ok else None)
+        job.failed.connect(lambda message: dlg.connect_finished(False, message))
+        job.cancelled.connect(lambda: dlg.connect_finished(False, "cancelled"))
+
+    async def _switch(self, profile: Profile) -> bool:
+        """True once connected; False when the dialog was opened to ask for the secret."""
         previous = self.menu.current_id
         try:
             cp = await self.connect_profile(profile)
@@ -212,8 +220,10 @@ class ConnectionManager(QObject):
             dlg = await self.show_dialog()
             dlg.reload(profile.id)
             dlg.show_message(f"{exc}: enter it here.", error=True)
-            return
+            dlg.connect_button.setEnabled(True)
+            return False
         await self._connect(profile, cp, previous)
+        return True
 
     async def _connect(self, profile: Profile, cp: ConnectProfile, previous: str = "") -> None:
         """Connect with `cp`; on failure the menu and indicator show the old state again."""
@@ -288,7 +298,7 @@ class ConnectionManager(QObject):
             parent=self.window,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
-        dlg.profile_chosen.connect(self.switch)
+        dlg.profile_chosen.connect(lambda profile: self._switch_from_dialog(dlg, profile))
         dlg.profiles_changed.connect(self.menu.refresh)
         self.dialog = dlg
         dlg.open()

@@ -264,3 +264,58 @@ def test_title_names_the_app_once(qloop, nats_server, settings) -> None:
     finally:
         close_window(qloop, w)
         app.setApplicationDisplayName(previous)
+
+
+@pytest.mark.timeout(90)
+def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
+    qloop, server_factory, settings, config_home
+) -> None:
+    """No keyring: Yes keeps the password for the session and Connect uses it; the field
+    then says where it is; a failed Connect leaves the dialog open with the reason."""
+    import keyring.backends.fail
+    from PySide6.QtWidgets import QMessageBox
+
+    from natsobj_gui.dialogs.profile_editor import SESSION_HINT
+
+    server = server_factory('authorization { user: bob, password: "sess-pw-1" }\n')
+    w = _window(settings)
+    w.connections.secrets = SecretStore(keyring.backends.fail.Keyring())
+
+    async def body() -> None:
+        dlg = await w.connections.show_dialog()
+        dlg.new_profile()
+        ed = dlg.editor
+        ed.name.setText("Session")
+        ed.servers.setText(server.url)
+        ed.auth.setCurrentIndex(ed.auth.findData(AuthKind.USER))
+        ed.user.setText("bob")
+        ed.password.setText("sess-pw-1")
+        loaded = wait_signal(w.buckets_loaded, timeout=30)
+        dlg.connect_button.click()
+        box = dlg.consent_box
+        assert box.isVisible() and "keyring.backends" not in box.text()
+        assert dlg.isVisible()  # waits for the answer
+        box.button(QMessageBox.StandardButton.Yes).click()
+        await loaded
+        assert w.connections.indicator.state is ConnState.CONNECTED
+        await wait_until(lambda: not dlg.isVisible(), timeout=5)
+
+        dlg = await w.connections.show_dialog()
+        dlg.reload(ProfileStore().last_used)
+        assert dlg.editor.password.placeholderText() == SESSION_HINT
+        assert not dlg.editor.problems()
+
+        dlg.new_profile()
+        dlg.editor.name.setText("Nowhere")
+        dlg.editor.servers.setText(f"nats://127.0.0.1:{free_port()}")
+        dlg.connect_button.click()
+        await wait_until(lambda: "Could not connect" in dlg.message.text(), timeout=20)
+        assert dlg.isVisible() and dlg.editor.name.text() == "Nowhere"
+        assert dlg.connect_button.isEnabled()
+        assert "Errno" not in dlg.message.text()
+        dlg.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
