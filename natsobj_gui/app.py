@@ -93,6 +93,11 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the app; `natsobj-gui` alone starts and uses the embedded local server."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from natsobj_gui.xcb_check import check_xcb
+
+    hint = check_xcb()
+    if hint:  # Qt's own message names one library, sometimes the wrong one
+        print(hint, file=sys.stderr, flush=True)
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
