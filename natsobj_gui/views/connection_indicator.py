@@ -69,13 +69,13 @@ class ConnectionIndicator(QWidget):
         self, state: ConnState | str, server: str = "", detail: str = "", note: str = ""
     ) -> None:
         """Show a state; `server` is a name or a redacted URL, `detail` goes to the tooltip,
-        `note` follows the label in brackets (the attempt, or why it failed)."""
+        `note` follows the label (the attempt, or why it failed)."""
         self.state = ConnState(state)
         self.server = server
         self.dot.setStyleSheet(f"color: {COLOURS[self.state]};")
         word = WORDS[self.state]
         text = f"{word} · {server}" if server else word
-        self.label.setText(f"{text} ({note})" if note else text)
+        self.label.setText(f"{text} · {note}" if note else text)
         tip = f"{word} to {server}" if server else word
         self.setToolTip(f"{tip}\n{detail}" if detail else tip)
         self.setAccessibleName(f"Connection: {self.label.text()}")

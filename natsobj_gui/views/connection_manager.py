@@ -23,6 +23,7 @@ from natsobj_gui.core.profiles import (
     to_connect_profile,
 )
 from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.core.sentences import scrub
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs.connect_dialog import ConnectDialog
 from natsobj_gui.jobs import error_message
@@ -95,6 +96,7 @@ class ConnectionManager(QObject):
 
         def disconnected() -> None:
             if current():
+                self.window.statusBar().clearMessage()  # e.g. nats-py's "unexpected EOF"
                 self._show_reconnecting(0, "the connection was lost")
                 self.window.connection_lost()
 
@@ -113,8 +115,10 @@ class ConnectionManager(QObject):
                 self.window.connection_lost()
 
         def error(text: str) -> None:
-            if current():
-                self.window.show_status(text.removeprefix("nats: "), 8000)
+            # While the connection is down the banner says what is going on: a raw
+            # "unexpected EOF" in the status bar would only add noise.
+            if current() and self.window.online:
+                self.window.show_status(scrub(text.removeprefix("nats: ")), 8000)
 
         events.on_disconnected = disconnected
         events.on_reconnect_failed = reconnect_failed
@@ -128,7 +132,8 @@ class ConnectionManager(QObject):
         wait = client.conn.nc.options.get("reconnect_time_wait", 1) if client else 1
         note = f"attempt {attempt + 1}, next try in {wait:g} s" if attempt else "trying now"
         self.indicator.set_state(ConnState.RECONNECTING, self.label, reason, note)
-        self.window.show_outage(f"The server is unreachable: {reason}. Reconnecting ({note})…")
+        if not self.window.embedded_watch.reviving:  # its own message says more
+            self.window.show_outage(f"The server is unreachable: {reason}. Reconnecting ({note})…")
 
     def show_failed(self, name: str, reason: str) -> None:
         """No connection, because the last attempt failed (auth, TLS, refused…)."""

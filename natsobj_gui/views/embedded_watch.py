@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from natsobj_gui.core.embedded import EmbeddedServer
+from natsobj_gui.core.sentences import describe_error
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
@@ -34,15 +35,21 @@ class EmbeddedWatch(QObject):
         self.failures = 0
         self.restarts = 0
         self._timer = QTimer(self)
-        self._timer.timeout.connect(self._check)
+        self._timer.timeout.connect(self.check)
         self._timer.start(POLL_MS)
         self._busy = False
+
+    @property
+    def reviving(self) -> bool:
+        """True while the local server is being started again."""
+        return self._busy
 
     def _server(self) -> EmbeddedServer | None:
         embedded = self.window.embedded
         return embedded if embedded is not None and not embedded.shared else None
 
-    def _check(self) -> None:
+    def check(self) -> None:
+        """Restart the local server now if it died (also called when the connection drops)."""
         embedded = self._server()
         if self._busy or embedded is None or not embedded.died:
             return
@@ -65,10 +72,16 @@ class EmbeddedWatch(QObject):
                 except (OSError, RuntimeError) as exc:
                     self.failures += 1
                     log.warning("restarting the local server failed: %s", exc)
+                    why = describe_error(exc)
+                    self.window.show_outage(
+                        f"The local server could not be started again: {why}",
+                        f"Starting the local server again failed: {why}",
+                    )
                     continue
                 self.failures = 0
                 self.restarts += 1
-                self.window.show_outage("The local server was started again: reconnecting…")
+                if not self.window.online:  # else "Connected again" already shows
+                    self.window.show_outage("The local server was started again: reconnecting…")
                 if url != old_url:
                     self.window.connections.reconnect_embedded()
                 self.restarted.emit(url)

@@ -175,7 +175,9 @@ class MainWindow(QMainWindow):
         if self._error_box is not None:
             self.banner.show_message(f"{title}: {text}", "error")
             return
-        box = self._error_box = messages.show_error(self, title, text)
+        # The title again in the text: without a window manager (or in a small title bar) it
+        # is the only part that says what failed.
+        box = self._error_box = messages.show_error(self, title, f"{title}: {text}")
         box.finished.connect(lambda _code: setattr(self, "_error_box", None))
 
     @property
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
     def connection_lost(self) -> None:
         """The connection dropped: server actions off (with why), listed items stay."""
         self.actions.update_enabled()
+        self.embedded_watch.check()  # our own server died? say so and restart it at once
 
     def connection_back(self) -> None:
         """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
