@@ -20,6 +20,7 @@ from nats.aio.client import Client as NATS
 
 from . import errors as E
 from . import jsraw
+from .sentences import describe_error
 from .types import ConnectProfile
 
 log = logging.getLogger(__name__)
@@ -302,11 +303,13 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
     if isinstance(exc, socket.gaierror) or "name or service not known" in low:
         hosts = ", ".join(_host_of(s) for s in profile.servers)
         return f"no host named {hosts} was found: check the server address"
-    if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
+    if isinstance(exc, (nats.errors.NoServersError, ConnectionRefusedError)) or (
+        "connect call failed" in low
+    ):
         return f"cannot reach a NATS server at {servers}"
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
         return f"timed out connecting to {servers}"
-    return f"cannot connect to {servers}: {text}"
+    return f"cannot connect to {servers}: {describe_error(exc)}"
 
 
 SECURE_REQUIRED = "secure connection required"

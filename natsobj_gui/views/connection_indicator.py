@@ -34,11 +34,12 @@ WORDS = {
 
 def failure_kind(reason: str) -> str:
     """A word or two for the label from a connect error sentence: auth, TLS, refused…"""
+    if reason.startswith("TLS"):  # not "tls://" in a URL
+        return "TLS"
     low = reason.lower()
     for needle, kind in (
         ("authentication", "authentication"),
         ("authorization", "authentication"),
-        ("tls", "TLS"),
         ("jetstream", "no JetStream"),
         ("timed out", "timed out"),
         ("no host named", "unknown host"),

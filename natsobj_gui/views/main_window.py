@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
+from natsobj_gui.core.errors import JetStreamNotEnabledError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
 from natsobj_gui.core.sentences import describe_error, scrub
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
@@ -241,6 +242,8 @@ class MainWindow(QMainWindow):
             try:
                 await self.load_buckets()
             except Exception as exc:
+                if isinstance(exc, JetStreamNotEnabledError):  # connected, but of no use
+                    self.connections.show_failed(label, str(exc))
                 self.report_error("Could not list buckets", exc)
 
     async def embedded_url(self) -> str:

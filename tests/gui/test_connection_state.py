@@ -319,3 +319,34 @@ def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
         qloop.run_until_complete(body())
     finally:
         close_window(qloop, w)
+
+
+@pytest.mark.timeout(60)
+def test_a_server_without_jetstream_shows_failed(qloop, server_factory, settings) -> None:
+    server = server_factory(jetstream=False)
+    w = _window(settings)
+    indicator = w.connections.indicator
+
+    async def body() -> None:
+        client = await Client.connect(server.url, w.connection_events())
+        await w.set_client(client, "No JS")
+        assert indicator.state is ConnState.FAILED
+        assert "no JetStream" in indicator.label.text()
+        assert "JetStream is not enabled" in indicator.toolTip()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+
+
+def test_failure_kinds_name_the_cause() -> None:
+    from natsobj_gui.core.connection import describe_connect_error
+    from natsobj_gui.core.types import ConnectProfile
+    from natsobj_gui.views.connection_indicator import failure_kind
+
+    p = ConnectProfile(servers=("tls://127.0.0.1:1",))
+    assert failure_kind(describe_connect_error(ConnectionRefusedError(111, "x"), p)) == "refused"
+    assert failure_kind("TLS: the server certificate is not trusted (unknown CA)") == "TLS"
+    assert failure_kind("authentication failed at nats://h: check the user") == "authentication"
+    assert failure_kind("JetStream is not enabled on this server or account") == "no JetStream"
