@@ -80,7 +80,9 @@ class EmbeddedWatch(QObject):
                     continue
                 self.failures = 0
                 self.restarts += 1
-                if not self.window.online:  # else "Connected again" already shows
+                if self.window.online:  # reconnected already, or we use another server
+                    self.window.banner.resolve("The local server is running again.")
+                else:
                     self.window.show_outage("The local server was started again: reconnecting…")
                 if url != old_url:
                     self.window.connections.reconnect_embedded()
