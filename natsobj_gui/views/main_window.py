@@ -193,11 +193,13 @@ class MainWindow(QMainWindow):
     def connection_lost(self) -> None:
         """The connection dropped: server actions off (with why), listed items stay."""
         self.actions.update_enabled()
+        self.transfer_panel.set_online(False)
         self.embedded_watch.check()  # our own server died? say so and restart it at once
 
     def connection_back(self) -> None:
         """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
         self.banner.resolve("Connected again.")
+        self.transfer_panel.set_online(True)
         self.show_status("Reconnected", STATUS_TIMEOUT_MS)
         self.actions.update_enabled()
         # The bucket list may have changed meanwhile; the open bucket's watch resumes by
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
             self.jobs.cancel(key)
         old, self.client = self.client, client
         self.banner.clear()
+        self.transfer_panel.set_online(True)  # a new connection (or none: retries say why)
         self._set_bucket("")
         self.buckets = {}
         self.tree_model.set_buckets([])

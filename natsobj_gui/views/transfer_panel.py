@@ -94,6 +94,9 @@ class TransferTable(EmptyHintMixin, QTableView):
         self.empty_text = "Uploads and downloads show here with their progress."
 
 
+RETRY_TIP = "Queue every failed transfer again"
+
+
 class TransferPanel(QWidget):
     """Transfers table, buttons, context menu and the concurrency setting."""
 
@@ -128,6 +131,7 @@ class TransferPanel(QWidget):
 
         self.cancel_button = self._button("Cancel", "cancel", self.cancel_selected)
         self.cancel_all_button = self._button("Cancel all", "cancel", self.queue_cancel_all)
+        self.online = True
         self.retry_button = self._button("Retry failed", "retry", self.retry_failed)
         self.clear_button = self._button("Clear finished", "clear", self.clear_finished)
         self.folder_button = self._button("Show in folder", "open-folder", self.show_selected)
@@ -230,6 +234,11 @@ class TransferPanel(QWidget):
 
     # -- state -----------------------------------------------------------------------------
 
+    def set_online(self, online: bool) -> None:
+        """While the server is unreachable a retry would only fail again: Retry is off."""
+        self.online = online
+        self._update_buttons()
+
     def _update_buttons(self, *_args: object) -> None:
         ts = self.queue.transfers()
         active = sum(1 for t in ts if t.state in (TransferState.QUEUED, TransferState.RUNNING))
@@ -238,7 +247,10 @@ class TransferPanel(QWidget):
         sel = self.selected()
         self.cancel_button.setEnabled(any(not t.is_finished for t in sel))
         self.cancel_all_button.setEnabled(active > 0)
-        self.retry_button.setEnabled(failed > 0)
+        self.retry_button.setEnabled(failed > 0 and self.online)
+        self.retry_button.setToolTip(
+            RETRY_TIP if self.online else "Not available while the server is unreachable"
+        )
         self.clear_button.setEnabled(finished > 0)
         self.folder_button.setEnabled(bool(sel))
         parts = []

@@ -213,6 +213,9 @@ def test_transfers_broken_by_an_outage_retry_when_back(
         assert t.dropped, t.error
         assert not message_boxes()
         assert name in w.banner.text.text()
+        await asyncio.sleep(0.3)  # the panel's buttons follow in a throttled update
+        retry = w.transfer_panel.retry_button
+        assert not retry.isEnabled() and "unreachable" in retry.toolTip()
         back = wait_signal(w.buckets_loaded, timeout=40)
         await asyncio.to_thread(server.start)
         await back
@@ -231,6 +234,7 @@ def test_transfers_broken_by_an_outage_retry_when_back(
         t = await outage("b.txt")
         await asyncio.sleep(1.5)
         assert t.state is TransferState.FAILED
+        assert w.transfer_panel.retry_button.isEnabled()
         w.transfer_panel.select_row(w.transfers.queue.transfers().index(t))
         assert t.error in w.transfer_panel.details_text(t)
         menu = w.transfer_panel.build_menu()
