@@ -354,3 +354,26 @@ def test_failure_kinds_name_the_cause() -> None:
     assert failure_kind("TLS: the server certificate is not trusted (unknown CA)") == "TLS"
     assert failure_kind("authentication failed at nats://h: check the user") == "authentication"
     assert failure_kind("JetStream is not enabled on this server or account") == "no JetStream"
+
+
+@pytest.mark.timeout(60)
+def test_test_connection_to_an_unknown_host_is_a_sentence(qloop, settings, config_home) -> None:
+    """'[Errno -2] Name or service not known' reads 'no host named … was found'."""
+    w = _window(settings)
+
+    async def body() -> None:
+        dlg = await w.connections.show_dialog()
+        dlg.new_profile()
+        dlg.editor.name.setText("Typo")
+        dlg.editor.servers.setText("nats://nosuch-host.invalid:4222")
+        dlg.test_button.click()
+        await wait_until(lambda: dlg.test_button.isEnabled(), timeout=40)
+        text = dlg.result.text()
+        assert "no host named nosuch-host.invalid was found" in text, text
+        assert "Errno" not in text
+        dlg.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
