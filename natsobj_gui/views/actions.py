@@ -225,7 +225,8 @@ class WindowActions:
         connected = w.online
         has_bucket = connected and bool(w.bucket)
         writable = has_bucket and w.is_writable(w.bucket)
-        infos = w.objects.selected_infos() if has_bucket else []
+        # Info shows what the listing holds: it stays available while reconnecting.
+        infos = w.objects.selected_infos() if w.bucket and w.client is not None else []
         one = len(infos) == 1
         readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
         self.new_bucket.setEnabled(connected)
@@ -236,8 +237,8 @@ class WindowActions:
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
         folders = w.objects.selected_folders() if has_bucket else []
-        self.download.setEnabled(bool(readable or folders))
-        self.save_as.setEnabled(one and bool(readable))
+        self.download.setEnabled(connected and bool(readable or folders))
+        self.save_as.setEnabled(connected and one and bool(readable))
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)

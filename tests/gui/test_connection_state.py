@@ -94,6 +94,9 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
         # Browsing what is listed still works; errors of the outage go to one banner.
         w.open_location("kept", "a/")
         assert table_names(w) == ["x.txt"]
+        w.objects.table.selectRow(0)
+        assert w.actions.info.isEnabled() and not w.actions.download.isEnabled()
+        assert not w.actions.delete.isEnabled()
         for _ in range(3):
             w.report_error("Refresh failed", NotConnectedError())
         await asyncio.sleep(0.1)
