@@ -69,6 +69,9 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
         try:
             client, label = await connect_target(args, embedded, window.connection_events())
         except Exception as exc:  # the window stays up so the user can pick another connection
+            from natsobj_gui.jobs import error_message
+
+            window.connections.show_failed("", error_message(exc))
             window.report_error("Could not connect", exc)
         else:
             if closed.is_set():  # closed while connecting
@@ -90,17 +93,22 @@ async def run_app(window: MainWindow, args: argparse.Namespace, embedded: Embedd
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the app; `natsobj-gui` alone starts and uses the embedded local server."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from natsobj_gui.xcb_check import check_xcb
+
+    hint = check_xcb()
+    if hint:  # Qt's own message names one library, sometimes the wrong one
+        print(hint, file=sys.stderr, flush=True)
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
     from natsobj_gui.qt_compat import close_loop, new_event_loop
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.main_window import APP_TITLE, MainWindow
 
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
-    app.setApplicationDisplayName("NATS Object Browser")
+    app.setApplicationDisplayName(APP_TITLE)
     # The window's close ends run_app, which then cleans up; Qt must not stop the loop first.
     app.setQuitOnLastWindowClosed(False)
     from natsobj_gui.icons import icon

@@ -12,7 +12,7 @@ Usage (the qasync loop must be the current loop)::
 
     # closeEvent: runner.cancel_all(), then (in a coroutine) `await runner.shutdown()`.
 
-Errors: ObjectStoreError and OSError give str(exc) (already a sentence); anything else gives
+Errors: ObjectStoreError and OSError give a sentence (core/sentences.py); anything else gives
 "unexpected error: ..." and its traceback is logged. Signals are never emitted on a Job or
 runner whose C++ object was already deleted.
 """
@@ -28,6 +28,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from .core.errors import ObjectStoreError
+from .core.sentences import describe_error
 from .qt_compat import is_alive, safe_emit
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,8 @@ class JobState(StrEnum):
 
 
 def error_message(exc: BaseException) -> str:
-    """A message for the user: the core's sentences as they are, anything else flagged."""
-    if isinstance(exc, ObjectStoreError | OSError):
-        return str(exc) or type(exc).__name__
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+    """A message for the user: the core's sentences (scrubbed), anything else flagged."""
+    return describe_error(exc)
 
 
 class Job(QObject):

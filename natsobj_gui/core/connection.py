@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from nats.aio.client import Client as NATS
 
 from . import errors as E
 from . import jsraw
+from .sentences import describe_error
 from .types import ConnectProfile
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,12 @@ DENIAL_POLL = 0.1
 T = TypeVar("T")
 
 
+def _host_of(url: str) -> str:
+    """The host of a server URL (no scheme, user or port)."""
+    rest = url.split("://", 1)[-1].rsplit("@", 1)[-1]
+    return rest.rsplit(":", 1)[0] if rest.count(":") == 1 else rest
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -56,6 +64,8 @@ class ConnectionEvents:
     on_reconnected: Callable[[], None] | None = None
     on_closed: Callable[[], None] | None = None
     on_error: Callable[[str], None] | None = None
+    # While reconnecting: each failed attempt's number and why it failed (a sentence).
+    on_reconnect_failed: Callable[[int, str], None] | None = None
 
 
 class Connection:
@@ -289,11 +299,16 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         )
     if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
         return f"authentication failed at {servers}: check the user, password, token or keys"
-    if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
+    if isinstance(exc, socket.gaierror) or "name or service not known" in low:
+        hosts = ", ".join(_host_of(s) for s in profile.servers)
+        return f"no host named {hosts} was found: check the server address"
+    if isinstance(exc, (nats.errors.NoServersError, ConnectionRefusedError)) or (
+        "connect call failed" in low
+    ):
         return f"cannot reach a NATS server at {servers}"
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
         return f"timed out connecting to {servers}"
-    return f"cannot connect to {servers}: {text}"
+    return f"cannot connect to {servers}: {describe_error(exc)}"
 
 
 SECURE_REQUIRED = "secure connection required"
@@ -327,9 +342,16 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     events = events or ConnectionEvents()
     holder: list[Connection] = []
     first_error: list[BaseException] = []
+    attempts = [0]  # failed reconnect attempts since the connection was lost
 
     async def error_cb(exc: Exception) -> None:
         msg = str(exc)
+        if holder and nc.is_reconnecting:
+            # A failed reconnect attempt: its raw text ("[Errno 111] …") is no news.
+            attempts[0] += 1
+            if events.on_reconnect_failed:
+                events.on_reconnect_failed(attempts[0], describe_connect_error(exc, profile))
+            return
         if holder:
             holder[0].note_error(msg)
         else:
@@ -338,6 +360,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             events.on_error(msg)
 
     async def disconnected_cb() -> None:
+        attempts[0] = 0
         if events.on_disconnected:
             events.on_disconnected()
 

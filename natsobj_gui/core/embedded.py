@@ -115,14 +115,20 @@ class EmbeddedServer:
         return self._server is not None and self._server.running
 
     @property
+    def died(self) -> bool:
+        """True when the server we started has exited without stop() (reaps its process)."""
+        return self._server is not None and not self._server.running
+
+    @property
     def shared(self) -> bool:
         """True when another app instance owns the server we connect to."""
         return self._shared_url is not None
 
     def start(self, timeout: float = 15.0) -> str:
         """Start the server, or join the one another instance runs on this folder; its URL."""
-        if self._server is not None and self._server.running:
-            return self._server.url
+        if self._server is not None:
+            # Ours, even if it died: we hold the lock, so never wait for "another" owner.
+            return self._server.url if self._server.running else self._revive(timeout)
         if self._shared_url is not None and _reachable(self._shared_url):
             return self._shared_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +164,21 @@ class EmbeddedServer:
         self._server = server
         (self.data_dir / PID_FILE).write_text(str(self.pid), encoding="utf-8")
         url_file.write_text(server.url, encoding="utf-8")
+        return server.url
+
+    def _revive(self, timeout: float) -> str:
+        """Start our dead server again: same data folder, same port if it is still free."""
+        server = self._server
+        assert server is not None
+        try:
+            server.start(timeout=timeout)
+        except (OSError, RuntimeError):
+            if server.running:
+                raise
+            server.port = None  # someone took the port meanwhile: let nats-server pick
+            server.start(timeout=timeout)
+        (self.data_dir / PID_FILE).write_text(str(self.pid), encoding="utf-8")
+        (self.data_dir / URL_FILE).write_text(server.url, encoding="utf-8")
         return server.url
 
     def _stop_orphan(self, timeout: float = 10.0) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from . import errors as E
 from .connection import Connection, connect
 from .formatting import human_size
+from .sentences import describe_error
 from .types import ConnectProfile
 
 
@@ -95,7 +96,7 @@ async def _jetstream_info(conn: Connection) -> tuple[bool, dict[str, Any], str]:
         return False, {}, ""
     except E.ObjectStoreError as exc:
         # e.g. permission denied on $JS.API.INFO: the connection works, JetStream is unknown.
-        return False, {}, f"JetStream account info unavailable: {exc}"
+        return False, {}, f"JetStream account info unavailable: {describe_error(exc)}"
 
 
 async def probe(profile: ConnectProfile) -> ProbeResult:
@@ -103,7 +104,7 @@ async def probe(profile: ConnectProfile) -> ProbeResult:
     try:
         conn = await connect(profile)
     except E.ObjectStoreError as exc:
-        return ProbeResult(ok=False, error=str(exc))
+        return ProbeResult(ok=False, error=describe_error(exc))
     try:
         info = conn.server_info
         enabled, js, note = await _jetstream_info(conn)

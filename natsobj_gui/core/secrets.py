@@ -33,8 +33,10 @@ class NoKeyringError(SecretStoreError):
     """No keyring backend: the user must agree to keep the secret for this session only."""
 
     def __init__(self, backend: str) -> None:
+        # The backend's class name means nothing to a user: it goes to the log only.
+        log.info("no usable keyring backend: %s", backend)
         super().__init__(
-            f"no system keyring is available ({backend}): the secret can only be kept "
+            "no system keyring is available: the secret can only be kept "
             "in memory until the app quits"
         )
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .errors import ObjectStoreError
+from .sentences import describe_error
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, Progress
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ ACTIVE = frozenset({TransferState.QUEUED, TransferState.RUNNING})
 def error_message(exc: BaseException) -> str:
     """The user-facing reason: the core's sentence, or "unexpected error: ..." (logged)."""
     if isinstance(exc, ObjectStoreError | OSError):
-        return str(exc) or type(exc).__name__
+        return describe_error(exc)
     log.error("transfer failed unexpectedly", exc_info=exc)
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
@@ -60,6 +61,9 @@ class Transfer:
     chunk_size: int | None = None
     state: TransferState = TransferState.QUEUED
     error: str = ""
+    # Failed because the connection dropped (not because of the request): worth retrying
+    # by itself once the connection is back.
+    dropped: bool = False
     progress: Progress = field(default_factory=lambda: Progress(0, 0, 0, 0))
     speed: float = 0.0  # bytes/s, averaged over the last few seconds
     started: datetime | None = None
@@ -89,6 +93,7 @@ class Transfer:
     def _reset(self) -> None:
         self.state = TransferState.QUEUED
         self.error = ""
+        self.dropped = False
         # An estimate for the "0 / N chunks" display; the core reports the real count.
         chunk = self.chunk_size or DEFAULT_CHUNK_SIZE
         chunks = -(-self.size // chunk) if self.is_upload else 0

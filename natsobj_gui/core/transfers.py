@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import NotConnectedError
+from .errors import ConnectionFailedError, NotConnectedError, ServerTimeoutError
 from .safe_path import safe_local_path
 from .transfer_record import (
     ACTIVE,
@@ -44,6 +44,8 @@ from .uploads import PlannedUpload, plan_uploads
 if TYPE_CHECKING:
     from .client import Client
 
+# Errors that mean the server could not be reached rather than that the request was wrong.
+CONNECTION_ERRORS = (NotConnectedError, ConnectionFailedError, ServerTimeoutError)
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -335,6 +337,7 @@ class TransferQueue:
         def progress(p: Progress) -> None:
             self._on_progress(t, p)
 
+        reconnects = self._reconnects()
         try:
             if self.client is None:
                 raise NotConnectedError()
@@ -352,6 +355,7 @@ class TransferQueue:
         except Exception as exc:
             t.state = TransferState.FAILED
             t.error = error_message(exc)
+            t.dropped = isinstance(exc, CONNECTION_ERRORS) or self._reconnects() != reconnects
         else:
             t.state = TransferState.DONE
             # Show a full bar even when the last progress call was coalesced or absent.
@@ -363,6 +367,13 @@ class TransferQueue:
             t.progress = Progress(n, n, size, size)
         finally:
             self._end(t)
+
+    def _reconnects(self) -> int:
+        """How often the connection was lost so far (-1 while it is down, or no client)."""
+        nc = self.client.conn.nc if self.client is not None else None
+        if nc is None or not nc.is_connected:
+            return -1
+        return int(nc.stats.get("reconnects", 0))
 
     def _end(self, t: Transfer) -> None:
         t.finished = datetime.now(UTC)

@@ -48,7 +48,7 @@ from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretS
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
 from natsobj_gui.dialogs.context_import import ContextImportDialog
-from natsobj_gui.dialogs.profile_editor import ProfileEditor
+from natsobj_gui.dialogs.profile_editor import SESSION_HINT, STORED_HINT, ProfileEditor
 from natsobj_gui.formatting import count_text
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
@@ -82,6 +82,7 @@ class ConnectDialog(QDialog):
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
         self._message_error = False
+        self._connect_after: Profile | None = None  # Connect pressed while consent is asked
 
         self.list = QListWidget()
         self.list.setMinimumWidth(190)
@@ -183,6 +184,7 @@ class ConnectDialog(QDialog):
         if item is None:
             return
         profile = self._item_profile(item)
+        self.editor.stored_hint = STORED_HINT if self.secrets.available else SESSION_HINT
         self.editor.set_profile(profile, self._stored_kinds(profile))
         self.embedded_note.setText(
             "The embedded local server runs on this computer "
@@ -326,8 +328,13 @@ class ConnectDialog(QDialog):
                     self.secrets.set(profile.id, kind, value)
                 self._stored.setdefault(profile.id, set()).update(typed)
             self.show_message("Saved. The secret is kept in memory until the app quits.")
+            current = self.current_profile()
+            self.editor.mark_stored(self._stored.get(current.id, set()))
         else:
             self.show_message("Saved without the secret: you will be asked for it again.")
+        after, self._connect_after = self._connect_after, None
+        if after is not None and consent:
+            self._choose(after)
 
     # -- import ---------------------------------------------------------------------------
 
@@ -384,13 +391,29 @@ class ConnectDialog(QDialog):
         self._update_buttons()
 
     def connect_current(self) -> None:
-        """Save if edited, then emit profile_chosen and close."""
+        """Save if edited, then emit profile_chosen; the dialog stays open until the caller
+        says the connection worked (connect_finished), so a failure keeps the form."""
         profile = self.current_profile()
         if not profile.embedded:
             saved = self.save()
             if saved is None:
                 return
             profile = saved
+        if self._pending:  # its secret waits for the keyring question: connect after it
+            self._connect_after = profile
+            return
+        self._choose(profile)
+
+    def _choose(self, profile: Profile) -> None:
         self.profiles.set_last_used(profile.id)
+        self.show_message(f"Connecting to “{profile.name}”…")
+        self.connect_button.setEnabled(False)
         self.profile_chosen.emit(profile)
-        self.accept()
+
+    def connect_finished(self, ok: bool, message: str = "") -> None:
+        """The caller's answer to profile_chosen: close when connected, else say why."""
+        self.connect_button.setEnabled(True)
+        if ok:
+            self.accept()
+        else:
+            self.show_message(f"Could not connect: {message}", error=True)

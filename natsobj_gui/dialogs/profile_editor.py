@@ -41,6 +41,7 @@ AUTH_LABELS = {
     AuthKind.CREDS: "Credentials file (JWT)",
 }
 STORED_HINT = "saved in the system keyring — type to replace"
+SESSION_HINT = "kept in memory until the app quits — type to replace"
 
 
 class PathField(QWidget):
@@ -88,6 +89,7 @@ class ProfileEditor(QWidget):
         super().__init__(parent)
         self._profile = Profile("")
         self._stored: set[str] = set()
+        self.stored_hint = STORED_HINT  # where a stored secret is: keyring or this session
         self.name = QLineEdit()
         self.servers = QLineEdit()
         self.servers.setPlaceholderText("nats://host:4222, tls://other:4222")
@@ -166,6 +168,17 @@ class ProfileEditor(QWidget):
         self.tls_first.toggled.connect(self._on_edit)
         self._update_rows()
 
+    def mark_stored(self, kinds: set[str]) -> None:
+        """These secret kinds are stored now (after the keyring question): the form stays."""
+        self._stored = set(kinds)
+        for edit, kind in (
+            (self.password, SecretKind.PASSWORD),
+            (self.token, SecretKind.TOKEN),
+            (self.nkey_seed, SecretKind.NKEY_SEED),
+        ):
+            edit.setPlaceholderText(self.stored_hint if kind in self._stored else "")
+        self.changed.emit()
+
     def set_profile(self, profile: Profile, stored_secrets: set[str] | None = None) -> None:
         """Show a profile; `stored_secrets` names the kinds the keyring holds for it."""
         self._profile = profile
@@ -184,7 +197,7 @@ class ProfileEditor(QWidget):
         ):
             edit.blockSignals(True)
             edit.clear()
-            edit.setPlaceholderText(STORED_HINT if kind in self._stored else "")
+            edit.setPlaceholderText(self.stored_hint if kind in self._stored else "")
             edit.blockSignals(False)
         self.nkey_file.setText(profile.nkey_seed_file)
         self.creds_file.setText(profile.creds_file)

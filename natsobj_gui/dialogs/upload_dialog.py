@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from natsobj_gui.core.uploads import join_prefix
 from natsobj_gui.dialogs._common import buddy, chain_tab_order, value_label
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -52,9 +53,9 @@ def upload_plan(sources: Iterable[Path], prefix: str = "") -> Iterator[tuple[Pat
                 for name in sorted(files):
                     path = Path(root) / name
                     if path.is_file():
-                        yield path, prefix + (rel_root / name).as_posix()
+                        yield path, join_prefix(prefix, (rel_root / name).as_posix())
         elif source.is_file():
-            yield source, prefix + source.name
+            yield source, join_prefix(prefix, source.name)
 
 
 class UploadDialog(QDialog):
@@ -197,6 +198,9 @@ class UploadDialog(QDialog):
             self.preview_label.setText("—")
             return
         # Top-level names only: walking folders here would stall the UI on big trees.
-        shown = [self.prefix() + p.name + ("/…" if p.is_dir() else "") for p in sources[:3]]
+        # The names the upload will really use: a prefix is a folder ("trip/day1" → "trip/day1/").
+        shown = [
+            join_prefix(self.prefix(), p.name + ("/…" if p.is_dir() else "")) for p in sources[:3]
+        ]
         more = f" and {len(sources) - 3} more" if len(sources) > 3 else ""
         self.preview_label.setText(", ".join(shown) + more)

@@ -15,6 +15,7 @@ from natsobj_gui.views.object_ops import ObjectOps
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
 
+BUCKET_TIP = "Status, edit, seal or delete the open bucket"
 OVERWRITE_POLICIES = (("ask", "Ask"), ("overwrite", "Always overwrite"), ("skip", "Always skip"))
 
 
@@ -167,6 +168,7 @@ class WindowActions:
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
+        view.addAction(self.w.transfers.auto_retry_action)
 
     def _toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -184,7 +186,7 @@ class WindowActions:
         self.bucket_button = QToolButton()
         self.bucket_button.setText("Bucket")
         self.bucket_button.setIcon(_icon("info", QStyle.StandardPixmap.SP_FileDialogInfoView))
-        self.bucket_button.setToolTip("Status, edit, seal or delete the open bucket")
+        self.bucket_button.setToolTip(BUCKET_TIP)
         self.bucket_button.setMenu(self.bucket_menu)
         self.bucket_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bucket_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -212,8 +214,8 @@ class WindowActions:
         menu.addActions([self.new_bucket, self.refresh])
         menu.popup(pos)
 
-    def object_menu(self, pos: QPoint) -> None:
-        """Right click in the object table."""
+    def object_menu(self, pos: QPoint) -> QMenu:
+        """Right click in the object table; returns the menu shown."""
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
             menu.addActions([self.info, self.edit_meta, self.create_link])
@@ -227,15 +229,17 @@ class WindowActions:
             menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
         menu.popup(pos)
+        return menu
 
     # -- state ------------------------------------------------------------------------------
     def update_enabled(self) -> None:
         """Enable what makes sense for the connection, bucket (sealed?) and selection."""
         w = self.w
-        connected = w.client is not None
+        connected = w.online
         has_bucket = connected and bool(w.bucket)
         writable = has_bucket and w.is_writable(w.bucket)
-        infos = w.objects.selected_infos() if has_bucket else []
+        # Info shows what the listing holds: it stays available while reconnecting.
+        infos = w.objects.selected_infos() if w.bucket and w.client is not None else []
         one = len(infos) == 1
         readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
         self.new_bucket.setEnabled(connected)
@@ -253,11 +257,39 @@ class WindowActions:
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
         folders = w.objects.selected_folders() if has_bucket else []
-        self.download.setEnabled(bool(readable or folders))
-        self.save_as.setEnabled(one and bool(readable))
+        self.download.setEnabled(connected and bool(readable or folders))
+        self.save_as.setEnabled(connected and one and bool(readable))
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
         self.delete.setEnabled(bool(infos or folders) and writable)
-        self.filter.setEnabled(has_bucket)
-        self.up.setEnabled(has_bucket and bool(w.prefix))
+        self.filter.setEnabled(bool(w.bucket))
+        self.up.setEnabled(bool(w.bucket) and bool(w.prefix))
+        self._explain_offline(w.client is not None and not connected)
+
+    def _explain_offline(self, offline: bool) -> None:
+        """While the server is unreachable, the server's actions say so in their tooltip."""
+        why = "Not available while the server is unreachable (reconnecting…)"
+        for act in self.server_actions():
+            if not act.property("plainTip"):
+                act.setProperty("plainTip", act.toolTip())
+            act.setToolTip(why if offline else act.property("plainTip"))
+        self.bucket_button.setToolTip(why if offline else BUCKET_TIP)
+
+    def server_actions(self) -> list[QAction]:
+        """The actions that need the server to answer."""
+        return [
+            self.new_bucket,
+            self.refresh,
+            self.bucket_status,
+            self.edit_bucket,
+            self.seal_bucket,
+            self.delete_bucket,
+            self.upload_files,
+            self.upload_folder,
+            self.download,
+            self.save_as,
+            self.edit_meta,
+            self.create_link,
+            self.delete,
+        ]

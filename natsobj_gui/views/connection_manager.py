@@ -24,9 +24,11 @@ from natsobj_gui.core.profiles import (
     to_connect_profile,
 )
 from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.core.sentences import scrub
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs.connect_dialog import ConnectDialog
-from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState
+from natsobj_gui.jobs import error_message
+from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState, failure_kind
 from natsobj_gui.views.connection_menu import ConnectionMenu
 
 if TYPE_CHECKING:
@@ -82,50 +84,69 @@ class ConnectionManager(QObject):
         window.statusBar().addPermanentWidget(self.indicator)
         self.dialog: ConnectDialog | None = None
         self.label = ""
-        self._generation = 0
         self._switching = False
         self.menu.profile_chosen.connect(self.switch)
         self.menu.manage_requested.connect(self.open_dialog)
+        self.menu.disconnect_requested.connect(self.disconnect)
         window.client_changed.connect(self._on_client_changed)
 
     # -- events of one connection ------------------------------------------------------------
     def events(self) -> ConnectionEvents:
-        """Callbacks for a new connection; those of replaced connections are ignored."""
-        self._generation += 1
-        gen = self._generation
+        """Callbacks for a new connection; they act only while it is the window's connection.
+
+        Liveness is the connection's identity, not a counter: a failed attempt to switch
+        must not silence the connection still in use.
+        """
+        events = ConnectionEvents()
 
         def current() -> bool:
-            return gen == self._generation and self.window.client is not None
+            client = self.window.client
+            return client is not None and client.conn.events is events
 
         def disconnected() -> None:
             if current():
-                self.indicator.set_state(ConnState.RECONNECTING, self.label, "connection lost")
-                self.window.show_status("Disconnected: reconnecting…")
+                self.window.statusBar().clearMessage()  # e.g. nats-py's "unexpected EOF"
+                self._show_reconnecting(0, "the connection was lost")
+                self.window.connection_lost()
+
+        def reconnect_failed(attempt: int, reason: str) -> None:
+            if current():
+                self._show_reconnecting(attempt, reason)
 
         def reconnected() -> None:
             if current():
                 self._show_connected()
-                self.window.show_status("Reconnected", 8000)
-                # The bucket list may have changed meanwhile; the open bucket's watch resumes
-                # by itself from its last sequence (no reload, so no duplicate rows).
-                self.window.run_job(
-                    self.window.load_buckets(), key="buckets", error_title="Refresh failed"
-                )
+                self.window.connection_back()
 
         def closed() -> None:
             if current():
                 self.indicator.set_state(ConnState.DISCONNECTED, self.label)
+                self.window.connection_lost()
 
         def error(text: str) -> None:
-            if gen == self._generation:
-                self.window.show_status(text.removeprefix("nats: "), 8000)
+            # While the connection is down the banner says what is going on: a raw
+            # "unexpected EOF" in the status bar would only add noise.
+            if current() and self.window.online:
+                self.window.show_status(scrub(text.removeprefix("nats: ")), 8000)
 
-        return ConnectionEvents(
-            on_disconnected=disconnected,
-            on_reconnected=reconnected,
-            on_closed=closed,
-            on_error=error,
-        )
+        events.on_disconnected = disconnected
+        events.on_reconnect_failed = reconnect_failed
+        events.on_reconnected = reconnected
+        events.on_closed = closed
+        events.on_error = error
+        return events
+
+    def _show_reconnecting(self, attempt: int, reason: str) -> None:
+        client = self.window.client
+        wait = client.conn.nc.options.get("reconnect_time_wait", 1) if client else 1
+        note = f"attempt {attempt + 1}, next try in {wait:g} s" if attempt else "trying now"
+        self.indicator.set_state(ConnState.RECONNECTING, self.label, reason, note)
+        if not self.window.embedded_watch.reviving:  # its own message says more
+            self.window.show_outage(f"The server is unreachable: {reason}. Reconnecting ({note})…")
+
+    def show_failed(self, name: str, reason: str) -> None:
+        """No connection, because the last attempt failed (auth, TLS, refused…)."""
+        self.indicator.set_state(ConnState.FAILED, name, reason, failure_kind(reason))
 
     def _show_connected(self) -> None:
         client = self.window.client
@@ -140,6 +161,7 @@ class ConnectionManager(QObject):
     def _on_client_changed(self) -> None:
         client = self.window.client
         self.label = self.window.client_label
+        self.menu.set_connected(client is not None)
         if client is None:
             self.indicator.set_state(ConnState.DISCONNECTED)
             return
@@ -181,8 +203,6 @@ class ConnectionManager(QObject):
         try:
             await self._connect(profile, cp)
         except Exception as exc:
-            from natsobj_gui.jobs import error_message
-
             note = (
                 f"Could not connect to “{profile.name}” ({error_message(exc)}): "
                 "started on the local server instead."
@@ -195,9 +215,18 @@ class ConnectionManager(QObject):
 
     def switch(self, profile: Profile) -> None:
         """Connect with another profile (as a job); the old connection stays on failure."""
-        self.window.run_job(self._switch(profile), key="switch", error_title="Could not connect")
+        title = f"Could not connect to “{profile.name}”"
+        self.window.run_job(self._switch(profile), key="switch", error_title=title)
 
-    async def _switch(self, profile: Profile) -> None:
+    def _switch_from_dialog(self, dlg: ConnectDialog, profile: Profile) -> None:
+        """Connect from the dialog: it closes once connected, and shows why it did not."""
+        job = self.window.jobs.run(self._switch(profile), key="switch")
+        job.succeeded.connect(lambda ok: dlg.connect_finished(True) if ok else None)
+        job.failed.connect(lambda message: dlg.connect_finished(False, message))
+        job.cancelled.connect(lambda: dlg.connect_finished(False, "cancelled"))
+
+    async def _switch(self, profile: Profile) -> bool:
+        """True once connected; False when the dialog was opened to ask for the secret."""
         previous = self.menu.current_id
         try:
             cp = await self.connect_profile(profile)
@@ -207,8 +236,10 @@ class ConnectionManager(QObject):
             dlg = await self.show_dialog()
             dlg.reload(profile.id)
             dlg.show_message(f"{exc}: enter it here.", error=True)
-            return
+            dlg.connect_button.setEnabled(True)
+            return False
         await self._connect(profile, cp, previous)
+        return True
 
     async def _connect(self, profile: Profile, cp: ConnectProfile, previous: str = "") -> None:
         """Connect with `cp`; on failure the menu and indicator show the old state again."""
@@ -216,10 +247,12 @@ class ConnectionManager(QObject):
         self.window.show_status(f"Connecting to {profile.name}…")
         try:
             client = await Client.connect(cp, self.events())
-        except BaseException:
+        except BaseException as exc:
             self.menu.set_current(previous)
             if self.window.client is not None:
                 self._show_connected()
+            elif isinstance(exc, Exception):
+                self.show_failed(profile.name, error_message(exc))
             else:
                 self.indicator.set_state(ConnState.DISCONNECTED)
             raise
@@ -231,6 +264,22 @@ class ConnectionManager(QObject):
         finally:
             self._switching = False
         self.switched.emit(profile)
+
+    def reconnect_embedded(self) -> None:
+        """The local server came back on another port: connect to it anew if it was in use."""
+        profile = self.profiles.get(EMBEDDED_ID)
+        if profile is not None and self.menu.current_id == EMBEDDED_ID:
+            self.switch(profile)
+
+    def disconnect(self) -> None:
+        """Connection → Disconnect: close the connection; the window keeps nothing listed."""
+
+        async def run() -> None:
+            self.menu.set_current("")
+            await self.window.set_client(None)
+            self.window.show_status("Disconnected: choose a connection in the Connection menu.")
+
+        self.window.run_job(run(), key="switch", error_title="Disconnect")
 
     # -- dialog ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -265,7 +314,7 @@ class ConnectionManager(QObject):
             parent=self.window,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
-        dlg.profile_chosen.connect(self.switch)
+        dlg.profile_chosen.connect(lambda profile: self._switch_from_dialog(dlg, profile))
         dlg.profiles_changed.connect(self.menu.refresh)
         self.dialog = dlg
         dlg.open()

@@ -1,4 +1,4 @@
-"""The Connection menu: the embedded server, every saved profile, and 'Manage connections…'."""
+"""The Connection menu: the embedded server, every saved profile, Manage…, Disconnect."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class ConnectionMenu(QObject):
 
     profile_chosen = Signal(object)  # a Profile
     manage_requested = Signal()
+    disconnect_requested = Signal()
 
     def __init__(
         self, profiles: ProfileStore, menu: QMenu | None = None, parent: QObject | None = None
@@ -26,6 +27,8 @@ class ConnectionMenu(QObject):
         self._group = QActionGroup(self)
         self._group.setExclusive(True)
         self.manage_action: QAction | None = None
+        self.disconnect_action: QAction | None = None
+        self.connected = False
         self.refresh()
 
     def refresh(self) -> None:
@@ -50,6 +53,16 @@ class ConnectionMenu(QObject):
         self.manage_action = QAction("&Manage connections…", self.menu)
         self.manage_action.triggered.connect(self.manage_requested)
         self.menu.addAction(self.manage_action)
+        self.disconnect_action = QAction("&Disconnect", self.menu)
+        self.disconnect_action.triggered.connect(self.disconnect_requested)
+        self.disconnect_action.setEnabled(self.connected)
+        self.menu.addAction(self.disconnect_action)
+
+    def set_connected(self, connected: bool) -> None:
+        """Disconnect is offered only while there is a connection."""
+        self.connected = connected
+        if self.disconnect_action is not None:
+            self.disconnect_action.setEnabled(connected)
 
     def profile_actions(self) -> list[QAction]:
         """One action per profile, the embedded server first."""

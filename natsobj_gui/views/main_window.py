@@ -10,12 +10,20 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
-from natsobj_gui.core.errors import ObjectStoreError
+from natsobj_gui.core.errors import JetStreamNotEnabledError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
+from natsobj_gui.core.sentences import describe_error, scrub
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.dialogs import messages
 from natsobj_gui.formatting import count_text
@@ -25,23 +33,23 @@ from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
+from natsobj_gui.views.embedded_watch import EmbeddedWatch
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
+from natsobj_gui.views.outage import OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
 from natsobj_gui.views.window_state import restore_window, save_window, setting_str
 
 STATUS_TIMEOUT_MS = 8000
+APP_TITLE = "NATS Object Browser"
 
 
 def error_text(error: BaseException | str) -> str:
     """A sentence for the user: core errors are already human, others get their type name."""
     if isinstance(error, str):
-        return error
-    if isinstance(error, ObjectStoreError):
-        return str(error)
-    text = str(error) or "no details"
-    return f"{type(error).__name__}: {text}"
+        return scrub(error)
+    return describe_error(error)
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +63,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("NATS Object Browser")
+        self.setWindowTitle(APP_TITLE)
         self.settings = settings if settings is not None else QSettings()
         self.client: Client | None = None
         self.bucket = ""
@@ -63,6 +71,7 @@ class MainWindow(QMainWindow):
         self.index: BucketIndex | None = None
         self.buckets: dict[str, BucketInfo] = {}
         self._closing = False
+        self._error_box: QMessageBox | None = None
         # True while the old bucket's tree nodes go away: the tree's current index moves to
         # the old bucket then, and that must not reopen it (see _set_bucket).
         self._relocating = False
@@ -85,7 +94,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 900])
-        self.setCentralWidget(self.splitter)
+        self.banner = OutageBanner()
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.transfers = TransferOps(self)
         self.transfer_panel = TransferPanel(self.transfers.queue)
@@ -104,6 +120,7 @@ class MainWindow(QMainWindow):
         self.connection_menu = self.actions.connection_menu
         # Profiles, the Connection menu and the status-bar indicator.
         self.connections = ConnectionManager(self)
+        self.embedded_watch = EmbeddedWatch(self)
         self._wire()
         restore_window(self)
         self.actions.update_enabled()
@@ -140,13 +157,55 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def report_error(self, title: str, error: BaseException | str) -> None:
-        """Status bar line plus a non-blocking message box; never a traceback."""
+        """Status bar line plus a non-blocking message box; never a traceback.
+
+        While the server is unreachable, or while an error box is open, the error goes to
+        the banner instead: one outage must not stack up boxes.
+        """
         text = error_text(error)
         self.show_status(f"{title}: {text}", STATUS_TIMEOUT_MS * 2)
         if self._closing:
             return
+        if (self.client is not None and not self.online) or self._error_box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
         # Opened from the event loop, never from inside the coroutine that failed.
-        QTimer.singleShot(0, self, lambda: messages.show_error(self, title, text))
+        QTimer.singleShot(0, self, lambda: self._show_error_box(title, text))
+
+    def _show_error_box(self, title: str, text: str) -> None:
+        if self._error_box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
+        # The title again in the text: without a window manager (or in a small title bar) it
+        # is the only part that says what failed.
+        box = self._error_box = messages.show_error(self, title, f"{title}: {text}")
+        box.finished.connect(lambda _code: setattr(self, "_error_box", None))
+
+    @property
+    def online(self) -> bool:
+        """Connected and the connection is up (not reconnecting)."""
+        return self.client is not None and self.client.conn.nc.is_connected
+
+    def show_outage(self, text: str, detail: str = "") -> None:
+        """The banner says what is wrong with the connection now."""
+        self.banner.show_message(text, "warning", detail)
+
+    def connection_lost(self) -> None:
+        """The connection dropped: server actions off (with why), listed items stay."""
+        self.actions.update_enabled()
+        self.transfer_panel.set_online(False)
+        self.embedded_watch.check()  # our own server died? say so and restart it at once
+
+    def connection_back(self) -> None:
+        """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
+        self.banner.resolve("Connected again.")
+        self.transfer_panel.set_online(True)
+        self.show_status("Reconnected", STATUS_TIMEOUT_MS)
+        self.actions.update_enabled()
+        # The bucket list may have changed meanwhile; the open bucket's watch resumes by
+        # itself from its last sequence (no reload, so no duplicate rows).
+        self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
+        self.transfers.retry_dropped()
 
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
@@ -166,12 +225,14 @@ class MainWindow(QMainWindow):
         for key in ("watch", "buckets", "refresh"):
             self.jobs.cancel(key)
         old, self.client = self.client, client
+        self.banner.clear()
+        self.transfer_panel.set_online(True)  # a new connection (or none: retries say why)
         self._set_bucket("")
         self.buckets = {}
         self.tree_model.set_buckets([])
         self.client_label = label if client is not None else ""
-        title = "NATS Object Browser"
-        self.setWindowTitle(f"{title} — {label}" if client is not None and label else title)
+        # Ending in the app's display name, so Qt does not append it a second time.
+        self.setWindowTitle(f"{label} — {APP_TITLE}" if client is not None and label else APP_TITLE)
         self.update_hints()
         self.client_changed.emit()
         self.actions.update_enabled()
@@ -184,6 +245,8 @@ class MainWindow(QMainWindow):
             try:
                 await self.load_buckets()
             except Exception as exc:
+                if isinstance(exc, JetStreamNotEnabledError):  # connected, but of no use
+                    self.connections.show_failed(label, str(exc))
                 self.report_error("Could not list buckets", exc)
 
     async def embedded_url(self) -> str:
@@ -257,7 +320,7 @@ class MainWindow(QMainWindow):
         else:
             tree, table = "", "This folder is empty (the bucket is sealed)."
         self.tree.set_empty_text(tree)
-        self.objects.table.set_empty_text(table)
+        self.objects.set_empty_hint(table)
 
     def is_writable(self, bucket: str) -> bool:
         """False for a sealed (or unknown) bucket."""
@@ -387,6 +450,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        self.embedded_watch.stop()
         self.save_settings()
         # Cancel every task now: nothing may emit on these widgets once they are gone.
         self.transfers.cancel_all()

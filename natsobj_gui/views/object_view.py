@@ -163,6 +163,7 @@ class ObjectView(QWidget):
         self.proxy.setSourceModel(model)
         self.bucket = ""
         self.prefix = ""
+        self._empty_hint = ""
 
         self.breadcrumbs = BreadcrumbBar()
         self.breadcrumbs.navigate.connect(self.folder_activated)
@@ -222,16 +223,25 @@ class ObjectView(QWidget):
         self.table.activated_row.connect(self._activate)
         self.table.files_dropped.connect(self.files_dropped)
         self.table.objects_dropped.connect(self.objects_dropped)
-        self.table.customContextMenuRequested.connect(
-            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
-        )
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit()
         )
-        self.proxy.rowsInserted.connect(self._update_count)
-        self.proxy.rowsRemoved.connect(self._update_count)
-        self.proxy.modelReset.connect(self._update_count)
-        self.proxy.layoutChanged.connect(self._update_count)
+        # Counted once the change is complete: Qt 6's proxy drops its rows when the source is
+        # *about to* remove them, so counting on the proxy's signal read the source's old size
+        # ("19,900 of 19,901 items"). One count per burst of changes, too.
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(0)
+        self._count_timer.timeout.connect(self._update_count)
+        for sig in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+            model.rowsRemoved,
+        ):
+            sig.connect(lambda *_: self._count_timer.start())
 
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
@@ -250,6 +260,9 @@ class ObjectView(QWidget):
     # -- location ---------------------------------------------------------------------------
     def set_location(self, bucket: str, prefix: str) -> None:
         """Show where the table is (the model itself is driven by the window)."""
+        if (bucket, prefix) != (self.bucket, self.prefix) and self.filter_edit.text():
+            # The filter belongs to the folder it was typed in: another folder shows all.
+            self.filter_edit.clear()
         self.bucket, self.prefix = bucket, prefix
         self.table.bucket, self.table.prefix = bucket, prefix
         self.breadcrumbs.set_path(bucket, prefix)
@@ -291,6 +304,13 @@ class ObjectView(QWidget):
         out = [self.folder_at(i) for i in self._selected_rows()]
         return [f for f in out if f is not None]
 
+    def _context_menu(self, pos: QPoint) -> None:
+        # On empty space the menu is about the folder: the old selection must not stay
+        # selected and be offered for Delete.
+        if not self.table.indexAt(pos).isValid():
+            self.table.clearSelection()
+        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
+
     def _activate(self, index: QModelIndex) -> None:
         folder = self.folder_at(index)
         if folder is not None:
@@ -324,6 +344,20 @@ class ObjectView(QWidget):
         all_rows = count_text(total, "item")
         text = all_rows if shown == total else f"{shown:,} of {all_rows}"
         self.count_label.setText(text if self.bucket else "")
+        self._show_hint()
+
+    def set_empty_hint(self, text: str) -> None:
+        """The window's hint for an empty table (loading, empty folder…)."""
+        self._empty_hint = text
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        # "This folder is empty" beside "0 of 1 item" would be false: say what hides them.
+        words = self.filter_edit.text().strip()
+        if words and self.model.rowCount() > 0:
+            self.table.set_empty_text(f"Nothing in this folder matches “{words}”.")
+        else:
+            self.table.set_empty_text(self._empty_hint)
 
     # -- settings ---------------------------------------------------------------------------
     def header_state(self) -> QByteArray:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from natsobj_gui.core.client import Client
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 POLICY_KEY = "upload/overwrite"
 POLICIES = ("ask", "overwrite", "skip")
 DOWNLOAD_DIR_KEY = "download/folder"
+AUTO_RETRY_KEY = "transfers/retry_after_reconnect"
+# Automatic retries of one transfer at most: a server that drops every time needs a person.
+MAX_AUTO_RETRIES = 3
 
 
 class TransferOps:
@@ -39,6 +43,16 @@ class TransferOps:
         self._error_box: QMessageBox | None = None
         self._failures: list[str] = []  # reported in the next error box
         self._box_pending = False
+        self._auto_retries: dict[int, int] = {}
+        self.auto_retry_action = QAction("Retry Transfers When Reconnected", window)
+        self.auto_retry_action.setCheckable(True)
+        self.auto_retry_action.setChecked(self.auto_retry())
+        self.auto_retry_action.setToolTip(
+            "Transfers that failed because the connection dropped start again once it is back"
+        )
+        self.auto_retry_action.toggled.connect(
+            lambda on: self.w.settings.setValue(AUTO_RETRY_KEY, bool(on))
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
     async def set_client(self, client: Client | None) -> None:
@@ -54,6 +68,25 @@ class TransferOps:
         await self.queue.close()
 
     # -- settings ---------------------------------------------------------------------------
+    def auto_retry(self) -> bool:
+        """Whether transfers the lost connection broke are retried when it is back."""
+        value = self.w.settings.value(AUTO_RETRY_KEY, True)
+        return value not in (False, "false", "0", 0)
+
+    def retry_dropped(self) -> int:
+        """Queue again the transfers that failed because the connection dropped."""
+        if not self.auto_retry():
+            return 0
+        n = 0
+        for t in self.queue.transfers():
+            tries = self._auto_retries.get(t.id, 0)
+            if t.state is TransferState.FAILED and t.dropped and tries < MAX_AUTO_RETRIES:
+                self._auto_retries[t.id] = tries + 1
+                n += self.queue.retry(t.id)
+        if n:
+            self.w.show_status(f"Retrying {count_text(n, 'transfer')} the lost connection broke")
+        return n
+
     def overwrite_policy(self) -> str:
         """'ask', 'overwrite' or 'skip' for uploads whose name already exists."""
         value = self.w.settings.value(POLICY_KEY, "ask")
@@ -230,6 +263,13 @@ class TransferOps:
             # Sealed or full since we last looked? The actions should know.
             self.w.refresh_bucket_status(t.bucket)
         self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
+        if t.dropped or not self.w.online:
+            # Part of an outage: the banner, not a box; retried when the connection is back.
+            later = " It will be retried once the connection is back." if self.auto_retry() else ""
+            self.w.banner.show_message(f"{verb} of “{t.name}” failed: {t.error}.{later}", "error")
+            if self.w.online:  # back already: nothing else will trigger the retry
+                QTimer.singleShot(1000, self.w, self.retry_dropped)
+            return
         box_open = self._error_box is not None and is_alive(self._error_box)
         if box_open or not self.w.isVisible():
             return  # one box at a time: the status bar and the panel show the rest

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.transfers import Transfer, TransferQueue, TransferState
+from ..dialogs import messages
 from ..icons import icon
 from ..models.transfer_model import (
     COL_NAME,
@@ -93,6 +94,9 @@ class TransferTable(EmptyHintMixin, QTableView):
         self.empty_text = "Uploads and downloads show here with their progress."
 
 
+RETRY_TIP = "Queue every failed transfer again"
+
+
 class TransferPanel(QWidget):
     """Transfers table, buttons, context menu and the concurrency setting."""
 
@@ -127,6 +131,7 @@ class TransferPanel(QWidget):
 
         self.cancel_button = self._button("Cancel", "cancel", self.cancel_selected)
         self.cancel_all_button = self._button("Cancel all", "cancel", self.queue_cancel_all)
+        self.online = True
         self.retry_button = self._button("Retry failed", "retry", self.retry_failed)
         self.clear_button = self._button("Clear finished", "clear", self.clear_finished)
         self.folder_button = self._button("Show in folder", "open-folder", self.show_selected)
@@ -229,6 +234,11 @@ class TransferPanel(QWidget):
 
     # -- state -----------------------------------------------------------------------------
 
+    def set_online(self, online: bool) -> None:
+        """While the server is unreachable a retry would only fail again: Retry is off."""
+        self.online = online
+        self._update_buttons()
+
     def _update_buttons(self, *_args: object) -> None:
         ts = self.queue.transfers()
         active = sum(1 for t in ts if t.state in (TransferState.QUEUED, TransferState.RUNNING))
@@ -237,7 +247,10 @@ class TransferPanel(QWidget):
         sel = self.selected()
         self.cancel_button.setEnabled(any(not t.is_finished for t in sel))
         self.cancel_all_button.setEnabled(active > 0)
-        self.retry_button.setEnabled(failed > 0)
+        self.retry_button.setEnabled(failed > 0 and self.online)
+        self.retry_button.setToolTip(
+            RETRY_TIP if self.online else "Not available while the server is unreachable"
+        )
         self.clear_button.setEnabled(finished > 0)
         self.folder_button.setEnabled(bool(sel))
         parts = []
@@ -272,6 +285,8 @@ class TransferPanel(QWidget):
             any(t.state in (TransferState.FAILED, TransferState.CANCELLED) for t in sel),
         )
         add("Show in folder", "open-folder", self.show_selected, bool(sel))
+        details = add("Details…", "info", self.show_details, any(t.error for t in sel))
+        details.setVisible(any(t.error for t in sel))
         copy = add("Copy error", "info", self._copy_error, any(t.error for t in sel))
         copy.setVisible(any(t.error for t in sel))
         menu.addSeparator()
@@ -279,6 +294,19 @@ class TransferPanel(QWidget):
         add("Retry failed", "retry", self.retry_failed, self.retry_button.isEnabled())
         add("Clear finished", "clear", self.clear_finished, self.clear_button.isEnabled())
         return menu
+
+    def show_details(self) -> None:
+        """The whole error of the selected failed transfers (the column shows its start)."""
+        lines = [self.details_text(t) for t in self.selected() if t.error]
+        if lines:
+            messages.show_info(self, "Transfer details", "\n\n".join(lines))
+
+    @staticmethod
+    def details_text(t: Transfer) -> str:
+        """What, where and why a transfer failed, in full."""
+        arrow = "→" if t.is_upload else "←"
+        verb = "Upload" if t.is_upload else "Download"
+        return f"{verb} {t.bucket}/{t.name} {arrow} {t.local_path}\n{t.state.value}: {t.error}"
 
     def _copy_error(self) -> None:
         text = "\n".join(f"{t.name}: {t.error}" for t in self.selected() if t.error)

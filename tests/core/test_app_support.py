@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,24 @@ async def test_second_instance_joins_the_running_server(tmp_path: Path) -> None:
         assert third.start() and third.running and not third.shared
     finally:
         third.stop()
+
+
+@pytest.mark.timeout(60)
+def test_own_dead_server_is_started_again_not_taken_for_another_instance(
+    tmp_path: Path,
+) -> None:
+    """start() after our server died: same folder and port, not 'another natsobj-gui uses…'."""
+    server = EmbeddedServer(tmp_path / "js")
+    try:
+        url = server.start()
+        pid = server.pid
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not server.died and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.died
+        assert server.start(timeout=10) == url
+        assert server.running and server.pid != pid and not server.died
+        assert (tmp_path / "js" / embedded.PID_FILE).read_text() == str(server.pid)
+    finally:
+        server.stop()

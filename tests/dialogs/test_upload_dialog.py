@@ -74,3 +74,19 @@ def test_pickers_do_not_block(qtbot, tmp_path: Path) -> None:
     qtbot.mouseClick(dlg.add_files_button, Qt.MouseButton.LeftButton)
     assert dlg.file_dialog is picker
     picker.reject()
+
+
+def test_preview_shows_the_stored_names_for_a_prefix_without_slash(qtbot, tmp_path: Path) -> None:
+    """Prefix 'trip/day1' is a folder: the object is trip/day1/IMG_001.jpg, and so says the
+    preview (it read 'trip/day1IMG_001.jpg')."""
+    from natsobj_gui.core.uploads import plan_uploads
+
+    photo = tmp_path / "IMG_001.jpg"
+    photo.write_bytes(b"jpg")
+    dlg = UploadDialog("photos", prefix="trip/day1")
+    qtbot.addWidget(dlg)
+    dlg.add_paths([photo])
+    stored = [p.name for p in plan_uploads([photo], dlg.prefix())]
+    assert stored == ["trip/day1/IMG_001.jpg"]
+    assert dlg.preview_label.text() == "trip/day1/IMG_001.jpg"
+    assert [name for _, name in dlg.plan()] == stored

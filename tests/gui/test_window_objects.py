@@ -379,3 +379,31 @@ def test_filter_box_with_ctrl_f(qloop, window, store) -> None:
         assert len(table_names(window)) == 4
 
     qloop.run_until_complete(body())
+
+
+def test_right_click_on_empty_space_clears_the_selection(qloop, window, store) -> None:
+    """The menu of empty space is about the folder: no Delete for a stale selection."""
+    from PySide6.QtCore import QPoint
+
+    async def body() -> None:
+        await store.put("a.txt", b"a")
+        await open_bucket(window, store.bucket)
+        table = window.objects.table
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        table.selectionModel().select(window.objects.proxy.index(0, 0), flags)
+        assert window.objects.selected_infos()
+        menus = []
+        window.objects.context_menu_requested.disconnect()
+        window.objects.context_menu_requested.connect(
+            lambda pos: menus.append(window.actions.object_menu(pos))
+        )
+        empty = QPoint(10, table.viewport().height() - 5)
+        assert not table.indexAt(empty).isValid()
+        table.customContextMenuRequested.emit(empty)
+        assert window.objects.selected_infos() == []
+        texts = [a.text() for a in menus[0].actions() if not a.isSeparator()]
+        assert "Delete…" not in texts and "Info" not in texts
+        assert "Upload Files…" in texts
+        menus[0].close()
+
+    qloop.run_until_complete(body())
