@@ -211,11 +211,13 @@ class OrderedConsumer:
         finally:
             self._resetting = False
 
-    def _on_raw(self, reply: bytes, data: bytes, headers: bytes | None) -> Awaitable | None:
+    def _on_raw(
+        self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
+    ) -> Awaitable | None:
         """Fast path, called from nats-py's parser: no header parsing, no Msg, no queue."""
         if headers is not None and headers.startswith(b"NATS/1.0 100"):
             return self._control(reply.decode() if reply else "", _parse_headers(headers))
-        self._on_data(reply, data)
+        self._on_data(subject, reply, data)
         return None
 
     async def _handle(self, msg: Msg) -> None:
@@ -224,7 +226,7 @@ class OrderedConsumer:
         if not msg.data and hdrs and hdrs.get(STATUS) == "100":
             await self._control(msg.reply, hdrs)
         elif msg.reply:
-            self._on_data(msg.reply, msg.data)
+            self._on_data(msg.subject, msg.reply, msg.data)
 
     async def _control(self, reply: str, hdrs: dict[str, str]) -> None:
         self._last_any = time.monotonic()
@@ -240,7 +242,7 @@ class OrderedConsumer:
         if last and last.isdigit() and int(last) != self._expect_dseq - 1:
             self._schedule_reset()
 
-    def _on_data(self, reply: str | bytes, data: bytes) -> None:
+    def _on_data(self, subject: str | bytes, reply: str | bytes, data: bytes) -> None:
         now = time.monotonic()
         self._last_any = now
         if self._done is None or self._done.done():
@@ -258,7 +260,9 @@ class OrderedConsumer:
         self._last_data = now
         self._idle_grace = IDLE_GRACE_RESETS
         try:
-            finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts))
+            if subject.__class__ is bytes:
+                subject = subject.decode()  # type: ignore[union-attr]
+            finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts, subject))  # type: ignore[arg-type]
         except BaseException as exc:
             self.finish(exc)
             return

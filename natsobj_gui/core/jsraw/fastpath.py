@@ -20,6 +20,7 @@ class JsMsg:
     consumer_seq: int
     pending: int
     timestamp_ns: int
+    subject: str = ""  # the stream message's own subject (which meta, which chunk set)
 
 
 def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
@@ -53,7 +54,8 @@ def _parse_headers(raw: bytes) -> dict[str, str]:
     return out
 
 
-RawHandler = Callable[[bytes, bytes, "bytes | None"], "Awaitable | None"]
+# (subject, reply, data, headers) of one message, straight from the parser.
+RawHandler = Callable[[bytes, bytes, bytes, "bytes | None"], "Awaitable | None"]
 
 
 class _Router:
@@ -76,7 +78,7 @@ class _Router:
             if handler is None:
                 await original(sid, subject, reply, data, headers)
                 return
-            pending = handler(reply, data, headers)
+            pending = handler(subject, reply, data, headers)
             if pending is not None:
                 await pending
 
@@ -172,7 +174,7 @@ def _install_fast_parser(nc: NATS, router: _Router) -> bool:
             if handler is None:
                 await nc._process_msg(sid, subject, reply, payload, hdr)
             else:
-                pending = handler(reply, payload, hdr)
+                pending = handler(subject, reply, payload, hdr)
                 if pending is not None:
                     await pending
             handled += 1
