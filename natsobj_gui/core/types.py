@@ -145,8 +145,9 @@ class ObjectInfo:
     # name that differs from its subject's...); "" for a sound info. A damaged info is
     # shown, never read, and replacing or deleting it never purges chunks.
     damaged: str = ""
-    # The meta subject the info was read from ("" for one not read from the server):
-    # every rewrite goes there, even when another client encoded the name differently.
+    # The meta subject the info was read from when it is not the name's own ("" then, or
+    # when not read from the server): every rewrite goes there, e.g. to the subject
+    # nats.js encoded the name in, or to the name whose info wrongly names another object.
     subject: str = field(default="", compare=False, repr=False)
     # Its stream sequence when read (0 if unknown): a rewrite expects it to be the last.
     revision: int = field(default=0, compare=False, repr=False)

@@ -276,12 +276,9 @@ def damaged_info(
     )  # fmt: skip
 
 
-def _load(data: bytes) -> Any:
+def _load_slowly(data: bytes) -> Any:
+    """What orjson refused: json accepts more (invalid UTF-8 is replaced, not fatal)."""
     try:
-        return _json_loads(data)
-    except ValueError:
-        pass
-    try:  # orjson refuses what json accepts (invalid UTF-8 is replaced, not fatal)
         return json.loads(data.decode("utf-8", errors="replace"))
     except RecursionError:  # absurdly deep nesting: unparseable like any other junk
         raise ValueError("its info nests too deeply") from None
@@ -323,7 +320,10 @@ def decode_info(
     makes the info damaged, and it takes the subject's name.
     """
     # Listing 100,000 objects runs this 100,000 times: the common path is kept inline.
-    raw = _load(data)
+    try:
+        raw = _json_loads(data)
+    except ValueError:
+        raw = _load_slowly(data)
     if raw.__class__ is not dict:
         raise ValueError("its info is not a JSON object")
     get = raw.get
@@ -361,7 +361,9 @@ def decode_info(
             same = subject.endswith("." + _b2a(name.encode(), newline=False).decode())
         except UnicodeEncodeError:
             same = False
-        if not same and not subject_holds_name(subject, name):
+        if same:
+            subject = ""  # the name's own subject: not worth a string per listed object
+        elif not subject_holds_name(subject, name):
             if name:
                 damaged = damaged or f"it is stored under this name but its info names {name!r}"
             name = decode_meta_subject(subject)
