@@ -159,7 +159,8 @@ async def put(
     # Refuse an unstorable info before uploading anything; a full-length digest and large
     # counts stand in for the real ones.
     digest, big = wire.digest_string(hashlib.sha256()), 2**53
-    extra = old.extra if old else {}
+    # Other clients' fields survive a new version, unless their info cannot be trusted.
+    extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
     subject = wire.chunk_subject(bucket, nuid)
@@ -246,7 +247,7 @@ async def put(
             headers=meta.headers,
             metadata=meta.metadata,
             max_chunk_size=chunk,
-            extra=old.extra if old else {},
+            extra=extra,
             subject=subject_meta,
         )
         # Expecting the version we read: if another writer published meanwhile, we learn

@@ -51,7 +51,8 @@ async def test_hostile_nuid_is_damaged_and_purges_nothing(
     store: ObjectStore, client: Client, nuid: str
 ) -> None:
     victim = await _victim(store, client)
-    await publish_meta(client, store.bucket, "evil", _doc("evil", store.bucket, nuid))
+    hostile = {**_doc("evil", store.bucket, nuid), "x_planted": True}
+    await publish_meta(client, store.bucket, "evil", hostile)
     (evil,) = [o for o in await store.list() if o.name == "evil"]
     assert evil.damaged and "nuid" in evil.damaged
     assert (await store.info("evil")).damaged == evil.damaged
@@ -60,6 +61,7 @@ async def test_hostile_nuid_is_damaged_and_purges_nothing(
     # An overwriting put replaces the meta and purges no chunk (above all not `>`).
     new = await store.put("evil", b"replacement")
     assert not new.damaged and await store.get_bytes("evil") == b"replacement"
+    assert "x_planted" not in await raw_meta_json(client, store.bucket, "evil")
     await _intact(store, client, victim)
     # A delete of a damaged entry writes a sound tombstone and purges nothing either.
     await publish_meta(client, store.bucket, "evil", _doc("evil", store.bucket, nuid))
