@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 
 from natsobj_gui.cli import output as out
 from natsobj_gui.core import Client, ObjectInfo
+from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
+from .test_cli_script import Watch
 
 
 def _raw(cli: Cli, work: Callable[[Client], Awaitable[Any]]) -> Any:
@@ -135,3 +138,18 @@ def test_print_json_is_valid_json_for_any_text(
     parsed = json.loads(raw.decode("utf-8"))  # strict UTF-8: no lone surrogate got through
     assert parsed == [json.loads(json.dumps(out.object_json(info)))]
     assert not any(0x7F <= b <= 0x9F for b in raw.decode("utf-8").encode("latin-1", "ignore"))
+
+
+def test_watch_prints_damaged_entries_with_their_reason(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path
+) -> None:
+    _raw(cli, lambda c: publish_meta(c, bucket, "junk", b"[1]"))
+    watch = Watch(nats_server.url, bucket, cli_env)
+    try:
+        assert f"PUT {bucket} > junk: damaged: its info is not a JSON object" in watch.next()
+        _raw(cli, _hostile(bucket, "evil", "a.b"))
+        assert "> evil: damaged: its nuid 'a.b' is not a plain token" in watch.next()
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0 and b"Traceback" not in err
