@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from natsobj_gui.core import Client, ObjectMeta, ObjectStore, transfer, wire
+from natsobj_gui.core import Client, ObjectInfo, ObjectMeta, ObjectStore, transfer, wire
 from natsobj_gui.core.server import LocalServer
 
 from .raw import chunk_subjects
@@ -80,3 +80,20 @@ async def test_put_over_a_stale_read_purges_the_version_published_meanwhile(
     counts = await chunk_subjects(client, store.bucket)
     assert counts == {wire.chunk_subject(store.bucket, ours.nuid): 1}
     assert await store.get_bytes("a") == b"3"
+
+
+async def test_delete_over_a_stale_read_deletes_and_purges_the_newer_version(
+    store: ObjectStore, client: Client, monkeypatch
+) -> None:
+    await store.put("a", b"1" * 300_000)
+    stale = await store.info("a")
+    await store.put("a", b"2" * 300_000)  # another writer, between the delete's read and write
+
+    async def stale_info(name: str, **kw) -> ObjectInfo:
+        return stale
+
+    monkeypatch.setattr(store, "info", stale_info)
+    tomb = await store.delete("a")
+    monkeypatch.undo()
+    assert tomb.deleted and (await store.info("a", show_deleted=True)).deleted
+    assert await chunk_subjects(client, store.bucket) == {}
