@@ -256,6 +256,14 @@ class ObjectStore:
                 raise E.ObjectExistsError(f"an object named {meta.name!r} already exists")
             subject = existing.subject if existing is not None else ""
             expected = existing.revision if existing is not None else 0
+            # The new name gets a copy of what we read: it must still be the current one.
+            found = transfer.meta_subject_of(info)
+            now = await read_meta(self.conn, self.bucket, found, direct=False)
+            if now is None or (info.revision and now.revision != info.revision):
+                raise E.ConcurrentUpdateError(
+                    f"object {name!r} was changed by another client meanwhile; it was not "
+                    "renamed: try again"
+                )
         new = replace(
             info,
             name=meta.name,

@@ -6,7 +6,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from natsobj_gui.core import Client, ObjectInfo, ObjectMeta, ObjectStore, transfer, wire
+from natsobj_gui.core import errors as E
 from natsobj_gui.core.server import LocalServer
 
 from .raw import chunk_subjects
@@ -97,3 +100,27 @@ async def test_delete_over_a_stale_read_deletes_and_purges_the_newer_version(
     monkeypatch.undo()
     assert tomb.deleted and (await store.info("a", show_deleted=True)).deleted
     assert await chunk_subjects(client, store.bucket) == {}
+
+
+async def test_meta_edits_over_a_stale_read_never_clobber_the_newer_version(
+    store: ObjectStore, client: Client, monkeypatch
+) -> None:
+    await store.put("a", b"1")
+    stale = await store.info("a")
+    v2 = await store.put("a", b"22")
+    real_info = store.info
+
+    async def info(name: str, **kw) -> ObjectInfo:
+        return stale if name == "a" else await real_info(name, **kw)
+
+    monkeypatch.setattr(store, "info", info)
+    with pytest.raises(E.ConcurrentUpdateError, match="nothing was changed"):
+        await store.update_meta("a", ObjectMeta("a", "edited"))
+    with pytest.raises(E.ConcurrentUpdateError, match="not renamed"):
+        await store.update_meta("a", ObjectMeta("b"))
+    monkeypatch.undo()
+    current = await store.info("a")
+    assert current.nuid == v2.nuid and current.description == ""
+    assert await store.get_bytes("a") == b"22"
+    with pytest.raises(E.ObjectNotFoundError):
+        await store.info("b")
