@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from natsobj_gui.core import Client, ObjectInfo, ObjectStore, WatchKind, transfer, wire
 from natsobj_gui.core import errors as E
@@ -255,3 +257,37 @@ def test_subject_names_decode_as_nats_js_wrote_them() -> None:
     assert wire.latin1_meta_subject("b", "cafe") is None  # ASCII: the same subject
     assert wire.latin1_meta_subject("b", "😀") is None  # nats.js cannot write it at all
     assert wire.decode_meta_subject("$O.b.M.!!not-base64") == "!!not-base64"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+FIELD = st.sampled_from(
+    ["name", "nuid", "size", "chunks", "digest", "deleted", "options", "bucket", "metadata"]
+)
+NUIDS = st.sampled_from(["N1", ">", "*", "a.b", "", " ", "x\n"]) | st.text(max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    doc=st.dictionaries(FIELD, JSON, max_size=9),
+    nuid=NUIDS,
+    name=st.just("a") | st.text(max_size=6),
+    junk=st.binary(max_size=20),
+)
+def test_any_meta_message_decodes_and_only_sound_infos_are_trusted(
+    doc: dict[str, Any], nuid: str, name: str, junk: bytes
+) -> None:
+    subject = "$O.b.M.YQ=="  # the subject of "a"
+    docs = ({**doc, "name": name, "nuid": nuid}, {**doc, "nuid": nuid}, doc)
+    for data in (*(json.dumps(d).encode() for d in docs), junk):
+        info = wire.decode_entry(data, None, subject, "b")
+        assert info.bucket == "b" and info.name
+        if info.damaged:
+            continue
+        assert info.name == "a"  # a sound info is the one its subject names
+        assert info.size >= 0 and info.chunks >= 0
+        if not info.deleted and info.link is None:
+            wire.chunk_subject("b", info.nuid)  # a sound info's chunks have a safe subject
