@@ -102,12 +102,16 @@ class ObjectStore:
 
     async def _read(self, name: str) -> ObjectInfo | None:
         """The info under the name's subject, or under the one nats.js writes for it."""
-        info = await read_meta(self.conn, self.bucket, wire.meta_subject(self.bucket, name))
-        if info is None:
-            alt = wire.latin1_meta_subject(self.bucket, name)
-            if alt is not None:
-                info = await read_meta(self.conn, self.bucket, alt)
-        return info
+        for subject in (
+            wire.meta_subject(self.bucket, name),
+            wire.latin1_meta_subject(self.bucket, name),
+        ):
+            info = await read_meta(self.conn, self.bucket, subject) if subject else None
+            # A subject can hold another name's info: nats.js's Latin-1 bytes of "Ã©" are
+            # our UTF-8 bytes of "é". Only the info of this very name is its info.
+            if info is not None and info.name == name:
+                return info
+        return None
 
     async def _check_bucket(self) -> None:
         try:

@@ -291,3 +291,19 @@ def test_any_meta_message_decodes_and_only_sound_infos_are_trusted(
         assert info.size >= 0 and info.chunks >= 0
         if not info.deleted and info.link is None:
             wire.chunk_subject("b", info.nuid)  # a sound info's chunks have a safe subject
+
+
+async def test_a_subject_two_encodings_share_belongs_to_the_name_it_holds(
+    store: ObjectStore, client: Client
+) -> None:
+    # nats.js writes "Ã©" as the Latin-1 bytes C3 A9, which are our UTF-8 bytes of "é".
+    bucket = store.bucket
+    assert _latin1_subject(bucket, "Ã©") == meta_subj(bucket, "é")
+    await _nats_js_object(client, bucket, "Ã©", b"mojibake")
+    assert [o.name for o in await store.list()] == ["Ã©"]
+    assert await store.get_bytes("Ã©") == b"mojibake"
+    with pytest.raises(E.ObjectNotFoundError):
+        await store.info("é")
+    with pytest.raises(E.ObjectNotFoundError):
+        await store.delete("é")
+    assert await store.get_bytes("Ã©") == b"mojibake"
