@@ -252,7 +252,7 @@ async def put(
         )
         # Expecting the version we read: if another writer published meanwhile, we learn
         # which version we really replace, and purge its chunks rather than leave them.
-        _, replaced = await replace_meta(conn, bucket, subject_meta, old, lambda _old: info)
+        _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
@@ -279,6 +279,27 @@ async def put(
     stamped = await _stamp(conn, bucket, subject_meta)
     # A writer that published after us is current now (and purges ours): report our own.
     return stamped if stamped is not None and stamped.nuid == nuid else info
+
+
+def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
+    """A new version's info for replace_meta: never over another name's live object."""
+
+    def make(current: ObjectInfo | None) -> ObjectInfo:
+        # Two encodings can share a subject (nats.js's Latin-1 "Ã©" is our UTF-8 "é"): a
+        # live object there under another name is not a version of ours.
+        if (
+            current is not None
+            and current.name != info.name
+            and not current.deleted
+            and not current.damaged
+        ):
+            raise E.ObjectExistsError(
+                f"{info.name!r} would replace the object {current.name!r}, which another "
+                "client stored under the same subject; nothing was stored"
+            )
+        return info
+
+    return make
 
 
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:

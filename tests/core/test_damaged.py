@@ -306,4 +306,7 @@ async def test_a_subject_two_encodings_share_belongs_to_the_name_it_holds(
         await store.info("é")
     with pytest.raises(E.ObjectNotFoundError):
         await store.delete("é")
+    with pytest.raises(E.ObjectExistsError, match="same subject"):
+        await store.put("é", b"ours")
     assert await store.get_bytes("Ã©") == b"mojibake"
+    assert len(await chunk_subjects(client, bucket)) == 1  # ours were rolled back
