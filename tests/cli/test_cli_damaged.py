@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core.raw import chunk_subjects, digest_of, publish_chunks, publish_meta
+from core.raw import ROLLUP, chunk_subjects, digest_of, publish_chunks, publish_meta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -153,3 +154,26 @@ def test_watch_prints_damaged_entries_with_their_reason(
     finally:
         watch.kill()
     assert code == 0 and b"Traceback" not in err
+
+
+def test_names_nats_js_wrote_work_from_the_cli(cli: Cli, bucket: str) -> None:
+    name = "café"
+    latin = f"$O.{bucket}.M.{base64.urlsafe_b64encode(name.encode('latin-1')).decode()}"
+
+    async def write(client: Client) -> None:
+        await publish_chunks(client, bucket, "NJS", [b"from nats.js"])
+        doc = {"name": name, "bucket": bucket, "nuid": "NJS", "size": 12, "chunks": 1}
+        doc["digest"] = digest_of(b"from nats.js")
+        await client.conn.js.publish(latin, json.dumps(doc).encode(), headers=ROLLUP)
+
+    _raw(cli, write)
+    assert json.loads(cli.ok("info", bucket, name, "--json").text)["nuid"] == "NJS"
+    assert cli.ok("get", bucket, name, "-O", "-").out == b"from nats.js"
+    cli.ok("meta", bucket, name, "--description", "edited")
+    cli.ok("link", bucket, "to-cafe", bucket, name)
+    assert cli.ok("get", bucket, "to-cafe", "-O", "-").out == b"from nats.js"
+    listed = {o["name"]: o for o in json.loads(cli.ok("ls", bucket, "--json").text)}
+    assert listed[name]["description"] == "edited" and len(listed) == 2
+    cli.ok("del", bucket, name, "-f")
+    assert list(_raw(cli, lambda c: chunk_subjects(c, bucket))) == []
+    cli("info", bucket, name).assert_one_line_error("not found")
