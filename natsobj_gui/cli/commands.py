@@ -90,6 +90,8 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
     store = client.store(args.bucket)
     info = await store.info(args.name)
     what = "link" if info.is_link else f"{out.human_size(info.size)} object"
+    if info.damaged:
+        what = "damaged entry"  # its info is replaced; no chunk is purged
     confirm(f"Delete {what} {args.bucket} > {args.name}?", force=args.force)
     await store.delete(args.name)
     out.emit(f"Removed {args.bucket} > {out.clean(args.name)}")
@@ -190,6 +192,8 @@ async def cmd_watch(client: Client, args: argparse.Namespace) -> int:
             where = f"{info.bucket} > {out.clean(info.name)}"
             if event.kind is WatchKind.DELETE:
                 out.emit(f"[{stamp}] DEL {where}")
+            elif info.damaged:
+                out.emit(f"[{stamp}] PUT {where}: damaged: {info.damaged}")
             elif info.link is not None:
                 out.emit(f"[{stamp}] PUT {where}: link to {out.clean(out.describe_link(info))}")
             else:

@@ -180,10 +180,11 @@ async def cmd_get(client: Client, args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sink = sys.stdout.buffer
         with ProgressBar(args.name) as bar:
-            await store.get(args.name, sink, progress=bar)
+            _warn_unverified(await store.get(args.name, sink, progress=bar))
         sink.flush()
         return 0
-    await store.resolve(args.name)  # a missing object or bucket link fails before any file
+    # A missing, damaged or bucket-linked object fails before any file is made.
+    info = await store.resolve(args.name)
     dest = _destination(args.output, args.name)
     if dest.is_dir():
         raise CliError(f"{dest} is a folder")
@@ -191,8 +192,17 @@ async def cmd_get(client: Client, args: argparse.Namespace) -> int:
         confirm(f"Replace existing file {dest}?", force=args.force)
     with ProgressBar(args.name) as bar:
         await store.get_file(args.name, dest, progress=bar)
+    _warn_unverified(info)
     out.emit(f"Wrote {out.human_size(dest.stat().st_size)} to {dest}")
     return 0
+
+
+def _warn_unverified(info: ObjectInfo) -> None:
+    if info.unverified:
+        out.note(
+            f"warning: {out.clean(info.name)} has no digest: its content was not verified "
+            "(only its size was checked)"
+        )
 
 
 def _safe_parts(rel: str) -> list[str] | None:
@@ -215,6 +225,10 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
         if info.link is not None and info.link.is_bucket_link:
             out.note(f"skipping {out.clean(info.name)}: a link to a whole bucket has no content")
             continue
+        if info.damaged:
+            out.note(f"skipping {out.clean(info.name)}: it is damaged ({info.damaged})")
+            unsafe += 1
+            continue
         parts = _safe_parts(info.name[len(prefix) + 1 :] if prefix else info.name)
         if parts is None:
             # Never let an object name climb out of (or escape) the target folder.
@@ -234,6 +248,7 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
         try:
             with ProgressBar(info.name) as bar:
                 await store.get_file(info.name, dest, progress=bar)
+            _warn_unverified(info)
         except (ObjectNotFoundError, LinkError) as exc:
             # A dangling link (or an object deleted meanwhile) must not stop the others.
             out.note(f"skipping {out.clean(info.name)}: {exc}")

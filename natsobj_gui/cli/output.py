@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -44,9 +45,32 @@ def note(text: str) -> None:
     sys.stderr.flush()
 
 
+# Characters JSON allows raw in a string that must not reach a terminal or a pipe as they
+# are (C1 controls, DEL, JavaScript line breaks, lone surrogates, which UTF-8 cannot
+# carry). They only ever occur inside strings, so escaping them as \uXXXX is exact.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(value: Any) -> str:
+    """Indented JSON that any parser accepts and no terminal interprets."""
+    return _JSON_UNSAFE.sub(_json_escape, json.dumps(value, indent=2, ensure_ascii=False))
+
+
 def print_json(value: Any) -> None:
-    """Machine-readable output: indented JSON on stdout."""
-    emit(json.dumps(value, indent=2, ensure_ascii=False))
+    """Machine-readable output: indented JSON on stdout (never `\\xNN`-escaped)."""
+    text = json_text(value)
+    try:
+        utf8 = codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        text = json.dumps(value, indent=2)  # ASCII-only \u escapes suit any encoding
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
@@ -95,6 +119,8 @@ def describe_link(info: ObjectInfo) -> str:
 def object_rows(info: ObjectInfo) -> list[tuple[str, str]]:
     """The rows of `info BUCKET NAME`, with the digest in base64 and in hex."""
     rows: list[tuple[str, str]] = []
+    if info.damaged:
+        rows.append(("Damaged", info.damaged))
     if info.description:
         rows.append(("Description", info.description))
     if info.link is not None:
@@ -187,19 +213,32 @@ def objects_table(objects: Sequence[ObjectInfo], *, show_deleted: bool = False) 
     headers = ["Name", "Size", "Chunks", "Modified"]
     if show_deleted:
         headers.append("Deleted")
+    damaged = any(o.damaged for o in objects)
+    if damaged:
+        headers.append("Problem")
     rows = []
     for o in objects:
         size = f"-> {describe_link(o)}" if o.link is not None else human_size(o.size)
+        if o.damaged:
+            size = "damaged"
         row = [o.name, size, f"{o.chunks:,}", human_time(o.modified)]
         if show_deleted:
             row.append("deleted" if o.deleted else "")
+        if damaged:
+            row.append(o.damaged)
         rows.append(row)
     return table(headers, rows, "lrr")
 
 
 def object_json(info: ObjectInfo) -> dict[str, Any]:
-    """nats.go's ObjectInfo JSON (field order, omitempty) with the real modification time."""
-    return info_fields(info, iso_time(info.modified), unknown=False)
+    """nats.go's ObjectInfo JSON (field order, omitempty) with the real modification time.
+
+    A damaged entry adds `"damaged": reason` (nats.go has no such field).
+    """
+    out = info_fields(info, iso_time(info.modified), unknown=False)
+    if info.damaged:
+        out["damaged"] = info.damaged
+    return out
 
 
 def bucket_json(status: BucketInfo) -> dict[str, Any]:

@@ -115,3 +115,18 @@ class ConnectionFailedError(ObjectStoreError):
 class NotConnectedError(ObjectStoreError):
     def __init__(self) -> None:
         super().__init__("not connected to a NATS server")
+
+
+class DamagedObjectError(ObjectStoreError):
+    """An object's info was written broken (or hostile): it cannot be read or changed."""
+
+    def __init__(self, bucket: str, name: str, reason: str, hint: str = "") -> None:
+        msg = f"object {name!r} in bucket {bucket!r} is damaged: {reason}"
+        super().__init__(f"{msg}; {hint}" if hint else msg)
+        self.bucket = bucket
+        self.name = name
+        self.reason = reason
+
+
+class ConcurrentUpdateError(ObjectStoreError):
+    """Another client changed the object between our read and our write."""

@@ -180,7 +180,9 @@ class BucketIndex:
                 if name in self._objects:
                     self._remove(name, folders_before, touched)
                 continue
-            renamed_from = self._names_by_nuid.get(info.nuid) if info.nuid else None
+            # A damaged info's nuid proves nothing (it may be another object's): no rename.
+            nuid = info.nuid if not info.damaged else ""
+            renamed_from = self._names_by_nuid.get(nuid) if nuid else None
             if renamed_from is not None and renamed_from != name:
                 # Only a rename reuses a nuid (every put and link makes a new one).
                 before.setdefault(renamed_from, True)
@@ -228,7 +230,7 @@ class BucketIndex:
         if old.nuid != info.nuid and self._names_by_nuid.get(old.nuid) == name:
             del self._names_by_nuid[old.nuid]
         self._objects[name] = info
-        if info.nuid:
+        if info.nuid and not info.damaged:
             self._names_by_nuid[info.nuid] = name
 
     def _add(
@@ -239,7 +241,7 @@ class BucketIndex:
         touched: dict[str, None] | None = None,
     ) -> None:
         self._objects[name] = info
-        if info.nuid:
+        if info.nuid and not info.damaged:
             self._names_by_nuid[info.nuid] = name
         parent, _ = split_name(name)
         files = self._files.get(parent)

@@ -23,22 +23,31 @@ from .types import ObjectInfo, ObjectLink, ObjectMeta, WatchEvent, WatchKind
 
 log = logging.getLogger(__name__)
 TIMESTAMP_HEADER = "Nats-Time-Stamp"
+SEQUENCE_HEADER = "Nats-Sequence"
 LIST_IDLE_TIMEOUT = 10.0
 
 
-async def read_meta(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
-    """The last message on a meta subject, or None; direct get with an API fallback."""
+async def read_meta(
+    conn: Connection, bucket: str, subject: str, *, direct: bool = True
+) -> ObjectInfo | None:
+    """The last message on a meta subject, or None; direct get with an API fallback.
+
+    `direct=False` asks the stream leader (a direct get may be answered by a replica
+    that lags behind): what a rewrite that must know the very last version needs.
+    """
     stream = wire.stream_name(bucket)
-    try:
-        msg = await conn.nc.request(
-            f"{conn.api_prefix}.DIRECT.GET.{stream}.{subject}",
-            b"",
-            timeout=conn.profile.request_timeout,
-        )
-    except nats.errors.NoRespondersError:
-        msg = None  # no direct get (old bucket or missing stream): ask the API
-    except Exception as exc:
-        raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+    msg = None
+    if direct:
+        try:
+            msg = await conn.nc.request(
+                f"{conn.api_prefix}.DIRECT.GET.{stream}.{subject}",
+                b"",
+                timeout=conn.profile.request_timeout,
+            )
+        except nats.errors.NoRespondersError:
+            msg = None  # no direct get (old bucket or missing stream): ask the API
+        except Exception as exc:
+            raise conn.translate(exc, bucket=bucket, subject=subject) from exc
     if msg is not None:
         hdrs = msg.headers or {}
         status = hdrs.get("Status")
@@ -47,7 +56,8 @@ async def read_meta(conn: Connection, bucket: str, subject: str) -> ObjectInfo |
         if status:
             raise E.ObjectStoreError(f"server error {status}: {hdrs.get('Description', '')}")
         stamp = wire.parse_timestamp(hdrs.get(TIMESTAMP_HEADER))
-        return _decode(msg.data, stamp, bucket)
+        seq = hdrs.get(SEQUENCE_HEADER, "")
+        return wire.decode_entry(msg.data, stamp, subject, bucket, int(seq) if seq.isdigit() else 0)
     try:
         resp = await conn.api(f"STREAM.MSG.GET.{stream}", {"last_by_subj": subject}, bucket=bucket)
     except E.ObjectStoreError as exc:
@@ -59,18 +69,19 @@ async def read_meta(conn: Connection, bucket: str, subject: str) -> ObjectInfo |
 
     message = resp.get("message") or {}
     data = base64.b64decode(message.get("data") or "")
-    return _decode(data, wire.parse_timestamp(message.get("time")), bucket)
+    seq = message.get("seq")
+    stamp = wire.parse_timestamp(message.get("time"))
+    return wire.decode_entry(data, stamp, subject, bucket, seq if isinstance(seq, int) else 0)
 
 
-def _decode(data: bytes, stamp, bucket: str) -> ObjectInfo | None:
-    try:
-        info = wire.decode_info(data, stamp)
-    except ValueError:
-        log.warning("unparseable object info in bucket %r", bucket)
-        return None
-    # Like nats.go, the bucket an info was read from is where its chunks are and where
-    # rewrites go, whatever bucket a copied or mirrored meta still names.
-    return info if info.bucket == bucket else replace(info, bucket=bucket)
+def _tombstone(info: ObjectInfo) -> ObjectInfo:
+    """The deleted version of an info: no content, nuid, description and metadata kept."""
+    tomb = replace(info, deleted=True, size=0, chunks=0, digest="")
+    if info.damaged:
+        # Nothing of a damaged info is vouched for: a fresh nuid (no chunks, never a
+        # wildcard) and no link make the tombstone itself sound.
+        tomb = replace(tomb, nuid=transfer.new_nuid(), link=None, damaged="")
+    return tomb
 
 
 class ObjectStore:
@@ -81,13 +92,26 @@ class ObjectStore:
         self.bucket = wire.validate_bucket(bucket)
 
     async def info(self, name: str, *, show_deleted: bool = False) -> ObjectInfo:
-        """The object's info; deleted objects are not found unless asked for."""
-        info = await read_meta(self.conn, self.bucket, wire.meta_subject(self.bucket, name))
+        """The object's info (damaged ones too); deleted objects are not found unless asked."""
+        info = await self._read(name)
         if info is None or (info.deleted and not show_deleted):
             if info is None:
                 await self._check_bucket()
             raise E.ObjectNotFoundError(self.bucket, name)
         return info
+
+    async def _read(self, name: str) -> ObjectInfo | None:
+        """The info under the name's subject, or under the one nats.js writes for it."""
+        for subject in (
+            wire.meta_subject(self.bucket, name),
+            wire.latin1_meta_subject(self.bucket, name),
+        ):
+            info = await read_meta(self.conn, self.bucket, subject) if subject else None
+            # A subject can hold another name's info: nats.js's Latin-1 bytes of "Ã©" are
+            # our UTF-8 bytes of "é". Only the info of this very name is its info.
+            if info is not None and info.name == name:
+                return info
+        return None
 
     async def _check_bucket(self) -> None:
         try:
@@ -133,11 +157,17 @@ class ObjectStore:
     async def resolve(self, name: str) -> ObjectInfo:
         """The info whose chunks hold this object's bytes, following one object link."""
         info = await self.info(name)
+        if info.damaged:
+            raise E.DamagedObjectError(self.bucket, name, info.damaged, "it cannot be read")
         if info.link is None:
             return info
         if info.link.is_bucket_link:
             raise E.LinkError(f"{name!r} links to bucket {info.link.bucket!r}: it has no content")
         target = await ObjectStore(self.conn, info.link.bucket).info(info.link.name or "")
+        if target.damaged:
+            raise E.DamagedObjectError(
+                target.bucket, target.name, target.damaged, f"the link {name!r} cannot be read"
+            )
         if target.link is not None:
             raise E.LinkError(f"{name!r} links to another link, which cannot be followed")
         return target
@@ -190,45 +220,101 @@ class ObjectStore:
         return await self.get(name, None, **kw)
 
     async def delete(self, name: str) -> ObjectInfo:
-        """Leave a tombstone (keeping nuid, description, headers, metadata), purge chunks."""
+        """Leave a tombstone (keeping nuid, description, headers, metadata), purge chunks.
+
+        The tombstone goes where the info was found; a damaged info's chunks are never
+        purged (its nuid may be a wildcard, or another object's).
+        """
         info = await self.info(name)
-        tomb = replace(info, deleted=True, size=0, chunks=0, digest="")
-        await transfer.publish_meta(self.conn, tomb)
-        if info.link is None:
-            await transfer.purge_chunks(self.conn, self.bucket, info.nuid)
+
+        def tombstone(current: ObjectInfo | None) -> ObjectInfo:
+            if current is None or current.deleted:
+                raise E.ObjectNotFoundError(self.bucket, name)  # deleted meanwhile
+            return _tombstone(current)
+
+        # Another writer may publish between our read and our tombstone: then it is their
+        # version that gets deleted, and its chunks purged, never left behind.
+        subject = transfer.meta_subject_of(info)
+        tomb, replaced = await transfer.replace_meta(
+            self.conn, self.bucket, subject, info, tombstone
+        )
+        stale = transfer.replaced_chunks(replaced)
+        if stale is not None:
+            await transfer.purge_chunks(self.conn, self.bucket, stale)
         return tomb
 
     async def update_meta(self, name: str, meta: ObjectMeta) -> ObjectInfo:
         """Change name, description, headers or metadata; a rename never overwrites."""
         info = await self.info(name)
+        if info.damaged:
+            raise E.DamagedObjectError(
+                self.bucket, name, info.damaged, "delete it or replace it with a new upload"
+            )
         renamed = meta.name != name
+        # An edit goes where the info was found; a rename to the new name's subject.
+        subject, expected = info.subject, info.revision
         if renamed:
             wire.meta_subject(self.bucket, meta.name)
             existing = await self._old(meta.name)
             if existing is not None and not existing.deleted:
                 raise E.ObjectExistsError(f"an object named {meta.name!r} already exists")
+            subject = existing.subject if existing is not None else ""
+            expected = existing.revision if existing is not None else 0
+            # The new name gets a copy of what we read: it must still be the current one.
+            found = transfer.meta_subject_of(info)
+            now = await read_meta(self.conn, self.bucket, found, direct=False)
+            if now is None or (info.revision and now.revision != info.revision):
+                raise E.ConcurrentUpdateError(
+                    f"object {name!r} was changed by another client meanwhile; it was not "
+                    "renamed: try again"
+                )
         new = replace(
             info,
             name=meta.name,
             description=meta.description,
             headers=meta.headers,
             metadata=meta.metadata,
+            subject=subject,
         )
-        await transfer.publish_meta(self.conn, new)
+        try:
+            await transfer.publish_meta(self.conn, new, expected=expected)
+        except E.ConcurrentUpdateError:
+            raise E.ConcurrentUpdateError(
+                f"object {meta.name if renamed else name!r} was changed by another client "
+                "meanwhile; nothing was changed: try again"
+            ) from None
         if renamed:
+            # Only up to the version we renamed: one another client wrote since stays.
+            purge: dict = {"filter": transfer.meta_subject_of(info)}
+            if info.revision:
+                purge["seq"] = info.revision + 1
             await self.conn.api(
-                f"STREAM.PURGE.{wire.stream_name(self.bucket)}",
-                {"filter": wire.meta_subject(self.bucket, name)},
-                bucket=self.bucket,
+                f"STREAM.PURGE.{wire.stream_name(self.bucket)}", purge, bucket=self.bucket
             )
         return await self.info(meta.name)
 
     async def _link(self, name: str, link: ObjectLink) -> ObjectInfo:
         existing = await self._old(name)
+        if existing is not None and existing.damaged:
+            raise E.DamagedObjectError(
+                self.bucket, name, existing.damaged, "delete it before linking under its name"
+            )
         if existing is not None and not existing.deleted and existing.link is None:
             raise E.ObjectExistsError(f"{name!r} is an object: a link cannot replace it")
-        info = ObjectInfo(name=name, bucket=self.bucket, nuid=transfer.new_nuid(), link=link)
-        await transfer.publish_meta(self.conn, info)
+        info = ObjectInfo(
+            name=name,
+            bucket=self.bucket,
+            nuid=transfer.new_nuid(),
+            link=link,
+            subject=existing.subject if existing is not None else "",
+        )
+        expected = existing.revision if existing is not None else 0
+        try:
+            await transfer.publish_meta(self.conn, info, expected=expected)
+        except E.ConcurrentUpdateError:
+            raise E.ConcurrentUpdateError(
+                f"{name!r} was changed by another client meanwhile; no link was made: try again"
+            ) from None
         return await self.info(name)
 
     async def add_link(self, name: str, target: ObjectInfo) -> ObjectInfo:
@@ -249,17 +335,14 @@ class ObjectStore:
         out: list[ObjectInfo] = []
         bucket = self.bucket
 
-        append, decode, stamp = out.append, wire.decode_info, wire.timestamp_from_nanos
+        append, decode, stamp = out.append, wire.decode_entry, wire.timestamp_from_nanos
 
         def on_msg(msg: JsMsg) -> bool:
-            # Inlined _decode: this runs once per object of the bucket.
-            try:
-                info = decode(msg.data, stamp(msg.timestamp_ns))
-            except ValueError:
-                log.warning("unparseable object info in bucket %r", bucket)
-            else:
-                if show_deleted or not info.deleted:
-                    append(info if info.bucket == bucket else replace(info, bucket=bucket))
+            # This runs once per object of the bucket. Damaged entries are listed too. No
+            # revision: every rewrite reads the info again, and an int per object is 28 bytes.
+            info = decode(msg.data, stamp(msg.timestamp_ns), msg.subject, bucket)
+            if show_deleted or not info.deleted:
+                append(info)
             return msg.pending == 0
 
         consumer = OrderedConsumer(
@@ -320,8 +403,14 @@ class Watcher:
         self._runner: asyncio.Task | None = None
 
     def _on_msg(self, msg: JsMsg) -> None:
-        info = _decode(msg.data, wire.timestamp_from_nanos(msg.timestamp_ns), self._store.bucket)
-        if info is not None and not (info.deleted and self._ignore_deletes):
+        info = wire.decode_entry(
+            msg.data,
+            wire.timestamp_from_nanos(msg.timestamp_ns),
+            msg.subject,
+            self._store.bucket,
+            msg.stream_seq,
+        )
+        if not (info.deleted and self._ignore_deletes):
             kind = WatchKind.DELETE if info.deleted else WatchKind.PUT
             self._queue.put_nowait(WatchEvent(kind, info, initial=self._initial))
         if self._initial and msg.pending == 0:

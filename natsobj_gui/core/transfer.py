@@ -44,6 +44,7 @@ def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
 
 async def purge_chunks(conn: Connection, bucket: str, nuid: str) -> None:
     """Remove one object's chunks; used to roll back and to drop replaced versions."""
+    # chunk_subject refuses a nuid that is not a plain token: never a filter like `>`.
     await conn.api(
         f"STREAM.PURGE.{wire.stream_name(bucket)}",
         {"filter": wire.chunk_subject(bucket, nuid)},
@@ -67,16 +68,74 @@ def encode_meta(conn: Connection, info: ObjectInfo) -> bytes:
     return data
 
 
-async def publish_meta(conn: Connection, info: ObjectInfo) -> None:
-    """Publish an object's info with a subject rollup, so only the newest stays."""
-    subject = wire.meta_subject(info.bucket, info.name)
+# The server refuses a publish whose expected last subject sequence is not the last.
+ERR_WRONG_LAST_SEQUENCE = 10071
+EXPECTED_SEQ_HEADER = "Nats-Expected-Last-Subject-Sequence"
+# Each refusal means another writer got in first; a name written this often is contested.
+META_ATTEMPTS = 20
+
+
+def meta_subject_of(info: ObjectInfo) -> str:
+    """Where an info goes: the subject it was read from, else its name's own subject."""
+    return info.subject or wire.meta_subject(info.bucket, info.name)
+
+
+async def publish_meta(conn: Connection, info: ObjectInfo, *, expected: int | None = None) -> int:
+    """Publish an object's info with a subject rollup, so only the newest stays.
+
+    With `expected` (a stream sequence, 0 for none), the server stores it only if that is
+    still the subject's last message; otherwise ConcurrentUpdateError. Returns its sequence.
+    """
+    subject = meta_subject_of(info)
     data = encode_meta(conn, info)
+    headers = dict(wire.ROLLUP_HEADERS)
+    if expected is not None:
+        headers[EXPECTED_SEQ_HEADER] = str(expected)
     try:
-        await conn.guarded(
-            conn.js.publish(subject, data, headers=dict(wire.ROLLUP_HEADERS)), subject
-        )
+        ack = await conn.guarded(conn.js.publish(subject, data, headers=headers), subject)
     except Exception as exc:
+        if getattr(exc, "err_code", None) == ERR_WRONG_LAST_SEQUENCE:
+            raise E.ConcurrentUpdateError(
+                f"object {info.name!r} was changed by another client meanwhile"
+            ) from exc
         raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
+    return ack.seq
+
+
+async def replace_meta(
+    conn: Connection,
+    bucket: str,
+    subject: str,
+    current: ObjectInfo | None,
+    make: Callable[[ObjectInfo | None], ObjectInfo],
+) -> tuple[ObjectInfo, ObjectInfo | None]:
+    """Publish `make(current)` over the subject's last message, `current` as the caller read it.
+
+    When another writer published since, the newest is read again and `make` asked again,
+    so the caller learns exactly which version (and chunks) it superseded, even in a race.
+    Returns what was published and what it replaced (None: nothing).
+    """
+    from .store import read_meta  # local: store builds on this module
+
+    for _ in range(META_ATTEMPTS):
+        info = make(current)
+        try:
+            await publish_meta(conn, info, expected=current.revision if current else 0)
+            return info, current
+        except E.ConcurrentUpdateError:
+            # From the stream leader, not a direct get that a lagging replica may answer.
+            current = await read_meta(conn, bucket, subject, direct=False)
+    raise E.ConcurrentUpdateError(
+        f"object {info.name!r} is being rewritten by other clients continuously; try again"
+    )
+
+
+def replaced_chunks(replaced: ObjectInfo | None, keep: str = "") -> str | None:
+    """The nuid whose chunks a new meta makes unreachable, when it is safe to purge."""
+    if replaced is None or replaced.deleted or replaced.link is not None or replaced.damaged:
+        return None  # nothing to purge, or not ours to judge (a damaged info lies)
+    nuid = replaced.nuid
+    return nuid if wire.is_token(nuid) and nuid != keep else None
 
 
 async def put(
@@ -92,13 +151,16 @@ async def put(
 ) -> ObjectInfo:
     """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel."""
     subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
+    if old is not None and old.subject:
+        subject_meta = old.subject  # where the name was found (nats.js encodes some apart)
     size_hint = source_size(source)
     chunk = clamp_chunk_size(chunk_size, conn.max_payload)
     nuid = new_nuid()
     # Refuse an unstorable info before uploading anything; a full-length digest and large
     # counts stand in for the real ones.
     digest, big = wire.digest_string(hashlib.sha256()), 2**53
-    extra = old.extra if old else {}
+    # Other clients' fields survive a new version, unless their info cannot be trusted.
+    extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
     subject = wire.chunk_subject(bucket, nuid)
@@ -185,9 +247,12 @@ async def put(
             headers=meta.headers,
             metadata=meta.metadata,
             max_chunk_size=chunk,
-            extra=old.extra if old else {},
+            extra=extra,
+            subject=subject_meta,
         )
-        await publish_meta(conn, info)
+        # Expecting the version we read: if another writer published meanwhile, we learn
+        # which version we really replace, and purge its chunks rather than leave them.
+        _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
@@ -204,14 +269,37 @@ async def put(
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(rollback)
         raise
-    if old is not None and not old.deleted and old.nuid and old.nuid != nuid:
+    stale = replaced_chunks(replaced, nuid)
+    if stale is not None:
         try:
-            await purge_chunks(conn, bucket, old.nuid)
+            await purge_chunks(conn, bucket, stale)
         except E.ObjectStoreError as exc:
             # The new version is in place; an old chunk left behind is only wasted space.
             log.warning("could not purge the previous chunks of %r: %s", meta.name, exc)
     stamped = await _stamp(conn, bucket, subject_meta)
-    return stamped or info
+    # A writer that published after us is current now (and purges ours): report our own.
+    return stamped if stamped is not None and stamped.nuid == nuid else info
+
+
+def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
+    """A new version's info for replace_meta: never over another name's live object."""
+
+    def make(current: ObjectInfo | None) -> ObjectInfo:
+        # Two encodings can share a subject (nats.js's Latin-1 "Ã©" is our UTF-8 "é"): a
+        # live object there under another name is not a version of ours.
+        if (
+            current is not None
+            and current.name != info.name
+            and not current.deleted
+            and not current.damaged
+        ):
+            raise E.ObjectExistsError(
+                f"{info.name!r} would replace the object {current.name!r}, which another "
+                "client stored under the same subject; nothing was stored"
+            )
+        return info
+
+    return make
 
 
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:

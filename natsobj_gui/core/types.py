@@ -141,10 +141,25 @@ class ObjectInfo:
     # Fields other clients wrote that we do not model; kept so rewrites preserve them.
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     extra_options: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Why this info cannot be trusted (broken JSON, a nuid that is not a plain token, a
+    # name that differs from its subject's...); "" for a sound info. A damaged info is
+    # shown, never read, and replacing or deleting it never purges chunks.
+    damaged: str = ""
+    # The meta subject the info was read from when it is not the name's own ("" then, or
+    # when not read from the server): every rewrite goes there, e.g. to the subject
+    # nats.js encoded the name in, or to the name whose info wrongly names another object.
+    subject: str = field(default="", compare=False, repr=False)
+    # Its stream sequence when read (0 if unknown): a rewrite expects it to be the last.
+    revision: int = field(default=0, compare=False, repr=False)
 
     @property
     def is_link(self) -> bool:
         return self.link is not None
+
+    @property
+    def unverified(self) -> bool:
+        """True for content that cannot be checked on download: the info has no digest."""
+        return not self.digest and self.link is None and not self.deleted and not self.damaged
 
     @property
     def meta(self) -> ObjectMeta:

@@ -1,7 +1,7 @@
 """Icons shipped inside the package (hand-written SVGs), loaded with importlib.resources.
 
 Usage: `icon("bucket")` -> QIcon (cached). Names: app, bucket, folder, open-folder, file,
-link, lock, upload, download, refresh, delete, info, cancel, retry, clear.
+link, lock, upload, download, refresh, delete, info, cancel, retry, clear, warning.
 An unknown name raises KeyError, so a typo fails loudly in tests instead of showing nothing.
 """
 

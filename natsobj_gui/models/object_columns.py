@@ -86,6 +86,10 @@ def folder_cell(prefix: str, col: int, role: int, index: BucketIndex | None) -> 
 
 def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     """What an object row shows in one cell for one role."""
+    if o.damaged and col != COL_NAME:
+        damaged = _damaged_cell(o, col, role)
+        if damaged is not None:
+            return damaged
     if role == Qt.ItemDataRole.DisplayRole:
         if col == COL_NAME:
             return split_name(o.name)[1]
@@ -111,6 +115,8 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == SortRole:
         return key_func(col)(o)[0]
     if role == Qt.ItemDataRole.ToolTipRole:
+        if o.damaged:
+            return f"{o.name}\ndamaged: {o.damaged}"
         if o.link:
             target = o.link.bucket + (f"/{o.link.name}" if o.link.name else " (bucket)")
             return f"{o.name}\nlink to {target}"
@@ -118,7 +124,21 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_CHUNKS):
         return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+        if o.damaged:
+            return icon("warning")
         return icon("link" if o.link else "file")
+    return None
+
+
+def _damaged_cell(o: ObjectInfo, col: int, role: int) -> Any:
+    """What a damaged entry shows instead of sizes it cannot vouch for (None: as usual)."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        if col == COL_SIZE:
+            return "damaged"
+        if col in (COL_CHUNKS, COL_DIGEST):
+            return ""
+        if col == COL_DESCRIPTION:
+            return f"damaged: {o.damaged}"
     return None
 
 

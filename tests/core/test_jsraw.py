@@ -142,7 +142,7 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
     import random
 
     nc = nats.aio.client.Client()
-    routed: list[tuple[bytes, bytes, bytes | None]] = []
+    routed: list[tuple[bytes, bytes, bytes, bytes | None]] = []
     others: list[tuple[int, bytes, bytes, bytes, bytes | None]] = []
 
     async def process_msg(sid, subject, reply, data, headers):  # what nats-py would get
@@ -150,7 +150,10 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
 
     nc._process_msg = process_msg  # type: ignore[method-assign]
     router = jsraw._router(nc)  # wraps the stand-in, as it wraps nats-py's own
-    router.handlers[7] = lambda reply, data, hdr: routed.append((bytes(reply), data, hdr))
+    assert router is not None
+    router.handlers[7] = lambda subject, reply, data, hdr: routed.append(
+        (bytes(subject), bytes(reply), data, hdr)
+    )
     pings: list[int] = []
 
     async def process_ping() -> None:
@@ -182,8 +185,8 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
             await nc._ps.parse(stream[pos : pos + step])
             pos += step
         assert routed == [
-            (b"$JS.ACK.s.c.1.1.1.1.0", b"hello", None),
-            (b"r.1", b"abc", hdr),
+            (b"$O.b.C.x", b"$JS.ACK.s.c.1.1.1.1.0", b"hello", None),
+            (b"$O.b.M.YQ==", b"r.1", b"abc", hdr),
         ]
         assert others == [(9, b"_INBOX.x", b"", b"data", None), (9, b"_INBOX.y", b"", b"", hdr)]
         assert pings == [1]

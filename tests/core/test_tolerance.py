@@ -162,21 +162,30 @@ async def test_unparseable_meta_does_not_block_list_or_watch(
     # Bad entries last in the stream: the end of the initial set still comes.
     for i, body in enumerate(BAD_ENTRIES[3:]):
         await publish_meta(client, store.bucket, f"bad{i + 3}", body)
-    names = sorted(o.name for o in await asyncio.wait_for(store.list(), 10))
-    assert names == ["good1", "good2"]
+    bad = [f"bad{i}" for i in range(len(BAD_ENTRIES))]
+    # Listed as damaged entries, named after their subject, with the reason.
+    listing = await asyncio.wait_for(store.list(), 10)
+    assert sorted(o.name for o in listing) == sorted([*bad, "good1", "good2"])
+    assert {o.name for o in listing if o.damaged} == set(bad)
+    assert all("JSON" in o.damaged or "nests" in o.damaged for o in listing if o.damaged)
     async with store.watch() as watcher:
         events = []
         while not events or events[-1].kind is not WatchKind.INITIAL_DONE:
             events += await asyncio.wait_for(watcher.next_batch(), 10)
-    assert sorted(e.info.name for e in events if e.info) == ["good1", "good2"]
+    assert sorted(e.info.name for e in events if e.info) == sorted([*bad, "good1", "good2"])
+    assert {e.info.name for e in events if e.info and e.info.damaged} == set(bad)
 
 
 async def test_only_unparseable_entries(store: ObjectStore, client: Client) -> None:
     await publish_meta(client, store.bucket, "bad", b"{")
-    assert await asyncio.wait_for(store.list(show_deleted=True), 10) == []
+    listing = await asyncio.wait_for(store.list(show_deleted=True), 10)
+    assert [(o.name, o.damaged) for o in listing] == [("bad", "its info is not valid JSON")]
     async with store.watch() as watcher:
-        events = await asyncio.wait_for(watcher.next_batch(), 10)
-    assert [e.kind for e in events] == [WatchKind.INITIAL_DONE]
+        events = []
+        while not events or events[-1].kind is not WatchKind.INITIAL_DONE:
+            events += await asyncio.wait_for(watcher.next_batch(), 10)
+    assert [e.kind for e in events] == [WatchKind.PUT, WatchKind.INITIAL_DONE]
+    assert events[0].info is not None and events[0].info.damaged
 
 
 def _foreign() -> dict[str, Any]:

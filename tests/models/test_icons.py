@@ -9,7 +9,7 @@ from natsobj_gui.icons import icon, names
 
 REQUIRED = {
     "app", "bucket", "folder", "file", "link", "lock", "upload", "download",
-    "refresh", "delete", "info", "cancel", "retry", "clear", "open-folder",
+    "refresh", "delete", "info", "cancel", "retry", "clear", "open-folder", "warning",
 }  # fmt: skip
 
 

@@ -212,11 +212,13 @@ class OrderedConsumer:
         finally:
             self._resetting = False
 
-    def _on_raw(self, reply: bytes, data: bytes, headers: bytes | None) -> Awaitable | None:
+    def _on_raw(
+        self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
+    ) -> Awaitable | None:
         """Fast path, called from nats-py's parser: no header parsing, no Msg, no queue."""
         if headers is not None and headers.startswith(b"NATS/1.0 100"):
             return self._control(reply.decode() if reply else "", _parse_headers(headers))
-        self._on_data(reply, data, msg_size(headers) if self._headers_only else None)
+        self._on_data(subject, reply, data, msg_size(headers) if self._headers_only else None)
         return None
 
     async def _handle(self, msg: Msg) -> None:
@@ -226,7 +228,9 @@ class OrderedConsumer:
             await self._control(msg.reply, hdrs)
         elif msg.reply:
             size = hdrs.get("Nats-Msg-Size") if hdrs and self._headers_only else None
-            self._on_data(msg.reply, msg.data, int(size) if size and size.isdigit() else None)
+            self._on_data(
+                msg.subject, msg.reply, msg.data, int(size) if size and size.isdigit() else None
+            )
 
     async def _control(self, reply: str, hdrs: dict[str, str]) -> None:
         self._last_any = time.monotonic()
@@ -242,7 +246,9 @@ class OrderedConsumer:
         if last and last.isdigit() and int(last) != self._expect_dseq - 1:
             self._schedule_reset()
 
-    def _on_data(self, reply: str | bytes, data: bytes, size: int | None = None) -> None:
+    def _on_data(
+        self, subject: str | bytes, reply: str | bytes, data: bytes, size: int | None = None
+    ) -> None:
         now = time.monotonic()
         self._last_any = now
         if self._done is None or self._done.done():
@@ -260,7 +266,10 @@ class OrderedConsumer:
         self._last_data = now
         self._idle_grace = IDLE_GRACE_RESETS
         try:
-            finished = self._on_msg(JsMsg(data, sseq, dseq, pending, ts, size))
+            if subject.__class__ is bytes:
+                subject = subject.decode()  # type: ignore[union-attr]
+            msg = JsMsg(data, sseq, dseq, pending, ts, size, subject)  # type: ignore[arg-type]
+            finished = self._on_msg(msg)
         except BaseException as exc:
             self.finish(exc)
             return

@@ -25,6 +25,7 @@ class JsMsg:
     pending: int
     timestamp_ns: int
     size: int | None = None
+    subject: str = ""  # the stream message's own subject (which meta, which chunk set)
 
 
 def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
@@ -75,7 +76,8 @@ def _parse_headers(raw: bytes) -> dict[str, str]:
     return out
 
 
-RawHandler = Callable[[bytes, bytes, "bytes | None"], "Awaitable | None"]
+# (subject, reply, data, headers) of one message, straight from the parser.
+RawHandler = Callable[[bytes, bytes, bytes, "bytes | None"], "Awaitable | None"]
 
 
 class _Router:
@@ -99,7 +101,7 @@ class _Router:
             if handler is None:
                 await original(sid, subject, reply, data, headers)
                 return
-            pending = handler(reply, data, headers)
+            pending = handler(subject, reply, data, headers)
             if pending is not None:
                 await pending
 
@@ -185,7 +187,7 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
             if handler is None:
                 await nc._process_msg(sid, subject, reply, payload, hdr)
             else:
-                pending = handler(reply, payload, hdr)
+                pending = handler(subject, reply, payload, hdr)
                 if pending is not None:
                     await pending
             handled += 1
