@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,14 +23,6 @@ DEFAULT_GRACE = 3600.0
 # Per-set measuring consumers at once: enough to hide round trips, few enough for the server.
 MEASURE_CONCURRENCY = 8
 IDLE_TIMEOUT = 10.0
-_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def is_plain_token(text: str) -> bool:
-    """Letters, digits, `-` and `_` only: safe inside a subject or a purge filter."""
-    return _PLAIN.fullmatch(text) is not None
-
-
 @dataclass(frozen=True)
 class OrphanSet:
     """One chunk subject's messages that no current info references."""
@@ -46,7 +37,7 @@ class OrphanSet:
 
     @property
     def plain(self) -> bool:
-        return is_plain_token(self.nuid)
+        return wire.is_token(self.nuid)
 
     @property
     def purgeable(self) -> bool:
@@ -232,7 +223,7 @@ async def scan(conn: Connection, bucket: str, *, grace: float = DEFAULT_GRACE) -
 
     async def one(nuid: str) -> OrphanSet | None:
         deleted = refs.deleted.get(nuid, "")
-        if not is_plain_token(nuid):
+        if not wire.is_token(nuid):
             # Never put it into a filter: counted, not measured, never purged.
             return OrphanSet(nuid, counts[nuid], deleted_name=deleted)
         async with gate:

@@ -124,10 +124,6 @@ async def test_a_latin1_name_nats_js_wrote_is_listed(
     assert listed[name].size == 5 and listed[name].digest == digest_of(b"caf\xc3\xa9")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="we look an object up under base64(UTF-8 name); nats.js wrote it under btoa(name)",
-)
 async def test_a_latin1_name_nats_js_wrote_can_be_read(
     nats_js: dict[str, str], nats_server: LocalServer, store: ObjectStore, tmp_path: Path
 ) -> None:

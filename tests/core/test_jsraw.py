@@ -223,7 +223,7 @@ async def test_fast_parser_installed_mid_payload_still_takes_messages(nats_serve
         got: list[bytes] = []
         done = asyncio.Event()
 
-        def on_raw(reply: bytes, data: bytes, hdr: bytes | None) -> None:
+        def on_raw(subject: bytes, reply: bytes, data: bytes, hdr: bytes | None) -> None:
             got.append(data)
             done.set()
 

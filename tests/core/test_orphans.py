@@ -29,13 +29,6 @@ def _info(bucket: str, name: str, nuid: str, size: int, chunks: int, **extra) ->
     }
 
 
-async def test_is_plain_token() -> None:
-    for good in ("abc", "A1-b_2", "x" * 64):
-        assert O.is_plain_token(good)
-    for bad in ("", ">", "*", "a.b", "a b", "ü", "a\n", "a*", "-\x00"):
-        assert not O.is_plain_token(bad)
-
-
 async def test_raw_chunks_without_info_are_found_measured_and_purged(
     client: Client, store: ObjectStore
 ) -> None:
