@@ -23,6 +23,8 @@ DEFAULT_GRACE = 3600.0
 # Per-set measuring consumers at once: enough to hide round trips, few enough for the server.
 MEASURE_CONCURRENCY = 8
 IDLE_TIMEOUT = 10.0
+
+
 @dataclass(frozen=True)
 class OrphanSet:
     """One chunk subject's messages that no current info references."""
