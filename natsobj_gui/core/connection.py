@@ -74,6 +74,41 @@ class Connection:
         self.jsm = nc.jsm(prefix=prefix, timeout=profile.request_timeout)
         jsraw.fix_publish_async_errors(self.js)
         self._denied: list[tuple[float, str]] = []
+        self._lost_at: float | None = None
+        self._back = asyncio.Event()
+        self._back.set()
+
+    def mark_lost(self) -> None:
+        """The connection dropped (nats-py is reconnecting)."""
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+        self._back.clear()
+
+    def mark_back(self) -> None:
+        """The connection is up again."""
+        self._lost_at = None
+        self._back.set()
+
+    def lost_for(self) -> float | None:
+        """Seconds since the connection was lost, or None while it is up."""
+        if self._lost_at is None and not self.nc.is_connected:
+            self.mark_lost()  # closed, or dropped before the callback ran
+        return None if self._lost_at is None else time.monotonic() - self._lost_at
+
+    async def wait_back(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a lost connection to return; True once it is up."""
+        if self.lost_for() is None:
+            return True
+        if self.nc.is_closed:
+            return False
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._back.wait(), max(0.0, timeout))
+        return self.lost_for() is None
+
+    def outage_left(self) -> float:
+        """What is left of the outage bound since the connection was lost (all while up)."""
+        lost = self.lost_for()
+        return self.profile.outage_timeout - (lost or 0.0)
 
     @property
     def max_payload(self) -> int:
@@ -198,6 +233,11 @@ class Connection:
             if subject and not subject.startswith(self.api_prefix + "."):
                 return E.BucketNotFoundError(bucket) if bucket else E.JetStreamNotEnabledError()
             return E.JetStreamNotEnabledError()
+        if isinstance(exc, nats.errors.OutboundBufferLimitError) or (
+            self.lost_for() is not None
+            and isinstance(exc, (nats.errors.ConnectionClosedError, TimeoutError))
+        ):
+            return E.ConnectionLostError()
         if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
             denial = self.recent_denial()
             if denial:
@@ -236,6 +276,9 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
         # one retry per server, then reconnect forever once connected (see connect()).
         "max_reconnect_attempts": 1,
         "reconnect_time_wait": 1,
+        # nats-py waits for a forced flush (its outgoing buffer full) forever by default,
+        # and swallows a cancel meanwhile: a publish to a dead server would never end.
+        "flush_timeout": profile.request_timeout,
     }
     if profile.user:
         kw["user"] = profile.user
@@ -339,11 +382,15 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             events.on_error(msg)
 
     async def disconnected_cb() -> None:
+        if holder:
+            holder[0].mark_lost()
         if events.on_disconnected:
             events.on_disconnected()
 
     async def reconnected_cb() -> None:
         jsraw.widen_socket_reads(nc)  # a reconnect brings a new transport
+        if holder:
+            holder[0].mark_back()
         if events.on_reconnected:
             events.on_reconnected()
 

@@ -115,3 +115,10 @@ class ConnectionFailedError(ObjectStoreError):
 class NotConnectedError(ObjectStoreError):
     def __init__(self) -> None:
         super().__init__("not connected to a NATS server")
+
+
+class ConnectionLostError(ObjectStoreError):
+    """The connection dropped during an operation; the text says what state it left."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "the connection to the NATS server was lost")

@@ -176,7 +176,7 @@ class ObjectStore:
         progress: transfer.ProgressCallback | None = None,
         idle_timeout: float = transfer.DEFAULT_IDLE_TIMEOUT,
     ) -> Path:
-        """Download to `dest` through a verified `.partial` file; `dest` is untouched on error."""
+        """Download to `dest` through a verified temp file; `dest` is untouched on error."""
         info = await self.resolve(name)
         try:
             return await transfer.get_to_file(

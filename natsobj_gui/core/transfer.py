@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import logging
 import os
+import secrets
+import stat
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -161,6 +164,8 @@ async def put(
             if task is not None and task.cancelling():
                 # nats-py swallows CancelledError while it waits for a forced flush.
                 raise asyncio.CancelledError
+            if conn.lost_for() is not None:
+                raise E.ConnectionLostError()  # what was in flight is lost with it
             sent_bytes += len(data)
             sent_chunks += 1
             while len(pending) >= window or (pending and pending[0][0].done()):
@@ -203,6 +208,8 @@ async def put(
             # before its chunks are purged; the rollback itself is bounded in time.
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(rollback)
+        if isinstance(exc, E.ConnectionLostError):
+            exc.args = (_lost_upload(conn, meta.name, old, rollback.result()),)
         raise
     if old is not None and not old.deleted and old.nuid and old.nuid != nuid:
         try:
@@ -212,6 +219,18 @@ async def put(
             log.warning("could not purge the previous chunks of %r: %s", meta.name, exc)
     stamped = await _stamp(conn, bucket, subject_meta)
     return stamped or info
+
+
+def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bool) -> str:
+    """What a put cut off by a lost connection left behind, as a sentence."""
+    gone = "" if conn.lost_for() is None else " and did not come back"
+    text = f"the connection to the server was lost while uploading {name!r}{gone}: "
+    text += "nothing was stored"
+    if old is not None and not old.deleted:
+        text = text.replace(": nothing", ": the previous version is intact; nothing")
+    if not purged:
+        text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
+    return text
 
 
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
@@ -225,6 +244,8 @@ async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject
         denial = conn.recent_denial(subject.rsplit(".", 1)[0])
         if denial:
             raise E.PermissionDeniedError(denial)
+        if conn.lost_for() is not None:
+            raise E.ConnectionLostError()  # the ack, if any, went to the dead connection
         if loop.time() > deadline:
             raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
     try:
@@ -249,24 +270,44 @@ async def _bucket_exists(conn: Connection, bucket: str) -> bool:
     return True
 
 
-async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:
-    """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
+# Of the outage bound, what a rollback keeps for its purge after the connection is back.
+PURGE_ROOM = 1.0
+# After a reconnect, how long re-sent chunks get to be acknowledged before the purge.
+RESENT_SETTLE = 1.0
+
+
+async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> bool:
+    """Wait for chunks still in flight to land, then purge every chunk of this nuid.
+
+    True once purged (or nothing could be left: a sealed or deleted bucket). A lost
+    connection is waited for within the profile's outage bound, then given up.
+    """
+    was_lost = conn.lost_for() is not None
+    back = await conn.wait_back(conn.outage_left() - PURGE_ROOM)
     if inflight:
-        await asyncio.wait(inflight, timeout=ACK_TIMEOUT)
+        if back:
+            # After a reconnect nats-py re-sends the chunks it held back, and the server may
+            # store them after a purge sent right behind them: let their acks land first.
+            # Chunks written to the dead connection are never acknowledged: wait briefly.
+            await asyncio.wait(inflight, timeout=RESENT_SETTLE if was_lost else ACK_TIMEOUT)
         for fut in inflight:
             if not fut.done():
                 fut.cancel()  # frees nats-py's in-flight slot; the purge below still runs
             elif not fut.cancelled():
                 fut.exception()  # mark failed acks as seen: the put already failed
     for attempt in range(3):
+        if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+            log.warning("rollback purge of %s skipped: the connection is lost", nuid)
+            return False
         try:
             await purge_chunks(conn, bucket, nuid)
-            return
+            return True
         except (E.BucketSealedError, E.BucketNotFoundError):
-            return  # nothing can be purged from a sealed or deleted bucket: don't retry
+            return True  # nothing can be purged from a sealed or deleted bucket: don't retry
         except Exception as exc:
             log.warning("rollback purge of %s failed (attempt %d): %s", nuid, attempt + 1, exc)
             await asyncio.sleep(0.5)
+    return False
 
 
 async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
@@ -362,11 +403,51 @@ async def _receive(
     try:
         await consumer.wait()
     except OrderedConsumer.IdleTimeout:
+        if conn.lost_for() is not None:
+            raise E.ConnectionLostError(
+                f"the connection to the server was lost while downloading {info.name!r}"
+            ) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
 
 
-def partial_path(dest: Path) -> Path:
-    return dest.with_name(dest.name + ".partial")
+# Downloads land in `.natsobj-<8 hex>.tmp` beside the destination: short, so a name that
+# fits the file system still does with its temp file, and never a name a user may own.
+TEMP_PREFIX = ".natsobj-"
+TEMP_SUFFIX = ".tmp"
+TEMP_GLOB = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL  # never an existing file, nor a symlink planted under the name
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def open_temp(folder: Path) -> tuple[Path, BinaryIO]:
+    """A new file of our own in `folder`, created exclusively under a unique short name."""
+    for _ in range(20):
+        tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, _TEMP_FLAGS, 0o666)  # the umask applies, as for any new file
+        except FileExistsError:
+            continue
+        return tmp, os.fdopen(fd, "wb")
+    raise FileExistsError(f"cannot create a temporary file in {folder}")
+
+
+def is_stream_target(dest: Path) -> bool:
+    """True for an existing destination that is not a regular file (a device, a FIFO).
+
+    Such a target is written into, never replaced: renaming a file over /dev/null would
+    leave a regular file there for everyone.
+    """
+    try:
+        mode = os.stat(dest).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 async def get_to_file(
@@ -377,18 +458,59 @@ async def get_to_file(
     progress: ProgressCallback | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
 ) -> Path:
-    """Download into `<dest>.partial`, verify size and digest, then rename onto `dest`."""
+    """Download into a temp file beside `dest`, verify size and digest, then rename onto it.
+
+    `dest` is untouched on any failure. A device or FIFO is streamed into directly (and
+    verified on the way) instead.
+    """
     dest = Path(dest)
-    tmp = partial_path(dest)
+    if is_stream_target(dest):
+        return await _get_to_stream_target(conn, info, dest, progress, idle_timeout)
+    tmp, f = open_temp(dest.parent)
     try:
-        with open(tmp, "wb") as f:
+        with f:
             await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
             f.flush()
             # fsync of a large file takes long enough to stall a GUI loop: use a thread.
             await asyncio.to_thread(os.fsync, f.fileno())
         await asyncio.to_thread(os.replace, tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            tmp.unlink()  # ours: created exclusively above
+        if isinstance(exc, E.ConnectionLostError):
+            _add_to_message(exc, f"{dest} was not changed")
         raise
     return dest
+
+
+async def _get_to_stream_target(
+    conn: Connection,
+    info: ObjectInfo,
+    dest: Path,
+    progress: ProgressCallback | None,
+    idle_timeout: float,
+) -> Path:
+    # No O_CREAT or O_TRUNC: the target exists and stays what it is. A FIFO's open waits
+    # for its reader; it is polled without blocking so a cancel still ends the wait.
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    while True:
+        try:
+            fd = os.open(dest, flags)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: a FIFO with no reader yet
+                raise
+            await asyncio.sleep(0.1)
+    os.set_blocking(fd, True)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
+    except E.ObjectStoreError as exc:
+        _add_to_message(exc, f"what was written to {dest} is incomplete")
+        raise
+    return dest
+
+
+def _add_to_message(exc: Exception, state: str) -> None:
+    """Say what a failed download left behind, keeping the error's type."""
+    exc.args = (f"{exc}; {state}",)

@@ -17,15 +17,16 @@ class Storage(StrEnum):
 
 @dataclass(frozen=True)
 class ConnectProfile:
-    """Everything needed to reach a NATS server; secrets are plain fields here."""
+    """Everything needed to reach a NATS server; secrets are plain fields, kept out of repr."""
 
     servers: tuple[str, ...] = ("nats://127.0.0.1:4222",)
     name: str = ""
     user: str | None = None
-    password: str | None = None
-    token: str | None = None
+    # repr=False: a profile shows up in logs and tracebacks; its secrets must not.
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     nkey_seed_file: str | None = None
-    nkey_seed: str | None = None
+    nkey_seed: str | None = field(default=None, repr=False)
     creds_file: str | None = None
     tls_ca: str | None = None
     tls_cert: str | None = None
@@ -37,6 +38,8 @@ class ConnectProfile:
     # Per server and attempt, as nats.go's default: an unreachable server fails fast.
     connect_timeout: float = 2.0
     request_timeout: float = 5.0
+    # How long a transfer waits for a lost connection to come back before it fails.
+    outage_timeout: float = 30.0
 
 
 @dataclass(frozen=True)

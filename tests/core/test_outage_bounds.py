@@ -1,0 +1,146 @@
+"""A server dying mid-transfer: the transfer ends within the outage bound, saying what it left."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from natsobj_gui.core import Client, ConnectProfile
+from natsobj_gui.core import errors as E
+from natsobj_gui.core.connection import connect_kwargs
+from natsobj_gui.core.server import LocalServer
+from natsobj_gui.core.types import Progress
+
+from .raw import chunk_subjects
+
+OUTAGE = 4.0
+# Beyond the bound: the put notices the loss within an ack poll, the get within its idle timeout.
+SLACK = 3.0
+CHUNK = 128 * 1024
+
+
+def _kill(server: LocalServer) -> None:
+    """SIGKILL: no goodbye on the socket, as a crashed host or a pulled cable."""
+    assert server.proc is not None
+    server.proc.kill()
+    server.proc.wait()
+
+
+@pytest.fixture
+async def outage_client(fresh_server: LocalServer) -> AsyncIterator[Client]:
+    profile = ConnectProfile(
+        servers=(fresh_server.url,), request_timeout=2.0, outage_timeout=OUTAGE
+    )
+    c = await Client.connect(profile)
+    yield c
+    await c.close()
+
+
+async def _big_source(count: int) -> AsyncIterator[bytes]:
+    for _ in range(count):
+        yield os.urandom(CHUNK)
+        await asyncio.sleep(0)
+
+
+def test_every_connection_bounds_nats_py_flush() -> None:
+    """nats-py's forced flush waits forever unless flush_timeout is set."""
+    kw = connect_kwargs(ConnectProfile(request_timeout=3.0))
+    assert kw["flush_timeout"] == 3.0
+
+
+def test_profile_repr_hides_its_secrets() -> None:
+    profile = ConnectProfile(
+        user="alice", password="pw-SECRET", token="tok-SECRET", nkey_seed="SUAseed-SECRET"
+    )
+    text = repr(profile)
+    assert "alice" in text and "SECRET" not in text
+    assert "SECRET" not in str(profile)
+
+
+async def test_put_to_a_server_killed_for_good_fails_within_the_bound(
+    fresh_server: LocalServer, outage_client: Client
+) -> None:
+    """The server dies mid-put and stays down: a sentence within the bound, old version kept."""
+    store = await outage_client.create_bucket("outage")
+    old = await store.put("obj", b"previous version")
+
+    def kill_midway(p: Progress) -> None:
+        if p.chunks_done == 20 and fresh_server.running:
+            _kill(fresh_server)
+            started.append(time.monotonic())
+
+    started: list[float] = []
+    with pytest.raises(E.ConnectionLostError) as caught:
+        await asyncio.wait_for(
+            store.put("obj", _big_source(2000), progress=kill_midway), OUTAGE + 30
+        )
+    took = time.monotonic() - started[0]
+    assert took < OUTAGE + SLACK, took
+    text = str(caught.value)
+    assert "lost while uploading 'obj'" in text
+    assert "the previous version is intact; nothing was stored" in text
+    assert "natsobj gc" in text  # its chunks could not be purged: say where they can be found
+    fresh_server.start()
+    assert await outage_client.conn.wait_back(15)
+    assert await store.get_bytes("obj") == b"previous version"
+    assert (await store.info("obj")).nuid == old.nuid
+
+
+async def test_put_whose_server_comes_back_rolls_back_its_chunks(
+    fresh_server: LocalServer, outage_client: Client
+) -> None:
+    """The server restarts within the bound: the put fails at once and purges what it sent."""
+    store = await outage_client.create_bucket("comeback")
+    old = await store.put("obj", b"previous version")
+    restart: list[asyncio.Task] = []
+
+    def kill_midway(p: Progress) -> None:
+        if p.chunks_done == 20 and fresh_server.running:
+            _kill(fresh_server)
+            restart.append(asyncio.ensure_future(asyncio.to_thread(fresh_server.start)))
+
+    started = time.monotonic()
+    with pytest.raises(E.ConnectionLostError) as caught:
+        await asyncio.wait_for(
+            store.put("obj", _big_source(2000), progress=kill_midway), OUTAGE + 30
+        )
+    assert time.monotonic() - started < OUTAGE + SLACK + 5
+    await restart[0]
+    text = str(caught.value)
+    assert "the previous version is intact; nothing was stored" in text
+    assert "gc" not in text
+    assert await store.get_bytes("obj") == b"previous version"
+    chunks = await chunk_subjects(outage_client, store.bucket)
+    assert set(chunks) == {f"$O.{store.bucket}.C.{old.nuid}"}
+
+
+async def test_get_from_a_server_killed_for_good_fails_within_the_bound(
+    fresh_server: LocalServer, outage_client: Client, tmp_path: Path
+) -> None:
+    """The destination keeps its old content and no temp file is left beside it."""
+    store = await outage_client.create_bucket("outage_get")
+    await store.put("big", _big_source(200))
+    dest = tmp_path / "out" / "big.bin"
+    dest.parent.mkdir()
+    dest.write_bytes(b"mine")
+    started: list[float] = []
+
+    def kill_midway(p: Progress) -> None:
+        if p.chunks_done == 10 and fresh_server.running:
+            _kill(fresh_server)
+            started.append(time.monotonic())
+
+    with pytest.raises(E.ConnectionLostError) as caught:
+        await asyncio.wait_for(
+            store.get_file("big", dest, progress=kill_midway, idle_timeout=OUTAGE), 60
+        )
+    assert time.monotonic() - started[0] < OUTAGE + SLACK
+    assert "lost while downloading 'big'" in str(caught.value)
+    assert str(dest) in str(caught.value) and "not changed" in str(caught.value)
+    assert dest.read_bytes() == b"mine"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["big.bin"]
