@@ -27,6 +27,13 @@ SUB_PENDING_MSGS = 1_000_000
 IDLE_GRACE_RESETS = 3
 
 
+def _honour_cancel() -> None:
+    """Raise a cancel nats-py swallowed: it drops one that lands while it flushes."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _outcome_unused(task: asyncio.Future[object]) -> None:
     if not task.cancelled():
         task.exception()
@@ -94,6 +101,7 @@ class OrderedConsumer:
         self._last_data = self._last_any = time.monotonic()
         try:
             await self._create(start_seq=0)
+            _honour_cancel()
         except BaseException:
             await self.close()
             raise
