@@ -297,7 +297,7 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
                 fut.exception()  # mark failed acks as seen: the put already failed
     for attempt in range(3):
         if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
-            log.warning("rollback purge of %s skipped: the connection is lost", nuid)
+            log.info("rollback purge of %s skipped: the connection is lost", nuid)
             return False
         try:
             await purge_chunks(conn, bucket, nuid)

@@ -89,6 +89,7 @@ class OrderedConsumer:
         self._last_any = 0.0
         self._resetting = False
         self._reset_task: asyncio.Task | None = None
+        self._closed = False
         self._idle_grace = IDLE_GRACE_RESETS
         self.initial_pending = 0
 
@@ -98,6 +99,7 @@ class OrderedConsumer:
         On failure it has cleaned up after itself (no subscription or consumer left).
         """
         self._done = asyncio.get_running_loop().create_future()
+        self._closed = False
         self._last_data = self._last_any = time.monotonic()
         try:
             await self._create(start_seq=0)
@@ -131,6 +133,17 @@ class OrderedConsumer:
                 self._done.set_exception(exc)
 
     async def close(self) -> None:
+        """Unsubscribe and delete the consumer; a re-creation in progress is stopped too."""
+        self._closed = True
+        reset = self._reset_task
+        if reset is not None and not reset.done() and reset is not asyncio.current_task():
+            reset.cancel()
+            reset.add_done_callback(_outcome_unused)
+            # Its subscription, if it got that far, is torn down below (or by itself).
+            await asyncio.wait((reset,))
+        await self._teardown()
+
+    async def _teardown(self) -> None:
         router = _router(self._nc)
         if router is not None and self._sid is not None:
             router.handlers.pop(self._sid, None)
@@ -202,9 +215,13 @@ class OrderedConsumer:
             return
         self._resetting = True
         try:
-            await self.close()
+            await self._teardown()
             self._last_any = time.monotonic()
             await self._create(start_seq=self._last_sseq + 1 if self._positioned else 0)
+            if self._closed:
+                # Closed meanwhile (nats-py may swallow the cancel): keep no interest alive.
+                await self._teardown()
+                return
             if self._idle_grace:
                 # The old consumer was lost (leader change, reconnect), not drained: give
                 # the new one a full idle period. Only a few times without data in between,
@@ -276,6 +293,8 @@ class OrderedConsumer:
     def _schedule_reset(self) -> None:
         # Never reset inline: we may be running inside nats-py's read loop, which must keep
         # reading to receive the answer to the consumer re-creation.
+        if self._closed:
+            return
         if self._reset_task is None or self._reset_task.done():
             self._reset_task = asyncio.ensure_future(self._reset())
 
