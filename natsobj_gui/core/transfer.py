@@ -506,7 +506,7 @@ async def _get_to_stream_target(
         with os.fdopen(fd, "wb") as f:
             await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
     except E.ObjectStoreError as exc:
-        _add_to_message(exc, f"what was written to {dest} is incomplete")
+        _add_to_message(exc, f"what was written to {dest} cannot be trusted")
         raise
     return dest
 
