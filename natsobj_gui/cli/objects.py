@@ -22,7 +22,7 @@ from natsobj_gui.core import (
     ObjectStoreError,
 )
 from natsobj_gui.core.safe_path import safe_local_path, safe_part
-from natsobj_gui.core.sources import PutSource
+from natsobj_gui.core.sources import PutSource, is_regular_path
 from natsobj_gui.core.transfer import is_stream_target
 
 from . import output as out
@@ -105,6 +105,8 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
     def meta(name: str) -> ObjectMeta:
         return ObjectMeta(name, args.description or "", headers, metadata)
 
+    if args.name == "" and not Path(args.source).is_dir():
+        raise CliError("--name cannot be empty: give the object a name (or leave --name out)")
     if args.source == "-":
         if not args.name:
             raise CliError("--name is required when reading from stdin")
@@ -128,7 +130,8 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
     old = await _existing(store, name)
     if old is not None:
         confirm(f"Replace existing object {args.bucket} > {name}?", force=args.force)
-    info = await _put_one(store, meta(name), source, args)
+    # A FIFO or `<(command)` streams like stdin: its size is known only at the end.
+    info = await _put_one(store, meta(name), source, args, known_total=is_regular_path(source))
     out.emit(out.object_text(info))
     return 0
 

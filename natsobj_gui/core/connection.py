@@ -19,6 +19,7 @@ from nats.aio.client import Client as NATS
 
 from . import errors as E
 from . import jsraw
+from .auth_files import check_profile_files, describe_expired
 from .types import ConnectProfile
 
 log = logging.getLogger(__name__)
@@ -331,7 +332,14 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
             f"TLS: {servers} does not offer TLS, but the connection requires it "
             "(tls:// URL or certificate settings); no credentials were sent"
         )
-    if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
+    if (
+        "authorization violation" in low
+        or "authentication expired" in low
+        or isinstance(exc, nats.errors.AuthorizationError)
+    ):
+        expired = profile.creds_file and describe_expired(profile.creds_file)
+        if expired:
+            return f"authentication failed at {servers}: {expired}"
         return f"authentication failed at {servers}: check the user, password, token or keys"
     if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
         return f"cannot reach a NATS server at {servers}"
@@ -369,6 +377,7 @@ def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseExc
 async def connect(profile: ConnectProfile, events: ConnectionEvents | None = None) -> Connection:
     """Open a connection; raises ConnectionFailedError with a human reason."""
     events = events or ConnectionEvents()
+    check_profile_files(profile)  # a sentence naming the bad file, before any attempt
     holder: list[Connection] = []
     first_error: list[BaseException] = []
 

@@ -27,12 +27,20 @@ class _Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
+def is_regular_path(path: str | os.PathLike) -> bool:
+    """False for a FIFO, `<(command)`, a device or a socket: they stream, with no size."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # missing or unreadable: let the open report it
+
+
 def source_size(source: PutSource) -> int | None:
     """The number of bytes a source will yield, when it can be known up front."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return len(source)
     if isinstance(source, (str, os.PathLike)):
-        return os.path.getsize(source)
+        return os.path.getsize(source) if is_regular_path(source) else None
     if hasattr(source, "seek") and hasattr(source, "tell") and hasattr(source, "read"):
         try:
             pos = source.tell()  # type: ignore[union-attr]
@@ -148,12 +156,29 @@ async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
             yield data
 
 
+class _OpenOnRead:
+    """A file opened by its first read, on the reading thread: a FIFO's open waits for a
+    writer, which must not block the loop. The file closes when that thread lets go of it
+    (closing it under a thread still blocked in a read could close a reused descriptor)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self._path = path
+        self._file: io.FileIO | None = None
+
+    def read(self, n: int = -1, /) -> bytes:
+        if self._file is None:
+            self._file = open(self._path, "rb", buffering=0)  # noqa: SIM115 - see above
+        return self._file.read(n) or b""
+
+
 def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     """Chunks of exactly `chunk_size` bytes but the last; none for empty input."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         view = bytes(source)
         return _from_sync(view[i : i + chunk_size] for i in range(0, len(view), chunk_size))
     if isinstance(source, (str, os.PathLike)):
+        if not is_regular_path(source):  # streams like stdin, read on a thread
+            return _rechunk(read_in_thread(_OpenOnRead(source), chunk_size), chunk_size)
         return _rechunk(_from_path(Path(source), chunk_size), chunk_size)
     if hasattr(source, "read"):
         # Regular files are read inline (fast); anything that may wait, in a thread.
