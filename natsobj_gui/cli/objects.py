@@ -20,6 +20,7 @@ from natsobj_gui.core import (
     ObjectNotFoundError,
     ObjectStore,
     ObjectStoreError,
+    Progress,
 )
 from natsobj_gui.core.safe_path import safe_local_path, safe_part
 from natsobj_gui.core.sources import PutSource, is_regular_path
@@ -191,8 +192,20 @@ async def cmd_get(client: Client, args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.flush()
         sink = sys.stdout.buffer
-        with ProgressBar(args.name) as bar:
-            await store.get(args.name, sink, progress=bar)
+        started = False
+
+        def progress(p: Progress) -> None:
+            nonlocal started
+            started = started or p.bytes_done > 0
+            bar(p)
+
+        try:
+            with ProgressBar(args.name) as bar:
+                await store.get(args.name, sink, progress=progress)
+        except ObjectStoreError as exc:
+            if started:  # the reader of stdout already has some of it
+                exc.args = (f"{exc}; what was written to stdout cannot be trusted",)
+            raise
         sink.flush()
         return 0
     info = await store.resolve(args.name)  # a missing object or bucket link fails first

@@ -341,6 +341,8 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         if expired:
             return f"authentication failed at {servers}: {expired}"
         return f"authentication failed at {servers}: check the user, password, token or keys"
+    if "invalid connect url" in low:
+        return f"{servers}: not a valid server URL (expected nats://host:port)"
     if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
         return f"cannot reach a NATS server at {servers}"
     if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):

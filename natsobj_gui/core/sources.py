@@ -40,7 +40,9 @@ def source_size(source: PutSource) -> int | None:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return len(source)
     if isinstance(source, (str, os.PathLike)):
-        return os.path.getsize(source) if is_regular_path(source) else None
+        size = os.path.getsize(source) if is_regular_path(source) else 0
+        # 0 is also what /proc and /sys files report, whatever they hold: read to the end.
+        return size or None
     if hasattr(source, "seek") and hasattr(source, "tell") and hasattr(source, "read"):
         try:
             pos = source.tell()  # type: ignore[union-attr]

@@ -433,6 +433,10 @@ def open_temp(folder: Path) -> tuple[Path, BinaryIO]:
             fd = os.open(tmp, _TEMP_FLAGS, 0o666)  # the umask applies, as for any new file
         except FileExistsError:
             continue
+        except OSError as exc:
+            # Name the folder, not our temp file: that is what the user can fix.
+            reason = (exc.strerror or type(exc).__name__).lower()
+            raise type(exc)(exc.errno, f"cannot create a file in {folder}: {reason}") from None
         return tmp, os.fdopen(fd, "wb")
     raise FileExistsError(f"cannot create a temporary file in {folder}")
 

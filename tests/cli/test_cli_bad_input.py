@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nkeys
 import pytest
-from auth.nats_jwt import make_operator, new_key
+from auth.nats_jwt import creds_text, make_operator, new_key
 from auth.pki import TestCA
 
 from natsobj_gui.core.server import LocalServer
@@ -54,9 +54,8 @@ def test_bad_local_files_are_named(
 
 
 def test_creds_with_garbage_after_a_valid_jwt(cli: Cli, files: Path) -> None:
-    text = make_operator().creds().replace("SU", "XX")
     creds = files / "noseed.creds"
-    creds.write_text(text)
+    creds.write_text(creds_text(make_operator().user_jwt, "SUnot-a-seed"))
     cli("--creds", str(creds), "ls").assert_one_line_error("holds no valid user NKEY seed")
 
 
@@ -123,3 +122,22 @@ def test_put_from_process_substitution(
     assert done.returncode == 0, done.stderr
     expected = "".join(f"{i}\n" for i in range(1, 300001)).encode()
     assert cli.ok("get", bucket, "x", "-O", "-").out == expected
+
+
+def test_put_of_a_proc_file_reads_it_to_the_end(cli: Cli, bucket: str) -> None:
+    """/proc and /sys files say they are empty, whatever they hold."""
+    cli.ok("put", bucket, "/proc/self/mounts", "--name", "mounts")
+    assert cli.ok("get", bucket, "mounts", "-O", "-").out.strip()
+
+
+def test_get_into_a_missing_folder_names_the_folder(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    cli.ok("put", bucket, "-", "--name", "x", stdin=b"x")
+    folder = tmp_path / "nope"
+    result = cli("get", bucket, "x", "-O", str(folder / "x"))
+    result.assert_one_line_error(f"cannot create a file in {folder}: no such file or directory")
+    assert ".natsobj-" not in result.err
+
+
+def test_a_malformed_server_url_is_named(cli: Cli) -> None:
+    result = cli("-s", "nats://127.0.0.1:notaport", "ls", server=False)
+    result.assert_one_line_error("nats://127.0.0.1:notaport: not a valid server URL")

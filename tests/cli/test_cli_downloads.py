@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
 import stat
 import threading
 from pathlib import Path
@@ -102,3 +104,30 @@ def test_get_r_carries_on_past_failures_and_sums_up(
     assert "'a_b': it would be saved to the same file as 'a:b'" in last
     assert "'m-bad'" in last and "digest" in last
     assert "Traceback" not in result.err
+
+
+def test_a_corrupt_object_on_stdout_says_the_output_is_bad(
+    cli: Cli, nats_server: LocalServer, bucket: str
+) -> None:
+    _corrupt(nats_server.url, bucket, "bad")
+    result = cli("get", bucket, "bad", "-O", "-")
+    result.assert_one_line_error("digest", "what was written to stdout cannot be trusted")
+    cli("get", bucket, "missing", "-O", "-").assert_one_line_error("not found")
+    assert "cannot be trusted" not in cli("get", bucket, "missing", "-O", "-").err
+
+
+def test_get_onto_a_terminal_writes_to_it(cli: Cli, bucket: str) -> None:
+    data = b"to the terminal\n"
+    cli.ok("put", bucket, "-", "--name", "obj", stdin=data)
+    master, slave = pty.openpty()
+    try:
+        tty = os.ttyname(slave)
+        cli.ok("get", bucket, "obj", "-O", tty)
+        seen = b""
+        while select.select([master], [], [], 0.5)[0] and b"terminal" not in seen:
+            seen += os.read(master, 4096)
+        assert b"to the terminal" in seen
+        assert stat.S_ISCHR(os.stat(tty).st_mode)
+    finally:
+        os.close(slave)
+        os.close(master)
