@@ -21,7 +21,7 @@ from natsobj_gui.core.contexts import load_context, selected_context
 from natsobj_gui.core.embedded import EmbeddedServer
 
 from . import commands, objects
-from .common import Cancelled, describe_os_error
+from .common import TERMINATING, Cancelled, describe_os_error
 from .output import clean
 from .parsing import (
     parse_duration,
@@ -262,10 +262,6 @@ class Terminated(Exception):
         self.signum = signum
 
 
-# Signals that end a command the way Ctrl-C does: cancel it, so it cleans up after itself.
-TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
-
-
 def _cancel_on_signals() -> list[int]:
     """Cancel the running task on SIGTERM/SIGHUP; the list records which signal came."""
     received: list[int] = []
@@ -277,7 +273,7 @@ def _cancel_on_signals() -> list[int]:
         if task is not None:
             task.cancel()
 
-    for signum in TERMINATING:
+    for signum in TERMINATING:  # cancelled, so the command cleans up after itself
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, on_signal, signum)
     return received

@@ -19,7 +19,7 @@ from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.transfer import TEMP_GLOB
 
 from .conftest import Cli
-from .test_cli_script import env, script
+from .test_cli_script import _run_on_tty, env, script
 
 CHUNK = 128 * 1024
 
@@ -119,3 +119,15 @@ def test_sigterm_mid_get_leaves_no_temp_file(
     assert code == 128 + signal.SIGTERM, err
     assert "terminated by SIGTERM" in err and "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_at_a_confirmation_prompt_ends_at_once(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, signum: int
+) -> None:
+    """The prompt's blocking read would hold off the loop's handler: nothing is deleted."""
+    cli.ok("put", bucket, "-", "--name", "x", stdin=b"x")
+    argv = [script(), "-s", nats_server.url, "del", bucket, "x"]
+    code, _ = _run_on_tty(argv, cli_env, None, signum)
+    assert code == -signum
+    assert cli.ok("ls", bucket, "--names").text.split() == ["x"]
