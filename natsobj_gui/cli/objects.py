@@ -13,7 +13,6 @@ from typing import BinaryIO
 from natsobj_gui.core import (
     BucketSealedError,
     Client,
-    ConnectionLostError,
     NotConnectedError,
     ObjectInfo,
     ObjectMeta,
@@ -265,7 +264,7 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with ProgressBar(info.name) as bar:
                 await store.get_file(info.name, dest, progress=bar)
-        except (ConnectionLostError, NotConnectedError) as exc:
+        except NotConnectedError as exc:  # ConnectionLostError too
             # Without a connection every other object would fail the same way, slowly.
             failed.append((info.name, str(exc)))
             failed += [(o.name, "not tried: the connection was lost") for o, _ in plan[i + 1 :]]

@@ -235,7 +235,8 @@ class Connection:
                 return E.BucketNotFoundError(bucket) if bucket else E.JetStreamNotEnabledError()
             return E.JetStreamNotEnabledError()
         if isinstance(exc, nats.errors.OutboundBufferLimitError) or (
-            self.lost_for() is not None
+            not self.nc.is_closed  # closed on purpose: "not connected", below
+            and self.lost_for() is not None
             and isinstance(exc, (nats.errors.ConnectionClosedError, TimeoutError))
         ):
             return E.ConnectionLostError()

@@ -117,8 +117,8 @@ class NotConnectedError(ObjectStoreError):
         super().__init__("not connected to a NATS server")
 
 
-class ConnectionLostError(ObjectStoreError):
+class ConnectionLostError(NotConnectedError):
     """The connection dropped during an operation; the text says what state it left."""
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or "the connection to the NATS server was lost")
+        ObjectStoreError.__init__(self, detail or "the connection to the NATS server was lost")
