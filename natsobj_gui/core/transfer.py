@@ -109,6 +109,7 @@ async def put(
     pending: deque[tuple[asyncio.Future, int]] = deque()
     sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
     failed = False  # no progress after a failure: the rollback owns what is in flight
+    meta_unknown = False  # our info may be stored: its chunks must not be purged
     task = asyncio.current_task()
 
     def total_chunks() -> int:
@@ -192,7 +193,14 @@ async def put(
             max_chunk_size=chunk,
             extra=old.extra if old else {},
         )
-        await publish_meta(conn, info)
+        try:
+            await publish_meta(conn, info)
+        except E.ConnectionLostError:
+            # The info may have been stored before the ack was lost: ask once reconnected.
+            landed = await _meta_landed(conn, bucket, subject_meta, nuid)
+            meta_unknown = landed is None
+            if not landed:
+                raise
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
@@ -202,6 +210,9 @@ async def put(
             # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
             for fut in inflight:
                 fut.cancel()
+        if meta_unknown:
+            exc.args = (_lost_meta(meta.name),)
+            raise
         rollback = asyncio.ensure_future(_rollback(conn, bucket, nuid, inflight))
         while not rollback.done():
             # A repeated cancel (another click, every progress tick) must not end the put
@@ -231,6 +242,27 @@ def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bo
     if not purged:
         text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
     return text
+
+
+def _lost_meta(name: str) -> str:
+    return (
+        f"the connection to the server was lost while storing the info of {name!r} and did "
+        "not come back: whether the new version replaced the previous one is unknown; check "
+        "with `natsobj info` (if it did not, its chunks stay until `natsobj gc` removes them)"
+    )
+
+
+async def _meta_landed(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
+    """Whether our info is the stored one, once the connection is back; None if it is not."""
+    from .store import read_meta  # local: store builds on this module
+
+    if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+        return None
+    try:
+        stored = await read_meta(conn, bucket, subject)
+    except E.ObjectStoreError:
+        return None
+    return stored is not None and stored.nuid == nuid
 
 
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from natsobj_gui.core import Client, ConnectProfile
+from natsobj_gui.core import Client, ConnectProfile, transfer
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.connection import connect_kwargs
 from natsobj_gui.core.server import LocalServer
@@ -144,3 +144,54 @@ async def test_get_from_a_server_killed_for_good_fails_within_the_bound(
     assert str(dest) in str(caught.value) and "not changed" in str(caught.value)
     assert dest.read_bytes() == b"mine"
     assert sorted(p.name for p in dest.parent.iterdir()) == ["big.bin"]
+
+
+async def test_info_stored_just_before_the_loss_is_a_success(
+    fresh_server: LocalServer, outage_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The meta landed but its ack was lost: once back, the put finds it and succeeds."""
+    store = await outage_client.create_bucket("landed")
+    old = await store.put("obj", b"previous version")
+    real = transfer.publish_meta
+
+    async def publish_then_lose(conn, info) -> None:
+        await real(conn, info)
+        _kill(fresh_server)
+        await asyncio.to_thread(fresh_server.start)
+        raise E.ConnectionLostError()  # as when the ack went to the dead connection
+
+    monkeypatch.setattr(transfer, "publish_meta", publish_then_lose)
+    info = await asyncio.wait_for(store.put("obj", b"new version"), OUTAGE + 30)
+    monkeypatch.undo()
+    assert await store.get_bytes("obj") == b"new version"
+    chunks = await chunk_subjects(outage_client, store.bucket)
+    assert set(chunks) == {f"$O.{store.bucket}.C.{info.nuid}"}
+    assert info.nuid != old.nuid
+
+
+async def test_info_whose_fate_is_unknown_is_not_called_intact(
+    fresh_server: LocalServer, outage_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server dies during the meta publish and stays down: say the outcome is unknown."""
+    store = await outage_client.create_bucket("unknown")
+    await store.put("obj", b"previous version")
+    real = transfer.publish_meta
+
+    async def publish_then_die(conn, info) -> None:
+        await real(conn, info)
+        _kill(fresh_server)
+        raise E.ConnectionLostError()
+
+    monkeypatch.setattr(transfer, "publish_meta", publish_then_die)
+    started = time.monotonic()
+    with pytest.raises(E.ConnectionLostError) as caught:
+        await asyncio.wait_for(store.put("obj", b"new version"), OUTAGE + 30)
+    assert time.monotonic() - started < OUTAGE + SLACK
+    text = str(caught.value)
+    assert "while storing the info of 'obj'" in text and "is unknown" in text
+    assert "intact" not in text
+    monkeypatch.undo()
+    fresh_server.start()
+    assert await outage_client.conn.wait_back(15)
+    # It had been stored: its chunks were not purged, so the new version reads whole.
+    assert await store.get_bytes("obj") == b"new version"
