@@ -21,9 +21,9 @@ from natsobj_gui.core import (
     ObjectStoreError,
     Progress,
 )
+from natsobj_gui.core.download import is_stream_target
 from natsobj_gui.core.safe_path import safe_local_path, safe_part
 from natsobj_gui.core.sources import PutSource, is_regular_path
-from natsobj_gui.core.transfer import is_stream_target
 
 from . import output as out
 from .common import CliError, confirm, describe_os_error

@@ -15,8 +15,8 @@ import pytest
 from core.raw import chunk_subjects
 
 from natsobj_gui.core import Client
+from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.server import LocalServer
-from natsobj_gui.core.transfer import TEMP_GLOB
 
 from .conftest import Cli
 from .test_cli_script import _run_on_tty, env, script

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from natsobj_gui.core import Client, DigestMismatchError, ObjectStore
-from natsobj_gui.core.transfer import TEMP_GLOB, open_temp
+from natsobj_gui.core.download import TEMP_GLOB, open_temp
 
 from .raw import chunk_subj, publish_chunks
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from natsobj_gui.core import Client, ObjectStore
-from natsobj_gui.core.transfer import TEMP_GLOB
+from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.transfers import Transfer, TransferKind, TransferQueue, TransferState
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from natsobj_gui.core.transfer import TEMP_GLOB
+from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE
 
