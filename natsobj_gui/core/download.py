@@ -95,6 +95,7 @@ async def _receive(
         on_msg,
         deliver=Deliver.ALL,
         idle_timeout=idle_timeout,
+        outage_timeout=conn.profile.outage_timeout,
     )
     try:
         pending = await consumer.start()
@@ -108,7 +109,8 @@ async def _receive(
     except OrderedConsumer.IdleTimeout:
         if conn.lost_for() is not None:
             raise E.ConnectionLostError(
-                f"the connection to the server was lost while downloading {info.name!r}"
+                f"the connection to the server was lost while downloading {info.name!r} "
+                "and did not come back"
             ) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
 

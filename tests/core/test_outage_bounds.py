@@ -41,6 +41,16 @@ async def outage_client(fresh_server: LocalServer) -> AsyncIterator[Client]:
     await c.close()
 
 
+# Shorter than the outage the resume test makes (the bound, OUTAGE, is longer).
+IDLE = 1.0
+DOWN = 2.5
+
+
+def _start_later(server: LocalServer) -> None:
+    time.sleep(DOWN)
+    server.start()
+
+
 async def _big_source(count: int) -> AsyncIterator[bytes]:
     for _ in range(count):
         yield os.urandom(CHUNK)
@@ -195,3 +205,25 @@ async def test_info_whose_fate_is_unknown_is_not_called_intact(
     assert await outage_client.conn.wait_back(15)
     # It had been stored: its chunks were not purged, so the new version reads whole.
     assert await store.get_bytes("obj") == b"new version"
+
+
+async def test_get_resumes_when_the_server_comes_back_within_the_bound(
+    fresh_server: LocalServer, outage_client: Client, tmp_path: Path
+) -> None:
+    """An outage longer than the idle timeout but within the bound: the download resumes."""
+    store = await outage_client.create_bucket("resume_get")
+    data = b"".join([os.urandom(CHUNK) for _ in range(200)])
+    await store.put("big", data)
+    dest = tmp_path / "dl" / "big.bin"
+    dest.parent.mkdir()
+    restart: list[asyncio.Task] = []
+
+    def kill_midway(p: Progress) -> None:
+        if p.chunks_done == 10 and fresh_server.running:
+            _kill(fresh_server)
+            restart.append(asyncio.ensure_future(asyncio.to_thread(_start_later, fresh_server)))
+
+    await asyncio.wait_for(store.get_file("big", dest, progress=kill_midway, idle_timeout=IDLE), 60)
+    await restart[0]
+    assert dest.read_bytes() == data
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["big.bin"]

@@ -49,7 +49,9 @@ class OrderedConsumer:
     """Delivers a stream's messages in order to `on_msg`, once each, across resets.
 
     `on_msg` returns True to finish. `run()` returns when it did, raises what it raised,
-    and raises `IdleTimeout` when no data message came for `idle_timeout` seconds.
+    and raises `IdleTimeout` when no data message came for `idle_timeout` seconds, or when
+    the connection stayed down for more than `outage_timeout` (until then an outage does
+    not count as idle: the consumer resumes where it was once the connection is back).
     """
 
     class IdleTimeout(Exception):
@@ -67,6 +69,7 @@ class OrderedConsumer:
         headers_only: bool = False,
         heartbeat: float = 2.0,
         idle_timeout: float | None = None,
+        outage_timeout: float | None = None,
     ) -> None:
         self._nc = nc
         self._jsm = jsm
@@ -77,6 +80,9 @@ class OrderedConsumer:
         self._headers_only = headers_only
         self._heartbeat = heartbeat
         self._idle_timeout = idle_timeout
+        # While the connection is down the idle clock waits, up to this long.
+        self._outage_timeout = outage_timeout
+        self._lost_since: float | None = None
         self._sub = None
         self._sid: int | None = None
         self._consumer: str | None = None
@@ -298,11 +304,31 @@ class OrderedConsumer:
         if self._reset_task is None or self._reset_task.done():
             self._reset_task = asyncio.ensure_future(self._reset())
 
+    def _outage_too_long(self, now: float) -> bool:
+        """Hold the idle clock while the connection is down; True once down too long."""
+        if self._outage_timeout is None:
+            return False
+        if self._nc.is_connected:
+            if self._lost_since is not None:
+                # Back: what was pushed meanwhile is lost, so resume from our position now
+                # rather than after missed heartbeats, with a full idle period to do it.
+                self._lost_since = None
+                self._last_data = now
+                self._schedule_reset()
+            return False
+        if self._lost_since is None:
+            self._lost_since = now
+        self._last_data = now  # a lost connection is not a stalled stream
+        return now - self._lost_since > self._outage_timeout
+
     async def _watchdog(self) -> None:
         tick = max(0.05, min(self._heartbeat, self._idle_timeout or self._heartbeat) / 2)
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
+            if self._outage_too_long(now):
+                self.finish(self.IdleTimeout())
+                return
             # A re-creation in progress is bounded by its request timeout: let it finish.
             idle = now - self._last_data
             if self._idle_timeout and idle > self._idle_timeout and not self._resetting:
