@@ -20,6 +20,7 @@ from .transfer import ProgressCallback
 from .types import ObjectInfo, Progress
 
 DEFAULT_IDLE_TIMEOUT = 10.0
+OUTAGE_ROOM = 1.0
 
 
 class _Sink:
@@ -63,6 +64,10 @@ async def read_chunks(
         raise E.DigestMismatchError(info.name, info.digest, actual)
 
 
+def _lost(name: str) -> str:
+    return f"the connection to the server was lost while downloading {name!r} and did not come back"
+
+
 async def _receive(
     conn: Connection,
     info: ObjectInfo,
@@ -95,12 +100,21 @@ async def _receive(
         on_msg,
         deliver=Deliver.ALL,
         idle_timeout=idle_timeout,
-        outage_timeout=conn.profile.outage_timeout,
+        # Less the watchdog's tick, so a get ends within the bound like a put does.
+        outage_timeout=max(0.5, conn.profile.outage_timeout - OUTAGE_ROOM),
     )
-    try:
-        pending = await consumer.start()
-    except Exception as exc:
-        raise conn.translate(exc, bucket=info.bucket) from exc
+    while True:
+        try:
+            pending = await consumer.start()
+            break
+        except Exception as exc:
+            err = conn.translate(exc, bucket=info.bucket)
+            if not isinstance(err, E.ConnectionLostError):
+                raise err from exc
+            # Nothing received yet (else a second start would repeat it): wait for the
+            # connection within the bound and create the consumer again.
+            if sink.chunks or not await conn.wait_back(conn.outage_left() - OUTAGE_ROOM):
+                raise E.ConnectionLostError(_lost(info.name)) from exc
     if pending == 0:
         await consumer.close()
         return
@@ -108,10 +122,7 @@ async def _receive(
         await consumer.wait()
     except OrderedConsumer.IdleTimeout:
         if conn.lost_for() is not None:
-            raise E.ConnectionLostError(
-                f"the connection to the server was lost while downloading {info.name!r} "
-                "and did not come back"
-            ) from None
+            raise E.ConnectionLostError(_lost(info.name)) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
 
 
