@@ -20,7 +20,7 @@ from nats.aio.client import Client as NATS
 from . import errors as E
 from . import jsraw
 from .auth_files import check_profile_files, describe_expired
-from .types import ConnectProfile
+from .types import ConnectProfile, redact_server
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,6 @@ PERMISSION_WINDOW = 30.0
 # How often a pending request looks for a permissions violation on its subject.
 DENIAL_POLL = 0.1
 T = TypeVar("T")
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
 
 
 @dataclass
@@ -122,7 +115,7 @@ class Connection:
     @property
     def connected_url(self) -> str:
         url = self.nc.connected_url
-        return _redact(url.geturl()) if url else ""
+        return redact_server(url.geturl()) if url else ""
 
     def note_error(self, message: str) -> None:
         if "permissions violation" in message.lower():
@@ -304,7 +297,7 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
 
 def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
     """A sentence for why connecting failed, with no secret in it."""
-    servers = ", ".join(_redact(s) for s in profile.servers)
+    servers = ", ".join(redact_server(s) for s in profile.servers)
     text = str(exc) or type(exc).__name__
     low = text.lower()
     if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in low:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,15 @@ class Storage(StrEnum):
     MEMORY = "memory"
 
 
-@dataclass(frozen=True)
+def redact_server(url: str) -> str:
+    """A server URL without the user and password it may carry."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@dataclass(frozen=True, repr=False)
 class ConnectProfile:
     """Everything needed to reach a NATS server; secrets are plain fields, kept out of repr."""
 
@@ -40,6 +48,13 @@ class ConnectProfile:
     request_timeout: float = 5.0
     # How long a transfer waits for a lost connection to come back before it fails.
     outage_timeout: float = 30.0
+
+    def __repr__(self) -> str:
+        # Logs and tracebacks show profiles: no password, token or seed, even in a URL.
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr]
+        servers = tuple(redact_server(s) for s in self.servers)
+        shown[0] = f"servers={servers!r}"
+        return f"ConnectProfile({', '.join(shown)})"
 
 
 @dataclass(frozen=True)

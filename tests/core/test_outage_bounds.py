@@ -227,3 +227,12 @@ async def test_get_resumes_when_the_server_comes_back_within_the_bound(
     await restart[0]
     assert dest.read_bytes() == data
     assert sorted(p.name for p in dest.parent.iterdir()) == ["big.bin"]
+
+
+def test_profile_repr_hides_a_password_in_a_server_url() -> None:
+    text = repr(ConnectProfile(servers=("nats://alice:pw-SECRET@127.0.0.1:4222",)))
+    assert "SECRET" not in text and "nats://***@127.0.0.1:4222" in text
+
+
+async def test_a_live_connection_bounds_nats_py_flush(outage_client: Client) -> None:
+    assert outage_client.conn.nc._flush_timeout == 2.0  # the profile's request timeout
