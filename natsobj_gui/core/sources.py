@@ -109,15 +109,22 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
     the interpreter aborts when it finalizes stdin.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(THREAD_QUEUE_DEPTH)
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+    # Bounds the read-ahead. Not a bounded asyncio.Queue fed by run_coroutine_threadsafe:
+    # a put still scheduled when the loop closes (an exit after a signal) is dropped
+    # unawaited, and Python prints a RuntimeWarning over the CLI's one-line error.
+    slots = threading.Semaphore(THREAD_QUEUE_DEPTH)
     # read1 returns what a pipe has now instead of waiting to fill the whole request.
     read: Callable[[int], bytes] = getattr(reader, "read1", None) or reader.read
     stop = threading.Event()
 
     def deliver(item: bytes | BaseException | None) -> bool:
+        while not slots.acquire(timeout=0.5):
+            if stop.is_set():
+                return False
         try:
-            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-        except Exception:  # the loop is gone or the upload was abandoned
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed
             return False
         return not stop.is_set()
 
@@ -137,6 +144,7 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
     try:
         while True:
             item = await queue.get()
+            slots.release()
             if item is None:
                 return
             if isinstance(item, BaseException):
@@ -144,9 +152,7 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
             yield item
     finally:
         stop.set()
-        # Unblock a pump waiting for room so it can notice the stop.
-        while not queue.empty():
-            queue.get_nowait()
+        slots.release()  # a pump waiting for room notices the stop at once
 
 
 async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
