@@ -301,6 +301,8 @@ async def cmd_link(client: Client, args: argparse.Namespace) -> int:
 
 async def cmd_meta(client: Client, args: argparse.Namespace) -> int:
     """Change an object's description, headers, metadata, or rename it."""
+    if args.rename == "":
+        raise CliError("--rename cannot be empty: give the object's new name")
     given = (
         args.description is not None
         or args.header

@@ -141,3 +141,8 @@ def test_get_into_a_missing_folder_names_the_folder(cli: Cli, bucket: str, tmp_p
 def test_a_malformed_server_url_is_named(cli: Cli) -> None:
     result = cli("-s", "nats://127.0.0.1:notaport", "ls", server=False)
     result.assert_one_line_error("nats://127.0.0.1:notaport: not a valid server URL")
+
+
+def test_meta_rename_to_an_empty_name_is_refused(cli: Cli, bucket: str) -> None:
+    cli.ok("put", bucket, "-", "--name", "x", stdin=b"x")
+    cli("meta", bucket, "x", "--rename", "").assert_one_line_error("--rename cannot be empty")
