@@ -8,7 +8,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -71,17 +71,20 @@ class Connection:
         self._lost_at: float | None = None
         self._back = asyncio.Event()
         self._back.set()
+        self._gone = asyncio.Event()  # set while the connection is lost
 
     def mark_lost(self) -> None:
         """The connection dropped (nats-py is reconnecting)."""
         if self._lost_at is None:
             self._lost_at = time.monotonic()
         self._back.clear()
+        self._gone.set()
 
     def mark_back(self) -> None:
         """The connection is up again."""
         self._lost_at = None
         self._back.set()
+        self._gone.clear()
 
     def lost_for(self) -> float | None:
         """Seconds since the connection was lost, or None while it is up."""
@@ -98,6 +101,31 @@ class Connection:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._back.wait(), max(0.0, timeout))
         return self.lost_for() is None
+
+    async def while_connected(self, items: AsyncIterator[T]) -> AsyncIterator[T]:
+        """The items, raising ConnectionLostError if the connection drops while one is
+        awaited (a source idle for minutes would otherwise hide an outage that long)."""
+        gone = asyncio.ensure_future(self._gone.wait())
+        step: asyncio.Future[T] | None = None
+        try:
+            while True:
+                if self.lost_for() is not None:
+                    raise E.ConnectionLostError()
+                step = asyncio.ensure_future(anext(items))
+                await asyncio.wait((step, gone), return_when=asyncio.FIRST_COMPLETED)
+                if not step.done():
+                    step.cancel()  # the source is abandoned with the transfer
+                    await asyncio.gather(step, return_exceptions=True)
+                    raise E.ConnectionLostError()
+                try:
+                    item = step.result()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            gone.cancel()
+            if step is not None and not step.done():
+                step.cancel()  # our caller was cancelled while the source was awaited
 
     def outage_left(self) -> float:
         """What is left of the outage bound since the connection was lost (all while up)."""

@@ -179,6 +179,17 @@ class _OpenOnRead:
         return self._file.read(n) or b""
 
 
+def may_wait(source: PutSource) -> bool:
+    """True for a source whose next chunk may take long: a pipe, a terminal, a stream."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return False
+    if isinstance(source, (str, os.PathLike)):
+        return not is_regular_path(source)
+    if hasattr(source, "read"):
+        return not is_fast_reader(source)
+    return True  # an async or sync iterable of our caller's: assume it may
+
+
 def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     """Chunks of exactly `chunk_size` bytes but the last; none for empty input."""
     if isinstance(source, (bytes, bytearray, memoryview)):

@@ -15,7 +15,7 @@ from nats.nuid import NUID
 from . import errors as E
 from . import wire
 from .connection import Connection
-from .sources import PutSource, iter_chunks, source_size
+from .sources import PutSource, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,10 @@ async def put(
         count_acked()
 
     try:
-        async for data in iter_chunks(source, chunk):
+        chunks = iter_chunks(source, chunk)
+        if may_wait(source):  # a slow source must not hide an outage until it yields
+            chunks = conn.while_connected(chunks)
+        async for data in chunks:
             sha.update(data)
             try:
                 fut = await conn.js.publish_async(subject, data)

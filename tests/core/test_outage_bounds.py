@@ -236,3 +236,32 @@ def test_profile_repr_hides_a_password_in_a_server_url() -> None:
 
 async def test_a_live_connection_bounds_nats_py_flush(outage_client: Client) -> None:
     assert outage_client.conn.nc._flush_timeout == 2.0  # the profile's request timeout
+
+
+async def test_put_from_an_idle_source_fails_when_the_connection_drops(
+    fresh_server: LocalServer, outage_client: Client
+) -> None:
+    """A pipe that goes quiet must not hide an outage until it writes again."""
+    store = await outage_client.create_bucket("idle_source")
+    await store.put("obj", b"previous version")
+    sent = asyncio.Event()
+
+    async def quiet_after_a_while() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield os.urandom(CHUNK)
+        sent.set()
+        await asyncio.Event().wait()  # the writer goes quiet, for good
+        yield b""
+
+    async def kill_when_quiet() -> None:
+        await sent.wait()
+        await asyncio.sleep(0.5)  # every chunk sent so far is acknowledged
+        _kill(fresh_server)
+
+    killer = asyncio.ensure_future(kill_when_quiet())
+    started = time.monotonic()
+    with pytest.raises(E.ConnectionLostError) as caught:
+        await asyncio.wait_for(store.put("obj", quiet_after_a_while()), OUTAGE + 20)
+    await killer
+    assert time.monotonic() - started < OUTAGE + SLACK + 1
+    assert "the previous version is intact; nothing was stored" in str(caught.value)
