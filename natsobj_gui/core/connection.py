@@ -19,7 +19,8 @@ from nats.aio.client import Client as NATS
 
 from . import errors as E
 from . import jsraw
-from .auth_files import check_profile_files, describe_expired
+from .auth_files import check_profile_files
+from .connect_errors import SECURE_REQUIRED, describe_connect_error, main_cause, wants_tls
 from .types import ConnectProfile, redact_server
 
 log = logging.getLogger(__name__)
@@ -323,79 +324,12 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
     return kw
 
 
-def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
-    """A sentence for why connecting failed, with no secret in it."""
-    servers = ", ".join(redact_server(s) for s in profile.servers)
-    text = str(exc) or type(exc).__name__
-    low = text.lower()
-    if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in low:
-        if "hostname" in low or "ip address mismatch" in low:
-            return f"TLS: the server certificate does not match the host ({servers})"
-        return f"TLS: the server certificate is not trusted (unknown CA) ({servers})"
-    if "certificate required" in low:
-        return f"TLS: the server requires a client certificate ({servers})"
-    if any(a in low for a in ("alert unknown ca", "alert bad certificate", "certificate unknown")):
-        return f"TLS: the server did not accept the client certificate ({servers})"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS handshake with {servers} failed: {exc.reason or text}"
-    if (
-        _wants_tls(profile)
-        and not profile.tls_cert
-        and (isinstance(exc, (BrokenPipeError, ConnectionResetError)) or "broken pipe" in low)
-    ):
-        # With TLS 1.3 the server checks the client certificate after the client's side of
-        # the handshake is done: its alert can lose the race with our first write.
-        return (
-            "TLS: the server closed the connection after the handshake; it probably "
-            f"requires a client certificate ({servers})"
-        )
-    if SECURE_REQUIRED in low:
-        return (
-            f"TLS: {servers} does not offer TLS, but the connection requires it "
-            "(tls:// URL or certificate settings); no credentials were sent"
-        )
-    if (
-        "authorization violation" in low
-        or "authentication expired" in low
-        or isinstance(exc, nats.errors.AuthorizationError)
-    ):
-        expired = profile.creds_file and describe_expired(profile.creds_file)
-        if expired:
-            return f"authentication failed at {servers}: {expired}"
-        return f"authentication failed at {servers}: check the user, password, token or keys"
-    if "invalid connect url" in low:
-        return f"{servers}: not a valid server URL (expected nats://host:port)"
-    if isinstance(exc, nats.errors.NoServersError) or "connect call failed" in low:
-        return f"cannot reach a NATS server at {servers}"
-    if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
-        return f"timed out connecting to {servers}"
-    return f"cannot connect to {servers}: {text}"
-
-
-SECURE_REQUIRED = "secure connection required"
 FLUSH_TIMEOUT = 5
 
 # After every server failed once: time for a clearer cause to arrive before giving up.
 CONNECT_GRACE = 0.3
 # Beyond one connect timeout per server: TLS and CONNECT/PONG after the socket opened.
 CONNECT_SLACK = 1.0
-
-
-def _wants_tls(profile: ConnectProfile) -> bool:
-    """A tls:// URL, a CA or a client certificate ask for TLS, as they do in nats.go."""
-    schemes = {s.split("://", 1)[0].lower() if "://" in s else "nats" for s in profile.servers}
-    if schemes & {"ws", "wss"}:
-        return False  # websockets: wss is TLS below the NATS protocol already
-    return "tls" in schemes or bool(profile.tls_ca or profile.tls_cert)
-
-
-def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseException:
-    """The most telling of the errors seen while connecting (a TLS alert can follow a reset)."""
-    for kind in (ssl.SSLError, nats.errors.AuthorizationError):
-        found = next((e for e in errors if isinstance(e, kind)), None)
-        if found is not None:
-            return found
-    return errors[0] if errors else fallback
 
 
 async def connect(profile: ConnectProfile, events: ConnectionEvents | None = None) -> Connection:
@@ -434,7 +368,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     kw = connect_kwargs(profile)
     jsraw.tune_nats_client()
     nc = NATS()
-    if _wants_tls(profile):
+    if wants_tls(profile):
         jsraw.refuse_plaintext(nc, SECURE_REQUIRED)
     attempt = asyncio.ensure_future(
         nc.connect(
@@ -469,12 +403,12 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             with contextlib.suppress(BaseException):
                 await attempt
     if attempt.cancelled():
-        cause = _main_cause(first_error, TimeoutError())
+        cause = main_cause(first_error, TimeoutError())
         raise E.ConnectionFailedError(describe_connect_error(cause, profile))
     try:
         attempt.result()
     except Exception as exc:
-        cause = _main_cause(first_error, exc)
+        cause = main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
     nc.options["max_reconnect_attempts"] = -1
     jsraw.widen_socket_reads(nc)
