@@ -9,6 +9,9 @@ from natsobj_gui.core import ObjectStoreError
 
 from .output import clean
 
+# Signals that end a command the way Ctrl-C does (cli.main cancels the command on them).
+TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
 
 class CliError(ObjectStoreError):
     """A usage or local problem, reported as one `natsobj: error: ...` line."""
@@ -48,19 +51,24 @@ def _ask(prompt: str) -> str:
     while the loop is blocked in this read; the default handler raises at once. It is
     installed before the prompt shows, so an early Ctrl-C is not lost either.
     """
-    previous = None
+    # SIGTERM and SIGHUP too: the loop's handlers for them cannot run during this read
+    # either, and at a prompt nothing needs cleaning up, so their default action is right.
+    wanted = {signal.SIGINT: signal.default_int_handler}
+    wanted.update({s: signal.SIG_DFL for s in TERMINATING})
+    previous: dict[int, object] = {}
     try:
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        for signum, handler in wanted.items():
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread: signals cannot be touched
-        previous = None
+        pass
     try:
         sys.stderr.write(prompt)
         sys.stderr.flush()
         return sys.stdin.readline()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -21,7 +22,8 @@ from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.orphans import DEFAULT_GRACE
 
 from . import backup, commands, gc, objects, sync
-from .common import Cancelled, describe_os_error
+from .common import TERMINATING, Cancelled, describe_os_error
+from .output import clean
 from .parsing import (
     parse_duration,
     parse_header,
@@ -75,7 +77,8 @@ def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
         "--timeout",
         default=d,
         type=parse_duration,
-        help="connect timeout per server and request timeout (default 2s and 5s)",
+        help="connect timeout per server, request timeout and how long a transfer waits for "
+        "a lost connection (default 2s, 5s and 30s)",
     )
 
 
@@ -257,15 +260,52 @@ def build_profile(args: argparse.Namespace) -> ConnectProfile:
 
 
 def _with_timeout(profile: ConnectProfile, args: argparse.Namespace) -> ConnectProfile:
-    """--timeout sets both the connect and the request timeout."""
+    """--timeout sets the connect, request and outage timeouts."""
     if args.timeout is None:
         return profile
     timeout = args.timeout or DEFAULT_TIMEOUT
-    return replace(profile, connect_timeout=timeout, request_timeout=timeout)
+    return replace(
+        profile, connect_timeout=timeout, request_timeout=timeout, outage_timeout=timeout
+    )
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP ended the command (after the same cleanup as Ctrl-C)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _cancel_on_signals() -> list[int]:
+    """Cancel the running task on SIGTERM/SIGHUP; the list records which signal came."""
+    received: list[int] = []
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        if task is not None:
+            task.cancel()
+
+    for signum in TERMINATING:  # cancelled, so the command cleans up after itself
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+    return received
 
 
 async def run(args: argparse.Namespace) -> int:
     """Connect, run the chosen command, always close."""
+    received = _cancel_on_signals()
+    try:
+        return await _run(args)
+    except asyncio.CancelledError:
+        if received:
+            raise Terminated(received[0]) from None
+        raise
+
+
+async def _run(args: argparse.Namespace) -> int:
     local = EmbeddedServer() if args.local else None
     try:
         if local is None:
@@ -286,7 +326,8 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    # One line, whatever a name in the message holds (newlines, terminal escapes).
+    sys.stderr.write(f"{PROG}: error: {clean(message)}\n")
     sys.stderr.flush()
     return code
 
@@ -316,6 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "watch":
             return 0
         return _fail("interrupted", 130)
+    except Terminated as exc:
+        if args.command == "watch":
+            return 0
+        return _fail(f"terminated by {exc}", 128 + exc.signum)
     except Cancelled:
         sys.stderr.write("Nothing done.\n")
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,16 +13,20 @@ from typing import BinaryIO
 from natsobj_gui.core import (
     BucketSealedError,
     Client,
-    LinkError,
+    NotConnectedError,
     ObjectInfo,
     ObjectMeta,
     ObjectNotFoundError,
     ObjectStore,
+    ObjectStoreError,
+    Progress,
 )
-from natsobj_gui.core.sources import PutSource
+from natsobj_gui.core.download import is_stream_target
+from natsobj_gui.core.safe_path import safe_local_path, safe_part
+from natsobj_gui.core.sources import PutSource, is_regular_path
 
 from . import output as out
-from .common import CliError, confirm
+from .common import CliError, confirm, describe_os_error
 from .parsing import headers_from, merge_headers, merge_metadata
 from .progress import ProgressBar
 
@@ -100,6 +105,8 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
     def meta(name: str) -> ObjectMeta:
         return ObjectMeta(name, args.description or "", headers, metadata)
 
+    if args.name == "" and not Path(args.source).is_dir():
+        raise CliError("--name cannot be empty: give the object a name (or leave --name out)")
     if args.source == "-":
         if not args.name:
             raise CliError("--name is required when reading from stdin")
@@ -123,7 +130,8 @@ async def cmd_put(client: Client, args: argparse.Namespace) -> int:
     old = await _existing(store, name)
     if old is not None:
         confirm(f"Replace existing object {args.bucket} > {name}?", force=args.force)
-    info = await _put_one(store, meta(name), source, args)
+    # A FIFO or `<(command)` streams like stdin: its size is known only at the end.
+    info = await _put_one(store, meta(name), source, args, known_total=is_regular_path(source))
     out.emit(out.object_text(info))
     return 0
 
@@ -154,19 +162,23 @@ async def _put_folder(
     return 0
 
 
+def _leaf(name: str) -> str:
+    """The file name an object downloads to, sanitised as `get -r` and the GUI do."""
+    last = re.split(r"[/\\]", name)[-1]
+    leaf = safe_part(last)
+    if not leaf:
+        raise CliError(f"cannot derive a file name from {name!r}: give -O FILE")
+    return leaf
+
+
 def _destination(output: str | None, name: str) -> Path:
-    base = name.rsplit("/", 1)[-1]
     if output:
         dest = Path(output)
         if dest.is_dir() or output.endswith(("/", os.sep)):
             dest.mkdir(parents=True, exist_ok=True)
-            if base in ("", ".", ".."):
-                raise CliError(f"cannot derive a file name from {name!r}: give -O FILE")
-            return dest / base
+            return dest / _leaf(name)
         return dest
-    if base in ("", ".", ".."):
-        raise CliError(f"cannot derive a file name from {name!r}: use -O FILE")
-    return Path(base)
+    return Path(_leaf(name))
 
 
 async def cmd_get(client: Client, args: argparse.Namespace) -> int:
@@ -179,21 +191,34 @@ async def cmd_get(client: Client, args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.flush()
         sink = sys.stdout.buffer
-        with ProgressBar(args.name) as bar:
-            _warn_unverified(await store.get(args.name, sink, progress=bar))
+        started = False
+
+        def progress(p: Progress) -> None:
+            nonlocal started
+            started = started or p.bytes_done > 0
+            bar(p)
+
+        try:
+            with ProgressBar(args.name) as bar:
+                info = await store.get(args.name, sink, progress=progress)
+        except ObjectStoreError as exc:
+            if started:  # the reader of stdout already has some of it
+                exc.args = (f"{exc}; what was written to stdout cannot be trusted",)
+            raise
         sink.flush()
+        _warn_unverified(info)
         return 0
-    # A missing, damaged or bucket-linked object fails before any file is made.
-    info = await store.resolve(args.name)
+    info = await store.resolve(args.name)  # a missing, damaged or bucket-linked object fails first
     dest = _destination(args.output, args.name)
     if dest.is_dir():
         raise CliError(f"{dest} is a folder")
-    if dest.exists():
+    # A device or FIFO is written into, never replaced: nothing to confirm.
+    if dest.exists() and not is_stream_target(dest):
         confirm(f"Replace existing file {dest}?", force=args.force)
     with ProgressBar(args.name) as bar:
         await store.get_file(args.name, dest, progress=bar)
     _warn_unverified(info)
-    out.emit(f"Wrote {out.human_size(dest.stat().st_size)} to {dest}")
+    out.emit(f"Wrote {out.human_size(info.size)} to {dest}")
     return 0
 
 
@@ -205,11 +230,31 @@ def _warn_unverified(info: ObjectInfo) -> None:
         )
 
 
-def _safe_parts(rel: str) -> list[str] | None:
-    parts = rel.split("/")
-    if any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
-        return None
-    return parts
+def _plan_folder(
+    infos: list[ObjectInfo], prefix: str, base: Path
+) -> tuple[list[tuple[ObjectInfo, Path]], list[tuple[str, str]]]:
+    """Each object's local path under `base` (sanitised), and the objects left out, why."""
+    plan: list[tuple[ObjectInfo, Path]] = []
+    skipped: list[tuple[str, str]] = []
+    taken: dict[Path, str] = {}
+    for info in sorted(infos, key=lambda o: o.name):
+        if prefix and not info.name.startswith(prefix + "/"):
+            continue
+        if info.link is not None and info.link.is_bucket_link:
+            out.note(f"skipping {out.clean(info.name)}: a link to a whole bucket has no content")
+            continue
+        if info.damaged:
+            skipped.append((info.name, f"it is damaged ({info.damaged})"))
+            continue
+        # The same sanitiser as the GUI: no name climbs out of (or escapes) the folder.
+        dest = safe_local_path(base, info.name[len(prefix) + 1 :] if prefix else info.name)
+        other = taken.get(dest)
+        if other is not None:
+            skipped.append((info.name, f"it would be saved to the same file as {other!r}"))
+            continue
+        taken[dest] = info.name
+        plan.append((info, dest))
+    return plan, skipped
 
 
 async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
@@ -217,47 +262,41 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
         raise CliError("-O - cannot take a folder: give a folder path")
     prefix = (args.name or "").strip("/")
     base = Path(args.output or ".")
-    plan: list[tuple[ObjectInfo, Path]] = []
-    unsafe = 0
-    for info in sorted(await store.list(), key=lambda o: o.name):
-        if prefix and not info.name.startswith(prefix + "/"):
-            continue
-        if info.link is not None and info.link.is_bucket_link:
-            out.note(f"skipping {out.clean(info.name)}: a link to a whole bucket has no content")
-            continue
-        if info.damaged:
-            out.note(f"skipping {out.clean(info.name)}: it is damaged ({info.damaged})")
-            unsafe += 1
-            continue
-        parts = _safe_parts(info.name[len(prefix) + 1 :] if prefix else info.name)
-        if parts is None:
-            # Never let an object name climb out of (or escape) the target folder.
-            out.note(f"skipping {info.name!r}: not a safe relative file path")
-            unsafe += 1
-            continue
-        plan.append((info, base.joinpath(*parts)))
-    if not plan and not unsafe:
+    plan, failed = _plan_folder(await store.list(), prefix, base)
+    if not plan and not failed:
         where = f" under {prefix}/" if prefix else ""
         raise CliError(f"no objects{where} in bucket {args.bucket}")
     clash = [str(dest) for _, dest in plan if dest.exists()]
     if clash:
         confirm(f"Replace {len(clash)} existing file(s) ({_preview(clash)})?", force=args.force)
-    failed = 0
-    for info, dest in plan:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+    for name, why in failed:
+        out.note(f"failed: {out.clean(name)}: {out.clean(why)}")
+    done = 0
+    for i, (info, dest) in enumerate(plan):
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with ProgressBar(info.name) as bar:
                 await store.get_file(info.name, dest, progress=bar)
             _warn_unverified(info)
-        except (ObjectNotFoundError, LinkError) as exc:
-            # A dangling link (or an object deleted meanwhile) must not stop the others.
-            out.note(f"skipping {out.clean(info.name)}: {exc}")
-            failed += 1
+        except NotConnectedError as exc:  # ConnectionLostError too
+            # Without a connection every other object would fail the same way, slowly.
+            failed.append((info.name, str(exc)))
+            failed += [(o.name, "not tried: the connection was lost") for o, _ in plan[i + 1 :]]
+            break
+        except (ObjectStoreError, OSError) as exc:
+            # One bad object (digest, missing chunks, a dangling link, an unwritable
+            # path) must not stop the others.
+            why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+            out.note(f"failed: {out.clean(info.name)}: {out.clean(why)}")
+            failed.append((info.name, why))
             continue
+        done += 1
         out.emit(f"{out.clean(info.name)} -> {out.clean(str(dest))}")
-    out.emit(f"Wrote {len(plan) - failed} files to {base}")
-    if unsafe or failed:
-        raise CliError(f"{unsafe + failed} object(s) were not downloaded (see above)")
+    out.emit(f"Wrote {done} files to {base}")
+    if failed:
+        reasons = "; ".join(f"{name!r}: {why}" for name, why in failed[:3])
+        more = f"; and {len(failed) - 3} more (see above)" if len(failed) > 3 else ""
+        raise CliError(f"{done} downloaded, {len(failed)} failed: {reasons}{more}")
     return 0
 
 
@@ -276,6 +315,8 @@ async def cmd_link(client: Client, args: argparse.Namespace) -> int:
 
 async def cmd_meta(client: Client, args: argparse.Namespace) -> int:
     """Change an object's description, headers, metadata, or rename it."""
+    if args.rename == "":
+        raise CliError("--rename cannot be empty: give the object's new name")
     given = (
         args.description is not None
         or args.header

@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,8 +19,9 @@ from nats.aio.client import Client as NATS
 
 from . import errors as E
 from . import jsraw
-from .sentences import describe_error
-from .types import ConnectProfile
+from .auth_files import check_profile_files
+from .connect_errors import SECURE_REQUIRED, describe_connect_error, main_cause, wants_tls
+from .types import ConnectProfile, redact_server
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +41,6 @@ PERMISSION_WINDOW = 30.0
 # How often a pending request looks for a permissions violation on its subject.
 DENIAL_POLL = 0.1
 T = TypeVar("T")
-
-
-def _host_of(url: str) -> str:
-    """The host of a server URL (no scheme, user or port)."""
-    rest = url.split("://", 1)[-1].rsplit("@", 1)[-1]
-    return rest.rsplit(":", 1)[0] if rest.count(":") == 1 else rest
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
 
 
 @dataclass
@@ -83,6 +70,69 @@ class Connection:
         self.jsm = nc.jsm(prefix=prefix, timeout=profile.request_timeout)
         jsraw.fix_publish_async_errors(self.js)
         self._denied: list[tuple[float, str]] = []
+        self._lost_at: float | None = None
+        self._back = asyncio.Event()
+        self._back.set()
+        self._gone = asyncio.Event()  # set while the connection is lost
+
+    def mark_lost(self) -> None:
+        """The connection dropped (nats-py is reconnecting)."""
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+        self._back.clear()
+        self._gone.set()
+
+    def mark_back(self) -> None:
+        """The connection is up again."""
+        self._lost_at = None
+        self._back.set()
+        self._gone.clear()
+
+    def lost_for(self) -> float | None:
+        """Seconds since the connection was lost, or None while it is up."""
+        if self._lost_at is None and not self.nc.is_connected:
+            self.mark_lost()  # closed, or dropped before the callback ran
+        return None if self._lost_at is None else time.monotonic() - self._lost_at
+
+    async def wait_back(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a lost connection to return; True once it is up."""
+        if self.lost_for() is None:
+            return True
+        if self.nc.is_closed:
+            return False
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._back.wait(), max(0.0, timeout))
+        return self.lost_for() is None
+
+    async def while_connected(self, items: AsyncIterator[T]) -> AsyncIterator[T]:
+        """The items, raising ConnectionLostError if the connection drops while one is
+        awaited (a source idle for minutes would otherwise hide an outage that long)."""
+        gone = asyncio.ensure_future(self._gone.wait())
+        step: asyncio.Future[T] | None = None
+        try:
+            while True:
+                if self.lost_for() is not None:
+                    raise E.ConnectionLostError()
+                step = asyncio.ensure_future(anext(items))
+                await asyncio.wait((step, gone), return_when=asyncio.FIRST_COMPLETED)
+                if not step.done():
+                    step.cancel()  # the source is abandoned with the transfer
+                    await asyncio.gather(step, return_exceptions=True)
+                    raise E.ConnectionLostError()
+                try:
+                    item = step.result()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            gone.cancel()
+            if step is not None and not step.done():
+                step.cancel()  # our caller was cancelled while the source was awaited
+
+    def outage_left(self) -> float:
+        """What is left of the outage bound since the connection was lost (all while up)."""
+        lost = self.lost_for()
+        return self.profile.outage_timeout - (lost or 0.0)
 
     @property
     def max_payload(self) -> int:
@@ -95,7 +145,7 @@ class Connection:
     @property
     def connected_url(self) -> str:
         url = self.nc.connected_url
-        return _redact(url.geturl()) if url else ""
+        return redact_server(url.geturl()) if url else ""
 
     def note_error(self, message: str) -> None:
         if "permissions violation" in message.lower():
@@ -207,6 +257,12 @@ class Connection:
             if subject and not subject.startswith(self.api_prefix + "."):
                 return E.BucketNotFoundError(bucket) if bucket else E.JetStreamNotEnabledError()
             return E.JetStreamNotEnabledError()
+        if isinstance(exc, nats.errors.OutboundBufferLimitError) or (
+            not self.nc.is_closed  # closed on purpose: "not connected", below
+            and self.lost_for() is not None
+            and isinstance(exc, (nats.errors.ConnectionClosedError, TimeoutError))
+        ):
+            return E.ConnectionLostError()
         if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
             denial = self.recent_denial()
             if denial:
@@ -245,6 +301,9 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
         # one retry per server, then reconnect forever once connected (see connect()).
         "max_reconnect_attempts": 1,
         "reconnect_time_wait": 1,
+        # nats-py waits for a forced flush (its outgoing buffer full) forever by default,
+        # and swallows a cancel meanwhile: a publish to a dead server would never end.
+        "flush_timeout": profile.request_timeout,
     }
     if profile.user:
         kw["user"] = profile.user
@@ -266,52 +325,6 @@ def connect_kwargs(profile: ConnectProfile) -> dict[str, Any]:
     return kw
 
 
-def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
-    """A sentence for why connecting failed, with no secret in it."""
-    servers = ", ".join(_redact(s) for s in profile.servers)
-    text = str(exc) or type(exc).__name__
-    low = text.lower()
-    if isinstance(exc, ssl.SSLCertVerificationError) or "certificate verify failed" in low:
-        if "hostname" in low or "ip address mismatch" in low:
-            return f"TLS: the server certificate does not match the host ({servers})"
-        return f"TLS: the server certificate is not trusted (unknown CA) ({servers})"
-    if "certificate required" in low:
-        return f"TLS: the server requires a client certificate ({servers})"
-    if any(a in low for a in ("alert unknown ca", "alert bad certificate", "certificate unknown")):
-        return f"TLS: the server did not accept the client certificate ({servers})"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS handshake with {servers} failed: {exc.reason or text}"
-    if (
-        _wants_tls(profile)
-        and not profile.tls_cert
-        and (isinstance(exc, (BrokenPipeError, ConnectionResetError)) or "broken pipe" in low)
-    ):
-        # With TLS 1.3 the server checks the client certificate after the client's side of
-        # the handshake is done: its alert can lose the race with our first write.
-        return (
-            "TLS: the server closed the connection after the handshake; it probably "
-            f"requires a client certificate ({servers})"
-        )
-    if SECURE_REQUIRED in low:
-        return (
-            f"TLS: {servers} does not offer TLS, but the connection requires it "
-            "(tls:// URL or certificate settings); no credentials were sent"
-        )
-    if "authorization violation" in low or isinstance(exc, nats.errors.AuthorizationError):
-        return f"authentication failed at {servers}: check the user, password, token or keys"
-    if isinstance(exc, socket.gaierror) or "name or service not known" in low:
-        hosts = ", ".join(_host_of(s) for s in profile.servers)
-        return f"no host named {hosts} was found: check the server address"
-    if isinstance(exc, (nats.errors.NoServersError, ConnectionRefusedError)) or (
-        "connect call failed" in low
-    ):
-        return f"cannot reach a NATS server at {servers}"
-    if isinstance(exc, (asyncio.TimeoutError, nats.errors.TimeoutError)):
-        return f"timed out connecting to {servers}"
-    return f"cannot connect to {servers}: {describe_error(exc)}"
-
-
-SECURE_REQUIRED = "secure connection required"
 FLUSH_TIMEOUT = 5
 
 # After every server failed once: time for a clearer cause to arrive before giving up.
@@ -320,26 +333,10 @@ CONNECT_GRACE = 0.3
 CONNECT_SLACK = 1.0
 
 
-def _wants_tls(profile: ConnectProfile) -> bool:
-    """A tls:// URL, a CA or a client certificate ask for TLS, as they do in nats.go."""
-    schemes = {s.split("://", 1)[0].lower() if "://" in s else "nats" for s in profile.servers}
-    if schemes & {"ws", "wss"}:
-        return False  # websockets: wss is TLS below the NATS protocol already
-    return "tls" in schemes or bool(profile.tls_ca or profile.tls_cert)
-
-
-def _main_cause(errors: list[BaseException], fallback: BaseException) -> BaseException:
-    """The most telling of the errors seen while connecting (a TLS alert can follow a reset)."""
-    for kind in (ssl.SSLError, nats.errors.AuthorizationError):
-        found = next((e for e in errors if isinstance(e, kind)), None)
-        if found is not None:
-            return found
-    return errors[0] if errors else fallback
-
-
 async def connect(profile: ConnectProfile, events: ConnectionEvents | None = None) -> Connection:
     """Open a connection; raises ConnectionFailedError with a human reason."""
     events = events or ConnectionEvents()
+    check_profile_files(profile)  # a sentence naming the bad file, before any attempt
     holder: list[Connection] = []
     first_error: list[BaseException] = []
     attempts = [0]  # failed reconnect attempts since the connection was lost
@@ -361,11 +358,15 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
 
     async def disconnected_cb() -> None:
         attempts[0] = 0
+        if holder:
+            holder[0].mark_lost()
         if events.on_disconnected:
             events.on_disconnected()
 
     async def reconnected_cb() -> None:
         jsraw.widen_socket_reads(nc)  # a reconnect brings a new transport
+        if holder:
+            holder[0].mark_back()
         if events.on_reconnected:
             events.on_reconnected()
 
@@ -376,7 +377,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     kw = connect_kwargs(profile)
     jsraw.tune_nats_client()
     nc = NATS()
-    if _wants_tls(profile):
+    if wants_tls(profile):
         jsraw.refuse_plaintext(nc, SECURE_REQUIRED)
     attempt = asyncio.ensure_future(
         nc.connect(
@@ -411,12 +412,12 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
             with contextlib.suppress(BaseException):
                 await attempt
     if attempt.cancelled():
-        cause = _main_cause(first_error, TimeoutError())
+        cause = main_cause(first_error, TimeoutError())
         raise E.ConnectionFailedError(describe_connect_error(cause, profile))
     try:
         attempt.result()
     except Exception as exc:
-        cause = _main_cause(first_error, exc)
+        cause = main_cause(first_error, exc)
         raise E.ConnectionFailedError(describe_connect_error(cause, profile)) from exc
     jsraw.reconnect_forever(nc)
     jsraw.widen_socket_reads(nc)

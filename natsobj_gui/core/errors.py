@@ -130,3 +130,10 @@ class DamagedObjectError(ObjectStoreError):
 
 class ConcurrentUpdateError(ObjectStoreError):
     """Another client changed the object between our read and our write."""
+
+
+class ConnectionLostError(NotConnectedError):
+    """The connection dropped during an operation; the text says what state it left."""
+
+    def __init__(self, detail: str = "") -> None:
+        ObjectStoreError.__init__(self, detail or "the connection to the NATS server was lost")

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .connection import _redact
 from .dirs import app_config_dir, legacy_config_dir
 from .errors import ObjectStoreError
-from .types import ConnectProfile
+from .types import ConnectProfile, redact_server
 
 PROFILES_FILE = "profiles.json"
 EMBEDDED_ID = "embedded"
@@ -133,7 +132,7 @@ def split_userinfo(url: str) -> tuple[str, str, str]:
 
 def redact_url(text: str) -> str:
     """Server URL(s) with any `user:password@` replaced by `***@` (for titles, logs, errors)."""
-    return ",".join(_redact(part) for part in text.split(","))
+    return ",".join(redact_server(part) for part in text.split(","))
 
 
 def embedded_profile() -> Profile:

@@ -27,12 +27,22 @@ class _Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
+def is_regular_path(path: str | os.PathLike) -> bool:
+    """False for a FIFO, `<(command)`, a device or a socket: they stream, with no size."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # missing or unreadable: let the open report it
+
+
 def source_size(source: PutSource) -> int | None:
     """The number of bytes a source will yield, when it can be known up front."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return len(source)
     if isinstance(source, (str, os.PathLike)):
-        return os.path.getsize(source)
+        size = os.path.getsize(source) if is_regular_path(source) else 0
+        # 0 is also what /proc and /sys files report, whatever they hold: read to the end.
+        return size or None
     if hasattr(source, "seek") and hasattr(source, "tell") and hasattr(source, "read"):
         try:
             pos = source.tell()  # type: ignore[union-attr]
@@ -99,15 +109,22 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
     the interpreter aborts when it finalizes stdin.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(THREAD_QUEUE_DEPTH)
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+    # Bounds the read-ahead. Not a bounded asyncio.Queue fed by run_coroutine_threadsafe:
+    # a put still scheduled when the loop closes (an exit after a signal) is dropped
+    # unawaited, and Python prints a RuntimeWarning over the CLI's one-line error.
+    slots = threading.Semaphore(THREAD_QUEUE_DEPTH)
     # read1 returns what a pipe has now instead of waiting to fill the whole request.
     read: Callable[[int], bytes] = getattr(reader, "read1", None) or reader.read
     stop = threading.Event()
 
     def deliver(item: bytes | BaseException | None) -> bool:
+        while not slots.acquire(timeout=0.5):
+            if stop.is_set():
+                return False
         try:
-            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-        except Exception:  # the loop is gone or the upload was abandoned
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed
             return False
         return not stop.is_set()
 
@@ -127,6 +144,7 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
     try:
         while True:
             item = await queue.get()
+            slots.release()
             if item is None:
                 return
             if isinstance(item, BaseException):
@@ -134,9 +152,7 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
             yield item
     finally:
         stop.set()
-        # Unblock a pump waiting for room so it can notice the stop.
-        while not queue.empty():
-            queue.get_nowait()
+        slots.release()  # a pump waiting for room notices the stop at once
 
 
 async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
@@ -148,12 +164,40 @@ async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
             yield data
 
 
+class _OpenOnRead:
+    """A file opened by its first read, on the reading thread: a FIFO's open waits for a
+    writer, which must not block the loop. The file closes when that thread lets go of it
+    (closing it under a thread still blocked in a read could close a reused descriptor)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self._path = path
+        self._file: io.FileIO | None = None
+
+    def read(self, n: int = -1, /) -> bytes:
+        if self._file is None:
+            self._file = open(self._path, "rb", buffering=0)  # noqa: SIM115 - see above
+        return self._file.read(n) or b""
+
+
+def may_wait(source: PutSource) -> bool:
+    """True for a source whose next chunk may take long: a pipe, a terminal, a stream."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return False
+    if isinstance(source, (str, os.PathLike)):
+        return not is_regular_path(source)
+    if hasattr(source, "read"):
+        return not is_fast_reader(source)
+    return True  # an async or sync iterable of our caller's: assume it may
+
+
 def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     """Chunks of exactly `chunk_size` bytes but the last; none for empty input."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         view = bytes(source)
         return _from_sync(view[i : i + chunk_size] for i in range(0, len(view), chunk_size))
     if isinstance(source, (str, os.PathLike)):
+        if not is_regular_path(source):  # streams like stdin, read on a thread
+            return _rechunk(read_in_thread(_OpenOnRead(source), chunk_size), chunk_size)
         return _rechunk(_from_path(Path(source), chunk_size), chunk_size)
     if hasattr(source, "read"):
         # Regular files are read inline (fast); anything that may wait, in a thread.

@@ -14,8 +14,8 @@ from typing import BinaryIO
 
 import nats.errors
 
+from . import download, transfer, wire
 from . import errors as E
-from . import transfer, wire
 from .connection import ERR_NO_MESSAGE, ERR_STREAM_NOT_FOUND, Connection
 from .jsraw import Deliver, JsMsg, OrderedConsumer
 from .sources import PutSource
@@ -178,12 +178,12 @@ class ObjectStore:
         out: BinaryIO | None = None,
         *,
         progress: transfer.ProgressCallback | None = None,
-        idle_timeout: float = transfer.DEFAULT_IDLE_TIMEOUT,
+        idle_timeout: float = download.DEFAULT_IDLE_TIMEOUT,
     ) -> ObjectInfo:
         """Stream an object into a writable binary object (or nowhere, to verify it)."""
         info = await self.resolve(name)
         try:
-            await transfer.read_chunks(
+            await download.read_chunks(
                 self.conn, info, out, progress=progress, idle_timeout=idle_timeout
             )
         except nats.errors.Error as exc:  # e.g. the bucket was deleted mid-download
@@ -204,12 +204,12 @@ class ObjectStore:
         dest: str | os.PathLike[str],
         *,
         progress: transfer.ProgressCallback | None = None,
-        idle_timeout: float = transfer.DEFAULT_IDLE_TIMEOUT,
+        idle_timeout: float = download.DEFAULT_IDLE_TIMEOUT,
     ) -> Path:
-        """Download to `dest` through a verified `.partial` file; `dest` is untouched on error."""
+        """Download to `dest` through a verified temp file; `dest` is untouched on error."""
         info = await self.resolve(name)
         try:
-            return await transfer.get_to_file(
+            return await download.get_to_file(
                 self.conn, info, dest, progress=progress, idle_timeout=idle_timeout
             )
         except nats.errors.Error as exc:  # e.g. the bucket was deleted mid-download

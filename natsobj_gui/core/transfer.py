@@ -1,4 +1,4 @@
-"""Streaming put and get: pipelined chunk publishes, ordered chunk reads, progress per chunk."""
+"""Streaming put: pipelined chunk publishes, progress per ack, rollback on any failure."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
-from typing import BinaryIO
 
 from nats.nuid import NUID
 
 from . import errors as E
 from . import wire
 from .connection import Connection
-from .jsraw import Deliver, JsMsg, OrderedConsumer
-from .sources import PutSource, iter_chunks, source_size
+from .sources import PutSource, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
 log = logging.getLogger(__name__)
@@ -28,7 +24,6 @@ ProgressCallback = Callable[[Progress], None]
 # 64 × 128 KiB in flight keeps the server busy without unbounded client buffers.
 DEFAULT_WINDOW = 64
 ACK_TIMEOUT = 10.0
-DEFAULT_IDLE_TIMEOUT = 10.0
 
 _nuid = NUID()
 
@@ -168,6 +163,7 @@ async def put(
     pending: deque[tuple[asyncio.Future, int]] = deque()
     sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
     failed = False  # no progress after a failure: the rollback owns what is in flight
+    meta_unknown = False  # our info may be stored: its chunks must not be purged
     task = asyncio.current_task()
 
     def total_chunks() -> int:
@@ -209,7 +205,10 @@ async def put(
         count_acked()
 
     try:
-        async for data in iter_chunks(source, chunk):
+        chunks = iter_chunks(source, chunk)
+        if may_wait(source):  # a slow source must not hide an outage until it yields
+            chunks = conn.while_connected(chunks)
+        async for data in chunks:
             sha.update(data)
             try:
                 fut = await conn.js.publish_async(subject, data)
@@ -223,6 +222,8 @@ async def put(
             if task is not None and task.cancelling():
                 # nats-py swallows CancelledError while it waits for a forced flush.
                 raise asyncio.CancelledError
+            if conn.lost_for() is not None:
+                raise E.ConnectionLostError()  # what was in flight is lost with it
             sent_bytes += len(data)
             sent_chunks += 1
             while len(pending) >= window or (pending and pending[0][0].done()):
@@ -252,7 +253,15 @@ async def put(
         )
         # Expecting the version we read: if another writer published meanwhile, we learn
         # which version we really replace, and purge its chunks rather than leave them.
-        _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
+        try:
+            _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
+        except E.ConnectionLostError:
+            # The info may have been stored before the ack was lost: ask once reconnected.
+            landed = await _meta_landed(conn, bucket, subject_meta, nuid)
+            meta_unknown = landed is None
+            if not landed:
+                raise
+            replaced = None  # which version ours replaced is unknown: `natsobj gc` finds it
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
@@ -262,12 +271,17 @@ async def put(
             # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
             for fut in inflight:
                 fut.cancel()
+        if meta_unknown:
+            exc.args = (_lost_meta(meta.name),)
+            raise
         rollback = asyncio.ensure_future(_rollback(conn, bucket, nuid, inflight))
         while not rollback.done():
             # A repeated cancel (another click, every progress tick) must not end the put
             # before its chunks are purged; the rollback itself is bounded in time.
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(rollback)
+        if isinstance(exc, E.ConnectionLostError):
+            exc.args = (_lost_upload(conn, meta.name, old, rollback.result()),)
         raise
     stale = replaced_chunks(replaced, nuid)
     if stale is not None:
@@ -302,6 +316,39 @@ def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
     return make
 
 
+def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bool) -> str:
+    """What a put cut off by a lost connection left behind, as a sentence."""
+    gone = "" if conn.lost_for() is None else " and did not come back"
+    text = f"the connection to the server was lost while uploading {name!r}{gone}: "
+    text += "nothing was stored"
+    if old is not None and not old.deleted:
+        text = text.replace(": nothing", ": the previous version is intact; nothing")
+    if not purged:
+        text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
+    return text
+
+
+def _lost_meta(name: str) -> str:
+    return (
+        f"the connection to the server was lost while storing the info of {name!r} and did "
+        "not come back: whether the new version replaced the previous one is unknown; check "
+        "with `natsobj info` (if it did not, its chunks stay until `natsobj gc` removes them)"
+    )
+
+
+async def _meta_landed(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
+    """Whether our info is the stored one, once the connection is back; None if it is not."""
+    from .store import read_meta  # local: store builds on this module
+
+    if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+        return None
+    try:
+        stored = await read_meta(conn, bucket, subject)
+    except E.ObjectStoreError:
+        return None
+    return stored is not None and stored.nuid == nuid
+
+
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
     """Wait for one publish ack; a permissions violation ends the wait early."""
     loop = asyncio.get_running_loop()
@@ -313,6 +360,8 @@ async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject
         denial = conn.recent_denial(subject.rsplit(".", 1)[0])
         if denial:
             raise E.PermissionDeniedError(denial)
+        if conn.lost_for() is not None:
+            raise E.ConnectionLostError()  # the ack, if any, went to the dead connection
         if loop.time() > deadline:
             raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
     try:
@@ -337,24 +386,44 @@ async def _bucket_exists(conn: Connection, bucket: str) -> bool:
     return True
 
 
-async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:
-    """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
+# Of the outage bound, what a rollback keeps for its purge after the connection is back.
+PURGE_ROOM = 1.0
+# After a reconnect, how long re-sent chunks get to be acknowledged before the purge.
+RESENT_SETTLE = 1.0
+
+
+async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> bool:
+    """Wait for chunks still in flight to land, then purge every chunk of this nuid.
+
+    True once purged (or nothing could be left: a sealed or deleted bucket). A lost
+    connection is waited for within the profile's outage bound, then given up.
+    """
+    was_lost = conn.lost_for() is not None
+    back = await conn.wait_back(conn.outage_left() - PURGE_ROOM)
     if inflight:
-        await asyncio.wait(inflight, timeout=ACK_TIMEOUT)
+        if back:
+            # After a reconnect nats-py re-sends the chunks it held back, and the server may
+            # store them after a purge sent right behind them: let their acks land first.
+            # Chunks written to the dead connection are never acknowledged: wait briefly.
+            await asyncio.wait(inflight, timeout=RESENT_SETTLE if was_lost else ACK_TIMEOUT)
         for fut in inflight:
             if not fut.done():
                 fut.cancel()  # frees nats-py's in-flight slot; the purge below still runs
             elif not fut.cancelled():
                 fut.exception()  # mark failed acks as seen: the put already failed
     for attempt in range(3):
+        if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+            log.info("rollback purge of %s skipped: the connection is lost", nuid)
+            return False
         try:
             await purge_chunks(conn, bucket, nuid)
-            return
+            return True
         except (E.BucketSealedError, E.BucketNotFoundError):
-            return  # nothing can be purged from a sealed or deleted bucket: don't retry
+            return True  # nothing can be purged from a sealed or deleted bucket: don't retry
         except Exception as exc:
             log.warning("rollback purge of %s failed (attempt %d): %s", nuid, attempt + 1, exc)
             await asyncio.sleep(0.5)
+    return False
 
 
 async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
@@ -364,119 +433,3 @@ async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | No
     with contextlib.suppress(E.ObjectStoreError):
         return await read_meta(conn, bucket, subject)
     return None
-
-
-class _Sink:
-    """Where received chunks go: hashed and written inline, in order.
-
-    A worker thread for hashing and writing was measured slower here (hand-off and GIL
-    cost more than they overlap on two cores), so only fsync/rename leave the loop.
-    """
-
-    def __init__(self, out: BinaryIO | None) -> None:
-        self.out = out
-        self.sha = hashlib.sha256()
-        self.size = 0
-        self.chunks = 0
-
-    def add(self, data: bytes) -> None:
-        self.sha.update(data)
-        if self.out is not None:
-            self.out.write(data)
-        self.size += len(data)
-        self.chunks += 1
-
-
-async def read_chunks(
-    conn: Connection,
-    info: ObjectInfo,
-    out: BinaryIO | None,
-    *,
-    progress: ProgressCallback | None = None,
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-) -> None:
-    """Stream the chunks of a resolved (non-link) object into `out` and verify them."""
-    sink = _Sink(out)
-    await _receive(conn, info, sink, progress, idle_timeout)
-    if sink.size != info.size:
-        if sink.size < info.size and sink.chunks < info.chunks:
-            raise E.MissingChunksError(info.name, sink.chunks, info.chunks, 0)
-        raise E.SizeMismatchError(info.name, info.size, sink.size)
-    actual = wire.digest_string(sink.sha)
-    if info.digest and not wire.digests_equal(info.digest, actual):
-        raise E.DigestMismatchError(info.name, info.digest, actual)
-
-
-async def _receive(
-    conn: Connection,
-    info: ObjectInfo,
-    sink: _Sink,
-    progress: ProgressCallback | None,
-    idle_timeout: float,
-) -> None:
-    if info.size <= 0 and info.chunks <= 0:
-        if progress:
-            progress(Progress(0, 0, 0, 0))
-        return
-
-    received = 0
-
-    def on_msg(msg: JsMsg) -> bool:
-        nonlocal received
-        received += 1  # empty chunks count too: some writers end with one (NATS.Net)
-        if msg.data:
-            sink.add(msg.data)
-        if progress:
-            total = max(info.chunks, received)
-            progress(Progress(received, total, sink.size, max(info.size, sink.size)))
-        return msg.pending == 0
-
-    consumer = OrderedConsumer(
-        conn.nc,
-        conn.jsm,
-        wire.stream_name(info.bucket),
-        wire.chunk_subject(info.bucket, info.nuid),
-        on_msg,
-        deliver=Deliver.ALL,
-        idle_timeout=idle_timeout,
-    )
-    try:
-        pending = await consumer.start()
-    except Exception as exc:
-        raise conn.translate(exc, bucket=info.bucket) from exc
-    if pending == 0:
-        await consumer.close()
-        return
-    try:
-        await consumer.wait()
-    except OrderedConsumer.IdleTimeout:
-        raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
-
-
-def partial_path(dest: Path) -> Path:
-    return dest.with_name(dest.name + ".partial")
-
-
-async def get_to_file(
-    conn: Connection,
-    info: ObjectInfo,
-    dest: str | os.PathLike[str],
-    *,
-    progress: ProgressCallback | None = None,
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-) -> Path:
-    """Download into `<dest>.partial`, verify size and digest, then rename onto `dest`."""
-    dest = Path(dest)
-    tmp = partial_path(dest)
-    try:
-        with open(tmp, "wb") as f:
-            await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
-            f.flush()
-            # fsync of a large file takes long enough to stall a GUI loop: use a thread.
-            await asyncio.to_thread(os.fsync, f.fileno())
-        await asyncio.to_thread(os.replace, tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return dest

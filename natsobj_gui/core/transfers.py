@@ -13,7 +13,7 @@ Listeners (`subscribe(on_added=..., on_change=..., on_removed=...)`) are called 
 thread after every state or progress change; a Transfer record is mutated in place and keeps
 its id across retries. The caller decides the overwrite policy before enqueueing. A
 cancelled upload leaves nothing behind (the core purges its chunks); a cancelled download
-leaves no `.partial` file.
+leaves no temp file.
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ class TransferQueue:
         await self._idle.wait()
 
     async def close(self) -> None:
-        """Cancel everything and wait for the cleanups (purges, .partial removal)."""
+        """Cancel everything and wait for the cleanups (purges, temp file removal)."""
         self.cancel_all()
         tasks = list(self._tasks.values())
         if tasks:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,17 +15,26 @@ class Storage(StrEnum):
     MEMORY = "memory"
 
 
-@dataclass(frozen=True)
+def redact_server(url: str) -> str:
+    """A server URL without the user and password it may carry."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@dataclass(frozen=True, repr=False)
 class ConnectProfile:
-    """Everything needed to reach a NATS server; secrets are plain fields here."""
+    """Everything needed to reach a NATS server; secrets are plain fields, kept out of repr."""
 
     servers: tuple[str, ...] = ("nats://127.0.0.1:4222",)
     name: str = ""
     user: str | None = None
-    password: str | None = None
-    token: str | None = None
+    # repr=False: a profile shows up in logs and tracebacks; its secrets must not.
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     nkey_seed_file: str | None = None
-    nkey_seed: str | None = None
+    nkey_seed: str | None = field(default=None, repr=False)
     creds_file: str | None = None
     tls_ca: str | None = None
     tls_cert: str | None = None
@@ -37,6 +46,15 @@ class ConnectProfile:
     # Per server and attempt, as nats.go's default: an unreachable server fails fast.
     connect_timeout: float = 2.0
     request_timeout: float = 5.0
+    # How long a transfer waits for a lost connection to come back before it fails.
+    outage_timeout: float = 30.0
+
+    def __repr__(self) -> str:
+        # Logs and tracebacks show profiles: no password, token or seed, even in a URL.
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr]
+        servers = tuple(redact_server(s) for s in self.servers)
+        shown[0] = f"servers={servers!r}"
+        return f"ConnectProfile({', '.join(shown)})"
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def encode_jwt(issuer: Key, subject: str, name: str, nats: dict[str, Any]) -> str:
-    """A signed JWT with the given `nats` claim section."""
+def encode_jwt(
+    issuer: Key, subject: str, name: str, nats: dict[str, Any], *, expires: int | None = None
+) -> str:
+    """A signed JWT with the given `nats` claim section (and an `exp` time if given)."""
     header = {"typ": "JWT", "alg": "ed25519-nkey"}
     claims: dict[str, Any] = {
         "jti": "",
@@ -51,6 +53,8 @@ def encode_jwt(issuer: Key, subject: str, name: str, nats: dict[str, Any]) -> st
         "sub": subject,
         "nats": {**nats, "version": 2},
     }
+    if expires is not None:
+        claims["exp"] = expires
     digest = hashlib.sha256(json.dumps(claims, separators=(",", ":")).encode()).digest()
     claims["jti"] = base64.b32encode(digest).decode().rstrip("=")
     signing_input = (
@@ -119,7 +123,9 @@ def creds_text(jwt: str, seed: str) -> str:
     )
 
 
-def make_operator(*, jetstream_bytes: int = 64 * 1024 * 1024) -> Operator:
+def make_operator(
+    *, jetstream_bytes: int = 64 * 1024 * 1024, user_expires: int | None = None
+) -> Operator:
     """Build an operator, a system account and a JetStream account with a user, offline."""
     op = new_key(nkeys.PREFIX_BYTE_OPERATOR)
     sys_acc = new_key(nkeys.PREFIX_BYTE_ACCOUNT)
@@ -144,5 +150,6 @@ def make_operator(*, jetstream_bytes: int = 64 * 1024 * 1024) -> Operator:
         user.public,
         "app-user",
         {"type": "user", "pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1},
+        expires=user_expires,
     )
     return Operator(op, sys_acc, acc, user, operator_jwt, system_jwt, account_jwt, user_jwt)

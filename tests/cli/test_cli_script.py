@@ -208,8 +208,10 @@ def _read_rest(master: int) -> bytes:
     return rest
 
 
-def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[int, str]:
-    """Run with a terminal on stdin/stderr; type `answer` at the prompt, or press Ctrl-C."""
+def _run_on_tty(
+    argv: list[str], cli_env: Path, answer: bytes | None, interrupt: int = signal.SIGINT
+) -> tuple[int, str]:
+    """Run with a terminal on stdin/stderr; type `answer` at the prompt, or send `interrupt`."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         argv,
@@ -229,7 +231,7 @@ def _run_on_tty(argv: list[str], cli_env: Path, answer: bytes | None) -> tuple[i
                 seen += os.read(master, 4096)
         assert b"[y/N]" in seen, seen
         if answer is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(interrupt)
         else:
             os.write(master, answer)
         code = proc.wait(timeout=30)

@@ -138,7 +138,7 @@ async def _two_chunk_object(store: ObjectStore) -> str:
 async def _get_fails_keeping_dest(
     store: ObjectStore, tmp_path: Path, error: type[Exception]
 ) -> None:
-    """get_file of "obj" fails with `error`, leaving an existing destination and no .partial."""
+    """get_file of "obj" fails with `error`, leaving an existing destination and no temp file."""
     dest = tmp_path / "dest.bin"
     dest.write_bytes(b"keep me")
     with pytest.raises(error):

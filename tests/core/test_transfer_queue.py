@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from natsobj_gui.core import Client, ObjectStore
+from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.transfers import Transfer, TransferKind, TransferQueue, TransferState
 
 
@@ -37,7 +38,7 @@ async def test_upload_progress_and_download_round_trip(
     assert d.state is TransferState.DONE, d.error
     assert d.local_path.read_bytes() == data
     assert d.progress.bytes_done == d.progress.bytes_total == len(data)
-    assert not list((tmp_path / "out").rglob("*.partial"))
+    assert not list((tmp_path / "out").rglob(TEMP_GLOB))
 
 
 async def test_limit_and_folder_expansion(
@@ -108,7 +109,7 @@ async def test_retry_failed_and_clear_finished(
     bad = q.download(store.bucket, "nope", tmp_path / "nope")
     await q.wait_idle()
     assert bad.state is TransferState.FAILED and "not found" in bad.error
-    assert not (tmp_path / "nope").exists() and not (tmp_path / "nope.partial").exists()
+    assert not (tmp_path / "nope").exists() and not list(tmp_path.glob(TEMP_GLOB))
     assert q.retry_failed() == 1
     await q.wait_idle()
     gone = q.clear_finished()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE
 
@@ -202,7 +203,7 @@ def test_download_writes_the_right_bytes(qloop, window, store, tmp_path: Path) -
         assert [t.state for t in queue.transfers()] == [TransferState.DONE] * 2
         assert (out / "2024" / "pic.raw").read_bytes() == data
         assert (out / "2024" / "deep" / "more.raw").read_bytes() == b"more"
-        assert not list(out.rglob("*.partial"))
+        assert not list(out.rglob(TEMP_GLOB))
 
         # Save As for one object, to an exact path.
         await wait_until(lambda: "pic.raw" in [n for n in _names_in(window, "photos/2024/")])

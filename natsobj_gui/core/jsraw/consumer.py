@@ -27,6 +27,13 @@ SUB_PENDING_MSGS = 1_000_000
 IDLE_GRACE_RESETS = 3
 
 
+def _honour_cancel() -> None:
+    """Raise a cancel nats-py swallowed: it drops one that lands while it flushes."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _outcome_unused(task: asyncio.Future[object]) -> None:
     if not task.cancelled():
         task.exception()
@@ -42,7 +49,9 @@ class OrderedConsumer:
     """Delivers a stream's messages in order to `on_msg`, once each, across resets.
 
     `on_msg` returns True to finish. `run()` returns when it did, raises what it raised,
-    and raises `IdleTimeout` when no data message came for `idle_timeout` seconds.
+    and raises `IdleTimeout` when no data message came for `idle_timeout` seconds, or when
+    the connection stayed down for more than `outage_timeout` (until then an outage does
+    not count as idle: the consumer resumes where it was once the connection is back).
     With `headers_only` the server sends no payloads: each JsMsg carries its stored `size`.
     """
 
@@ -61,6 +70,7 @@ class OrderedConsumer:
         headers_only: bool = False,
         heartbeat: float = 2.0,
         idle_timeout: float | None = None,
+        outage_timeout: float | None = None,
     ) -> None:
         self._nc = nc
         self._jsm = jsm
@@ -71,6 +81,9 @@ class OrderedConsumer:
         self._headers_only = headers_only
         self._heartbeat = heartbeat
         self._idle_timeout = idle_timeout
+        # While the connection is down the idle clock waits, up to this long.
+        self._outage_timeout = outage_timeout
+        self._lost_since: float | None = None
         self._sub = None
         self._sid: int | None = None
         self._consumer: str | None = None
@@ -83,6 +96,7 @@ class OrderedConsumer:
         self._last_any = 0.0
         self._resetting = False
         self._reset_task: asyncio.Task | None = None
+        self._closed = False
         self._idle_grace = IDLE_GRACE_RESETS
         self.initial_pending = 0
 
@@ -92,9 +106,11 @@ class OrderedConsumer:
         On failure it has cleaned up after itself (no subscription or consumer left).
         """
         self._done = asyncio.get_running_loop().create_future()
+        self._closed = False
         self._last_data = self._last_any = time.monotonic()
         try:
             await self._create(start_seq=0)
+            _honour_cancel()
         except BaseException:
             await self.close()
             raise
@@ -124,6 +140,17 @@ class OrderedConsumer:
                 self._done.set_exception(exc)
 
     async def close(self) -> None:
+        """Unsubscribe and delete the consumer; a re-creation in progress is stopped too."""
+        self._closed = True
+        reset = self._reset_task
+        if reset is not None and not reset.done() and reset is not asyncio.current_task():
+            reset.cancel()
+            reset.add_done_callback(_outcome_unused)
+            # Its subscription, if it got that far, is torn down below (or by itself).
+            await asyncio.wait((reset,))
+        await self._teardown()
+
+    async def _teardown(self) -> None:
         router = _router(self._nc)
         if router is not None and self._sid is not None:
             router.handlers.pop(self._sid, None)
@@ -195,9 +222,13 @@ class OrderedConsumer:
             return
         self._resetting = True
         try:
-            await self.close()
+            await self._teardown()
             self._last_any = time.monotonic()
             await self._create(start_seq=self._last_sseq + 1 if self._positioned else 0)
+            if self._closed:
+                # Closed meanwhile (nats-py may swallow the cancel): keep no interest alive.
+                await self._teardown()
+                return
             if self._idle_grace:
                 # The old consumer was lost (leader change, reconnect), not drained: give
                 # the new one a full idle period. Only a few times without data in between,
@@ -279,14 +310,36 @@ class OrderedConsumer:
     def _schedule_reset(self) -> None:
         # Never reset inline: we may be running inside nats-py's read loop, which must keep
         # reading to receive the answer to the consumer re-creation.
+        if self._closed:
+            return
         if self._reset_task is None or self._reset_task.done():
             self._reset_task = asyncio.ensure_future(self._reset())
+
+    def _outage_too_long(self, now: float) -> bool:
+        """Hold the idle clock while the connection is down; True once down too long."""
+        if self._outage_timeout is None:
+            return False
+        if self._nc.is_connected:
+            if self._lost_since is not None:
+                # Back: what was pushed meanwhile is lost, so resume from our position now
+                # rather than after missed heartbeats, with a full idle period to do it.
+                self._lost_since = None
+                self._last_data = now
+                self._schedule_reset()
+            return False
+        if self._lost_since is None:
+            self._lost_since = now
+        self._last_data = now  # a lost connection is not a stalled stream
+        return now - self._lost_since > self._outage_timeout
 
     async def _watchdog(self) -> None:
         tick = max(0.05, min(self._heartbeat, self._idle_timeout or self._heartbeat) / 2)
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
+            if self._outage_too_long(now):
+                self.finish(self.IdleTimeout())
+                return
             # A re-creation in progress is bounded by its request timeout: let it finish.
             idle = now - self._last_data
             if self._idle_timeout and idle > self._idle_timeout and not self._resetting:

@@ -1,0 +1,118 @@
+"""A `natsobj put` whose server is killed mid-upload ends within --timeout, saying so."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from natsobj_gui.core.download import TEMP_GLOB
+from natsobj_gui.core.server import LocalServer
+
+from .test_cli_script import env, script
+from .test_cli_signals import _chunks, _feed, _wait_for
+
+BOUND = 3.0
+
+
+def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
+    fresh_server: LocalServer, cli_env: Path
+) -> None:
+    base = [script(), "-s", fresh_server.url, "--timeout", f"{BOUND:g}s"]
+    subprocess.run(
+        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
+    )
+    old = subprocess.run(
+        [*base, "put", "b", "-", "--name", "obj"],
+        input=b"previous version",
+        capture_output=True,
+        env=env(cli_env),
+        timeout=60,
+    )
+    assert old.returncode == 0, old.stderr
+    proc = subprocess.Popen(
+        [*base, "put", "-f", "b", "-", "--name", "obj"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(cli_env),
+    )
+    stop = threading.Event()
+    threading.Thread(target=_feed, args=(proc, stop), daemon=True).start()
+    try:
+        _wait_for(lambda: sum(_chunks(fresh_server.url, "b").values()) > 20)
+        assert fresh_server.proc is not None
+        fresh_server.proc.kill()  # SIGKILL: the server is gone and stays gone
+        fresh_server.proc.wait()
+        killed = time.monotonic()
+        code = proc.wait(timeout=60)
+        took = time.monotonic() - killed
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert code == 1, err
+    assert took < BOUND + 3, took
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("natsobj: error: the connection to the server was lost"), err
+    assert "the previous version is intact; nothing was stored" in lines[0]
+
+
+def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
+    fresh_server: LocalServer, cli_env: Path, tmp_path: Path
+) -> None:
+    base = [script(), "-s", fresh_server.url, "--timeout", f"{BOUND:g}s"]
+    subprocess.run(
+        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
+    )
+    subprocess.run(
+        [*base, "put", "b", "-", "--name", "big"],
+        input=os.urandom(32 * 1024 * 1024),
+        check=True,
+        capture_output=True,
+        env=env(cli_env),
+        timeout=60,
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "big").write_bytes(b"mine")
+    proc = subprocess.Popen(
+        [*base, "get", "-f", "b", "big", "-O", str(out / "big")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(cli_env),
+    )
+    try:
+        _wait_for(lambda: bool(list(out.glob(TEMP_GLOB))), poll=0.002)
+        proc.send_signal(signal.SIGSTOP)  # frozen mid-download while its server dies
+        assert fresh_server.proc is not None
+        fresh_server.proc.kill()
+        fresh_server.proc.wait()
+        killed = time.monotonic()
+        proc.send_signal(signal.SIGCONT)
+        code = proc.wait(timeout=60)
+        took = time.monotonic() - killed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert code == 1, err
+    assert took < BOUND + 3, took
+    assert err.strip().splitlines() == [
+        "natsobj: error: the connection to the server was lost while downloading 'big' and "
+        f"did not come back; {out / 'big'} was not changed"
+    ]
+    assert (out / "big").read_bytes() == b"mine"
+    assert [p.name for p in out.iterdir()] == ["big"]

@@ -1,0 +1,133 @@
+"""SIGTERM and SIGHUP end a real `natsobj` process with the same cleanup as Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from core.raw import chunk_subjects
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.download import TEMP_GLOB
+from natsobj_gui.core.server import LocalServer
+
+from .conftest import Cli
+from .test_cli_script import _run_on_tty, env, script
+
+CHUNK = 128 * 1024
+
+
+def _chunks(url: str, bucket: str) -> dict[str, int]:
+    async def count() -> dict[str, int]:
+        async with await Client.connect(url) as c:
+            return await chunk_subjects(c, bucket)
+
+    return asyncio.run(count())
+
+
+def _feed(proc: subprocess.Popen[bytes], stop: threading.Event) -> None:
+    """A slow, endless stdin: 128 KiB every few milliseconds until the process goes."""
+    assert proc.stdin is not None
+    block = os.urandom(CHUNK)
+    try:
+        while not stop.is_set():
+            proc.stdin.write(block)
+            proc.stdin.flush()
+            time.sleep(0.005)
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _wait_for(check, timeout: float = 30.0, poll: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(poll)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_mid_put_leaves_only_the_previous_version(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, signum: int
+) -> None:
+    cli.ok("put", bucket, "-", "--name", "obj", stdin=b"previous version")
+    old = json.loads(cli.ok("info", bucket, "obj", "--json").text)["nuid"]
+    proc = subprocess.Popen(
+        [script(), "-s", nats_server.url, "put", "-f", bucket, "-", "--name", "obj"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(cli_env),
+    )
+    stop = threading.Event()
+    feeder = threading.Thread(target=_feed, args=(proc, stop), daemon=True)
+    feeder.start()
+    try:
+        # Some of the new version's chunks are stored: the put is well under way.
+        _wait_for(lambda: sum(_chunks(nats_server.url, bucket).values()) > 20)
+        proc.send_signal(signum)
+        code = proc.wait(timeout=30)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    name = signal.Signals(signum).name
+    assert code == 128 + signum, err
+    assert err.strip().splitlines() == [f"natsobj: error: terminated by {name}"]
+    assert _chunks(nats_server.url, bucket) == {f"$O.{bucket}.C.{old}": 1}
+    assert cli.ok("get", bucket, "obj", "-O", "-").out == b"previous version"
+
+
+def test_sigterm_mid_get_leaves_no_temp_file(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
+) -> None:
+    """The get is stopped as soon as its temp file exists, then terminated and resumed."""
+    cli.ok("put", bucket, "-", "--name", "big", stdin=os.urandom(32 * 1024 * 1024))
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [script(), "-s", nats_server.url, "get", bucket, "big", "-O", str(out / "big")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(cli_env),
+    )
+    try:
+        _wait_for(lambda: bool(list(out.glob(TEMP_GLOB))), poll=0.002)
+        # Frozen mid-download, so the SIGTERM lands before the last chunk.
+        proc.send_signal(signal.SIGSTOP)
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGCONT)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert code == 128 + signal.SIGTERM, err
+    assert "terminated by SIGTERM" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_at_a_confirmation_prompt_ends_at_once(
+    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, signum: int
+) -> None:
+    """The prompt's blocking read would hold off the loop's handler: nothing is deleted."""
+    cli.ok("put", bucket, "-", "--name", "x", stdin=b"x")
+    argv = [script(), "-s", nats_server.url, "del", bucket, "x"]
+    code, _ = _run_on_tty(argv, cli_env, None, signum)
+    assert code == -signum
+    assert cli.ok("ls", bucket, "--names").text.split() == ["x"]
