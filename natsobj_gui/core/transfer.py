@@ -120,6 +120,10 @@ async def replace_meta(
         except E.ConcurrentUpdateError:
             # From the stream leader, not a direct get that a lagging replica may answer.
             current = await read_meta(conn, bucket, subject, direct=False)
+        except E.ConnectionLostError as exc:
+            # Should it turn out stored, the expected sequence proves it replaced `current`.
+            exc.replacing = current  # type: ignore[attr-defined]
+            raise
     raise E.ConcurrentUpdateError(
         f"object {info.name!r} is being rewritten by other clients continuously; try again"
     )
@@ -255,13 +259,13 @@ async def put(
         # which version we really replace, and purge its chunks rather than leave them.
         try:
             _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
-        except E.ConnectionLostError:
+        except E.ConnectionLostError as lost:
             # The info may have been stored before the ack was lost: ask once reconnected.
             landed = await _meta_landed(conn, bucket, subject_meta, nuid)
             meta_unknown = landed is None
             if not landed:
                 raise
-            replaced = None  # which version ours replaced is unknown: `natsobj gc` finds it
+            replaced = getattr(lost, "replacing", None)
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from natsobj_gui.core import Client, ObjectInfo, ObjectStore, WatchKind, transfer, wire
+from natsobj_gui.core import Client, ObjectInfo, ObjectStore, WatchKind, download, transfer, wire
 from natsobj_gui.core import errors as E
 
 from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_meta, raw_meta_json
@@ -86,7 +86,7 @@ async def test_purge_and_read_refuse_an_unsafe_nuid(store: ObjectStore, client: 
             await transfer.purge_chunks(client.conn, store.bucket, nuid)
         info = ObjectInfo("x", store.bucket, nuid, size=5, chunks=1)
         with pytest.raises(E.InvalidMetaError):
-            await transfer.read_chunks(client.conn, info, None)
+            await download.read_chunks(client.conn, info, None)
     await _intact(store, client, victim)
 
 

@@ -164,8 +164,8 @@ async def test_info_stored_just_before_the_loss_is_a_success(
     old = await store.put("obj", b"previous version")
     real = transfer.publish_meta
 
-    async def publish_then_lose(conn, info) -> None:
-        await real(conn, info)
+    async def publish_then_lose(conn, info, **kw) -> int:
+        await real(conn, info, **kw)
         _kill(fresh_server)
         await asyncio.to_thread(fresh_server.start)
         raise E.ConnectionLostError()  # as when the ack went to the dead connection
@@ -187,8 +187,8 @@ async def test_info_whose_fate_is_unknown_is_not_called_intact(
     await store.put("obj", b"previous version")
     real = transfer.publish_meta
 
-    async def publish_then_die(conn, info) -> None:
-        await real(conn, info)
+    async def publish_then_die(conn, info, **kw) -> int:
+        await real(conn, info, **kw)
         _kill(fresh_server)
         raise E.ConnectionLostError()
 
