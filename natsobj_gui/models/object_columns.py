@@ -14,6 +14,7 @@ from PySide6.QtCore import QMimeData, Qt
 
 from ..core.index import BucketIndex, folder_label, split_name
 from ..core.types import ObjectInfo
+from ..core.wire import digest_hex
 from ..formatting import count_text, human_size, human_time
 from ..icons import icon
 
@@ -29,6 +30,8 @@ NameRole = Qt.ItemDataRole.UserRole + 5  # the full object name or folder prefix
 MIME_TYPE = "application/x-natsobj-objects"
 # Above this many new rows in one batch, append and re-sort instead of inserting one by one.
 BULK_INSERT = 256
+# Hex digits of the digest shown in its column: enough to tell objects apart at a glance.
+DIGEST_SHORT = 12
 
 Row = str | ObjectInfo  # a folder prefix or an object
 
@@ -96,7 +99,7 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
         if col == COL_MODIFIED:
             return human_time(o.modified)
         if col == COL_DIGEST:
-            return o.digest
+            return digest_hex(o.digest)[:DIGEST_SHORT]
         if col == COL_DESCRIPTION:
             if o.link and not o.description:
                 return f"→ {o.link.bucket}/{o.link.name or ''}"
@@ -111,6 +114,8 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == SortRole:
         return key_func(col)(o)[0]
     if role == Qt.ItemDataRole.ToolTipRole:
+        if col == COL_DIGEST and o.digest:
+            return f"{o.digest}\nSHA-256 (hex): {digest_hex(o.digest)}"
         if o.link:
             target = o.link.bucket + (f"/{o.link.name}" if o.link.name else " (bucket)")
             return f"{o.name}\nlink to {target}"

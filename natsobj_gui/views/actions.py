@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
 
 from natsobj_gui.views.bucket_ops import BucketOps
+from natsobj_gui.views.clipboard_ops import ClipboardOps
 from natsobj_gui.views.object_ops import ObjectOps
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class WindowActions:
         self.w = window
         self.buckets = BucketOps(window)
         self.objects = ObjectOps(window)
+        self.clipboard = ClipboardOps(window)
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action
@@ -153,7 +155,7 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addAction(self.refresh)
         obj = bar.addMenu("&Object")
-        obj.addActions([self.info, self.edit_meta, self.create_link])
+        obj.addActions([self.info, self.edit_meta, self.create_link, self.clipboard.copy])
         obj.addSeparator()
         obj.addActions([self.download, self.save_as])
         obj.addSeparator()
@@ -217,12 +219,14 @@ class WindowActions:
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
             menu.addActions([self.info, self.edit_meta, self.create_link])
+            self.clipboard.menu(menu)
             menu.addSeparator()
             menu.addActions([self.download, self.save_as])
             menu.addSeparator()
             menu.addAction(self.delete)
             menu.addSeparator()
         elif self.w.objects.selected_folders():
+            self.clipboard.menu(menu)
             menu.addActions([self.download, self.delete])
             menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
