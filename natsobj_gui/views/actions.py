@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
 
 from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
+from natsobj_gui.views.inline_rename import InlineRename
 from natsobj_gui.views.object_ops import ObjectOps
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class WindowActions:
         self.buckets = BucketOps(window)
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)
+        self.rename = InlineRename(window)
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action
@@ -90,7 +92,10 @@ class WindowActions:
             QKeySequence.StandardKey.SaveAs,
         )
         self.info = a("Info", self.objects.show_current_info, "info", sp.SP_MessageBoxInformation)
-        self.edit_meta = a("Edit Metadata / Rename…", self.objects.edit_meta, "file", None, "F2")
+        # F2 renames in place (InlineRename); the dialog edits the full path (moves) and more.
+        self.edit_meta = a(
+            "Edit Metadata / Move…", self.objects.edit_meta, "file", None, "Shift+F2"
+        )
         self.create_link = a("Create Link…", self.objects.create_link, "link")
         self.delete = a(
             "Delete…",
@@ -155,7 +160,8 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addAction(self.refresh)
         obj = bar.addMenu("&Object")
-        obj.addActions([self.info, self.edit_meta, self.create_link, self.clipboard.copy])
+        obj.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
+        obj.addAction(self.clipboard.copy)
         obj.addSeparator()
         obj.addActions([self.download, self.save_as])
         obj.addSeparator()
@@ -218,7 +224,7 @@ class WindowActions:
         """Right click in the object table."""
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
-            menu.addActions([self.info, self.edit_meta, self.create_link])
+            menu.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
             self.clipboard.menu(menu)
             menu.addSeparator()
             menu.addActions([self.download, self.save_as])
@@ -261,6 +267,7 @@ class WindowActions:
         self.save_as.setEnabled(one and bool(readable))
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)
+        self.rename.action.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
         self.delete.setEnabled(bool(infos or folders) and writable)
         self.filter.setEnabled(has_bucket)
