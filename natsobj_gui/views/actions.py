@@ -13,6 +13,8 @@ from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
 from natsobj_gui.views.inline_rename import InlineRename
 from natsobj_gui.views.object_ops import ObjectOps
+from natsobj_gui.views.open_ops import OpenOps
+from natsobj_gui.views.session_cache import SessionCache
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
@@ -46,6 +48,9 @@ class WindowActions:
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)
         self.rename = InlineRename(window)
+        # Objects downloaded to open (and drag out) this session, through the transfer queue.
+        self.session_cache = SessionCache(window.transfers.queue)
+        self.open = OpenOps(window, self.session_cache)
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action
@@ -91,7 +96,13 @@ class WindowActions:
             sp.SP_DialogSaveButton,
             QKeySequence.StandardKey.SaveAs,
         )
-        self.info = a("Info", self.objects.show_current_info, "info", sp.SP_MessageBoxInformation)
+        self.info = a(
+            "Info",
+            self.objects.show_current_info,
+            "info",
+            sp.SP_MessageBoxInformation,
+            "Alt+Return",
+        )
         # F2 renames in place (InlineRename); the dialog edits the full path (moves) and more.
         self.edit_meta = a(
             "Edit Metadata / Move…", self.objects.edit_meta, "file", None, "Shift+F2"
@@ -111,8 +122,8 @@ class WindowActions:
         # Delete belongs to the table: in the filter box or the tree it must not delete objects.
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.objects.table.addAction(self.delete)
-        # Enter is the table's own key (folders open, objects show info).
-        self.info.setToolTip("Object info (Enter or double click)")
+        # Enter is the table's own key (folders and objects open).
+        self.info.setToolTip("Object info (Alt+Enter)")
 
         self.overwrite_group = QActionGroup(window)
         self.overwrite_actions: dict[str, QAction] = {}
@@ -160,6 +171,7 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addAction(self.refresh)
         obj = bar.addMenu("&Object")
+        obj.addActions([self.open.open_action, self.open.open_with_action])
         obj.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
         obj.addAction(self.clipboard.copy)
         obj.addSeparator()
@@ -224,6 +236,8 @@ class WindowActions:
         """Right click in the object table."""
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
+            menu.addActions([self.open.open_action, self.open.open_with_action])
+            menu.addSeparator()
             menu.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
             self.clipboard.menu(menu)
             menu.addSeparator()
@@ -266,6 +280,8 @@ class WindowActions:
         self.download.setEnabled(bool(readable or folders))
         self.save_as.setEnabled(one and bool(readable))
         self.info.setEnabled(one)
+        self.open.open_action.setEnabled(bool(readable))
+        self.open.open_with_action.setEnabled(bool(readable))
         self.edit_meta.setEnabled(one and writable)
         self.rename.action.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)

@@ -55,7 +55,7 @@ def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
         QTest.keyClick(editor, Qt.Key.Key_Return)
         await wait_until(lambda: table_names(window) == ["final.txt", "other.txt"])
         # The Return that confirmed the name did not also open the object.
-        assert window.actions.objects.info_dialog is None
+        assert not window.transfers.queue.transfers()
         assert (await store.info("docs/final.txt")).size == 1
         assert window.actions.edit_meta.shortcut().toString() == "Shift+F2"
 
