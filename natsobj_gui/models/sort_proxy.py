@@ -61,8 +61,11 @@ class ObjectSortProxy(QSortFilterProxyModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
+        folder = index.data(FolderRole) is not None
+        if folder:
+            base |= Qt.ItemFlag.ItemIsDragEnabled  # dragged out as a local folder
         # Only an object's name cell; folders are virtual and have nothing to rename.
-        if index.column() == 0 and index.data(FolderRole) is None and self.is_name_editable():
+        if index.column() == 0 and not folder and self.is_name_editable():
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 

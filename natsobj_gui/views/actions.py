@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
 
 from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
+from natsobj_gui.views.drag_out import DragOut
 from natsobj_gui.views.inline_rename import InlineRename
 from natsobj_gui.views.object_ops import ObjectOps
 from natsobj_gui.views.open_ops import OpenOps
@@ -51,6 +52,7 @@ class WindowActions:
         # Objects downloaded to open (and drag out) this session, through the transfer queue.
         self.session_cache = SessionCache(window.transfers.queue)
         self.open = OpenOps(window, self.session_cache)
+        self.drag_out = DragOut(window, self.session_cache)
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action

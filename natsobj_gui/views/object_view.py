@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QDrag,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QIcon,
     QKeyEvent,
 )
 from PySide6.QtWidgets import (
@@ -30,6 +34,7 @@ from natsobj_gui.views.empty_hint import EmptyHintMixin
 
 FILTER_DEBOUNCE_ROWS = 5000
 FILTER_DEBOUNCE_MS = 250
+DRAGGABLE = Qt.ItemFlag.ItemIsDragEnabled
 
 
 class BreadcrumbBar(QWidget):
@@ -108,6 +113,23 @@ class ObjectTable(EmptyHintMixin, QTableView):
         self.writable = True
         self.folder_at_index = lambda index: None  # set by ObjectView
         self.empty_text = ""  # shown while the table has no rows
+        # Set by DragOut: the drag data for dragged rows (else the model's own mimeData).
+        self.drag_data: Callable[[list[QModelIndex]], QMimeData] | None = None
+
+    def startDrag(self, supported: Qt.DropAction) -> None:
+        if self.drag_data is None:
+            super().startDrag(supported)
+            return
+        rows = [i for i in self.selectionModel().selectedRows(0) if i.flags() & DRAGGABLE]
+        if not rows:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.drag_data(rows))
+        icon = rows[0].data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(icon, QIcon):
+            drag.setPixmap(icon.pixmap(32, 32))
+        # A copy: file managers copy the local files, our own folders move (a rename).
+        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
     def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
         return self.folder_at_index(self.indexAt(event.position().toPoint()))
