@@ -15,6 +15,7 @@ from natsobj_gui.views.drag_out import DragOut
 from natsobj_gui.views.inline_rename import InlineRename
 from natsobj_gui.views.object_ops import ObjectOps
 from natsobj_gui.views.open_ops import OpenOps
+from natsobj_gui.views.preview_pane import PreviewOps
 from natsobj_gui.views.session_cache import SessionCache
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class WindowActions:
         self.session_cache = SessionCache(window.transfers.queue)
         self.open = OpenOps(window, self.session_cache)
         self.drag_out = DragOut(window, self.session_cache)
+        self.preview = PreviewOps(window)
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action
@@ -186,6 +188,7 @@ class WindowActions:
         self.connection_menu = bar.addMenu("&Connection")
         view = bar.addMenu("&View")
         view.addAction(self.w.transfer_dock.toggleViewAction())
+        view.addAction(self.preview.toggle)
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
