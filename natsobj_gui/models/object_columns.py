@@ -17,6 +17,7 @@ from ..core.types import ObjectInfo
 from ..core.wire import digest_hex
 from ..formatting import count_text, human_size, human_time
 from ..icons import icon
+from .file_icons import file_icon
 
 COL_NAME, COL_SIZE, COL_CHUNKS, COL_MODIFIED, COL_DIGEST, COL_DESCRIPTION = range(6)
 HEADERS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description")
@@ -65,15 +66,21 @@ def folder_key(prefix: str) -> tuple:
     return (folder_label(prefix).casefold(), prefix)
 
 
+def folder_size_text(index: BucketIndex, prefix: str) -> str:
+    """A folder's Size cell: the objects below it and their total size."""
+    return f"{count_text(index.count(prefix), 'object')}, {human_size(index.total_size(prefix))}"
+
+
 def folder_cell(prefix: str, col: int, role: int, index: BucketIndex | None) -> Any:
     """What a folder row shows in one cell for one role."""
     if role == Qt.ItemDataRole.DisplayRole:
         if col == COL_NAME:
             return folder_label(prefix) + "/"
-        if col == COL_DESCRIPTION and index is not None:
-            n = index.count(prefix)
-            return count_text(n, "object")
+        if col == COL_SIZE and index is not None:
+            return folder_size_text(index, prefix)
         return ""
+    if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if role == FolderRole:
         return prefix
     if role in (NameRole, Qt.ItemDataRole.ToolTipRole):
@@ -123,7 +130,7 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_CHUNKS):
         return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-        return icon("link" if o.link else "file")
+        return icon("link") if o.link else file_icon(o.name)
     return None
 
 

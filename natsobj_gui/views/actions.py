@@ -84,6 +84,7 @@ class WindowActions:
         )
         self.refresh = a("Refresh", window.refresh, "refresh", sp.SP_BrowserReload, "F5")
         self.up = a("Up One Folder", window.go_up, "", sp.SP_FileDialogToParent, "Alt+Up")
+        self.up.setToolTip("Up one folder (Alt+Up or Backspace)")
         self.upload_files = a(
             "Upload Files…", t.upload_files_dialog, "upload", sp.SP_ArrowUp, "Ctrl+U"
         )
@@ -126,6 +127,12 @@ class WindowActions:
         # Delete belongs to the table: in the filter box or the tree it must not delete objects.
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.objects.table.addAction(self.delete)
+        # Backspace goes up, as in file managers; the table's own key (text boxes keep it).
+        self.up_key = QAction(window)
+        self.up_key.setShortcut(QKeySequence(Qt.Key.Key_Backspace))
+        self.up_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.up_key.triggered.connect(lambda _=False: window.go_up())
+        window.objects.table.addAction(self.up_key)
         # Enter is the table's own key (folders and objects open).
         self.info.setToolTip("Object info (Alt+Enter)")
 

@@ -236,8 +236,9 @@ class ObjectView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
-        # Defaults until the user's own widths are restored: full dates, readable names.
-        for col, width in enumerate((300, 90, 70, 160, 170)):
+        # Defaults until the user's own widths are restored: full dates, readable names, and
+        # folder sizes ("12 objects, 3.4 MiB"); the digest column shows 12 hex digits.
+        for col, width in enumerate((300, 150, 70, 160, 120)):
             hh.resizeSection(col, width)
 
         self.table.doubleClicked.connect(self._activate)

@@ -1,0 +1,89 @@
+"""Browsing habits: Backspace goes up, folder sizes in the Size column, file-type icons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtTest import QTest
+
+from natsobj_gui.icons import icon
+from natsobj_gui.models import file_icons
+from natsobj_gui.models.object_columns import COL_DESCRIPTION, COL_SIZE
+
+from .window_support import (  # noqa: F401 - fixtures
+    open_bucket,
+    row_of,
+    settings_fixture,
+    table_names,
+    wait_until,
+    window_fixture,
+)
+
+
+def test_backspace_goes_up_but_not_while_typing(qloop, window, store) -> None:
+    async def body() -> None:
+        await store.put("a/b/c.txt", b"c")
+        await open_bucket(window, store.bucket, "a/b/")
+        table = window.objects.table
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Backspace)
+        assert window.prefix == "a/"
+        window.objects.filter_edit.setFocus()
+        window.objects.filter_edit.setText("xy")
+        QTest.keyClick(window.objects.filter_edit, Qt.Key.Key_Backspace)
+        assert window.objects.filter_edit.text() == "x"
+        assert window.prefix == "a/"
+        window.objects.filter_edit.clear()
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Backspace)
+        assert window.prefix == ""
+        QTest.keyClick(table, Qt.Key.Key_Backspace)  # at the root: nothing happens
+        assert window.prefix == "" and window.bucket == store.bucket
+
+    qloop.run_until_complete(body())
+
+
+def test_folder_rows_show_count_and_total_size_in_the_size_column(qloop, window, store) -> None:
+    async def body() -> None:
+        await store.put("docs/a.txt", b"x" * 1000)
+        await store.put("docs/sub/b.txt", b"y" * 1048)
+        await open_bucket(window, store.bucket)
+        proxy = window.objects.proxy
+        r = row_of(window, "docs/")
+        assert proxy.index(r, COL_SIZE).data() == "2 objects, 2.0 KiB"
+        assert proxy.index(r, COL_DESCRIPTION).data() == ""
+        # Live: another object below the folder updates its row.
+        await store.put("docs/sub/c.txt", b"z" * 1024)
+        await wait_until(lambda: proxy.index(r, COL_SIZE).data() == "3 objects, 3.0 KiB")
+
+    qloop.run_until_complete(body())
+
+
+@pytest.fixture
+def test_theme(tmp_path: Path):
+    """A tiny icon theme with a text-plain icon, set as the current theme."""
+    root = tmp_path / "icons" / "fmtest"
+    (root / "16x16" / "mimetypes").mkdir(parents=True)
+    (root / "index.theme").write_text(
+        "[Icon Theme]\nName=fmtest\nDirectories=16x16/mimetypes\n\n"
+        "[16x16/mimetypes]\nSize=16\nContext=MimeTypes\nType=Fixed\n"
+    )
+    icon("file").pixmap(16, 16).save(str(root / "16x16" / "mimetypes" / "text-plain.png"))
+    old_paths, old_name = QIcon.themeSearchPaths(), QIcon.themeName()
+    QIcon.setThemeSearchPaths([str(tmp_path / "icons")])
+    QIcon.setThemeName("fmtest")
+    file_icons.clear_cache()
+    yield
+    QIcon.setThemeSearchPaths(old_paths)
+    QIcon.setThemeName(old_name)
+    file_icons.clear_cache()
+
+
+def test_file_type_icons_come_from_the_mime_database_and_theme(test_theme) -> None:
+    assert file_icons.mime_type_name("notes/readme.txt") == "text/plain"
+    assert file_icons.file_icon("readme.txt").name() == "text-plain"
+    # No theme icon for the type: the packaged file icon.
+    assert file_icons.file_icon("blob.unknownext").cacheKey() == icon("file").cacheKey()
