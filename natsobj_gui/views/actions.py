@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
+from PySide6.QtWidgets import QDialog, QMenu, QStyle, QToolBar, QToolButton
 
-from natsobj_gui.views.bucket_ops import BucketOps
+from natsobj_gui.views.bucket_ops import BucketOps, open_dialog
 from natsobj_gui.views.clipboard_ops import ClipboardOps
 from natsobj_gui.views.drag_out import DragOut
 from natsobj_gui.views.inline_rename import InlineRename
@@ -146,6 +146,11 @@ class WindowActions:
             self.overwrite_group.addAction(act)
             self.overwrite_actions[key] = act
 
+        self.shortcuts = a("Keyboard Shortcuts", self.show_shortcuts, "", None, "Ctrl+/")
+        self.about = a("About NATS Object Browser", self.show_about, "app")
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.help_dialog: QDialog | None = None  # the last About or shortcut list (tests)
+
         self._menus()
         self._toolbar()
 
@@ -199,6 +204,8 @@ class WindowActions:
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts, self.about])
 
     def _toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -228,6 +235,23 @@ class WindowActions:
         bar.addActions([self.info, self.delete])
         self.toolbar = bar
         self.w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    # -- help -------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        """Help → About: versions of the app, its libraries and the connected server."""
+        from natsobj_gui.dialogs.about_dialog import AboutDialog, about_rows
+
+        client = self.w.client
+        info = client.conn.server_info if client is not None else None
+        url = client.conn.connected_url if client is not None else ""
+        self.help_dialog = open_dialog(AboutDialog(about_rows(info, url), self.w))
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard Shortcuts, read from the actions themselves."""
+        from natsobj_gui.dialogs.about_dialog import ShortcutsDialog, shortcut_rows
+
+        acts = self.w.findChildren(QAction)
+        self.help_dialog = open_dialog(ShortcutsDialog(shortcut_rows(acts), self.w))
 
     # -- context menus ----------------------------------------------------------------------
     def tree_menu(self, pos: QPoint) -> None:
