@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -60,6 +61,8 @@ def about_rows(server_info: dict[str, Any] | None, url: str = "") -> list[tuple[
         return rows
     version = str(server_info.get("version") or "unknown")
     name = str(server_info.get("server_name") or "")
+    if name == server_info.get("server_id"):
+        name = ""  # an unnamed server reports its 56-character id: no help to a reader
     rows.append(("Server", f"nats-server {version}" + (f" ({name})" if name else "")))
     if url:
         rows.append(("Connected to", url))
@@ -109,6 +112,8 @@ def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
     seen: set[tuple[str, str]] = set()
     rows: list[tuple[str, str]] = []
     for act in actions:
+        if isinstance(act.parent(), QMenu):
+            continue  # a context menu's own entry, not a command of the window
         keys = ", ".join(
             k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()
         )

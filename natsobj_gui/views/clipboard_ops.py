@@ -105,7 +105,7 @@ class ClipboardOps:
         """The Copy submenu for the current selection."""
         infos, folders = self._selection()
         menu = parent.addMenu("Copy")
-        menu.addAction("Full Name", self.copy_names).setShortcut(self.copy.shortcut())
+        menu.addAction(self.copy)
         menu.addAction("Path (bucket/name)", self.copy_paths)
         if infos:
             menu.addAction("Name", self.copy_leaf_names)

@@ -238,7 +238,7 @@ class ObjectView(QWidget):
         hh.setHighlightSections(False)
         # Defaults until the user's own widths are restored: full dates, readable names, and
         # folder sizes ("12 objects, 3.4 MiB"); the digest column shows 12 hex digits.
-        for col, width in enumerate((300, 150, 70, 160, 120)):
+        for col, width in enumerate((260, 130, 60, 150, 110)):
             hh.resizeSection(col, width)
 
         self.table.doubleClicked.connect(self._activate)

@@ -75,6 +75,13 @@ def mime_name(name: str) -> str:
     return db.mimeTypeForFile(name, QMimeDatabase.MatchMode.MatchExtension).name()
 
 
+def type_label(name: str) -> str:
+    """A reader's name for the type ("PNG image"), "" when the database knows none."""
+    db = QMimeDatabase()
+    mt = db.mimeTypeForFile(name, QMimeDatabase.MatchMode.MatchExtension)
+    return "" if mt.isDefault() else mt.comment()
+
+
 def is_readable_image(name: str) -> bool:
     """Whether Qt can decode an image of this name's type."""
     supported = {bytes(m.data()).decode() for m in QImageReader.supportedMimeTypes()}
@@ -135,9 +142,9 @@ def build_preview(info: ObjectInfo, head: bytes) -> Preview:
     if complete and is_readable_image(info.name):
         image = QImage.fromData(QByteArray(head))
         if not image.isNull():
-            summary = (
-                f"{kind} image, {image.width()} × {image.height()} pixels, {human_size(info.size)}"
-            )
+            label = type_label(info.name) or "Image"
+            size = human_size(info.size)
+            summary = f"{label}, {image.width()} × {image.height()} pixels, {size}"
             return Preview("image", summary, image=image)
     found = detect_text(head, complete)
     if found is not None:
@@ -151,7 +158,8 @@ def build_preview(info: ObjectInfo, head: bytes) -> Preview:
                 return Preview("json", f"JSON, {encoding}, {_shown(len(head), info.size)}", pretty)
         return Preview("text", f"Text, {encoding}, {_shown(len(head), info.size)}", text)
     part = head[:HEX_BYTES]
-    return Preview("hex", f"Binary ({kind}), {_shown(len(part), info.size)} in hex", hex_dump(part))
+    label = type_label(info.name) or "Binary data"
+    return Preview("hex", f"{label}, {_shown(len(part), info.size)} in hex", hex_dump(part))
 
 
 async def load_preview(store: ObjectStore, info: ObjectInfo) -> Preview:

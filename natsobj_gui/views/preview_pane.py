@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 SETTING = "view/preview_pane"
 DEBOUNCE_MS = 120
+DEFAULT_WIDTH = 560
 JOB_KEY = "preview"
 
 
@@ -116,6 +117,9 @@ class PreviewPane(QWidget):
             self.stack.setCurrentWidget(self.image)
             return
         self.image.set_image(None)
+        # Prose wraps to the pane; hex and JSON keep their columns and indentation.
+        wrap = QPlainTextEdit.LineWrapMode
+        self.text.setLineWrapMode(wrap.WidgetWidth if preview.kind == "text" else wrap.NoWrap)
         self.text.setPlainText(preview.text)
         self.stack.setCurrentWidget(self.text)
 
@@ -134,6 +138,8 @@ class PreviewOps:
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # Wide enough for a hex line (a saved window state restores the user's width).
+        window.resizeDocks([self.dock], [DEFAULT_WIDTH], Qt.Orientation.Horizontal)
         self.toggle = self.dock.toggleViewAction()
         self.toggle.setText("Preview Pane")
         self.toggle.setShortcut("F3")

@@ -43,6 +43,7 @@ def test_ctrl_c_copies_full_names_and_menu_copies_the_rest(qloop, window, store)
         _select(window, ["it's here.txt"])
         menu = window.actions.clipboard.menu(QMenu(window))
         acts = {act.text(): act for act in menu.actions() if act.text()}
+        assert acts["Copy Names"] is window.actions.clipboard.copy
         acts["Path (bucket/name)"].trigger()
         assert QGuiApplication.clipboard().text() == f"{store.bucket}/docs/it's here.txt"
         acts["Name"].trigger()
@@ -66,6 +67,9 @@ def test_ctrl_c_copies_full_names_and_menu_copies_the_rest(qloop, window, store)
             window.objects.filter_edit, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
         )
         assert QGuiApplication.clipboard().text() == "zzz"
+        # Qt keeps the last simulated modifiers as the application's state: release them, or
+        # the next test's clicks and keys would carry Ctrl.
+        QTest.keyClick(window.objects.filter_edit, Qt.Key.Key_End)
 
     qloop.run_until_complete(body())
 

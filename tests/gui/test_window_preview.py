@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from core.raw import publish_chunks, publish_meta
-from PySide6.QtCore import QBuffer, QIODevice, QSettings
+from PySide6.QtCore import QBuffer, QIODevice, QItemSelectionModel, QSettings
 from PySide6.QtGui import QColor, QImage
 
 from natsobj_gui.views import preview_content
@@ -35,7 +35,10 @@ def _png(w: int, h: int) -> bytes:
 
 
 def _show(w, label: str) -> None:
-    w.objects.table.selectRow(row_of(w, label))
+    # Not selectRow: it honours modifier keys a previous test's key clicks may leave held.
+    flags = QItemSelectionModel.SelectionFlag
+    index = w.objects.proxy.index(row_of(w, label), 0)
+    w.objects.table.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
 
 
 async def _shown(w, title: str, kind: str) -> None:
