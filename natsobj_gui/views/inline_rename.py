@@ -141,6 +141,8 @@ class InlineRename:
     def show_error(self, index: QModelIndex, message: str) -> None:
         """A tooltip at the cell (never a modal box), and the status bar."""
         text = message[:1].upper() + message[1:]
+        if not text.endswith((".", "…")):
+            text += "."
         self.last_error = text
         self.w.show_status(f"Could not rename: {text}", ERROR_TOOLTIP_MS)
         table = self.w.objects.table

@@ -23,6 +23,7 @@ from natsobj_gui.core.types import ObjectInfo
 TEXT_BYTES = 1024 * 1024  # text: the first MiB
 IMAGE_MAX_BYTES = 16 * 1024 * 1024  # larger images are shown as hex, never loaded whole
 HEX_BYTES = 16 * 1024  # the hex view's share of a binary object
+HEX_PER_LINE = 8  # fits a side pane; 16 would need half the window
 JSON_TYPES = ("application/json", "application/ld+json", "application/geo+json")
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
@@ -116,14 +117,15 @@ def detect_text(head: bytes, complete: bool) -> tuple[str, str] | None:
     return text, "Windows-1252"
 
 
-def hex_dump(data: bytes) -> str:
-    """Offset, 16 hex bytes and their printable ASCII, one line each."""
+def hex_dump(data: bytes, per_line: int = HEX_PER_LINE) -> str:
+    """Offset, `per_line` hex bytes and their printable ASCII, one line each."""
     lines = []
-    for off in range(0, len(data), 16):
-        row = data[off : off + 16]
+    width = per_line * 3 - 1
+    for off in range(0, len(data), per_line):
+        row = data[off : off + per_line]
         hexes = " ".join(f"{b:02x}" for b in row)
         text = "".join(chr(b) if 32 <= b < 127 else "·" for b in row)
-        lines.append(f"{off:08x}  {hexes:<47}  {text}")
+        lines.append(f"{off:08x}  {hexes:<{width}}  {text}")
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SETTING = "view/preview_pane"
 DEBOUNCE_MS = 120
-DEFAULT_WIDTH = 560
+DEFAULT_WIDTH = 420
 JOB_KEY = "preview"
 
 
@@ -138,7 +138,8 @@ class PreviewOps:
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        # Wide enough for a hex line (a saved window state restores the user's width).
+        # Wide enough for a hex line, the table keeps most of the window (a saved window
+        # state restores the user's width).
         window.resizeDocks([self.dock], [DEFAULT_WIDTH], Qt.Orientation.Horizontal)
         self.toggle = self.dock.toggleViewAction()
         self.toggle.setText("Preview Pane")

@@ -65,6 +65,10 @@ class SessionCache:
             ).start()
         return self._root
 
+    def owns(self, t: Transfer) -> bool:
+        """Whether a transfer is one of this cache's downloads."""
+        return self._root is not None and self._root in t.local_path.parents
+
     def path_for(self, info: ObjectInfo) -> Path:
         """Where the local copy of an object goes (its name's folders kept, made safe)."""
         return safe_local_path(self.root / safe_part(info.bucket), info.name)

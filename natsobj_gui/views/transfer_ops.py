@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,8 @@ class TransferOps:
         self.queue.subscribe(on_change=self._changed)
         self._error_box: QMessageBox | None = None
         self._failures: list[str] = []  # reported in the next error box
+        # Downloads whose owner reports them itself (the session cache: Open, drag-out).
+        self.is_quiet: Callable[[Transfer], bool] = lambda t: False
         self._box_pending = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -221,7 +224,7 @@ class TransferOps:
     def _changed(self, t: Transfer) -> None:
         if t.state is TransferState.FAILED:
             self._failed(t)
-        elif t.state is TransferState.DONE and not t.is_upload:
+        elif t.state is TransferState.DONE and not t.is_upload and not self.is_quiet(t):
             self.w.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
 
     def _failed(self, t: Transfer) -> None:

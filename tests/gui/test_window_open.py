@@ -56,6 +56,8 @@ def test_enter_downloads_to_the_session_cache_and_opens(
         (t,) = window.transfers.queue.transfers()
         assert t.state is TransferState.DONE and t.local_path == path
         assert window.transfer_panel.model.rowCount() == 1
+        # The status bar says it was opened, not where the cache keeps it.
+        assert window.statusBar().currentMessage() == "Opened readme.md"
 
         # Opened again (a double click): the cached copy opens at once, no new download.
         window.objects.table.doubleClicked.emit(
