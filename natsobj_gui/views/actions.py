@@ -52,9 +52,8 @@ class WindowActions:
         self.rename = InlineRename(window)
         # Objects downloaded to open (and drag out) this session, through the transfer queue.
         self.session_cache = SessionCache(window.transfers.queue)
-        window.transfers.is_quiet = (
-            self.session_cache.owns
-        )  # no "Downloaded … to <cache path>" lines
+        # Their own messages say what happened: no "Downloaded … to <cache path>" lines.
+        window.transfers.is_quiet = self.session_cache.owns
         self.open = OpenOps(window, self.session_cache)
         self.drag_out = DragOut(window, self.session_cache)
         self.preview = PreviewOps(window)

@@ -245,9 +245,7 @@ class ObjectView(QWidget):
         self.table.activated_row.connect(self._activate)
         self.table.files_dropped.connect(self.files_dropped)
         self.table.objects_dropped.connect(self.objects_dropped)
-        self.table.customContextMenuRequested.connect(
-            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
-        )
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit()
         )
@@ -322,6 +320,12 @@ class ObjectView(QWidget):
         info = self.info_at(index)
         if info is not None:
             self.object_activated.emit(info)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        # On empty space, as in file managers: nothing selected, so only folder actions.
+        if not self.table.indexAt(pos).isValid():
+            self.table.clearSelection()
+        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
 
     # -- filter -----------------------------------------------------------------------------
     def focus_filter(self) -> None:

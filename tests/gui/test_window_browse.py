@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtTest import QTest
 
@@ -87,3 +87,21 @@ def test_file_type_icons_come_from_the_mime_database_and_theme(test_theme) -> No
     assert file_icons.file_icon("readme.txt").name() == "text-plain"
     # No theme icon for the type: the packaged file icon.
     assert file_icons.file_icon("blob.unknownext").cacheKey() == icon("file").cacheKey()
+
+
+def test_right_click_on_empty_space_clears_the_selection(qloop, window, store) -> None:
+    async def body() -> None:
+        await store.put("a.txt", b"a")
+        await open_bucket(window, store.bucket)
+        table = window.objects.table
+        table.selectRow(row_of(window, "a.txt"))
+        menus: list = []
+        window.objects.context_menu_requested.connect(menus.append)
+        rect = table.visualRect(window.objects.proxy.index(0, 0))
+        table.customContextMenuRequested.emit(rect.center())
+        assert window.objects.selected_infos()  # on a row: the selection stays
+        table.customContextMenuRequested.emit(QPoint(10, table.viewport().height() - 5))
+        assert window.objects.selected_infos() == []
+        assert len(menus) == 2
+
+    qloop.run_until_complete(body())
