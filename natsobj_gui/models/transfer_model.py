@@ -36,7 +36,8 @@ from .headed_table import HeadedTableModel
     COL_ETA,
     COL_STATE,
 ) = range(8)
-HEADERS = ("Name", "Direction", "Progress", "Chunks", "Size", "Speed", "ETA", "State")
+# "Time": what is left while running, how long it took once done.
+HEADERS = ("Name", "Direction", "Progress", "Chunks", "Size", "Speed", "Time", "State")
 
 TransferRole = Qt.ItemDataRole.UserRole + 21  # the row's Transfer record
 ProgressRole = Qt.ItemDataRole.UserRole + 22  # (value, maximum), both fit int32
@@ -58,6 +59,29 @@ def bar(t: Transfer) -> tuple[int, int]:
     if t.state is TransferState.DONE:
         return (1, 1)
     return bar_values(t.progress.bytes_done, t.bytes_total) if t.bytes_total > 0 else (0, 1)
+
+
+def duration(t: Transfer) -> float | None:
+    """Seconds from start to end of a finished transfer; None before it ended."""
+    if t.started is None or t.finished is None:
+        return None
+    return max(0.0, (t.finished - t.started).total_seconds())
+
+
+def average_speed(t: Transfer) -> float | None:
+    """Bytes a second over a finished transfer's whole run (what a reader compares)."""
+    took = duration(t)
+    if t.state is not TransferState.DONE or not took:
+        return None
+    return t.bytes_total / took
+
+
+def size_text(t: Transfer) -> str:
+    """'12 MiB / 40 MiB' until done, then the size."""
+    total = human_size(t.bytes_total)
+    if t.state is TransferState.DONE:
+        return total
+    return f"{human_size(t.progress.bytes_done)} / {total}"
 
 
 def state_text(t: Transfer) -> str:
@@ -219,11 +243,17 @@ class TransferModel(HeadedTableModel):
         if col == COL_CHUNKS:
             return f"{p.chunks_done}/{p.chunks_total}"
         if col == COL_SIZE:
-            return human_size(t.bytes_total)
+            return size_text(t)
         if col == COL_SPEED:
-            return human_rate(t.speed) if running and t.speed > 0 else ""
+            if running:
+                return human_rate(t.speed) if t.speed > 0 else ""
+            avg = average_speed(t)
+            return f"{human_rate(avg)} avg" if avg is not None else ""
         if col == COL_ETA:
-            return human_duration(t.eta) if running and t.eta is not None else ""
+            if running:
+                return f"{human_duration(t.eta)} left" if t.eta is not None else ""
+            took = duration(t)
+            return f"took {human_duration(took)}" if took is not None else ""
         if col == COL_STATE:
             return state_text(t)
         return ""

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -55,7 +55,12 @@ MAX_PARALLEL = 16
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Paints a transfer's progress bar with its percentage or final state as the text."""
+    """Paints a transfer's progress bar with its percentage (the State column says the rest).
+
+    The caption is drawn here, not by the style: some styles put it beside the bar or leave
+    it out, and one colour cannot be read over both the filled and the empty part. The part
+    over the fill uses the highlighted-text colour, the rest the normal text colour.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         t: Transfer | None = index.data(TransferRole)
@@ -66,23 +71,36 @@ class ProgressDelegate(QStyledItemDelegate):
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(2, 2, -2, -2)
         bar.minimum, bar.maximum, bar.progress = 0, maximum, value
-        bar.textVisible = True
-        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
-        bar.text = self.text(t)
+        bar.textVisible = False
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
-        if t.state in (TransferState.FAILED, TransferState.CANCELLED):
+        stopped = t.state in (TransferState.FAILED, TransferState.CANCELLED)
+        if stopped:
             bar.state &= ~QStyle.StateFlag.State_Enabled  # greyed: it stopped
         style = option.widget.style() if option.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        groove = style.subElementRect(QStyle.SubElement.SE_ProgressBarGroove, bar, option.widget)
+        fill = groove.adjusted(0, 0, 0, 0)
+        fill.setWidth(int(groove.width() * value / maximum) if maximum else 0)
+        group = QPalette.ColorGroup.Disabled if stopped else QPalette.ColorGroup.Active
+        palette = option.palette
+        text = self.text(t)
+        painter.save()
+        for part, role in (
+            (fill, QPalette.ColorRole.HighlightedText),
+            (QRect(fill.right() + 1, groove.top(), groove.width(), groove.height()), None),
+        ):
+            painter.setClipRect(part)
+            color = palette.color(group, role or QPalette.ColorRole.Text)
+            painter.setPen(color)
+            painter.drawText(groove, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
     @staticmethod
     def text(t: Transfer) -> str:
-        """The bar's caption: '42%' while active, else the final state."""
-        if t.state is TransferState.RUNNING:
-            return f"{percent(t)}%"
+        """The bar's caption: the percentage ('queued' before it starts)."""
         if t.state is TransferState.QUEUED:
             return "queued"
-        return t.state.value
+        return f"{percent(t)}%"
 
 
 class TransferTable(EmptyHintMixin, QTableView):
