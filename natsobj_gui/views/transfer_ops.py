@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from natsobj_gui.core.client import Client
 from natsobj_gui.core.index import ROOT, split_name
 from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, safe_local_path
 from natsobj_gui.core.types import ObjectInfo
-from natsobj_gui.core.uploads import PlannedUpload, plan_uploads
+from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
 from natsobj_gui.dialogs import messages
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
@@ -111,19 +113,25 @@ class TransferOps:
         existing = await self._existing(bucket)
         chosen: list[PlannedUpload] = []
         policy = self.overwrite_policy()
+        total = sum(1 for item in plan if item.name in existing)
+        seen = 0
         for item in plan:
             old = existing.get(item.name)
             if old is not None:
+                seen += 1
                 decision = policy
                 if decision == "ask":
-                    decision, for_all = await self._ask(item, old)
+                    decision, for_all = await self._ask(item, old, total - seen, total)
                     if for_all and decision != "cancel":
-                        policy = decision
+                        policy = decision  # for the rest of this upload only
                 if decision == "cancel":
                     self.w.show_status("Upload cancelled", 5000)
                     return []
                 if decision == "skip":
                     continue
+                if decision == "keep":
+                    taken = set(existing) | {c.name for c in chosen} | {p.name for p in plan}
+                    item = replace(item, name=numbered_name(item.name, taken))
             chosen.append(item)
         skipped = len(plan) - len(chosen)
         transfers = self.queue.upload_planned(bucket, chosen)
@@ -131,19 +139,35 @@ class TransferOps:
         self.w.show_status(f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000)
         return transfers
 
-    async def _ask(self, item: PlannedUpload, old: ObjectInfo) -> tuple[str, bool]:
+    async def _ask(
+        self, item: PlannedUpload, old: ObjectInfo, remaining: int, total: int
+    ) -> tuple[str, bool]:
         """Ask with the overwrite dialog (open() + finished; no exec() in a coroutine)."""
         from natsobj_gui.dialogs.overwrite_dialog import OverwriteChoice, OverwriteDialog
 
-        dlg = OverwriteDialog(item.name, old, item.size, parent=self.w)
+        try:
+            mtime = datetime.fromtimestamp(item.path.stat().st_mtime, UTC)
+        except OSError:
+            mtime = None  # gone since it was planned: the upload itself will say so
+        dlg = OverwriteDialog(
+            item.name,
+            old,
+            item.size,
+            parent=self.w,
+            remaining=remaining,
+            total=total,
+            new_modified=mtime,
+        )
         self.overwrite_dialog = dlg  # tests answer it
         answer: asyncio.Future[tuple[str, bool]] = asyncio.get_running_loop().create_future()
 
         def done(_code: int) -> None:
             choice = dlg.choice()
-            decision = {OverwriteChoice.REPLACE: "overwrite", OverwriteChoice.SKIP: "skip"}.get(
-                choice, "cancel"
-            )
+            decision = {
+                OverwriteChoice.REPLACE: "overwrite",
+                OverwriteChoice.KEEP_BOTH: "keep",
+                OverwriteChoice.SKIP: "skip",
+            }.get(choice, "cancel")
             if not answer.done():
                 answer.set_result((decision, dlg.apply_to_all()))
 
