@@ -105,3 +105,27 @@ def test_right_click_on_empty_space_clears_the_selection(qloop, window, store) -
         assert len(menus) == 2
 
     qloop.run_until_complete(body())
+
+
+def test_bucket_status_counts_the_listed_objects(qloop, window, store) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
+
+    def dialogs() -> list[BucketStatusDialog]:
+        tops = QApplication.topLevelWidgets()
+        return [d for d in tops if isinstance(d, BucketStatusDialog) and d.isVisible()]
+
+    async def body() -> None:
+        await store.put("a.txt", b"a")
+        await store.put("d/b.txt", b"b")
+        await open_bucket(window, store.bucket)
+        window.actions.bucket_status.trigger()
+        await wait_until(lambda: bool(dialogs()))
+        dlg = dialogs()[0]
+        assert dlg.objects_label.text() == "2"
+        # An unnamed test server leads under its id: shown short, never 56 characters.
+        assert len(dlg.leader_label.text()) < 30
+        dlg.close()
+
+    qloop.run_until_complete(body())
