@@ -17,6 +17,7 @@ from natsobj_gui.views.object_ops import ObjectOps
 from natsobj_gui.views.open_ops import OpenOps
 from natsobj_gui.views.preview_pane import PreviewOps
 from natsobj_gui.views.session_cache import SessionCache
+from natsobj_gui.views.tree_size_delegate import BucketSizeDelegate
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
@@ -57,6 +58,7 @@ class WindowActions:
         self.open = OpenOps(window, self.session_cache)
         self.drag_out = DragOut(window, self.session_cache)
         self.preview = PreviewOps(window)
+        window.tree.setItemDelegate(BucketSizeDelegate(window.tree))
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action

@@ -129,3 +129,21 @@ def test_bucket_status_counts_the_listed_objects(qloop, window, store) -> None:
         dlg.close()
 
     qloop.run_until_complete(body())
+
+
+def test_bucket_tree_shows_each_buckets_size(qloop, window, store) -> None:
+    from natsobj_gui.formatting import human_size
+    from natsobj_gui.views.tree_size_delegate import BucketSizeDelegate, size_text
+
+    async def body() -> None:
+        await store.put("d/a.bin", b"x" * 5000)
+        await open_bucket(window, store.bucket, "d/")
+        model = window.tree_model
+        bucket_index = model.index_for(store.bucket, "")
+        info = window.buckets[store.bucket]
+        assert size_text(bucket_index) == human_size(info.size) != ""
+        assert size_text(model.index_for(store.bucket, "d/")) == ""  # folders: no size
+        assert isinstance(window.tree.itemDelegate(), BucketSizeDelegate)
+        assert not window.tree.grab().isNull()  # paints without error
+
+    qloop.run_until_complete(body())
