@@ -38,6 +38,15 @@ def digests_text(infos: list[ObjectInfo], *, hex_form: bool) -> str:
     return "\n".join(digest_hex(i.digest) if hex_form else i.digest for i in infos if i.digest)
 
 
+def without_userinfo(url: str) -> str:
+    """The URL without `user:password@` (the core shows it as `***@`): never copy secrets,
+    and the `nats` CLI takes credentials from its context or options instead."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://{rest.split('@', 1)[1]}"
+    return url
+
+
 def get_commands_text(infos: list[ObjectInfo], server: str = "") -> str:
     """A shell-quoted `nats object get` command line per object."""
     server_opt = f" --server {shlex.quote(server)}" if server else ""
@@ -98,8 +107,8 @@ class ClipboardOps:
         self._put(text, "nats commands", len(readable))
 
     def _server_url(self) -> str:
-        # Redacted by the core: a copied command never carries a password.
-        return self.w.client.conn.connected_url if self.w.client is not None else ""
+        url = self.w.client.conn.connected_url if self.w.client is not None else ""
+        return without_userinfo(url)
 
     def menu(self, parent: QMenu) -> QMenu:
         """The Copy submenu for the current selection."""

@@ -85,3 +85,25 @@ def test_digest_column_shows_short_hex_with_full_tooltip(qloop, window, store) -
         assert put.digest in tip and full_hex in tip
 
     qloop.run_until_complete(body())
+
+
+def test_get_command_never_carries_credentials() -> None:
+    from natsobj_gui.core.types import ObjectInfo
+    from natsobj_gui.views.clipboard_ops import get_commands_text, without_userinfo
+
+    assert without_userinfo("nats://***@example.com:4222") == "nats://example.com:4222"
+    assert without_userinfo("tls://a:b@h:4443") == "tls://h:4443"
+    assert without_userinfo("nats://h:4222") == "nats://h:4222"
+    info = ObjectInfo(name="dir/it's; rm -rf ~", bucket="b", nuid="n")
+    (line,) = get_commands_text([info], "nats://h:4222").splitlines()
+    assert shlex.split(line) == [
+        "nats",
+        "object",
+        "get",
+        "--server",
+        "nats://h:4222",
+        "b",
+        "dir/it's; rm -rf ~",
+        "--output",
+        "it's; rm -rf ~",
+    ]
