@@ -75,6 +75,8 @@ class SessionCache:
 
     def cached(self, info: ObjectInfo) -> Path | None:
         """The complete local copy of this version of the object, if there is one."""
+        if info.link is not None or not info.digest:
+            return None  # a link's target can change under the same link: fetch it again
         key = (info.bucket, info.name)
         if self._done.get(key) != info.digest:
             return None

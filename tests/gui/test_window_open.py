@@ -80,3 +80,21 @@ def test_enter_downloads_to_the_session_cache_and_opens(
 def test_open_with_is_offered_only_where_the_platform_has_a_chooser(qloop, window) -> None:
     act = window.actions.open.open_with_action
     assert act.isVisible() == open_ops.open_with_available()
+
+
+def test_a_link_opens_its_targets_current_content(qloop, window, store, opened) -> None:
+    async def body() -> None:
+        target = await store.put("target.txt", b"first")
+        await store.add_link("shortcut", target)
+        await open_bucket(window, store.bucket)
+        link = window.index.get("shortcut")
+        window.actions.open.open_object(link)
+        await wait_until(lambda: len(opened) == 1)
+        assert opened[0].read_bytes() == b"first"
+        await store.put("target.txt", b"second")
+        # A link to an object follows a new version of its target.
+        window.actions.open.open_object(link)
+        await wait_until(lambda: len(opened) == 2)
+        assert opened[1].read_bytes() == b"second"
+
+    qloop.run_until_complete(body())
