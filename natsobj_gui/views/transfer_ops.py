@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +30,41 @@ if TYPE_CHECKING:
 POLICY_KEY = "upload/overwrite"
 POLICIES = ("ask", "overwrite", "skip")
 DOWNLOAD_DIR_KEY = "download/folder"
+
+
+def upload_batches(
+    paths: list[Path], plan: list[PlannedUpload]
+) -> list[tuple[str | None, list[PlannedUpload]]]:
+    """The plan split by dropped folder (labelled "name/"), loose files last, unlabelled."""
+    folders = [p for p in paths if p.is_dir()]
+    batches: dict[Path | None, list[PlannedUpload]] = {}
+    for item in plan:
+        home = next((f for f in folders if f in item.path.parents), None)
+        batches.setdefault(home, []).append(item)
+    out: list[tuple[str | None, list[PlannedUpload]]] = [
+        (f"{f.name}/", batch) for f, batch in batches.items() if f is not None and len(batch) > 1
+    ]
+    loose = batches.get(None, []) + [
+        item for f, batch in batches.items() if f is not None and len(batch) == 1 for item in batch
+    ]
+    if loose:
+        out.append((None, loose))
+    return out
+
+
+def download_batches(
+    items: list[tuple[ObjectInfo, str]],
+) -> list[tuple[str | None, list[tuple[ObjectInfo, str]]]]:
+    """Downloads split by their first folder ("name/", one row each), loose objects last."""
+    batches: dict[str | None, list[tuple[ObjectInfo, str]]] = {}
+    for info, rel in items:
+        head, sep, _ = rel.partition("/")
+        batches.setdefault(head + "/" if sep else None, []).append((info, rel))
+    out = [(k, b) for k, b in batches.items() if k is not None and len(b) > 1]
+    loose = [pair for k, b in batches.items() if k is None or len(b) == 1 for pair in b]
+    if loose:
+        out.append((None, loose))
+    return out
 
 
 class TransferOps:
@@ -134,7 +170,10 @@ class TransferOps:
                     item = replace(item, name=numbered_name(item.name, taken))
             chosen.append(item)
         skipped = len(plan) - len(chosen)
-        transfers = self.queue.upload_planned(bucket, chosen)
+        transfers = []
+        for label, batch in upload_batches(paths, chosen):
+            with self._grouped(label):
+                transfers += self.queue.upload_planned(bucket, batch)
         note = f", {skipped} skipped" if skipped else ""
         self.w.show_status(f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000)
         return transfers
@@ -230,12 +269,15 @@ class TransferOps:
     def download(self, items: list[tuple[ObjectInfo, str]], folder: Path) -> list[Transfer]:
         """Queue downloads into `folder` at paths made safe from the names."""
         self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(folder))
-        out = [
-            self.queue.download(
-                info.bucket, info.name, safe_local_path(folder, rel), size=info.size
-            )
-            for info, rel in items
-        ]
+        out = []
+        for label, batch in download_batches(items):
+            with self._grouped(label):
+                out += [
+                    self.queue.download(
+                        info.bucket, info.name, safe_local_path(folder, rel), size=info.size
+                    )
+                    for info, rel in batch
+                ]
         self.w.show_status(f"Downloading {count_text(len(out), 'object')} to {folder}", 5000)
         return out
 
@@ -243,6 +285,13 @@ class TransferOps:
         """Queue one download to an exact file path (Save As)."""
         self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(dest.parent))
         return self.queue.download(info.bucket, info.name, dest, size=info.size)
+
+    def _grouped(self, label: str | None) -> contextlib.AbstractContextManager[None]:
+        """A folder's transfers become one row of the panel (loose files stay rows)."""
+        panel = getattr(self.w, "transfer_panel", None)
+        if label is None or panel is None:
+            return contextlib.nullcontext()
+        return panel.model.grouping(label)
 
     # -- outcomes ---------------------------------------------------------------------------
     def _changed(self, t: Transfer) -> None:
