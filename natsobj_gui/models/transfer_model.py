@@ -23,83 +23,62 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..core.transfers import Transfer, TransferQueue, TransferState
-from ..formatting import human_duration, human_rate, human_size
-from ..icons import icon
-from ..progress_bridge import DEFAULT_INTERVAL, Throttle, bar_values
+from ..progress_bridge import DEFAULT_INTERVAL, Throttle
 from ..qt_compat import is_alive
 from .headed_table import HeadedTableModel
-from .transfer_groups import TransferGroup
-
-(
-    COL_NAME,
-    COL_DIRECTION,
-    COL_PROGRESS,
+from .transfer_cells import (  # re-exported: the panel and tests import them from here
     COL_CHUNKS,
+    COL_DIRECTION,
+    COL_ETA,
+    COL_NAME,
+    COL_PROGRESS,
     COL_SIZE,
     COL_SPEED,
-    COL_ETA,
     COL_STATE,
-) = range(8)
-# "Time": what is left while running, how long it took once done.
-HEADERS = ("Name", "Direction", "Progress", "Chunks", "Size", "Speed", "Time", "State")
+    HEADERS,
+    CaptionRole,
+    GroupRole,
+    ProgressRole,
+    SortRole,
+    TransferRole,
+    average_speed,
+    bar,
+    caption,
+    duration,
+    group_data,
+    percent,
+    size_text,
+    state_text,
+    transfer_data,
+)
+from .transfer_groups import TransferGroup
 
-TransferRole = Qt.ItemDataRole.UserRole + 21  # the row's Transfer record
-ProgressRole = Qt.ItemDataRole.UserRole + 22  # (value, maximum), both fit int32
-SortRole = Qt.ItemDataRole.UserRole + 23
-GroupRole = Qt.ItemDataRole.UserRole + 24  # a folder row's TransferGroup
-CaptionRole = Qt.ItemDataRole.UserRole + 25  # the text over the progress bar
+__all__ = [
+    "COL_CHUNKS",
+    "COL_DIRECTION",
+    "COL_ETA",
+    "COL_NAME",
+    "COL_PROGRESS",
+    "COL_SIZE",
+    "COL_SPEED",
+    "COL_STATE",
+    "HEADERS",
+    "CaptionRole",
+    "GroupRole",
+    "ProgressRole",
+    "SortRole",
+    "TransferModel",
+    "TransferRole",
+    "average_speed",
+    "bar",
+    "caption",
+    "duration",
+    "percent",
+    "size_text",
+    "state_text",
+]
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def percent(t: Transfer) -> int:
-    """0-100; an empty file is 100% only once done."""
-    if t.state is TransferState.DONE:
-        return 100
-    total = t.bytes_total
-    return min(100, t.progress.bytes_done * 100 // total) if total > 0 else 0
-
-
-def bar(t: Transfer) -> tuple[int, int]:
-    """(value, maximum) of the transfer's progress bar, int32-safe."""
-    if t.state is TransferState.DONE:
-        return (1, 1)
-    return bar_values(t.progress.bytes_done, t.bytes_total) if t.bytes_total > 0 else (0, 1)
-
-
-def caption(t: Transfer) -> str:
-    """The text over a transfer's bar: the percentage ('queued' before it starts)."""
-    return "queued" if t.state is TransferState.QUEUED else f"{percent(t)}%"
-
-
-def duration(t: Transfer) -> float | None:
-    """Seconds from start to end of a finished transfer; None before it ended."""
-    if t.started is None or t.finished is None:
-        return None
-    return max(0.0, (t.finished - t.started).total_seconds())
-
-
-def average_speed(t: Transfer) -> float | None:
-    """Bytes a second over a finished transfer's whole run (what a reader compares)."""
-    took = duration(t)
-    if t.state is not TransferState.DONE or not took:
-        return None
-    return t.bytes_total / took
-
-
-def size_text(t: Transfer) -> str:
-    """'12 MiB / 40 MiB' until done, then the size."""
-    total = human_size(t.bytes_total)
-    if t.state is TransferState.DONE:
-        return total
-    return f"{human_size(t.progress.bytes_done)} / {total}"
-
-
-def state_text(t: Transfer) -> str:
-    """'running', 'done', 'failed: <reason>'…"""
-    if t.state is TransferState.FAILED and t.error:
-        return f"failed: {t.error}"
-    return t.state.value
 
 
 class TransferModel(QAbstractItemModel):
@@ -341,119 +320,9 @@ class TransferModel(QAbstractItemModel):
             return None
         if isinstance(item, TransferGroup):
             return group_data(item, index.column(), role)
-        t = item
-        col = index.column()
-        p = t.progress
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(t, col)
-        if role == TransferRole:
-            return t
-        if role == ProgressRole:
-            return bar(t)
-        if role == CaptionRole:
-            return caption(t)
-        if role == SortRole:
-            return {
-                COL_NAME: t.name,
-                COL_PROGRESS: percent(t),
-                COL_CHUNKS: p.chunks_done,
-                COL_SIZE: t.bytes_total,
-                COL_SPEED: t.speed,
-                COL_ETA: t.eta if t.eta is not None else float("inf"),
-            }.get(col, self._text(t, col))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            arrow = "→" if t.is_upload else "←"
-            tip = f"{t.bucket}/{t.name} {arrow} {t.local_path}"
-            return f"{tip}\n{t.error}" if t.error else tip
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return icon("upload" if t.is_upload else "download")
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in RIGHT_ALIGNED:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _text(self, t: Transfer, col: int) -> str:
-        p = t.progress
-        running = t.state is TransferState.RUNNING
-        if col == COL_NAME:
-            return t.name
-        if col == COL_DIRECTION:
-            return "Upload" if t.is_upload else "Download"
-        if col == COL_PROGRESS:
-            return f"{percent(t)}%"
-        if col == COL_CHUNKS:
-            return f"{p.chunks_done}/{p.chunks_total}"
-        if col == COL_SIZE:
-            return size_text(t)
-        if col == COL_SPEED:
-            if running:
-                return human_rate(t.speed) if t.speed > 0 else ""
-            avg = average_speed(t)
-            return f"{human_rate(avg)} avg" if avg is not None else ""
-        if col == COL_ETA:
-            if running:
-                return f"{human_duration(t.eta)} left" if t.eta is not None else ""
-            took = duration(t)
-            return f"took {human_duration(took)}" if took is not None else ""
-        if col == COL_STATE:
-            return state_text(t)
-        return ""
-
-
-RIGHT_ALIGNED = (COL_CHUNKS, COL_SIZE, COL_SPEED, COL_ETA)
+        return transfer_data(item, index.column(), role)
 
 
 def _key(item: Transfer | TransferGroup) -> int:
     """Row keys: a transfer's id, a group's id negated (the two never collide)."""
     return -item.id if isinstance(item, TransferGroup) else item.id
-
-
-def group_data(g: TransferGroup, col: int, role: int) -> Any:
-    """What a folder row shows: its files added up."""
-    s = g.summary()
-    if role == Qt.ItemDataRole.DisplayRole:
-        if col == COL_NAME:
-            return g.title()
-        if col == COL_DIRECTION:
-            return "Upload" if g.is_upload else "Download"
-        if col == COL_PROGRESS:
-            return f"{_group_percent(s)}%"
-        if col == COL_CHUNKS:
-            return f"{s.chunks_done}/{s.chunks_total}"
-        if col == COL_SIZE:
-            total = human_size(s.bytes_total)
-            return total if s.finished else f"{human_size(s.bytes_done)} / {total}"
-        if col == COL_SPEED:
-            if not s.finished:
-                return human_rate(s.speed) if s.speed > 0 else ""
-            if s.seconds and s.state is TransferState.DONE:
-                return f"{human_rate(s.bytes_total / s.seconds)} avg"
-            return ""
-        if col == COL_ETA:
-            if not s.finished:
-                left = (s.bytes_total - s.bytes_done) / s.speed if s.speed > 0 else None
-                return f"{human_duration(left)} left" if left is not None else ""
-            return f"took {human_duration(s.seconds)}" if s.seconds is not None else ""
-        if col == COL_STATE:
-            return s.state_text()
-        return ""
-    if role == GroupRole:
-        return g
-    if role == ProgressRole:
-        if s.finished and s.state is TransferState.DONE:
-            return (1, 1)
-        return bar_values(s.bytes_done, s.bytes_total) if s.bytes_total > 0 else (0, 1)
-    if role == CaptionRole:
-        return f"{_group_percent(s)}%"
-    if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-        return icon("open-folder")
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return f"{g.title()}: {s.state_text()}"
-    if role == Qt.ItemDataRole.TextAlignmentRole and col in RIGHT_ALIGNED:
-        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return None
-
-
-def _group_percent(s: Any) -> int:
-    if s.finished and s.state is TransferState.DONE:
-        return 100
-    return min(100, s.bytes_done * 100 // s.bytes_total) if s.bytes_total > 0 else 0
