@@ -3,6 +3,7 @@ shows (kept apart from the model, which only tracks rows)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -117,64 +118,94 @@ def transfer_data(t: Transfer, col: int, role: int) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class RowFacts:
+    """What a row says, the same way for one transfer and for a folder of them."""
+
+    name: str
+    upload: bool
+    percent: int
+    chunks: str
+    size: str
+    state: str
+    active: bool  # under way: live speed and time left, else average and duration
+    speed: float = 0.0
+    left: float | None = None
+    average: float | None = None
+    took: float | None = None
+
+
+def row_text(f: RowFacts, col: int) -> str:
+    """A row's cell text."""
+    if col == COL_NAME:
+        return f.name
+    if col == COL_DIRECTION:
+        return "Upload" if f.upload else "Download"
+    if col == COL_PROGRESS:
+        return f"{f.percent}%"
+    if col == COL_CHUNKS:
+        return f.chunks
+    if col == COL_SIZE:
+        return f.size
+    if col == COL_SPEED:
+        if f.active:
+            return human_rate(f.speed) if f.speed > 0 else ""
+        return f"{human_rate(f.average)} avg" if f.average is not None else ""
+    if col == COL_ETA:
+        if f.active:
+            return f"{human_duration(f.left)} left" if f.left is not None else ""
+        return f"took {human_duration(f.took)}" if f.took is not None else ""
+    if col == COL_STATE:
+        return f.state
+    return ""
+
+
+def transfer_facts(t: Transfer) -> RowFacts:
+    p = t.progress
+    return RowFacts(
+        name=t.name,
+        upload=t.is_upload,
+        percent=percent(t),
+        chunks=f"{p.chunks_done}/{p.chunks_total}",
+        size=size_text(t),
+        state=state_text(t),
+        active=t.state is TransferState.RUNNING,
+        speed=t.speed,
+        left=t.eta,
+        average=average_speed(t),
+        took=duration(t),
+    )
+
+
+def group_facts(g: TransferGroup) -> RowFacts:
+    s = g.summary()
+    total = human_size(s.bytes_total)
+    done = s.finished and s.state is TransferState.DONE
+    return RowFacts(
+        name=g.title(),
+        upload=g.is_upload,
+        percent=_group_percent(s),
+        chunks=f"{s.chunks_done}/{s.chunks_total}",
+        size=total if s.finished else f"{human_size(s.bytes_done)} / {total}",
+        state=s.state_text(),
+        active=not s.finished,
+        speed=s.speed,
+        left=(s.bytes_total - s.bytes_done) / s.speed if s.speed > 0 else None,
+        average=s.bytes_total / s.seconds if done and s.seconds else None,
+        took=s.seconds,
+    )
+
+
 def cell_text(t: Transfer, col: int) -> str:
     """A transfer's cell text."""
-    p = t.progress
-    running = t.state is TransferState.RUNNING
-    if col == COL_NAME:
-        return t.name
-    if col == COL_DIRECTION:
-        return "Upload" if t.is_upload else "Download"
-    if col == COL_PROGRESS:
-        return f"{percent(t)}%"
-    if col == COL_CHUNKS:
-        return f"{p.chunks_done}/{p.chunks_total}"
-    if col == COL_SIZE:
-        return size_text(t)
-    if col == COL_SPEED:
-        if running:
-            return human_rate(t.speed) if t.speed > 0 else ""
-        avg = average_speed(t)
-        return f"{human_rate(avg)} avg" if avg is not None else ""
-    if col == COL_ETA:
-        if running:
-            return f"{human_duration(t.eta)} left" if t.eta is not None else ""
-        took = duration(t)
-        return f"took {human_duration(took)}" if took is not None else ""
-    if col == COL_STATE:
-        return state_text(t)
-    return ""
+    return row_text(transfer_facts(t), col)
 
 
 def group_data(g: TransferGroup, col: int, role: int) -> Any:
     """What a folder row shows: its files added up."""
     s = g.summary()
     if role == Qt.ItemDataRole.DisplayRole:
-        if col == COL_NAME:
-            return g.title()
-        if col == COL_DIRECTION:
-            return "Upload" if g.is_upload else "Download"
-        if col == COL_PROGRESS:
-            return f"{_group_percent(s)}%"
-        if col == COL_CHUNKS:
-            return f"{s.chunks_done}/{s.chunks_total}"
-        if col == COL_SIZE:
-            total = human_size(s.bytes_total)
-            return total if s.finished else f"{human_size(s.bytes_done)} / {total}"
-        if col == COL_SPEED:
-            if not s.finished:
-                return human_rate(s.speed) if s.speed > 0 else ""
-            if s.seconds and s.state is TransferState.DONE:
-                return f"{human_rate(s.bytes_total / s.seconds)} avg"
-            return ""
-        if col == COL_ETA:
-            if not s.finished:
-                left = (s.bytes_total - s.bytes_done) / s.speed if s.speed > 0 else None
-                return f"{human_duration(left)} left" if left is not None else ""
-            return f"took {human_duration(s.seconds)}" if s.seconds is not None else ""
-        if col == COL_STATE:
-            return s.state_text()
-        return ""
+        return row_text(group_facts(g), col)
     if role == GroupRole:
         return g
     if role == ProgressRole:
