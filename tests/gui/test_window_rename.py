@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
@@ -103,5 +105,14 @@ def test_slow_second_click_edits_and_folders_do_not(qloop, window, store) -> Non
         table.setFocus()
         QTest.keyClick(table, Qt.Key.Key_F2)
         assert _editor(window) is None
+
+        # A click on the selected name, then another after the double-click interval.
+        rect = table.visualRect(cell)
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        await asyncio.sleep(QApplication.doubleClickInterval() / 1000 + 0.1)
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        await wait_until(lambda: _editor(window) is not None)
+        assert _editor(window).text() == "y.txt"
+        QTest.keyClick(_editor(window), Qt.Key.Key_Escape)
 
     qloop.run_until_complete(body())
