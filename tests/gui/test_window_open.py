@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -96,5 +97,24 @@ def test_a_link_opens_its_targets_current_content(qloop, window, store, opened) 
         window.actions.open.open_object(link)
         await wait_until(lambda: len(opened) == 2)
         assert opened[1].read_bytes() == b"second"
+
+    qloop.run_until_complete(body())
+
+
+def test_a_real_double_click_opens_and_does_not_rename(qloop, window, store, opened) -> None:
+    from PySide6.QtWidgets import QAbstractItemView
+
+    async def body() -> None:
+        await store.put("x.txt", b"x")
+        await open_bucket(window, store.bucket)
+        table = window.objects.table
+        cell = window.objects.proxy.index(row_of(window, "x.txt"), 0)
+        table.selectRow(cell.row())  # already selected: the first click could start a rename
+        pos = table.visualRect(cell).center()
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        await wait_until(lambda: len(opened) == 1)
+        await asyncio.sleep(0.6)  # past the double-click interval: no editor came up
+        assert table.state() != QAbstractItemView.State.EditingState
 
     qloop.run_until_complete(body())
