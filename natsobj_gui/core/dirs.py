@@ -25,6 +25,11 @@ def app_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False, roaming=True))
 
 
+def app_cache_dir() -> Path:
+    """The per-user cache folder (objects downloaded to open, preview or drag out)."""
+    return Path(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False))
+
+
 def legacy_config_dir() -> Path | None:
     """Where Windows and macOS releases before platformdirs kept the config (~/.config)."""
     if sys.platform.startswith("linux"):

@@ -95,8 +95,9 @@ class BucketIndex:
         self._files: dict[str, dict[str, None]] = {ROOT: {}}
         # folder prefix -> direct sub-folder prefixes
         self._subs: dict[str, dict[str, None]] = {ROOT: {}}
-        # folder prefix -> number of objects anywhere below it
+        # folder prefix -> number of objects anywhere below it, and their total size
         self._count: dict[str, int] = {ROOT: 0}
+        self._bytes: dict[str, int] = {ROOT: 0}
         # nuid -> name: a rename by another client shows up as a new name with the nuid of
         # an indexed object (its old meta was purged, which no watcher sees).
         self._names_by_nuid: dict[str, str] = {}
@@ -127,6 +128,10 @@ class BucketIndex:
         """Objects anywhere below a folder (0 for an unknown folder)."""
         return self._count.get(prefix, 0)
 
+    def total_size(self, prefix: str = ROOT) -> int:
+        """Bytes of the objects anywhere below a folder (0 for an unknown folder)."""
+        return self._bytes.get(prefix, 0)
+
     def has_subfolders(self, prefix: str = ROOT) -> bool:
         """True when the folder has at least one sub-folder."""
         return bool(self._subs.get(prefix))
@@ -149,6 +154,7 @@ class BucketIndex:
         self._files = {ROOT: {}}
         self._subs = {ROOT: {}}
         self._count = {ROOT: 0}
+        self._bytes = {ROOT: 0}
         self._names_by_nuid = {}
         self.initial_done = False
 
@@ -188,7 +194,7 @@ class BucketIndex:
                 before.setdefault(renamed_from, True)
                 self._remove(renamed_from, folders_before, touched)
             if name in self._objects:
-                self._replace(name, info)
+                self._replace(name, info, touched)
             else:
                 self._add(name, info, folders_before, touched)
         for name, was in before.items():
@@ -225,13 +231,22 @@ class BucketIndex:
         ]
         return self.apply(events)
 
-    def _replace(self, name: str, info: ObjectInfo) -> None:
+    def _replace(self, name: str, info: ObjectInfo, touched: dict[str, None]) -> None:
         old = self._objects[name]
         if old.nuid != info.nuid and self._names_by_nuid.get(old.nuid) == name:
             del self._names_by_nuid[old.nuid]
         self._objects[name] = info
         if info.nuid and not info.damaged:
             self._names_by_nuid[info.nuid] = name
+        delta = info.size - old.size
+        if delta:
+            p = split_name(name)[0]
+            while True:
+                self._bytes[p] += delta
+                touched[p] = None
+                if not p:
+                    break
+                p = parent_folder(p)
 
     def _add(
         self,
@@ -249,10 +264,11 @@ class BucketIndex:
             self._make_folder(parent, folders_before)
             files = self._files[parent]
         files[name] = None
-        count = self._count
+        count, size = self._count, self._bytes
         p = parent
         while True:
             count[p] += 1
+            size[p] += info.size
             if touched is not None:
                 touched[p] = None
             if not p:
@@ -271,6 +287,7 @@ class BucketIndex:
             self._files[p] = {}
             self._subs[p] = {}
             self._count[p] = 0
+            self._bytes[p] = 0
             if folders_before is not None:
                 folders_before.setdefault(p, False)
 
@@ -283,12 +300,13 @@ class BucketIndex:
         p = parent
         while True:
             self._count[p] -= 1
+            self._bytes[p] -= info.size
             touched[p] = None
             if not p:
                 break
             up = parent_folder(p)
             if self._count[p] == 0:
-                del self._count[p], self._files[p], self._subs[p]
+                del self._count[p], self._bytes[p], self._files[p], self._subs[p]
                 del self._subs[up][p]
                 folders_before.setdefault(p, True)
             p = up

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,20 @@ class PlannedUpload:
     path: Path
     name: str
     size: int
+
+
+def numbered_name(name: str, taken: Container[str]) -> str:
+    """The first free "leaf (N).ext" beside `name` (N from 2): Keep both's new name."""
+    folder, _, leaf = name.rpartition("/")
+    folder = folder + "/" if _ else ""
+    # The extension starts at the first dot that is not the leaf's first character, so
+    # "a.tar.gz" becomes "a (2).tar.gz" and ".env" becomes ".env (2)".
+    dot = leaf.find(".", 1)
+    stem, ext = (leaf[:dot], leaf[dot:]) if dot > 0 else (leaf, "")
+    n = 2
+    while (candidate := f"{folder}{stem} ({n}){ext}") in taken:
+        n += 1
+    return candidate
 
 
 def join_prefix(prefix: str, rel: str) -> str:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    dlg = BucketStatusDialog(bucket_info, parent=window, orphans=last_orphan_scan)
+    dlg = BucketStatusDialog(bucket_info, parent=window, orphans=last_orphan_scan, objects=n)
     dlg.open()
     dlg.set_info(newer_info)   # after a refresh
     dlg.set_orphans(report)    # a newer orphan scan (None: never scanned)
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -33,15 +34,44 @@ from natsobj_gui.dialogs._common import (
     value_label,
     yes_no,
 )
-from natsobj_gui.formatting import count_text, human_duration, human_time
+from natsobj_gui.formatting import count_text, human_size, human_time
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
+# An unnamed nats-server reports its id as its name: 56 characters of base32, "N" first.
+SERVER_ID_LENGTH = 56
+
+
+def friendly_duration(seconds: float) -> str:
+    """'30 days', '1 day, 12 hours', '1 minute, 30.5 seconds': the two largest units."""
+    parts = []
+    rest = seconds
+    for unit, size in _UNITS:
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(count_text(int(amount), unit))
+    if rest:
+        text = f"{rest:.3f}".rstrip("0").rstrip(".")
+        parts.append(f"{text} second" + ("" if text == "1" else "s"))
+    return ", ".join(parts[:2]) or "0 seconds"
 
 
 def ttl_text(ttl: float) -> str:
-    """'forever' for 0, else '7d00h (604,800 s)'."""
-    if ttl <= 0:
-        return "forever"
-    seconds = f"{ttl:,.3f}".rstrip("0").rstrip(".")
-    return f"{human_duration(ttl)} ({seconds} s)"
+    """'forever' for 0, else '30 days'."""
+    return "forever" if ttl <= 0 else friendly_duration(ttl)
+
+
+def ttl_seconds(ttl: float) -> str:
+    """The exact TTL ('2,592,000 s'), for the tooltip."""
+    return "" if ttl <= 0 else f"{ttl:,.3f}".rstrip("0").rstrip(".") + " s"
+
+
+def leader_text(leader: str | None) -> str:
+    """The leader's server name; an unnamed server's 56-character id shortened."""
+    if not leader:
+        return "—"
+    if len(leader) == SERVER_ID_LENGTH and leader.startswith("N") and leader.isalnum():
+        return f"unnamed server {leader[:8]}…"
+    return leader
 
 
 def orphans_text(report: OrphanReport) -> str:
@@ -72,10 +102,15 @@ class BucketStatusDialog(QDialog):
         parent: QWidget | None = None,
         *,
         orphans: OrphanReport | None = None,
+        objects: int | None = None,
     ) -> None:
+        """objects: how many objects the bucket holds, when the window has listed it."""
         super().__init__(parent)
-        self.resize(520, 560)
+        self.resize(520, 600)
         self._info = info
+        self.objects_label = value_label()
+        self.usage_bar = QProgressBar()
+        self.usage_bar.setTextVisible(True)
 
         self.name_field = value_field()
         self.stream_field = value_field()
@@ -110,7 +145,9 @@ class BucketStatusDialog(QDialog):
 
         state = QGroupBox("State")
         sform = _form(state)
+        sform.addRow("Objects:", self.objects_label)
         sform.addRow("Size:", self.size_label)
+        sform.addRow("Used:", self.usage_bar)
         sform.addRow("Messages:", self.messages_label)
         sform.addRow("Orphaned chunks:", self.orphans_label)
         self._state_form = sform
@@ -132,6 +169,12 @@ class BucketStatusDialog(QDialog):
         lay.addWidget(self.buttons)
         self.set_info(info)
         self.set_orphans(orphans)
+        self.set_objects(objects)
+
+    def set_objects(self, n: int | None) -> None:
+        """The object count (hidden when unknown: messages count chunks, not objects)."""
+        self.objects_label.setText(f"{n:,}" if n is not None else "")
+        self._state_form.setRowVisible(self.objects_label, n is not None)
 
     def info(self) -> BucketInfo:
         """The status shown."""
@@ -151,6 +194,7 @@ class BucketStatusDialog(QDialog):
         set_field(self.stream_field, info.stream)
         self.description_label.setText(info.description or "—")
         self.ttl_label.setText(ttl_text(info.ttl))
+        self.ttl_label.setToolTip(ttl_seconds(info.ttl))
         self.storage_label.setText(info.storage.value.capitalize())
         self.replicas_label.setText(str(info.replicas))
         self.sealed_label.setText(yes_no(info.sealed) + (" (read-only)" if info.sealed else ""))
@@ -163,12 +207,27 @@ class BucketStatusDialog(QDialog):
         self.messages_label.setText(f"{info.messages:,}")
         self.placement_label.setText(placement_text(info))
         self.cluster_label.setText(info.cluster or "—")
-        self.leader_label.setText(info.leader or "—")
+        self.leader_label.setText(leader_text(info.leader))
+        self.leader_label.setToolTip(info.leader or "")
+        self._set_usage(info)
         self.created_label.setText(time_text(info.created))
         # Server bookkeeping (`_nats.*`) is not the user's metadata.
         user = [(k, v) for k, v in info.metadata.items() if not k.startswith("_nats.")]
         self.metadata_table.set_pairs(user)
         self.metadata_box.setTitle(f"Metadata ({len(user)})")
+
+    def _set_usage(self, info: BucketInfo) -> None:
+        """Used bytes against the maximum as a bar; hidden for an unlimited bucket."""
+        limited = info.max_bytes > 0
+        self._state_form.setRowVisible(self.usage_bar, limited)
+        if not limited:
+            return
+        # Per mille keeps the bar's int32 range whatever the sizes.
+        self.usage_bar.setRange(0, 1000)
+        self.usage_bar.setValue(min(1000, info.size * 1000 // info.max_bytes))
+        share = info.size * 100 / info.max_bytes
+        used, most = human_size(info.size), human_size(info.max_bytes)
+        self.usage_bar.setFormat(f"{used} of {most} ({share:.0f}%)")
 
 
 def _form(box: QGroupBox) -> QFormLayout:

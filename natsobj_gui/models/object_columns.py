@@ -14,8 +14,10 @@ from PySide6.QtCore import QMimeData, Qt
 
 from ..core.index import BucketIndex, folder_label, split_name
 from ..core.types import ObjectInfo
+from ..core.wire import digest_hex
 from ..formatting import count_text, human_size, human_time
 from ..icons import icon
+from .file_icons import file_icon
 
 COL_NAME, COL_SIZE, COL_CHUNKS, COL_MODIFIED, COL_DIGEST, COL_DESCRIPTION = range(6)
 HEADERS = ("Name", "Size", "Chunks", "Modified", "Digest", "Description")
@@ -29,6 +31,8 @@ NameRole = Qt.ItemDataRole.UserRole + 5  # the full object name or folder prefix
 MIME_TYPE = "application/x-natsobj-objects"
 # Above this many new rows in one batch, append and re-sort instead of inserting one by one.
 BULK_INSERT = 256
+# Hex digits of the digest shown in its column: enough to tell objects apart at a glance.
+DIGEST_SHORT = 12
 
 Row = str | ObjectInfo  # a folder prefix or an object
 
@@ -62,15 +66,21 @@ def folder_key(prefix: str) -> tuple:
     return (folder_label(prefix).casefold(), prefix)
 
 
+def folder_size_text(index: BucketIndex, prefix: str) -> str:
+    """A folder's Size cell: the objects below it and their total size."""
+    return f"{count_text(index.count(prefix), 'object')}, {human_size(index.total_size(prefix))}"
+
+
 def folder_cell(prefix: str, col: int, role: int, index: BucketIndex | None) -> Any:
     """What a folder row shows in one cell for one role."""
     if role == Qt.ItemDataRole.DisplayRole:
         if col == COL_NAME:
             return folder_label(prefix) + "/"
-        if col == COL_DESCRIPTION and index is not None:
-            n = index.count(prefix)
-            return count_text(n, "object")
+        if col == COL_SIZE and index is not None:
+            return folder_size_text(index, prefix)
         return ""
+    if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if role == FolderRole:
         return prefix
     if role in (NameRole, Qt.ItemDataRole.ToolTipRole):
@@ -100,7 +110,7 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
         if col == COL_MODIFIED:
             return human_time(o.modified)
         if col == COL_DIGEST:
-            return o.digest
+            return digest_hex(o.digest)[:DIGEST_SHORT]
         if col == COL_DESCRIPTION:
             if o.link and not o.description:
                 return f"→ {o.link.bucket}/{o.link.name or ''}"
@@ -117,6 +127,8 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.ToolTipRole:
         if o.damaged:
             return f"{o.name}\ndamaged: {o.damaged}"
+        if col == COL_DIGEST and o.digest:
+            return f"{o.digest}\nSHA-256 (hex): {digest_hex(o.digest)}"
         if o.link:
             target = o.link.bucket + (f"/{o.link.name}" if o.link.name else " (bucket)")
             return f"{o.name}\nlink to {target}"
@@ -126,7 +138,7 @@ def object_cell(o: ObjectInfo, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
         if o.damaged:
             return icon("warning")
-        return icon("link" if o.link else "file")
+        return icon("link") if o.link else file_icon(o.name)
     return None
 
 

@@ -281,11 +281,11 @@ class ObjectTableModel(HeadedTableModel):
             for info in updated:
                 self._update_object(info)
         if change.counts_changed and self._folders:
-            # Folder rows show the count of objects below them.
+            # Folder rows show the count and size of objects below them.
             touched = set(change.counts_changed)
             for r, p in enumerate(self._folders):
                 if p in touched:
-                    i = self.index(r, COL_DESCRIPTION)
+                    i = self.index(r, COL_SIZE)
                     self.dataChanged.emit(i, i, [Qt.ItemDataRole.DisplayRole])
         if prefix and prefix in change.removed_folders:
             self.prefixRemoved.emit(prefix)

@@ -15,6 +15,7 @@ truncation) and keeps folder rows first in both orders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
@@ -35,6 +36,8 @@ class ObjectSortProxy(QSortFilterProxyModel):
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
+        # Set by the view's inline rename: whether object names may be edited in place now.
+        self.is_name_editable: Callable[[], bool] = lambda: False
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -55,6 +58,16 @@ class ObjectSortProxy(QSortFilterProxyModel):
         src = self.sourceModel()
         text = src.data(src.index(source_row, 0, source_parent), FilterRole)
         return text is not None and self._needle in str(text).casefold()
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        folder = index.data(FolderRole) is not None
+        if folder:
+            base |= Qt.ItemFlag.ItemIsDragEnabled  # dragged out as a local folder
+        # Only an object's name cell; folders are virtual and have nothing to rename.
+        if index.column() == 0 and not folder and self.is_name_editable():
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
 
     # -- sorting -----------------------------------------------------------------------------
 

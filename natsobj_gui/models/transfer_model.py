@@ -1,4 +1,4 @@
-"""The TransferQueue's records as a table; progress reaches the view through a Throttle.
+"""The TransferQueue's records as a tree; progress reaches the view through a Throttle.
 
 Usage::
 
@@ -6,6 +6,8 @@ Usage::
     view.setModel(model)
     t = model.transfer_at(row)              # or index.data(TransferRole)
     value, maximum = index.data(ProgressRole)   # int32-safe, for a progress bar
+    with model.grouping("photos/"):         # a folder transfer: one row, its files below
+        queue.upload_planned(bucket, plan)
 
 New and removed transfers change rows at once; state changes repaint their row at once;
 progress-only changes are coalesced (at most ~15 Hz, last value always shown) and repaint
@@ -14,72 +16,93 @@ only the rows that changed. `interval=0` shows every progress step (tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..core.transfers import Transfer, TransferQueue, TransferState
-from ..formatting import human_duration, human_rate, human_size
-from ..icons import icon
-from ..progress_bridge import DEFAULT_INTERVAL, Throttle, bar_values
+from ..progress_bridge import DEFAULT_INTERVAL, Throttle
 from ..qt_compat import is_alive
 from .headed_table import HeadedTableModel
-
-(
-    COL_NAME,
-    COL_DIRECTION,
-    COL_PROGRESS,
+from .transfer_cells import (  # re-exported: the panel and tests import them from here
     COL_CHUNKS,
+    COL_DIRECTION,
+    COL_ETA,
+    COL_NAME,
+    COL_PROGRESS,
     COL_SIZE,
     COL_SPEED,
-    COL_ETA,
     COL_STATE,
-) = range(8)
-HEADERS = ("Name", "Direction", "Progress", "Chunks", "Size", "Speed", "ETA", "State")
+    HEADERS,
+    CaptionRole,
+    GroupRole,
+    ProgressRole,
+    SortRole,
+    TransferRole,
+    average_speed,
+    bar,
+    caption,
+    duration,
+    group_data,
+    percent,
+    size_text,
+    state_text,
+    transfer_data,
+)
+from .transfer_groups import TransferGroup
 
-TransferRole = Qt.ItemDataRole.UserRole + 21  # the row's Transfer record
-ProgressRole = Qt.ItemDataRole.UserRole + 22  # (value, maximum), both fit int32
-SortRole = Qt.ItemDataRole.UserRole + 23
+__all__ = [
+    "COL_CHUNKS",
+    "COL_DIRECTION",
+    "COL_ETA",
+    "COL_NAME",
+    "COL_PROGRESS",
+    "COL_SIZE",
+    "COL_SPEED",
+    "COL_STATE",
+    "HEADERS",
+    "CaptionRole",
+    "GroupRole",
+    "ProgressRole",
+    "SortRole",
+    "TransferModel",
+    "TransferRole",
+    "average_speed",
+    "bar",
+    "caption",
+    "duration",
+    "percent",
+    "size_text",
+    "state_text",
+]
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def percent(t: Transfer) -> int:
-    """0-100; an empty file is 100% only once done."""
-    if t.state is TransferState.DONE:
-        return 100
-    total = t.bytes_total
-    return min(100, t.progress.bytes_done * 100 // total) if total > 0 else 0
-
-
-def bar(t: Transfer) -> tuple[int, int]:
-    """(value, maximum) of the transfer's progress bar, int32-safe."""
-    if t.state is TransferState.DONE:
-        return (1, 1)
-    return bar_values(t.progress.bytes_done, t.bytes_total) if t.bytes_total > 0 else (0, 1)
-
-
-def state_text(t: Transfer) -> str:
-    """'running', 'done', 'failed: <reason>'…"""
-    if t.state is TransferState.FAILED and t.error:
-        return f"failed: {t.error}"
-    return t.state.value
-
-
-class TransferModel(HeadedTableModel):
-    """One row per Transfer of a TransferQueue, oldest first."""
+class TransferModel(QAbstractItemModel):
+    """One row per Transfer of a TransferQueue, oldest first; a folder transfer is one row
+    whose children are its files (rows of the root have internal id 0, a group's children
+    the group's id)."""
 
     headers = HEADERS
+    # A tree, not a table: the header texts and run-wise row removal of the table base.
+    headerData = HeadedTableModel.headerData
+    remove_rows = HeadedTableModel.remove_rows
 
     def __init__(
         self, queue: TransferQueue, parent: Any = None, interval: float = DEFAULT_INTERVAL
     ) -> None:
         super().__init__(parent)
         self.queue = queue
-        self._rows: list[Transfer] = queue.transfers()
+        self._rows: list[Transfer | TransferGroup] = list(queue.transfers())
         self._row_of: dict[int, int] = {t.id: i for i, t in enumerate(self._rows)}
-        self._states: dict[int, TransferState] = {t.id: t.state for t in self._rows}
+        self._states: dict[int, TransferState] = {t.id: t.state for t in queue.transfers()}
+        self._groups: dict[int, TransferGroup] = {}  # group id -> group
+        self._group_of: dict[int, TransferGroup] = {}  # transfer id -> its group
+        self._grouping: TransferGroup | None = None  # new transfers join it (grouping())
+        self._next_group = 1
         self._dirty: dict[int, None] = {}
         self._throttle = Throttle(self._flush, interval=interval, parent=self)
         unsubscribe = queue.subscribe(
@@ -102,24 +125,56 @@ class TransferModel(HeadedTableModel):
         self.close()  # the view went away before the queue
         return False
 
+    @contextlib.contextmanager
+    def grouping(self, label: str) -> Iterator[None]:
+        """Transfers added inside this block become one folder row named `label`."""
+        group = TransferGroup(self._next_group, label)
+        self._next_group += 1
+        self._grouping = group
+        try:
+            yield
+        finally:
+            self._grouping = None
+
     # -- queue listeners -------------------------------------------------------------------
 
     def _on_added(self, t: Transfer) -> None:
-        if not self._alive() or t.id in self._row_of:
+        if not self._alive() or t.id in self._row_of or t.id in self._group_of:
             return
+        self._states[t.id] = t.state
+        group = self._grouping
+        if group is None:
+            self._append_top(t)
+            return
+        if group.id not in self._groups:
+            self._groups[group.id] = group
+            self._append_top(group)
+        parent = self.index(self._row_of[-group.id], 0)
+        n = len(group.members)
+        self.beginInsertRows(parent, n, n)
+        group.members.append(t)
+        group.changed()
+        self._group_of[t.id] = group
+        self.endInsertRows()
+        self._dirty[-group.id] = None
+
+    def _append_top(self, item: Transfer | TransferGroup) -> None:
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(t)
-        self._row_of[t.id] = row
-        self._states[t.id] = t.state
+        self._rows.append(item)
+        self._row_of[_key(item)] = row
         self.endInsertRows()
 
     def _on_change(self, t: Transfer) -> None:
         if not self._alive():
             return
-        if t.id not in self._row_of:
+        if t.id not in self._row_of and t.id not in self._group_of:
             self._on_added(t)
             return
+        group = self._group_of.get(t.id)
+        if group is not None:
+            group.changed()
+            self._dirty[-group.id] = None
         if self._states.get(t.id) is not t.state:
             # Start, end, cancel, retry: show at once (with any coalesced progress).
             self._states[t.id] = t.state
@@ -133,25 +188,63 @@ class TransferModel(HeadedTableModel):
     def _on_removed(self, gone: list[Transfer]) -> None:
         if not self._alive():
             return
+        touched: dict[int, TransferGroup] = {}
+        for t in gone:
+            group = self._group_of.pop(t.id, None)
+            if group is not None:
+                touched[group.id] = group
+        for group in touched.values():
+            ids = {t.id for t in gone}
+            parent = self.index(self._row_of[-group.id], 0)
+            keep = [t for t in group.members if t.id not in ids]
+            rows = [r for r, t in enumerate(group.members) if t.id in ids]
+            for r in reversed(rows):
+                self.beginRemoveRows(parent, r, r)
+                del group.members[r]
+                self.endRemoveRows()
+            group.members = keep
+            group.changed()
+        empty = [-g.id for g in touched.values() if not g.members]
+        for g in touched.values():
+            if not g.members:
+                del self._groups[g.id]
 
         def drop(first: int, last: int) -> None:
             del self._rows[first : last + 1]
 
-        self.remove_rows((self._row_of[t.id] for t in gone if t.id in self._row_of), drop)
+        tops = [self._row_of[t.id] for t in gone if t.id in self._row_of]
+        self.remove_rows(tops + [self._row_of[k] for k in empty], drop)
         for t in gone:
             self._states.pop(t.id, None)
             self._dirty.pop(t.id, None)
-        self._row_of = {t.id: i for i, t in enumerate(self._rows)}
+        self._row_of = {_key(item): i for i, item in enumerate(self._rows)}
+        for g in touched.values():
+            if g.members:
+                self._dirty[-g.id] = None
+        self._flush()
 
     def _flush(self, _value: object = None) -> None:
         if not self._alive():
             return
         dirty, self._dirty = self._dirty, {}
         last = len(HEADERS) - 1
-        for tid in dirty:
-            row = self._row_of.get(tid)
-            if row is not None:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        for key in dirty:
+            index = self._index_of(key)
+            if index.isValid():
+                self.dataChanged.emit(index, index.siblingAtColumn(last))
+
+    def _index_of(self, key: int) -> QModelIndex:
+        """The first cell of a transfer's (id) or a group's (-id) row."""
+        row = self._row_of.get(key)
+        if row is not None:
+            return self.index(row, 0)
+        group = self._group_of.get(key)
+        if group is None or -group.id not in self._row_of:
+            return QModelIndex()
+        for r, t in enumerate(group.members):
+            if t.id == key:
+                return self.createIndex(r, 0, group.id)
+        return QModelIndex()
 
     def flush(self) -> None:
         """Show coalesced progress now."""
@@ -160,70 +253,76 @@ class TransferModel(HeadedTableModel):
     # -- access ----------------------------------------------------------------------------
 
     def transfer_at(self, row: int) -> Transfer | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        """The transfer of a top-level row (None for a folder row)."""
+        item = self._rows[row] if 0 <= row < len(self._rows) else None
+        return item if isinstance(item, Transfer) else None
+
+    def item_at(self, index: Index) -> Transfer | TransferGroup | None:
+        """What a row shows: a transfer or a folder group."""
+        if not index.isValid():
+            return None
+        gid = index.internalId()
+        if gid:
+            group = self._groups.get(gid)
+            if group is None or not 0 <= index.row() < len(group.members):
+                return None
+            return group.members[index.row()]
+        return self._rows[index.row()] if 0 <= index.row() < len(self._rows) else None
+
+    def transfers_at(self, index: Index) -> list[Transfer]:
+        """The transfers of a row: its own, or a folder row's files."""
+        item = self.item_at(index)
+        if isinstance(item, TransferGroup):
+            return list(item.members)
+        return [item] if item is not None else []
 
     def row_of(self, tid: int) -> int:
-        """The row of a transfer id, or -1."""
+        """The top-level row of a transfer id, or -1 (grouped transfers have none)."""
         return self._row_of.get(tid, -1)
 
     # -- Qt model API ----------------------------------------------------------------------
 
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column < 0 or column >= len(HEADERS) or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0) if row < len(self._rows) else QModelIndex()
+        item = self.item_at(parent)
+        top = parent.internalId() == 0
+        if isinstance(item, TransferGroup) and top and row < len(item.members):
+            return self.createIndex(row, column, item.id)
+        return QModelIndex()
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        row = self._row_of.get(-index.internalId())
+        return self.createIndex(row, 0, 0) if row is not None else QModelIndex()
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        if not parent.isValid():
+            return len(self._rows)
+        if parent.internalId() == 0 and parent.column() == 0:
+            item = self.item_at(parent)
+            if isinstance(item, TransferGroup):
+                return len(item.members)
+        return 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(HEADERS)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        item = self.item_at(index)
+        if item is None:
             return None
-        t = self._rows[index.row()]
-        col = index.column()
-        p = t.progress
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(t, col)
-        if role == TransferRole:
-            return t
-        if role == ProgressRole:
-            return bar(t)
-        if role == SortRole:
-            return {
-                COL_NAME: t.name,
-                COL_PROGRESS: percent(t),
-                COL_CHUNKS: p.chunks_done,
-                COL_SIZE: t.bytes_total,
-                COL_SPEED: t.speed,
-                COL_ETA: t.eta if t.eta is not None else float("inf"),
-            }.get(col, self._text(t, col))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            arrow = "→" if t.is_upload else "←"
-            tip = f"{t.bucket}/{t.name} {arrow} {t.local_path}"
-            return f"{tip}\n{t.error}" if t.error else tip
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return icon("upload" if t.is_upload else "download")
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
-            COL_CHUNKS,
-            COL_SIZE,
-            COL_SPEED,
-            COL_ETA,
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if isinstance(item, TransferGroup):
+            return group_data(item, index.column(), role)
+        return transfer_data(item, index.column(), role)
 
-    def _text(self, t: Transfer, col: int) -> str:
-        p = t.progress
-        running = t.state is TransferState.RUNNING
-        if col == COL_NAME:
-            return t.name
-        if col == COL_DIRECTION:
-            return "Upload" if t.is_upload else "Download"
-        if col == COL_PROGRESS:
-            return f"{percent(t)}%"
-        if col == COL_CHUNKS:
-            return f"{p.chunks_done}/{p.chunks_total}"
-        if col == COL_SIZE:
-            return human_size(t.bytes_total)
-        if col == COL_SPEED:
-            return human_rate(t.speed) if running and t.speed > 0 else ""
-        if col == COL_ETA:
-            return human_duration(t.eta) if running and t.eta is not None else ""
-        if col == COL_STATE:
-            return state_text(t)
-        return ""
+
+def _key(item: Transfer | TransferGroup) -> int:
+    """Row keys: a transfer's id, a group's id negated (the two never collide)."""
+    return -item.id if isinstance(item, TransferGroup) else item.id

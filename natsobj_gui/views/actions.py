@@ -7,10 +7,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
+from PySide6.QtWidgets import QDialog, QMenu, QStyle, QToolBar, QToolButton
 
-from natsobj_gui.views.bucket_ops import BucketOps
+from natsobj_gui.views.bucket_ops import BucketOps, open_dialog
+from natsobj_gui.views.clipboard_ops import ClipboardOps
+from natsobj_gui.views.drag_out import DragOut
+from natsobj_gui.views.inline_rename import InlineRename
 from natsobj_gui.views.object_ops import ObjectOps
+from natsobj_gui.views.open_ops import OpenOps
+from natsobj_gui.views.preview_pane import PreviewOps
+from natsobj_gui.views.session_cache import SessionCache
+from natsobj_gui.views.tree_size_delegate import BucketSizeDelegate
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
@@ -43,6 +50,16 @@ class WindowActions:
         self.w = window
         self.buckets = BucketOps(window)
         self.objects = ObjectOps(window)
+        self.clipboard = ClipboardOps(window)
+        self.rename = InlineRename(window)
+        # Objects downloaded to open (and drag out) this session, through the transfer queue.
+        self.session_cache = SessionCache(window.transfers.queue)
+        # Their own messages say what happened: no "Downloaded … to <cache path>" lines.
+        window.transfers.is_quiet = self.session_cache.owns
+        self.open = OpenOps(window, self.session_cache)
+        self.drag_out = DragOut(window, self.session_cache)
+        self.preview = PreviewOps(window)
+        window.tree.setItemDelegate(BucketSizeDelegate(window.tree))
         sp = QStyle.StandardPixmap
         t = window.transfers
         a = self._action
@@ -72,6 +89,7 @@ class WindowActions:
         )
         self.refresh = a("Refresh", window.refresh, "refresh", sp.SP_BrowserReload, "F5")
         self.up = a("Up One Folder", window.go_up, "", sp.SP_FileDialogToParent, "Alt+Up")
+        self.up.setToolTip("Up one folder (Alt+Up or Backspace)")
         self.upload_files = a(
             "Upload Files…", t.upload_files_dialog, "upload", sp.SP_ArrowUp, "Ctrl+U"
         )
@@ -88,8 +106,17 @@ class WindowActions:
             sp.SP_DialogSaveButton,
             QKeySequence.StandardKey.SaveAs,
         )
-        self.info = a("Info", self.objects.show_current_info, "info", sp.SP_MessageBoxInformation)
-        self.edit_meta = a("Edit Metadata / Rename…", self.objects.edit_meta, "file", None, "F2")
+        self.info = a(
+            "Info",
+            self.objects.show_current_info,
+            "info",
+            sp.SP_MessageBoxInformation,
+            "Alt+Return",
+        )
+        # F2 renames in place (InlineRename); the dialog edits the full path (moves) and more.
+        self.edit_meta = a(
+            "Edit Metadata / Move…", self.objects.edit_meta, "file", None, "Shift+F2"
+        )
         self.create_link = a("Create Link…", self.objects.create_link, "link")
         self.delete = a(
             "Delete…",
@@ -105,8 +132,14 @@ class WindowActions:
         # Delete belongs to the table: in the filter box or the tree it must not delete objects.
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         window.objects.table.addAction(self.delete)
-        # Enter is the table's own key (folders open, objects show info).
-        self.info.setToolTip("Object info (Enter or double click)")
+        # Backspace goes up, as in file managers; the table's own key (text boxes keep it).
+        self.up_key = QAction(window)
+        self.up_key.setShortcut(QKeySequence(Qt.Key.Key_Backspace))
+        self.up_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.up_key.triggered.connect(lambda _=False: window.go_up())
+        window.objects.table.addAction(self.up_key)
+        # Enter is the table's own key (folders and objects open).
+        self.info.setToolTip("Object info (Alt+Enter)")
 
         self.overwrite_group = QActionGroup(window)
         self.overwrite_actions: dict[str, QAction] = {}
@@ -117,6 +150,11 @@ class WindowActions:
             act.triggered.connect(lambda _=False, k=key: t.set_overwrite_policy(k))
             self.overwrite_group.addAction(act)
             self.overwrite_actions[key] = act
+
+        self.shortcuts = a("Keyboard Shortcuts", self.show_shortcuts, "", None, "Ctrl+/")
+        self.about = a("About NATS Object Browser", self.show_about, "app")
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.help_dialog: QDialog | None = None  # the last About or shortcut list (tests)
 
         self._menus()
         self._toolbar()
@@ -154,7 +192,9 @@ class WindowActions:
         bucket.addSeparator()
         bucket.addAction(self.refresh)
         obj = bar.addMenu("&Object")
-        obj.addActions([self.info, self.edit_meta, self.create_link])
+        obj.addActions([self.open.open_action, self.open.open_with_action])
+        obj.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
+        obj.addAction(self.clipboard.copy)
         obj.addSeparator()
         obj.addActions([self.download, self.save_as])
         obj.addSeparator()
@@ -165,10 +205,13 @@ class WindowActions:
         self.connection_menu = bar.addMenu("&Connection")
         view = bar.addMenu("&View")
         view.addAction(self.w.transfer_dock.toggleViewAction())
+        view.addAction(self.preview.toggle)
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
         view.addAction(self.w.transfers.auto_retry_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts, self.about])
 
     def _toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -199,6 +242,23 @@ class WindowActions:
         self.toolbar = bar
         self.w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
+    # -- help -------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        """Help → About: versions of the app, its libraries and the connected server."""
+        from natsobj_gui.dialogs.about_dialog import AboutDialog, about_rows
+
+        client = self.w.client
+        info = client.conn.server_info if client is not None else None
+        url = client.conn.connected_url if client is not None else ""
+        self.help_dialog = open_dialog(AboutDialog(about_rows(info, url), self.w))
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard Shortcuts, read from the actions themselves."""
+        from natsobj_gui.dialogs.about_dialog import ShortcutsDialog, shortcut_rows
+
+        acts = self.w.findChildren(QAction)
+        self.help_dialog = open_dialog(ShortcutsDialog(shortcut_rows(acts), self.w))
+
     # -- context menus ----------------------------------------------------------------------
     def tree_menu(self, pos: QPoint) -> None:
         """Right click in the bucket tree."""
@@ -218,13 +278,17 @@ class WindowActions:
         """Right click in the object table; returns the menu shown."""
         menu = QMenu(self.w)
         if self.w.objects.selected_infos():
-            menu.addActions([self.info, self.edit_meta, self.create_link])
+            menu.addActions([self.open.open_action, self.open.open_with_action])
+            menu.addSeparator()
+            menu.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
+            self.clipboard.menu(menu)
             menu.addSeparator()
             menu.addActions([self.download, self.save_as])
             menu.addSeparator()
             menu.addAction(self.delete)
             menu.addSeparator()
         elif self.w.objects.selected_folders():
+            self.clipboard.menu(menu)
             menu.addActions([self.download, self.delete])
             menu.addSeparator()
         menu.addActions([self.upload_files, self.upload_folder, self.refresh])
@@ -260,7 +324,10 @@ class WindowActions:
         self.download.setEnabled(connected and bool(readable or folders))
         self.save_as.setEnabled(connected and one and bool(readable))
         self.info.setEnabled(one)
+        self.open.open_action.setEnabled(connected and bool(readable))
+        self.open.open_with_action.setEnabled(connected and bool(readable))
         self.edit_meta.setEnabled(one and writable)
+        self.rename.action.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
         self.delete.setEnabled(bool(infos or folders) and writable)
         self.filter.setEnabled(bool(w.bucket))
@@ -289,6 +356,9 @@ class WindowActions:
             self.upload_folder,
             self.download,
             self.save_as,
+            self.open.open_action,
+            self.open.open_with_action,
+            self.rename.action,
             self.edit_meta,
             self.create_link,
             self.delete,

@@ -90,8 +90,11 @@ class BucketOps:
         from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
 
         def show(info: BucketInfo) -> None:
-            dlg = BucketStatusDialog(info, self.w, orphans=self.last_orphan_scan(bucket))
-            open_dialog(dlg)
+            index = self.w.index
+            listed = index is not None and index.bucket == bucket and index.initial_done
+            objects = len(index) if listed and index is not None else None
+            orphans = self.last_orphan_scan(bucket)
+            open_dialog(BucketStatusDialog(info, self.w, orphans=orphans, objects=objects))
 
         job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
         job.succeeded.connect(show)

@@ -7,13 +7,15 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
-from natsobj_gui.models.object_columns import parse_objects_mime
+from natsobj_gui.models.object_columns import MIME_TYPE, parse_objects_mime
 
 
 def local_paths(mime: QMimeData | None) -> list[Path]:
     """The dropped local paths; empty when anything in the drop is not a local file."""
     if mime is None or not mime.hasFormat("text/uri-list") or not mime.hasUrls():
         return []
+    if mime.hasFormat(MIME_TYPE):
+        return []  # our own objects dragged out carry file URLs too: never re-upload them
     urls = mime.urls()
     # A drop mixing web links and files is refused as a whole: half an upload surprises people.
     if not urls or not all(u.isLocalFile() for u in urls):

@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.tree.objects_dropped.connect(self.actions.objects.move_objects)
         self.tree.context_menu_requested.connect(self.actions.tree_menu)
         self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
-        self.objects.object_activated.connect(self.actions.objects.show_info)
+        self.objects.object_activated.connect(self.actions.open.open_object)
         self.objects.files_dropped.connect(
             lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
         )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QDrag,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QIcon,
     QKeyEvent,
 )
 from PySide6.QtWidgets import (
@@ -30,6 +34,7 @@ from natsobj_gui.views.empty_hint import EmptyHintMixin
 
 FILTER_DEBOUNCE_ROWS = 5000
 FILTER_DEBOUNCE_MS = 250
+DRAGGABLE = Qt.ItemFlag.ItemIsDragEnabled
 
 
 class BreadcrumbBar(QWidget):
@@ -108,6 +113,23 @@ class ObjectTable(EmptyHintMixin, QTableView):
         self.writable = True
         self.folder_at_index = lambda index: None  # set by ObjectView
         self.empty_text = ""  # shown while the table has no rows
+        # Set by DragOut: the drag data for dragged rows (else the model's own mimeData).
+        self.drag_data: Callable[[list[QModelIndex]], QMimeData] | None = None
+
+    def startDrag(self, supported: Qt.DropAction) -> None:
+        if self.drag_data is None:
+            super().startDrag(supported)
+            return
+        rows = [i for i in self.selectionModel().selectedRows(0) if i.flags() & DRAGGABLE]
+        if not rows:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.drag_data(rows))
+        icon = rows[0].data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(icon, QIcon):
+            drag.setPixmap(icon.pixmap(32, 32))
+        # A copy: file managers copy the local files, our own folders move (a rename).
+        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
     def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
         return self.folder_at_index(self.indexAt(event.position().toPoint()))
@@ -215,8 +237,9 @@ class ObjectView(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
-        # Defaults until the user's own widths are restored: full dates, readable names.
-        for col, width in enumerate((300, 90, 70, 160, 170)):
+        # Defaults until the user's own widths are restored: full dates, readable names, and
+        # folder sizes ("12 objects, 3.4 MiB"); the digest column shows 12 hex digits.
+        for col, width in enumerate((260, 130, 60, 150, 110)):
             hh.resizeSection(col, width)
 
         self.table.doubleClicked.connect(self._activate)
@@ -319,6 +342,12 @@ class ObjectView(QWidget):
         info = self.info_at(index)
         if info is not None:
             self.object_activated.emit(info)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        # On empty space, as in file managers: nothing selected, so only folder actions.
+        if not self.table.indexAt(pos).isValid():
+            self.table.clearSelection()
+        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
 
     # -- filter -----------------------------------------------------------------------------
     def focus_filter(self) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +19,7 @@ from natsobj_gui.core.client import Client
 from natsobj_gui.core.index import ROOT, split_name
 from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, safe_local_path
 from natsobj_gui.core.types import ObjectInfo
-from natsobj_gui.core.uploads import PlannedUpload, plan_uploads
+from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
 from natsobj_gui.dialogs import messages
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
@@ -32,6 +36,41 @@ AUTO_RETRY_KEY = "transfers/retry_after_reconnect"
 MAX_AUTO_RETRIES = 3
 
 
+def upload_batches(
+    paths: list[Path], plan: list[PlannedUpload]
+) -> list[tuple[str | None, list[PlannedUpload]]]:
+    """The plan split by dropped folder (labelled "name/"), loose files last, unlabelled."""
+    folders = [p for p in paths if p.is_dir()]
+    batches: dict[Path | None, list[PlannedUpload]] = {}
+    for item in plan:
+        home = next((f for f in folders if f in item.path.parents), None)
+        batches.setdefault(home, []).append(item)
+    out: list[tuple[str | None, list[PlannedUpload]]] = [
+        (f"{f.name}/", batch) for f, batch in batches.items() if f is not None and len(batch) > 1
+    ]
+    loose = batches.get(None, []) + [
+        item for f, batch in batches.items() if f is not None and len(batch) == 1 for item in batch
+    ]
+    if loose:
+        out.append((None, loose))
+    return out
+
+
+def download_batches(
+    items: list[tuple[ObjectInfo, str]],
+) -> list[tuple[str | None, list[tuple[ObjectInfo, str]]]]:
+    """Downloads split by their first folder ("name/", one row each), loose objects last."""
+    batches: dict[str | None, list[tuple[ObjectInfo, str]]] = {}
+    for info, rel in items:
+        head, sep, _ = rel.partition("/")
+        batches.setdefault(head + "/" if sep else None, []).append((info, rel))
+    out = [(k, b) for k, b in batches.items() if k is not None and len(b) > 1]
+    loose = [pair for k, b in batches.items() if k is None or len(b) == 1 for pair in b]
+    if loose:
+        out.append((None, loose))
+    return out
+
+
 class TransferOps:
     """Turns user requests into queued transfers; owns the window's TransferQueue."""
 
@@ -42,6 +81,8 @@ class TransferOps:
         self.queue.subscribe(on_change=self._changed)
         self._error_box: QMessageBox | None = None
         self._failures: list[str] = []  # reported in the next error box
+        # Downloads whose owner reports them itself (the session cache: Open, drag-out).
+        self.is_quiet: Callable[[Transfer], bool] = lambda t: False
         self._box_pending = False
         self._auto_retries: dict[int, int] = {}
         self.auto_retry_action = QAction("Retry Transfers When Reconnected", window)
@@ -141,39 +182,64 @@ class TransferOps:
         existing = await self._existing(bucket)
         chosen: list[PlannedUpload] = []
         policy = self.overwrite_policy()
+        total = sum(1 for item in plan if item.name in existing)
+        seen = 0
         for item in plan:
             old = existing.get(item.name)
             if old is not None:
+                seen += 1
                 decision = policy
                 if decision == "ask":
-                    decision, for_all = await self._ask(item, old)
+                    decision, for_all = await self._ask(item, old, total - seen, total)
                     if for_all and decision != "cancel":
-                        policy = decision
+                        policy = decision  # for the rest of this upload only
                 if decision == "cancel":
                     self.w.show_status("Upload cancelled", 5000)
                     return []
                 if decision == "skip":
                     continue
+                if decision == "keep":
+                    taken = set(existing) | {c.name for c in chosen} | {p.name for p in plan}
+                    item = replace(item, name=numbered_name(item.name, taken))
             chosen.append(item)
         skipped = len(plan) - len(chosen)
-        transfers = self.queue.upload_planned(bucket, chosen)
+        transfers = []
+        for label, batch in upload_batches(paths, chosen):
+            with self._grouped(label):
+                transfers += self.queue.upload_planned(bucket, batch)
         note = f", {skipped} skipped" if skipped else ""
         self.w.show_status(f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000)
         return transfers
 
-    async def _ask(self, item: PlannedUpload, old: ObjectInfo) -> tuple[str, bool]:
+    async def _ask(
+        self, item: PlannedUpload, old: ObjectInfo, remaining: int, total: int
+    ) -> tuple[str, bool]:
         """Ask with the overwrite dialog (open() + finished; no exec() in a coroutine)."""
         from natsobj_gui.dialogs.overwrite_dialog import OverwriteChoice, OverwriteDialog
 
-        dlg = OverwriteDialog(item.name, old, item.size, parent=self.w)
+        try:
+            mtime = datetime.fromtimestamp(item.path.stat().st_mtime, UTC)
+        except OSError:
+            mtime = None  # gone since it was planned: the upload itself will say so
+        dlg = OverwriteDialog(
+            item.name,
+            old,
+            item.size,
+            parent=self.w,
+            remaining=remaining,
+            total=total,
+            new_modified=mtime,
+        )
         self.overwrite_dialog = dlg  # tests answer it
         answer: asyncio.Future[tuple[str, bool]] = asyncio.get_running_loop().create_future()
 
         def done(_code: int) -> None:
             choice = dlg.choice()
-            decision = {OverwriteChoice.REPLACE: "overwrite", OverwriteChoice.SKIP: "skip"}.get(
-                choice, "cancel"
-            )
+            decision = {
+                OverwriteChoice.REPLACE: "overwrite",
+                OverwriteChoice.KEEP_BOTH: "keep",
+                OverwriteChoice.SKIP: "skip",
+            }.get(choice, "cancel")
             if not answer.done():
                 answer.set_result((decision, dlg.apply_to_all()))
 
@@ -236,12 +302,15 @@ class TransferOps:
     def download(self, items: list[tuple[ObjectInfo, str]], folder: Path) -> list[Transfer]:
         """Queue downloads into `folder` at paths made safe from the names."""
         self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(folder))
-        out = [
-            self.queue.download(
-                info.bucket, info.name, safe_local_path(folder, rel), size=info.size
-            )
-            for info, rel in items
-        ]
+        out = []
+        for label, batch in download_batches(items):
+            with self._grouped(label):
+                out += [
+                    self.queue.download(
+                        info.bucket, info.name, safe_local_path(folder, rel), size=info.size
+                    )
+                    for info, rel in batch
+                ]
         self.w.show_status(f"Downloading {count_text(len(out), 'object')} to {folder}", 5000)
         return out
 
@@ -250,11 +319,18 @@ class TransferOps:
         self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(dest.parent))
         return self.queue.download(info.bucket, info.name, dest, size=info.size)
 
+    def _grouped(self, label: str | None) -> contextlib.AbstractContextManager[None]:
+        """A folder's transfers become one row of the panel (loose files stay rows)."""
+        panel = getattr(self.w, "transfer_panel", None)
+        if label is None or panel is None:
+            return contextlib.nullcontext()
+        return panel.model.grouping(label)
+
     # -- outcomes ---------------------------------------------------------------------------
     def _changed(self, t: Transfer) -> None:
         if t.state is TransferState.FAILED:
             self._failed(t)
-        elif t.state is TransferState.DONE and not t.is_upload:
+        elif t.state is TransferState.DONE and not t.is_upload and not self.is_quiet(t):
             self.w.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
 
     def _failed(self, t: Transfer) -> None:

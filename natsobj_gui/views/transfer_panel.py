@@ -1,4 +1,5 @@
-"""The transfers pane: a table over TransferModel with painted progress bars and controls.
+"""The transfers pane: a tree over TransferModel (a folder transfer is one row that expands
+to its files) with painted progress bars and controls.
 
 Usage::
 
@@ -13,11 +14,21 @@ painted by ProgressDelegate (a QStyleOptionProgressBar per row), not a widget pe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QPainter
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -30,8 +41,8 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionProgressBar,
     QStyleOptionViewItem,
-    QTableView,
     QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,10 +54,12 @@ from ..models.transfer_model import (
     COL_NAME,
     COL_PROGRESS,
     COL_STATE,
+    CaptionRole,
+    GroupRole,
     ProgressRole,
     TransferModel,
     TransferRole,
-    percent,
+    caption,
 )
 from ..progress_bridge import DEFAULT_INTERVAL, Throttle
 from .empty_hint import EmptyHintMixin
@@ -56,37 +69,55 @@ MAX_PARALLEL = 16
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Paints a transfer's progress bar with its percentage or final state as the text."""
+    """Paints a transfer's progress bar with its percentage (the State column says the rest).
+
+    The caption is drawn here, not by the style: some styles put it beside the bar or leave
+    it out, and one colour cannot be read over both the filled and the empty part. The part
+    over the fill uses the highlighted-text colour, the rest the normal text colour.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         t: Transfer | None = index.data(TransferRole)
-        if t is None:
+        group = index.data(GroupRole)
+        if t is None and group is None:
             super().paint(painter, option, index)
             return
+        state = t.state if t is not None else group.summary().state
         value, maximum = index.data(ProgressRole)
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(2, 2, -2, -2)
         bar.minimum, bar.maximum, bar.progress = 0, maximum, value
-        bar.textVisible = True
-        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
-        bar.text = self.text(t)
+        bar.textVisible = False
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
-        if t.state in (TransferState.FAILED, TransferState.CANCELLED):
+        stopped = state in (TransferState.FAILED, TransferState.CANCELLED)
+        if stopped:
             bar.state &= ~QStyle.StateFlag.State_Enabled  # greyed: it stopped
         style = option.widget.style() if option.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        groove = style.subElementRect(QStyle.SubElement.SE_ProgressBarGroove, bar, option.widget)
+        fill = groove.adjusted(0, 0, 0, 0)
+        fill.setWidth(int(groove.width() * value / maximum) if maximum else 0)
+        group = QPalette.ColorGroup.Disabled if stopped else QPalette.ColorGroup.Active
+        palette = option.palette
+        text = index.data(CaptionRole) or ""
+        painter.save()
+        for part, role in (
+            (fill, QPalette.ColorRole.HighlightedText),
+            (QRect(fill.right() + 1, groove.top(), groove.width(), groove.height()), None),
+        ):
+            painter.setClipRect(part)
+            color = palette.color(group, role or QPalette.ColorRole.Text)
+            painter.setPen(color)
+            painter.drawText(groove, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
     @staticmethod
     def text(t: Transfer) -> str:
-        """The bar's caption: '42%' while active, else the final state."""
-        if t.state is TransferState.RUNNING:
-            return f"{percent(t)}%"
-        if t.state is TransferState.QUEUED:
-            return "queued"
-        return t.state.value
+        """The bar's caption: the percentage ('queued' before it starts)."""
+        return caption(t)
 
 
-class TransferTable(EmptyHintMixin, QTableView):
+class TransferTable(EmptyHintMixin, QTreeView):
     """The transfer rows; says what it is for while it has none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -119,12 +150,15 @@ class TransferPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
+        # Compact rows of one height: more transfers in the same panel height.
+        self.view.setUniformRowHeights(True)
+        self.view.setAllColumnsShowFocus(True)
         self.view.setWordWrap(False)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.doubleClicked.connect(lambda i: self.show_in_folder(i.row()))
-        header = self.view.horizontalHeader()
+        self.view.doubleClicked.connect(self._double_clicked)
+        header = self.view.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COL_PROGRESS, 160)
@@ -178,13 +212,19 @@ class TransferPanel(QWidget):
     # -- selection -------------------------------------------------------------------------
 
     def selected(self) -> list[Transfer]:
-        """The selected transfers, in row order."""
-        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
-        return [t for r in rows if (t := self.model.transfer_at(r)) is not None]
+        """The selected transfers (a selected folder row stands for its files), in order."""
+        out: dict[int, Transfer] = {}
+        rows = self.view.selectionModel().selectedRows()
+        for index in sorted(rows, key=lambda i: (i.parent().row(), i.row())):
+            for t in self.model.transfers_at(index):
+                out.setdefault(t.id, t)
+        return list(out.values())
 
     def select_row(self, row: int) -> None:
-        """Select one row (keyboard, tests)."""
-        self.view.selectRow(row)
+        """Select one top-level row (keyboard, tests)."""
+        flags = QItemSelectionModel.SelectionFlag
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -211,16 +251,30 @@ class TransferPanel(QWidget):
         self.queue.clear_finished()
 
     def show_selected(self) -> None:
-        """Open the local folder of the first selected transfer."""
-        sel = self.selected()
-        if sel:
-            self.show_in_folder(self.model.row_of(sel[0].id))
+        """Open the local folder of the first selected row."""
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            self._show(self.model.transfers_at(min(rows, key=lambda i: i.row())))
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.data(GroupRole) is None:
+            self._show(self.model.transfers_at(index)[:1])
 
     def show_in_folder(self, row: int) -> bool:
-        """Open the folder holding the transfer's local file in the file manager."""
-        t = self.model.transfer_at(row)
-        if t is None:
+        """Open the folder holding a top-level row's local file (or files) in the file manager."""
+        return self._show(self.model.transfers_at(self.model.index(row, 0)))
+
+    def _show(self, transfers: list[Transfer]) -> bool:
+        if not transfers:
             return False
+        if len(transfers) > 1:
+            # A folder row: the folder all its local files are in.
+            common = Path(os.path.commonpath([str(t.local_path.parent) for t in transfers]))
+            if common.is_dir():
+                self.open_url(QUrl.fromLocalFile(str(common)))
+                return True
+            return False
+        t = transfers[0]
         folder = t.local_path.parent
         if t.state is TransferState.DONE and t.local_path.is_dir():
             folder = t.local_path

@@ -197,3 +197,15 @@ def test_own_dead_server_is_started_again_not_taken_for_another_instance(
         assert (tmp_path / "js" / embedded.PID_FILE).read_text() == str(server.pid)
     finally:
         server.stop()
+
+
+def test_numbered_name_for_keep_both() -> None:
+    from natsobj_gui.core.uploads import numbered_name
+
+    assert numbered_name("docs/report.pdf", set()) == "docs/report (2).pdf"
+    taken = {"docs/report (2).pdf", "docs/report (3).pdf"}
+    assert numbered_name("docs/report.pdf", taken) == "docs/report (4).pdf"
+    assert numbered_name("a.tar.gz", set()) == "a (2).tar.gz"
+    assert numbered_name(".env", set()) == ".env (2)"
+    assert numbered_name("README", set()) == "README (2)"
+    assert numbered_name("x.y/z", set()) == "x.y/z (2)"  # a dot in the folder is not the ext

@@ -19,13 +19,17 @@ def test_status_shows_every_field(qtbot, shot) -> None:
     assert dlg.name_field.text() == "documents"
     assert dlg.stream_field.text() == "OBJ_documents"
     assert dlg.description_label.text() == "Team documents"
-    assert dlg.ttl_label.text() == "7d (604,800 s)"
+    assert dlg.ttl_label.text() == "7 days"
+    assert dlg.ttl_label.toolTip() == "604,800 s"
     assert dlg.storage_label.text() == "File"
     assert dlg.replicas_label.text() == "3"
     assert dlg.sealed_label.text() == "No"
     assert dlg.compressed_label.text() == "Yes"
     assert dlg.size_label.text() == "52,428,800 bytes (50 MiB)"
     assert dlg.max_bytes_label.text() == "1,073,741,824 bytes (1.0 GiB)"
+    assert dlg.usage_bar.text() == "50 MiB of 1.0 GiB (5%)"
+    assert dlg.usage_bar.value() == 48  # per mille
+    assert dlg.objects_label.isHidden()  # not given: the bucket was not listed
     assert dlg.messages_label.text() == "412"
     assert dlg.placement_label.text() == "cluster east; tags ssd, fast"
     assert dlg.cluster_label.text() == "east"
@@ -58,11 +62,24 @@ def test_status_refresh_and_defaults(qtbot) -> None:
     assert dlg.storage_label.text() == "Memory"
     assert dlg.sealed_label.text() == "Yes (read-only)"
     assert dlg.max_bytes_label.text() == "unlimited"
+    assert dlg.usage_bar.isHidden()
     assert dlg.placement_label.text() == "—"
     assert dlg.leader_label.text() == "—"
     assert dlg.created_label.text() == "—"
     assert dlg.metadata_table.pairs() == []
-    assert ttl_text(90.5) == "1m30s (90.5 s)"
+    assert ttl_text(90.5) == "1 minute, 30.5 seconds"
+    assert ttl_text(30 * 86400) == "30 days"
+    assert ttl_text(86400 + 12 * 3600 + 5) == "1 day, 12 hours"
+    assert ttl_text(1) == "1 second"
+
+
+def test_status_names_the_leader_and_counts_objects(qtbot) -> None:
+    server_id = "NDGT7YLJGGP277WDQODVPLP7HMZ462AOHDIHGEQF3BL5YNJDOFIWIH54"
+    dlg = BucketStatusDialog(make_bucket(leader=server_id), objects=1234)
+    qtbot.addWidget(dlg)
+    assert dlg.leader_label.text() == "unnamed server NDGT7YLJ…"
+    assert dlg.leader_label.toolTip() == server_id
+    assert not dlg.objects_label.isHidden() and dlg.objects_label.text() == "1,234"
 
 
 def test_seal_cancel_is_default(qtbot, shot) -> None:

@@ -21,9 +21,11 @@ def _dialog(qtbot, **kw) -> OverwriteDialog:
 def test_shows_both_versions(qtbot, shot) -> None:
     dlg = _dialog(qtbot)
     assert "“reports/q3.pdf” already exists in “documents”" in dlg.message_label.text()
-    assert dlg.existing_label.text().startswith("3,456,789 bytes (3.3 MiB), modified ")
-    assert dlg.existing_label.text().endswith(human_time(MODIFIED))
+    # Side by side: size and date of the upload and of the bucket's object.
+    assert dlg.existing_label.text() == "3,456,789 bytes (3.3 MiB)"
+    assert dlg.existing_time_label.text() == human_time(MODIFIED)
     assert dlg.new_label.text() == "4,000,000 bytes (3.8 MiB)"
+    assert dlg.new_time_label.text() == "—"  # not given
     assert dlg.choice() is OverwriteChoice.CANCEL
     shot(dlg, "overwrite_dialog")
 
@@ -65,3 +67,22 @@ def test_remaining_count(qtbot) -> None:
     assert dlg.apply_all_check.isHidden()
     dlg.apply_all_check.setChecked(True)
     assert not dlg.apply_to_all()  # a single conflict has nothing to apply to
+
+
+def test_keep_both_conflict_count_and_unbroken_hyphens(qtbot) -> None:
+    name = "reports/q3-final-draft.pdf"
+    dlg = OverwriteDialog(name, make_info(name=name), 10, remaining=2, total=3)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    text = dlg.message_label.text()
+    assert "3 of the files to upload already exist: this is 1 of 3." in text
+    assert "q3\u2011final\u2011draft.pdf" in text and "q3-final" not in text
+    assert not dlg.apply_all_check.isHidden()
+    with qtbot.waitSignal(dlg.finished, timeout=1000):
+        qtbot.mouseClick(dlg.keep_button, Qt.MouseButton.LeftButton)
+    assert dlg.choice() is OverwriteChoice.KEEP_BOTH
+    # A single conflict: no count in the message, no "Apply to all".
+    one = OverwriteDialog(name, make_info(name=name), 10, remaining=0, total=1)
+    qtbot.addWidget(one)
+    assert "of the files" not in one.message_label.text()
+    assert one.apply_all_check.isHidden()

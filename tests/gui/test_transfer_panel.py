@@ -14,7 +14,9 @@ from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.models.transfer_model import (
     COL_CHUNKS,
+    COL_ETA,
     COL_PROGRESS,
+    COL_SIZE,
     COL_SPEED,
     COL_STATE,
     ProgressRole,
@@ -186,7 +188,11 @@ def test_download_writes_the_right_bytes_and_shows_folder(
         await wait_until(lambda: _row_texts(panel, 0, COL_STATE) == "done")
         assert t.local_path.read_bytes() == data
         assert _row_texts(panel, 0, COL_CHUNKS) == "6/6"
-        assert _row_texts(panel, 0, COL_SPEED) == ""  # not running any more
+        # Finished: the average speed and how long it took stay; "done" shows once.
+        assert _row_texts(panel, 0, COL_SPEED).endswith("/s avg")
+        assert _row_texts(panel, 0, COL_ETA).startswith("took ")
+        assert _row_texts(panel, 0, COL_SIZE) == "293 KiB"
+        assert ProgressDelegate.text(t) == "100%"
         assert panel.model.index(0, 0).data(TransferRole) is t
         panel.select_row(0)
         panel.show_selected()
@@ -215,12 +221,19 @@ def test_delegate_text_and_huge_sizes(
         assert maximum <= INT32_MAX
         assert ProgressDelegate.text(huge) == "queued"
         assert ProgressDelegate.text(blocker).endswith("%")
+        # Bytes done against the total while under way.
+        brow = panel.model.row_of(blocker.id)
+        done_text = _row_texts(panel, brow, COL_SIZE)
+        assert done_text.endswith(" / 16 MiB") and done_text != "16 MiB / 16 MiB"
+        assert _row_texts(panel, row, COL_SIZE) == "0 B / 5.0 TiB"
         panel.resize(900, 200)
         assert not panel.grab().isNull()
         await queue.close()
         assert blocker.state is TransferState.CANCELLED
         assert huge.state is TransferState.CANCELLED
-        assert ProgressDelegate.text(huge) == "cancelled"
+        # The bar keeps where it stopped; the State column says it was cancelled.
+        assert ProgressDelegate.text(huge) == "0%"
+        assert _row_texts(panel, row, COL_STATE) == "cancelled"
         assert await store.list() == []
 
     qloop.run_until_complete(body())

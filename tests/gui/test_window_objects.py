@@ -62,7 +62,7 @@ def test_info_dialog_shows_core_fields_and_verifies(qloop, window, store) -> Non
         table = window.objects.table
         table.setFocus()
         table.selectRow(row_of(window, "readme.md"))
-        QTest.keyClick(table, Qt.Key.Key_Return)
+        QTest.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
         dlg = window.actions.objects.info_dialog
         assert dlg is not None and dlg.isVisible()
         assert dlg.name_field.text() == "notes/readme.md"

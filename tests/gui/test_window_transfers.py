@@ -317,3 +317,44 @@ def test_drops_that_are_refused(qloop, window, store, client, tmp_path: Path) ->
         assert window.transfers.queue.transfers() == []
 
     qloop.run_until_complete(body())
+
+
+def test_overwrite_prompt_counts_conflicts_and_keeps_both(
+    qloop, window, store, tmp_path: Path
+) -> None:
+    from natsobj_gui.dialogs.overwrite_dialog import OverwriteDialog
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes(b"new " + name.encode())
+    queue = window.transfers.queue
+
+    async def body() -> None:
+        await store.put("a.txt", b"old a")
+        await store.put("b.txt", b"old b")
+        await store.put("b (2).txt", b"taken")
+        await open_bucket(window, store.bucket)
+        window.transfers.set_overwrite_policy("ask")
+        window.transfers.upload_paths([tmp_path / "a.txt", tmp_path / "b.txt"], store.bucket)
+        await wait_until(
+            lambda: isinstance(window.transfers.__dict__.get("overwrite_dialog"), OverwriteDialog)
+        )
+        first = window.transfers.overwrite_dialog
+        await wait_until(first.isVisible)
+        assert "this is 1 of 2" in first.message_label.text()
+        assert not first.apply_all_check.isHidden()  # another conflict follows
+        assert first.new_time_label.text() != "—"  # the local file's date
+        first.keep_button.click()
+        await wait_until(lambda: window.transfers.overwrite_dialog is not first)
+        second = window.transfers.overwrite_dialog
+        await wait_until(second.isVisible)
+        assert "this is 2 of 2" in second.message_label.text()
+        assert second.apply_all_check.isHidden()  # the last one: nothing to apply to
+        second.keep_button.click()
+        await wait_until(lambda: len(queue.transfers()) == 2)
+        await queue.wait_idle()
+        assert sorted(t.name for t in queue.transfers()) == ["a (2).txt", "b (3).txt"]
+        assert await store.get_bytes("a.txt") == b"old a"
+        assert await store.get_bytes("a (2).txt") == b"new a.txt"
+        assert await store.get_bytes("b (3).txt") == b"new b.txt"
+
+    qloop.run_until_complete(body())

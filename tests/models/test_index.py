@@ -246,6 +246,7 @@ def test_random_events_stay_consistent() -> None:
         expected = {p for n in live for p in ancestors(split_name(n)[0])}
         assert folders == expected
         assert idx.count() == len(live)
+        assert idx.total_size() == len(live)  # every put is 1 byte
 
 
 def test_build_100k_objects_in_1000_folders_is_fast() -> None:
@@ -260,3 +261,21 @@ def test_build_100k_objects_in_1000_folders_is_fast() -> None:
     assert not folders and objects
     # Generous bound: a shared 2-core machine; the build itself is ~0.2 s.
     assert elapsed < 3.0, elapsed
+
+
+def test_total_size_follows_puts_overwrites_renames_and_deletes() -> None:
+    idx = BucketIndex("b")
+    ch = idx.apply([put("a/x", 10), put("a/b/y", 5), put("z", 1)])
+    assert (idx.total_size(""), idx.total_size("a/"), idx.total_size("a/b/")) == (16, 15, 5)
+    # An overwrite with another size changes every ancestor, and says so.
+    ch = idx.apply([put("a/b/y", 50)])
+    assert (idx.total_size(""), idx.total_size("a/"), idx.total_size("a/b/")) == (61, 60, 50)
+    assert set(ch.counts_changed) == {"", "a/", "a/b/"}
+    # A rename by another client (same nuid, new name) moves the bytes.
+    moved = replace(obj("a/b/y", 50), name="c/y")
+    idx.apply([WatchEvent(WatchKind.PUT, moved)])
+    assert (idx.total_size("a/"), idx.total_size("c/"), idx.total_size("a/b/")) == (10, 50, 0)
+    idx.apply([delete("a/x"), delete("c/y")])
+    assert idx.total_size("") == 1 and idx.total_size("a/") == 0
+    idx.clear()
+    assert idx.total_size("") == 0

@@ -92,7 +92,9 @@ def test_root_rows_folders_first_and_cells(model: ObjectTableModel) -> None:
         "Zeta.txt",
     ]
     assert model.folder_at(0) == "photos/" and model.info_at(0) is None
-    assert model.index(1, COL_DESCRIPTION).data() == "2 objects"
+    # The Size column of a folder: its object count and their total size.
+    assert model.index(1, COL_SIZE).data().startswith("2 objects, ")
+    assert model.index(1, COL_DESCRIPTION).data() == ""
     assert model.index(0, COL_NAME).data(FolderRole) == "photos/"
     r = model.row_of("readme.md")
     assert model.info_at(r).name == "readme.md" and model.folder_at(r) is None
