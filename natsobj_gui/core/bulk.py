@@ -22,6 +22,7 @@ from .orphans import is_plain_token
 from .types import ObjectInfo
 
 DEFAULT_WINDOW = 64
+NOT_ATTEMPTED = "not attempted"  # how the results of objects never started begin
 # After one of these, every other object would fail the same way: stop starting new ones.
 _FATAL = (
     E.BucketNotFoundError,
@@ -153,7 +154,7 @@ async def delete_infos(
         w.result()  # a bug in a worker (not a server error) must not pass silently
     for i, info in enumerate(infos):
         if results[i] is None:
-            reason = f"not attempted after an earlier failure: {state['fatal']}"
+            reason = f"{NOT_ATTEMPTED} after an earlier failure: {state['fatal']}"
             finish(i, DeleteResult(info.name, Outcome.FAILED, reason))
     return [r for r in results if r is not None]
 
