@@ -1,6 +1,7 @@
 """Many objects: bulk delete vs a nats-py delete loop, and the GUI's selections at scale.
 
 Run from the repo root: `python -m bench.bulk [--delete 2000] [--rows 20000] [--profile]`.
+The GUI half also deletes its whole folder through the dialog (skip: --no-gui-delete).
 Starts its own nats-server on a temporary store. Every figure comes from one run (ratios
 from the same run); each measurement runs in a fresh child process.
 """
@@ -37,6 +38,8 @@ from .common import (
 TARGET_DELETE_RATIO = 5.0
 TARGET_SELECT_ALL = 0.100
 TARGET_DIALOG = 0.300
+TARGET_GUI_DELETE = 30.0
+TARGET_STALL = 0.050
 WINDOW = 1000
 FOLDER = "many/"
 
@@ -166,6 +169,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         if dlg is not None:
             dlg.reject()
         menu_s = _time_menu(window)
+        gui_delete = await _gui_delete(window, rows) if spec.get("delete_too") else {}
     finally:
         window.close()
         window.client = None
@@ -180,7 +184,35 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         "select_s": select_s,
         "dialog_s": dialog_s,
         "menu_s": menu_s,
+        **gui_delete,
     }
+
+
+async def _gui_delete(window: Any, rows: int) -> dict[str, Any]:
+    """Delete the whole folder through the dialog, as a user would; the loop's stalls."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from .stall import StallMeter
+
+    table = window.objects.table
+    QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    window.actions.delete.trigger()
+    dlg = window.actions.objects.delete_dialog
+    await asyncio.sleep(0.2)
+    meter = StallMeter()
+    meter.start()
+    start = time.perf_counter()
+    dlg.delete_button.click()
+    deadline = start + 300
+    key = f"delete:{window.bucket}"
+    while window.object_model.rowCount() > 0 or window.jobs.job(key) is not None:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the GUI delete did not finish within 300 s")
+        await asyncio.sleep(0.01)
+    seconds = time.perf_counter() - start
+    stalls = meter.stop()
+    return {"delete_s": seconds, "deleted_rows": rows, "stall_max": stalls["stall_max"]}
 
 
 def _time_menu(window: Any) -> float:
@@ -237,6 +269,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rows", type=int, default=20000, help="objects in the GUI folder (20000)")
     p.add_argument("--profile", action="store_true", help="cProfile each measured child")
     p.add_argument("--only", choices=("delete", "gui"), help="run one half only")
+    p.add_argument("--no-gui-delete", action="store_true", help="skip the GUI's folder delete")
     return p.parse_args(argv)
 
 
@@ -268,8 +301,9 @@ def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
             raise BenchError(f"{op} left {out[op]['left']} of {n} objects")
     if args.only == "delete":
         return out
-    asyncio.run(populate(url, "gui", rows, chunk=False))
-    out["gui"] = run_child("bench.bulk", {**base, "op": "gui", "bucket": "gui"}, 600)
+    asyncio.run(populate(url, "gui", rows, chunk=True))
+    spec = {**base, "op": "gui", "bucket": "gui", "delete_too": not args.no_gui_delete}
+    out["gui"] = run_child("bench.bulk", spec, 900)
     if out["gui"]["rows"] != rows or out["gui"]["dialog_count"] != rows:
         raise BenchError(f"the GUI showed {out['gui']} for {rows} objects")
     return out
@@ -291,6 +325,11 @@ def report(args: argparse.Namespace, r: dict[str, dict[str, Any]]) -> None:
         rows.append([f"select all, {gui['rows']:,} rows", f"{gui['select_s']:.3f}", ""])
         rows.append([f"delete dialog, {gui['dialog_count']:,}", f"{gui['dialog_s']:.3f}", ""])
         rows.append([f"context menu, {gui['selected']:,}", f"{gui['menu_s']:.3f}", ""])
+        if "delete_s" in gui:
+            d = gui["delete_s"]
+            rows.append(
+                [f"GUI delete {gui['rows']:,} (dialog)", f"{d:.2f}", f"{gui['rows'] / d:,.0f}"]
+            )
     print()
     print_table(["measure", "seconds", "per second"], rows)
     print()
@@ -308,6 +347,13 @@ def report(args: argparse.Namespace, r: dict[str, dict[str, Any]]) -> None:
         f"delete dialog {ms:.0f} ms (target < {TARGET_DIALOG * 1000:.0f} ms): "
         f"{verdict(gui['dialog_s'] < TARGET_DIALOG)}"
     )
+    if "delete_s" in gui:
+        d, stall = gui["delete_s"], gui["stall_max"] * 1000
+        print(
+            f"GUI delete {gui['rows']:,} in {d:.1f} s (target < {TARGET_GUI_DELETE:.0f} s), "
+            f"longest stall {stall:.0f} ms (target < {TARGET_STALL * 1000:.0f} ms): "
+            f"{verdict(d < TARGET_GUI_DELETE and stall < TARGET_STALL * 1000)}"
+        )
 
 
 if __name__ == "__main__":
