@@ -169,7 +169,11 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         if dlg is not None:
             dlg.reject()
         menu_s = _time_menu(window)
-        gui_delete = await _gui_delete(window, rows) if spec.get("delete_too") else {}
+        gui_delete = (
+            await _gui_delete(window, rows, bool(spec.get("trace")))
+            if spec.get("delete_too")
+            else {}
+        )
     finally:
         window.close()
         window.client = None
@@ -188,7 +192,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
     }
 
 
-async def _gui_delete(window: Any, rows: int) -> dict[str, Any]:
+async def _gui_delete(window: Any, rows: int, trace: bool) -> dict[str, Any]:
     """Delete the whole folder through the dialog, as a user would; the loop's stalls."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -200,7 +204,7 @@ async def _gui_delete(window: Any, rows: int) -> dict[str, Any]:
     window.actions.delete.trigger()
     dlg = window.actions.objects.delete_dialog
     await asyncio.sleep(0.2)
-    meter = StallMeter()
+    meter = StallMeter(trace=trace)
     meter.start()
     start = time.perf_counter()
     dlg.delete_button.click()
@@ -212,6 +216,9 @@ async def _gui_delete(window: Any, rows: int) -> dict[str, Any]:
         await asyncio.sleep(0.01)
     seconds = time.perf_counter() - start
     stalls = meter.stop()
+    if trace:  # the longest gaps, the longest full GC, the slowest loop callbacks
+        top = [stalls["stall_top"], stalls["gc_full_max"], stalls["slow"][:8]]
+        print(f"trace: {json.dumps(top)}", file=sys.stderr)
     return {"delete_s": seconds, "deleted_rows": rows, "stall_max": stalls["stall_max"]}
 
 
@@ -270,6 +277,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true", help="cProfile each measured child")
     p.add_argument("--only", choices=("delete", "gui"), help="run one half only")
     p.add_argument("--no-gui-delete", action="store_true", help="skip the GUI's folder delete")
+    p.add_argument("--trace", action="store_true", help="the GUI delete's slowest callbacks")
     return p.parse_args(argv)
 
 
@@ -291,7 +299,7 @@ def main(argv: list[str]) -> int:
 
 def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     n, rows = args.delete, args.rows
-    base = {"url": url, "n": n, "profile": args.profile}
+    base = {"url": url, "n": n, "profile": args.profile, "trace": args.trace}
     out: dict[str, dict[str, Any]] = {}
     for op in ("natspy", "ours") if args.only != "gui" else ():
         bucket = f"del-{op}"
