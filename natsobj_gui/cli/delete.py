@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 
 from natsobj_gui.core import Client, ObjectNotFoundError, ObjectStore
 from natsobj_gui.core.bulk import NOT_ATTEMPTED, DeleteResult, Outcome, delete_infos, select
@@ -11,6 +12,8 @@ from natsobj_gui.core.types import ObjectInfo
 from . import output as out
 from .common import CliError, confirm
 from .objects import _preview, _writable_store
+
+FEW = 64  # up to this many names are looked up one by one instead of listing the bucket
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,6 +60,11 @@ async def _targets(
     store: ObjectStore, args: argparse.Namespace
 ) -> tuple[list[ObjectInfo], list[str]]:
     """The objects to delete and the names (or folders) that matched nothing."""
+    if args.names and len(args.names) <= FEW:
+        # A few names: read their infos rather than list a bucket of maybe 100,000.
+        found = await asyncio.gather(*(_info(store, n) for n in dict.fromkeys(args.names)))
+        infos = [i for i in found if isinstance(i, ObjectInfo)]
+        return infos, [n for n in found if isinstance(n, str)]
     everything = await store.list()
     if args.prefix is not None:
         return select(everything, prefix=args.prefix)
@@ -71,6 +79,14 @@ async def _targets(
             missing.append(prefix)
         infos.update((i.name, i) for i in found)
     return list(infos.values()), missing
+
+
+async def _info(store: ObjectStore, name: str) -> ObjectInfo | str:
+    """The live object's info, or its name when there is none."""
+    try:
+        return await store.info(name)
+    except ObjectNotFoundError:
+        return name
 
 
 def _question(bucket: str, infos: list[ObjectInfo]) -> str:

@@ -86,3 +86,13 @@ def test_one_failure_exits_non_zero(
     assert "too long" in outcomes[long_name]["message"]
     plain = cli("del", bucket, "--prefix", "n", "-f")
     assert plain.code == 1 and "too long" in plain.err and "Traceback" not in plain.err
+
+
+def test_many_names_are_found_in_one_listing(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    names = [f"n{i:03d}" for i in range(70)]  # more than are looked up one by one
+    _fill(cli, bucket, tmp_path, {n: b"x" for n in names})
+    res = cli("del", bucket, *names[:69], "missing", "-f", "--json")
+    assert res.code == 1
+    outcomes = {r["name"]: r["outcome"] for r in json.loads(res.text)}
+    assert outcomes == {**dict.fromkeys(names[:69], "deleted"), "missing": "not found"}
+    assert _names(cli, bucket) == ["n069"]
