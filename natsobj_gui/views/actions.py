@@ -227,9 +227,9 @@ class WindowActions:
         connected = w.client is not None
         has_bucket = connected and bool(w.bucket)
         writable = has_bucket and w.is_writable(w.bucket)
-        infos = w.objects.selected_infos() if has_bucket else []
+        folders, infos = w.objects.selection() if has_bucket else ([], [])
         one = len(infos) == 1
-        readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
+        readable = any(not (i.link and i.link.is_bucket_link) for i in infos)
         self.new_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
         for act in (self.bucket_status, self.find_orphans, self.delete_bucket):
@@ -237,9 +237,8 @@ class WindowActions:
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
-        folders = w.objects.selected_folders() if has_bucket else []
         self.download.setEnabled(bool(readable or folders))
-        self.save_as.setEnabled(one and bool(readable))
+        self.save_as.setEnabled(one and readable)
         self.info.setEnabled(one)
         self.edit_meta.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)

@@ -310,13 +310,17 @@ class ObjectView(QWidget):
                 rows.extend(proxy.mapToSource(proxy.index(r, 0)).row() for r in span)
         return rows
 
+    def selection(self) -> tuple[list[str], list[ObjectInfo]]:
+        """The selected folder prefixes and objects, in view order, read once."""
+        return self.model.split_rows(self._selected_source_rows())
+
     def selected_infos(self) -> list[ObjectInfo]:
         """The selected objects (folders excluded), in view order."""
-        return self.model.split_rows(self._selected_source_rows())[1]
+        return self.selection()[1]
 
     def selected_folders(self) -> list[str]:
         """The selected folder prefixes."""
-        return self.model.split_rows(self._selected_source_rows())[0]
+        return self.selection()[0]
 
     def _activate(self, index: QModelIndex) -> None:
         folder = self.folder_at(index)
