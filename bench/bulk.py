@@ -169,11 +169,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         if dlg is not None:
             dlg.reject()
         menu_s = _time_menu(window)
-        gui_delete = (
-            await _gui_delete(window, rows, bool(spec.get("trace")))
-            if spec.get("delete_too")
-            else {}
-        )
+        gui_delete = await _gui_delete(window, rows, spec) if spec.get("delete_too") else {}
     finally:
         window.close()
         window.client = None
@@ -192,7 +188,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
     }
 
 
-async def _gui_delete(window: Any, rows: int, trace: bool) -> dict[str, Any]:
+async def _gui_delete(window: Any, rows: int, spec: dict[str, Any]) -> dict[str, Any]:
     """Delete the whole folder through the dialog, as a user would; the loop's stalls."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -204,7 +200,9 @@ async def _gui_delete(window: Any, rows: int, trace: bool) -> dict[str, Any]:
     window.actions.delete.trigger()
     dlg = window.actions.objects.delete_dialog
     await asyncio.sleep(0.2)
+    trace = bool(spec.get("trace"))
     meter = StallMeter(trace=trace)
+    prof = _profiler(spec, "delete")
     meter.start()
     start = time.perf_counter()
     dlg.delete_button.click()
@@ -216,6 +214,7 @@ async def _gui_delete(window: Any, rows: int, trace: bool) -> dict[str, Any]:
         await asyncio.sleep(0.01)
     seconds = time.perf_counter() - start
     stalls = meter.stop()
+    _end_profile(prof, spec, "delete")
     if trace:  # the longest gaps, the longest full GC, the slowest loop callbacks
         top = [stalls["stall_top"], stalls["gc_full_max"], stalls["slow"][:8]]
         print(f"trace: {json.dumps(top)}", file=sys.stderr)

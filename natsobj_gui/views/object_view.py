@@ -167,6 +167,9 @@ class ObjectView(QWidget):
     def __init__(self, model: ObjectTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self._removing = False
+        # Connected before the proxy: runs before the selection model hears of a removal.
+        model.rowsAboutToBeRemoved.connect(lambda *_: self._set_removing(True))
         self.proxy = ObjectSortProxy(self)
         self.proxy.setSourceModel(model)
         self.bucket = ""
@@ -237,9 +240,17 @@ class ObjectView(QWidget):
         self.table.customContextMenuRequested.connect(
             lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
         )
-        self.table.selectionModel().selectionChanged.connect(
-            lambda *_: self.selection_changed.emit()
-        )
+        # Rows removed by the watch (a bulk delete: hundreds of batches) drop selected rows:
+        # those selection changes are announced at most every 100 ms, not once per batch,
+        # since each announcement reads the whole remaining selection. A user's own
+        # selection is announced at once.
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(100)
+        self._selection_timer.timeout.connect(self.selection_changed)
+        # Connected after the proxy: runs once the proxy and the selection model are done.
+        self.model.rowsRemoved.connect(lambda *_: self._set_removing(False))
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
@@ -258,6 +269,17 @@ class ObjectView(QWidget):
         layout.addWidget(self.table, 1)
         self._update_count()
         self.set_location("", "")
+
+    def _set_removing(self, removing: bool) -> None:
+        self._removing = removing
+
+    def _on_selection_changed(self, *_: object) -> None:
+        if self._removing:
+            if not self._selection_timer.isActive():
+                self._selection_timer.start()
+        else:
+            self._selection_timer.stop()
+            self.selection_changed.emit()
 
     # -- location ---------------------------------------------------------------------------
     def set_location(self, bucket: str, prefix: str) -> None:
