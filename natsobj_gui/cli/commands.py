@@ -1,4 +1,4 @@
-"""Bucket-level commands: add, edit, del, info, ls, seal, status and watch."""
+"""Bucket-level commands: add, edit, info, ls, seal, status and watch (del: delete.py)."""
 
 from __future__ import annotations
 
@@ -76,25 +76,6 @@ async def cmd_edit(client: Client, args: argparse.Namespace) -> int:
         raise CliError("the storage of an existing bucket cannot be changed")
     status = await client.buckets.update(replace(current, **changes))  # type: ignore[arg-type]
     out.emit(out.bucket_text(status))
-    return 0
-
-
-async def cmd_del(client: Client, args: argparse.Namespace) -> int:
-    """Delete one object (leaving a tombstone), or the whole bucket when no name is given."""
-    if args.name is None:
-        await client.buckets.status(args.bucket)  # a missing bucket fails before asking
-        confirm(f"Delete bucket {args.bucket} and all its objects?", force=args.force)
-        await client.buckets.delete(args.bucket)
-        out.emit(f"Deleted bucket {args.bucket}")
-        return 0
-    store = client.store(args.bucket)
-    info = await store.info(args.name)
-    what = "link" if info.is_link else f"{out.human_size(info.size)} object"
-    if info.damaged:
-        what = "damaged entry"  # its info is replaced; no chunk is purged
-    confirm(f"Delete {what} {args.bucket} > {args.name}?", force=args.force)
-    await store.delete(args.name)
-    out.emit(f"Removed {args.bucket} > {out.clean(args.name)}")
     return 0
 
 

@@ -21,7 +21,7 @@ from natsobj_gui.core.contexts import load_context, selected_context
 from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.orphans import DEFAULT_GRACE
 
-from . import backup, commands, gc, objects, sync
+from . import backup, commands, delete, gc, objects, sync
 from .common import TERMINATING, Cancelled, describe_os_error
 from .output import clean
 from .parsing import (
@@ -148,10 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-f", "--force", action="store_true", help="replace files without asking")
 
-    p = command("del", commands.cmd_del, "delete an object, or a bucket", aliases=("rm",))
-    p.add_argument("bucket", metavar="BUCKET")
-    p.add_argument("name", metavar="NAME", nargs="?", help="the object; none deletes the bucket")
-    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    p = command("del", delete.cmd_del, "delete objects, or a bucket", aliases=("rm",))
+    delete.add_arguments(p)
 
     p = command("info", commands.cmd_info, "show an object's info, or a bucket's status")
     p.add_argument("bucket", metavar="BUCKET")

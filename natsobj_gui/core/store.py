@@ -74,7 +74,7 @@ async def read_meta(
     return wire.decode_entry(data, stamp, subject, bucket, seq if isinstance(seq, int) else 0)
 
 
-def _tombstone(info: ObjectInfo) -> ObjectInfo:
+def tombstone(info: ObjectInfo) -> ObjectInfo:
     """The deleted version of an info: no content, nuid, description and metadata kept."""
     tomb = replace(info, deleted=True, size=0, chunks=0, digest="")
     if info.damaged:
@@ -227,17 +227,15 @@ class ObjectStore:
         """
         info = await self.info(name)
 
-        def tombstone(current: ObjectInfo | None) -> ObjectInfo:
+        def make(current: ObjectInfo | None) -> ObjectInfo:
             if current is None or current.deleted:
                 raise E.ObjectNotFoundError(self.bucket, name)  # deleted meanwhile
-            return _tombstone(current)
+            return tombstone(current)
 
         # Another writer may publish between our read and our tombstone: then it is their
         # version that gets deleted, and its chunks purged, never left behind.
         subject = transfer.meta_subject_of(info)
-        tomb, replaced = await transfer.replace_meta(
-            self.conn, self.bucket, subject, info, tombstone
-        )
+        tomb, replaced = await transfer.replace_meta(self.conn, self.bucket, subject, info, make)
         stale = transfer.replaced_chunks(replaced)
         if stale is not None:
             await transfer.purge_chunks(self.conn, self.bucket, stale)

@@ -19,7 +19,9 @@ Usage::
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,8 +34,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStyle,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,8 +42,32 @@ from PySide6.QtWidgets import (
 from natsobj_gui.core.types import BucketInfo, ObjectInfo
 from natsobj_gui.dialogs._common import fit_to_width, message_icon, size_text, value_label
 from natsobj_gui.formatting import human_size
+from natsobj_gui.models.headed_table import HeadedTableModel, Index
 
-MAX_LISTED = 1000
+
+class _ObjectList(HeadedTableModel):
+    """Names and sizes of the objects to delete, read only for the rows shown."""
+
+    headers = ("Name", "Size")
+
+    def __init__(self, infos: list[ObjectInfo], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._infos = infos
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._infos)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._infos):
+            return None
+        info, col = self._infos[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if col == 0:
+                return info.name
+            return human_size(info.size) if role == Qt.ItemDataRole.DisplayRole else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
 
 
 def _warning_row(text: str, parent: QWidget) -> tuple[QWidget, QLabel]:
@@ -70,7 +95,7 @@ class DeleteObjectsDialog(QDialog):
         self._stay_open = stay_open
         self._busy = False
         count = len(self._infos)
-        total = sum(i.size for i in self._infos)
+        total = self._total = sum(i.size for i in self._infos)
         self.setWindowTitle("Delete object" if count == 1 else f"Delete {count} objects")
         self.resize(520, 380)
 
@@ -83,26 +108,25 @@ class DeleteObjectsDialog(QDialog):
         )
         self.summary_label = value_label(f"{count:,} objects, {size_text(total)}")
 
-        self.list = QTreeWidget()
-        self.list.setColumnCount(2)
-        self.list.setHeaderLabels(["Name", "Size"])
-        self.list.setRootIsDecorated(False)
+        # A lazy model: Qt asks only for the rows on screen, whatever the count (100,000
+        # widget items took seconds to build).
+        self.list_model = _ObjectList(self._infos, self)
+        # A table, not a tree view: a tree lays out every row up front.
+        self.list = QTableView()
+        self.list.setModel(self.list_model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setUniformRowHeights(True)
-        header = self.list.header()
+        self.list.setShowGrid(False)
+        self.list.setWordWrap(False)
+        rows = self.list.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.list.horizontalHeader()
+        header.setHighlightSections(False)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        # A widget item per object is fine for a screenful, not for 100k selected objects.
-        items = []
-        for info in self._infos[:MAX_LISTED]:
-            item = QTreeWidgetItem([info.name, human_size(info.size)])
-            item.setToolTip(0, info.name)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            items.append(item)
-        if count > MAX_LISTED:
-            items.append(QTreeWidgetItem([f"… and {count - MAX_LISTED:,} more", ""]))
-        self.list.addTopLevelItems(items)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, 90)
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -130,13 +154,17 @@ class DeleteObjectsDialog(QDialog):
         """The objects the user agreed to delete."""
         return list(self._infos)
 
+    def count(self) -> int:
+        """How many objects are listed."""
+        return len(self._infos)
+
     def names(self) -> list[str]:
         """Their names, in the order shown."""
         return [i.name for i in self._infos]
 
     def total_size(self) -> int:
         """The sum of their sizes in bytes."""
-        return sum(i.size for i in self._infos)
+        return self._total
 
     def is_busy(self) -> bool:
         """Whether the caller marked a delete as running."""

@@ -74,6 +74,12 @@ __all__ = [
 Index = QModelIndex | QPersistentModelIndex
 
 
+_DROP = Qt.ItemFlag.ItemIsDropEnabled
+_BASE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_FOLDER_FLAGS = _BASE | Qt.ItemFlag.ItemIsDropEnabled
+_OBJECT_FLAGS = _BASE | Qt.ItemFlag.ItemIsDragEnabled
+
+
 class ObjectTableModel(HeadedTableModel):
     """The direct children (folders, then objects) of one folder prefix of a BucketIndex."""
 
@@ -151,6 +157,15 @@ class ObjectTableModel(HeadedTableModel):
         """The objects shown, in row order."""
         return list(self._objects)
 
+    def split_rows(self, rows: Sequence[int]) -> tuple[list[str], list[ObjectInfo]]:
+        """The folders and the objects at these source rows (out-of-range rows skipped)."""
+        folders, objects, nf = self._folders, self._objects, len(self._folders)
+        end = nf + len(objects)
+        return (
+            [folders[r] for r in rows if 0 <= r < nf],
+            [objects[r - nf] for r in rows if nf <= r < end],
+        )
+
     def _positions(self) -> dict[str, int]:
         if self._pos is None:
             self._pos = {o.name: i for i, o in enumerate(self._objects)}
@@ -162,12 +177,11 @@ class ObjectTableModel(HeadedTableModel):
         return 0 if parent.isValid() else len(self._folders) + len(self._objects)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Precomputed: Qt asks once per cell (12 per row) on selections and paints, and
+        # building the flags with enum `|` each time cost seconds on 20,000 rows.
         if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.row() < len(self._folders):
-            return base | Qt.ItemFlag.ItemIsDropEnabled
-        return base | Qt.ItemFlag.ItemIsDragEnabled
+            return _DROP
+        return _FOLDER_FLAGS if index.row() < len(self._folders) else _OBJECT_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

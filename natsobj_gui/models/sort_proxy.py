@@ -81,6 +81,10 @@ class ObjectSortProxy(QSortFilterProxyModel):
         else:
             super().sort(column, order)
 
+    def keeps_source_order(self) -> bool:
+        """Whether rows are in source order (the source sorts itself, or nothing is sorted)."""
+        return super().sortColumn() < 0
+
     def sortColumn(self) -> int:
         return self._sort_column if self._sort_column >= 0 else super().sortColumn()
 

@@ -303,9 +303,10 @@ class WindowActions:
         has_bucket = connected and bool(w.bucket)
         writable = has_bucket and w.is_writable(w.bucket)
         # Info shows what the listing holds: it stays available while reconnecting.
-        infos = w.objects.selected_infos() if w.bucket and w.client is not None else []
+        listed = bool(w.bucket) and w.client is not None
+        folders, infos = w.objects.selection() if listed else ([], [])
         one = len(infos) == 1
-        readable = [i for i in infos if not (i.link and i.link.is_bucket_link)]
+        readable = any(not (i.link and i.link.is_bucket_link) for i in infos)
         self.new_bucket.setEnabled(connected)
         self.restore_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
@@ -320,9 +321,8 @@ class WindowActions:
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
-        folders = w.objects.selected_folders() if has_bucket else []
         self.download.setEnabled(connected and bool(readable or folders))
-        self.save_as.setEnabled(connected and one and bool(readable))
+        self.save_as.setEnabled(connected and one and readable)
         self.info.setEnabled(one)
         self.open.open_action.setEnabled(connected and bool(readable))
         self.open.open_with_action.setEnabled(connected and bool(readable))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from natsobj_gui.dialogs.delete_dialog import MAX_LISTED, DeleteBucketDialog, DeleteObjectsDialog
+from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog, DeleteObjectsDialog
 
 from .data import make_bucket, make_info
 
@@ -21,8 +21,10 @@ def _infos() -> list:
 def test_objects_lists_names_count_and_total(qtbot, shot) -> None:
     dlg = DeleteObjectsDialog(_infos())
     qtbot.addWidget(dlg)
-    shown = [dlg.list.topLevelItem(i).text(0) for i in range(dlg.list.topLevelItemCount())]
+    model = dlg.list.model()
+    shown = [model.index(i, 0).data() for i in range(model.rowCount())]
     assert shown == ["a.txt", "photos/b.jpg", "c"]
+    assert model.index(1, 1).data() == "2.0 MiB"
     assert "3 objects" in dlg.question_label.text()
     assert "2.0 MiB" in dlg.question_label.text()
     assert dlg.summary_label.text() == "3 objects, 2,098,152 bytes (2.0 MiB)"
@@ -107,11 +109,12 @@ def test_bucket_shows_its_size_not_an_object_count(qtbot) -> None:
     assert not dlg.size_label.isHidden()
 
 
-def test_huge_selection_lists_a_bounded_number(qtbot) -> None:
-    infos = [make_info(name=f"obj{i}", size=10) for i in range(MAX_LISTED + 5)]
+def test_huge_selection_lists_every_name_lazily(qtbot) -> None:
+    infos = [make_info(name=f"obj{i}", size=10) for i in range(100_000)]
     dlg = DeleteObjectsDialog(infos)
     qtbot.addWidget(dlg)
-    assert dlg.list.topLevelItemCount() == MAX_LISTED + 1
-    assert dlg.list.topLevelItem(MAX_LISTED).text(0) == "… and 5 more"
-    assert len(dlg.infos()) == MAX_LISTED + 5
-    assert f"{MAX_LISTED + 5:,} objects" in dlg.question_label.text()
+    model = dlg.list.model()
+    assert model.rowCount() == dlg.count() == 100_000
+    assert model.index(99_999, 0).data() == "obj99999"
+    assert dlg.total_size() == 1_000_000 and len(dlg.infos()) == 100_000
+    assert "100,000 objects" in dlg.question_label.text()

@@ -1,0 +1,178 @@
+"""Bulk delete: many objects' tombstones and purges pipelined, a bounded window in flight.
+
+Each object goes tombstone first, then (once the tombstone is acked) the purge of its
+chunks, exactly as `ObjectStore.delete` does for one. A fixed pool of `window` workers
+keeps at most that many publishes or purge requests outstanding. On cancel no new object
+is started and every object already started is finished (its tombstone acked and its
+chunks purged), so each object is either fully deleted or untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from . import errors as E
+from . import transfer, wire
+from .connection import Connection
+from .store import tombstone
+from .types import ObjectInfo
+
+DEFAULT_WINDOW = 64
+NOT_ATTEMPTED = "not attempted"  # how the results of objects never started begin
+# After one of these, every other object would fail the same way: stop starting new ones.
+_FATAL = (
+    E.BucketNotFoundError,
+    E.BucketSealedError,
+    E.NotConnectedError,
+    E.PermissionDeniedError,
+    E.JetStreamNotEnabledError,
+    E.ServerTimeoutError,  # a server that stopped answering would cost a timeout per object
+)
+
+
+class Outcome(StrEnum):
+    DELETED = "deleted"
+    NOT_FOUND = "not found"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What happened to one name; `message` is a sentence for failures and caveats."""
+
+    name: str
+    outcome: Outcome
+    message: str = ""
+    freed: int = 0  # bytes whose chunks were purged
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.DELETED
+
+
+@dataclass(frozen=True)
+class BulkProgress:
+    """Objects finished (any outcome) of the total, and the bytes freed so far."""
+
+    done: int
+    total: int
+    freed: int
+    failed: int
+
+
+ProgressCallback = Callable[[BulkProgress], None]
+
+
+def select(
+    listing: Iterable[ObjectInfo], names: Sequence[str] = (), prefix: str | None = None
+) -> tuple[list[ObjectInfo], list[str]]:
+    """The listed live objects named (or under `prefix`), and the names not found."""
+    live = {i.name: i for i in listing if not i.deleted}
+    if prefix is not None:
+        found = [live[n] for n in sorted(live) if n.startswith(prefix)]
+        return found, []
+    picked: list[ObjectInfo] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        info = live.get(name)
+        if info is None:
+            missing.append(name)
+        else:
+            picked.append(info)
+    return picked, missing
+
+
+async def delete_infos(
+    conn: Connection,
+    bucket: str,
+    infos: Sequence[ObjectInfo],
+    *,
+    window: int = DEFAULT_WINDOW,
+    progress: ProgressCallback | None = None,
+) -> list[DeleteResult]:
+    """Delete the listed objects; one result per info, in the order given.
+
+    Raises CancelledError after a cancel, once the objects already started are finished.
+    """
+    wire.validate_bucket(bucket)
+    total = len(infos)
+    results: list[DeleteResult | None] = [None] * total
+    counts = {"done": 0, "freed": 0, "failed": 0}
+    todo = iter(range(total))
+    state: dict[str, str | None] = {"fatal": None}  # why no new object may start
+
+    def finish(i: int, result: DeleteResult) -> None:
+        results[i] = result
+        counts["done"] += 1
+        counts["freed"] += result.freed
+        counts["failed"] += result.outcome is Outcome.FAILED
+        if progress:
+            progress(BulkProgress(counts["done"], total, counts["freed"], counts["failed"]))
+
+    async def worker() -> None:
+        for i in todo:
+            if state["fatal"] is not None:
+                return
+            result, fatal = await _delete_one(conn, bucket, infos[i])
+            finish(i, result)
+            if fatal and state["fatal"] is None:
+                state["fatal"] = result.message
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(window, total)))]
+    try:
+        if workers:
+            await asyncio.wait(workers)
+    except asyncio.CancelledError:
+        state["fatal"] = "the delete was stopped"
+        gathered = asyncio.gather(*workers, return_exceptions=True)
+        while not gathered.done():
+            # A repeated cancel must not end the delete before started objects are finished.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(gathered)
+        raise
+    for w in workers:
+        w.result()  # a bug in a worker (not a server error) must not pass silently
+    for i, info in enumerate(infos):
+        if results[i] is None:
+            reason = f"{NOT_ATTEMPTED} after an earlier failure: {state['fatal']}"
+            finish(i, DeleteResult(info.name, Outcome.FAILED, reason))
+    return [r for r in results if r is not None]
+
+
+async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[DeleteResult, bool]:
+    """Tombstone, then purge, as `ObjectStore.delete`; True when the whole run must stop."""
+    name = info.name
+    if info.deleted:
+        return DeleteResult(name, Outcome.NOT_FOUND, "it is already deleted"), False
+    # As ObjectStore.delete: where the info was found; a damaged one gets a sound tombstone.
+    tomb = tombstone(replace(info, bucket=bucket))
+    try:
+        subject = transfer.meta_subject_of(tomb)
+        data = transfer.encode_meta(conn, tomb)
+        try:
+            fut = await conn.js.publish_async(subject, data, headers=dict(wire.ROLLUP_HEADERS))
+            await conn.guarded(asyncio.wait_for(fut, transfer.ACK_TIMEOUT), subject)
+        except Exception as exc:
+            raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+    except E.ObjectStoreError as exc:
+        return DeleteResult(name, Outcome.FAILED, str(exc)), isinstance(exc, _FATAL)
+    # Links own no chunks; a damaged info's nuid is not ours to trust (it may be a wildcard).
+    nuid = transfer.replaced_chunks(info)
+    if nuid is None:
+        note = "" if info.link is not None else f"its data was kept: it is damaged ({info.damaged})"
+        return DeleteResult(name, Outcome.DELETED, note), False
+    try:
+        await transfer.purge_chunks(conn, bucket, nuid)
+    except E.ObjectStoreError as exc:
+        text = f"its tombstone is written but its data was not purged ({exc}): natsobj gc can"
+        text += " remove it later"
+        return DeleteResult(name, Outcome.FAILED, text), isinstance(exc, _FATAL)
+    return DeleteResult(name, Outcome.DELETED, freed=info.size), False

@@ -1,0 +1,145 @@
+"""Many objects in the window: select-all without per-row work, one bulk delete job, Stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from natsobj_gui.core import errors as E
+from natsobj_gui.core import wire
+from natsobj_gui.core.transfer import new_nuid
+from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.models.object_table_model import ObjectTableModel
+from natsobj_gui.qt_compat import is_alive
+
+from .window_support import (  # noqa: F401 - fixtures
+    close_window,
+    make_window,
+    open_bucket,
+    settings_fixture,
+    table_names,
+    wait_until,
+    window_fixture,
+)
+
+
+async def _metas(client, bucket: str, names: list[str]) -> None:
+    """Infos without chunks, written raw and pipelined: many rows in a moment."""
+    acks = []
+    for name in names:
+        info = ObjectInfo(name, bucket, new_nuid(), 0, 0, "")
+        acks.append(
+            await client.conn.js.publish_async(
+                wire.meta_subject(bucket, name),
+                wire.encode_info(info),
+                headers=dict(wire.ROLLUP_HEADERS),
+            )
+        )
+    await asyncio.gather(*acks)
+
+
+def test_select_all_asks_no_row_by_row(qloop, window, store, client, monkeypatch) -> None:
+    calls = 0
+    flags = ObjectTableModel.flags
+
+    def counted(self, index):
+        nonlocal calls
+        calls += 1
+        return flags(self, index)
+
+    async def body() -> None:
+        nonlocal calls
+        names = [f"many/f{i:05d}" for i in range(3000)]
+        await _metas(client, store.bucket, [*names, "many/sub/x"])
+        await open_bucket(window, store.bucket, "many/")
+        table = window.objects.table
+        table.setFocus()
+        model = window.object_model
+        monkeypatch.setattr(model, "flags", lambda index: counted(model, index))
+        calls = 0
+        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        table.viewport().repaint()
+        window.repaint()
+        # A screenful of cells, not a question per row (or per cell) of the folder.
+        assert calls < 1000, calls
+        assert window.actions.delete.isEnabled()
+        infos = window.objects.selected_infos()
+        assert [i.name for i in infos] == names
+        assert window.objects.selected_folders() == ["many/sub/"]
+        # Filtered and sorted the other way: the selection follows the view's rows.
+        table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        window.objects.filter_edit.setText("f0001")
+        await wait_until(lambda: window.objects.proxy.rowCount() == 10)
+        table.selectAll()
+        shown = [n for n in names if "f0001" in n][::-1]
+        assert [i.name for i in window.objects.selected_infos()] == shown
+        window.actions.delete.trigger()
+        dlg = window.actions.objects.delete_dialog
+        assert dlg is not None and dlg.names() == shown
+        dlg.reject()
+
+    qloop.run_until_complete(body())
+
+
+def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> None:
+    async def body() -> None:
+        names = [f"d/o{i:04d}" for i in range(300)]
+        for name in names:
+            await store.put(name, name.encode() * 50, chunk_size=200)
+        await open_bucket(window, store.bucket, "d/")
+        table = window.objects.table
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        window.actions.delete.trigger()
+        dlg = window.actions.objects.delete_dialog
+        assert dlg is not None and len(dlg.names()) == 300
+        shown: list[tuple[int, int]] = []
+        set_progress = dlg.set_progress
+
+        def progress_then_stop(done: int, total: int) -> None:
+            set_progress(done, total)
+            shown.append((done, total))
+            if done > 0 and dlg.is_busy():
+                dlg.reject()  # Stop (the button is Cancel's, relabelled) at the first object
+
+        dlg.set_progress = progress_then_stop
+        dlg.delete_button.click()
+        assert dlg.is_busy() and dlg.cancel_button.text() == "Stop"
+        await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=60)
+        assert shown[0] == (0, 300) and any(d > 0 for d, _ in shown)
+        assert "Stopped: deleted" in window.statusBar().currentMessage()
+
+        chunks = await _chunk_counts(client, store.bucket)
+        deleted = 0
+        for name in names:
+            try:
+                info = await store.info(name)
+            except E.ObjectNotFoundError:
+                tomb = await store.info(name, show_deleted=True)
+                assert f"$O.{store.bucket}.C.{tomb.nuid}" not in chunks, name
+                deleted += 1
+            else:
+                assert chunks[f"$O.{store.bucket}.C.{info.nuid}"] == info.chunks
+        assert 0 < deleted < 300
+        await wait_until(lambda: len(table_names(window)) == 300 - deleted, timeout=20)
+
+        # The rest in one go: the dialog closes itself and the folder is empty.
+        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        window.actions.delete.trigger()
+        dlg = window.actions.objects.delete_dialog
+        dlg.delete_button.click()
+        await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=60)
+        assert await store.list() == []
+        assert await _chunk_counts(client, store.bucket) == {}
+        assert "Deleted" in window.statusBar().currentMessage()
+
+    qloop.run_until_complete(body())
+
+
+async def _chunk_counts(client, bucket: str) -> dict[str, int]:
+    resp = await client.conn.api(
+        f"STREAM.INFO.OBJ_{bucket}", {"subjects_filter": f"$O.{bucket}.C.>"}
+    )
+    return dict((resp.get("state") or {}).get("subjects") or {})
