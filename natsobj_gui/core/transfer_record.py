@@ -61,6 +61,9 @@ class Transfer:
     chunk_size: int | None = None
     state: TransferState = TransferState.QUEUED
     error: str = ""
+    # A remark from the last run that is no error: "resuming ... 60 % already downloaded",
+    # or why it started over.
+    note: str = ""
     # Failed because the connection dropped (not because of the request): worth retrying
     # by itself once the connection is back.
     dropped: bool = False
@@ -93,6 +96,7 @@ class Transfer:
     def _reset(self) -> None:
         self.state = TransferState.QUEUED
         self.error = ""
+        self.note = ""
         self.dropped = False
         # An estimate for the "0 / N chunks" display; the core reports the real count.
         chunk = self.chunk_size or DEFAULT_CHUNK_SIZE

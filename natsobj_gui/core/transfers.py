@@ -13,7 +13,7 @@ Listeners (`subscribe(on_added=..., on_change=..., on_removed=...)`) are called 
 thread after every state or progress change; a Transfer record is mutated in place and keeps
 its id across retries. The caller decides the overwrite policy before enqueueing. A
 cancelled upload leaves nothing behind (the core purges its chunks); a cancelled download
-leaves no temp file.
+keeps its partial file, which a retry (or another download to the same place) continues.
 """
 
 from __future__ import annotations
@@ -333,6 +333,10 @@ class TransferQueue:
         t._sample(self._clock())
         self._emit(self._changed, t)
 
+    def _note(self, t: Transfer, text: str) -> None:
+        t.note = text
+        self._emit(self._changed, t)
+
     async def _run(self, t: Transfer) -> None:
         def progress(p: Progress) -> None:
             self._on_progress(t, p)
@@ -349,7 +353,9 @@ class TransferQueue:
                 )
             else:
                 await asyncio.to_thread(t.local_path.parent.mkdir, parents=True, exist_ok=True)
-                t.result = await store.get_file(t.name, t.local_path, progress=progress)
+                t.result = await store.get_file(
+                    t.name, t.local_path, progress=progress, note=lambda s: self._note(t, s)
+                )
         except asyncio.CancelledError:
             t.state = TransferState.CANCELLED
         except Exception as exc:
