@@ -136,6 +136,18 @@ def _read_sidecar(path: Path, dest: Path) -> PartState | bool | None:
     return state if state.dest == dest.name else False
 
 
+def kept_state(dest: Path) -> PartState | None:
+    """What the kept partial of a download to `dest` holds, per its sidecar (None: none)."""
+    part, sidecar = partial_paths(dest)
+    state = _read_sidecar(sidecar, dest)
+    if not isinstance(state, PartState):
+        return None
+    try:
+        return state if part.lstat().st_size >= state.bytes else None
+    except OSError:
+        return None
+
+
 def _write_sidecar(path: Path, state: PartState) -> None:
     """Replace the sidecar atomically (a rename never writes through what was there)."""
     doc: dict[str, Any] = {"natsobj": MARK, "version": VERSION, **asdict(state)}

@@ -33,6 +33,7 @@ class TransferState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # restored from the last session: waits for Resume
 
 
 FINISHED = frozenset({TransferState.DONE, TransferState.FAILED, TransferState.CANCELLED})
@@ -72,6 +73,9 @@ class Transfer:
     started: datetime | None = None
     finished: datetime | None = None
     result: ObjectInfo | Path | None = None
+    # An upload's source file as (size, mtime_ns) when first saved with the queue: a
+    # resumed upload that finds it changed says so.
+    source_stamp: tuple[int, int] | None = None
     _samples: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
 
     @property

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConnectionFailedError, NotConnectedError, ServerTimeoutError
+from .queue_file import take_source_change
 from .safe_path import safe_local_path
 from .transfer_record import (
     ACTIVE,
@@ -58,6 +59,7 @@ __all__ = [
     "safe_local_path",
 ]
 
+RETRYABLE = frozenset({TransferState.FAILED, TransferState.CANCELLED, TransferState.PAUSED})
 Listener = Callable[[Transfer], None]
 RemovedListener = Callable[[list[Transfer]], None]
 
@@ -268,15 +270,28 @@ class TransferQueue:
             self.cancel(tid)
 
     def retry(self, tid: int) -> bool:
-        """Queue a failed or cancelled transfer again (same id); False if not retryable."""
+        """Queue a failed, cancelled or paused transfer again (same id); False if not."""
         t = self._transfers.get(tid)
-        if t is None or t.state not in (TransferState.FAILED, TransferState.CANCELLED):
+        if t is None or t.state not in RETRYABLE:
             return False
         t._reset()
         self._order.append(tid)
         self._emit(self._changed, t)
         self._pump()
         return True
+
+    def restore(self, t: Transfer) -> Transfer:
+        """Add a transfer saved by the last session, paused (Resume queues it)."""
+        t.id = self._new_id()
+        t.state = TransferState.PAUSED
+        self._transfers[t.id] = t
+        self._emit(self._added, t)
+        return t
+
+    def resume_paused(self) -> int:
+        """Queue every paused transfer; returns how many."""
+        ids = [t.id for t in self._transfers.values() if t.state is TransferState.PAUSED]
+        return sum(self.retry(tid) for tid in ids)
 
     def retry_failed(self) -> int:
         """Retry every failed transfer; returns how many."""
@@ -347,6 +362,8 @@ class TransferQueue:
                 raise NotConnectedError()
             store = self.client.store(t.bucket)
             if t.is_upload:
+                if changed := take_source_change(t):
+                    self._note(t, changed)
                 meta = ObjectMeta(t.name, t.description)
                 t.result = await store.put(
                     meta, t.local_path, chunk_size=t.chunk_size, progress=progress
