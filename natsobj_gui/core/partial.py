@@ -22,6 +22,11 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; exclusive creation still guards
+    fcntl = None  # type: ignore[assignment]
+
 from .types import ObjectInfo
 
 # Downloads land in `.natsobj-<8 hex>.tmp` beside the destination: short, so a name that
@@ -40,6 +45,8 @@ MAX_SIDECAR = 64 * 1024
 CHECKPOINT_EVERY = 0.25  # seconds
 CHECKPOINT_BYTES = 4 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Never wait on a FIFO planted under one of our names: opening it would block.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _TEMP_FLAGS = (
     os.O_WRONLY
@@ -115,7 +122,7 @@ class PartState:
 def _read_sidecar(path: Path, dest: Path) -> PartState | bool | None:
     """The sidecar's state; None if there is none; False if the file there is not ours."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
     except FileNotFoundError:
         return None
     except OSError:
@@ -162,17 +169,44 @@ def _write_sidecar(path: Path, state: PartState) -> None:
         raise
 
 
-def _open_own_part(path: Path) -> BinaryIO | None:
-    """The part file for reading and writing, if it is a plain file only we name."""
+def _lock(fd: int) -> bool:
+    """Hold a part file for this download; False if another download holds it."""
+    if fcntl is None:
+        return True
     try:
-        fd = os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # a file system without locks: as before locks
+    return True
+
+
+def _in_use(part: Path) -> bool:
+    """True while another download writes the part file (it holds the lock)."""
+    try:
+        fd = os.open(part, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and not _lock(fd)
+    finally:
+        os.close(fd)  # releases the lock taken to test it
+
+
+def _open_own_part(path: Path) -> BinaryIO | None:
+    """The part file for reading and writing, if it is a plain file only we name (locked)."""
+    try:
+        fd = os.open(path, os.O_RDWR | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
     except OSError:
         return None
     st = os.fstat(fd)
     owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or not owner_ok:
+    plain = stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and owner_ok
+    if not plain or not _lock(fd):
         os.close(fd)  # a device, or a hard link to someone's file: never written through
         return None
+    os.set_blocking(fd, True)
     return os.fdopen(fd, "r+b")
 
 
@@ -246,8 +280,9 @@ async def open_partial(
     part, sidecar = partial_paths(dest)
     say = note or (lambda _: None)
     old = _read_sidecar(sidecar, dest)
-    if old is False or (old is None and os.path.lexists(part)):
-        # Not ours to touch or to resume from: download as before, through a temp file.
+    if old is False or (old is None and os.path.lexists(part)) or _in_use(part):
+        # Not ours to touch or to resume from, or another download to the same place is
+        # writing it: download as before, through a temp file.
         tmp, f = open_temp(dest.parent)
         return Partial(tmp, f, None, PartState.of(info, dest))
     if isinstance(old, PartState):
@@ -264,6 +299,7 @@ async def open_partial(
         _unlink(sidecar)
         tmp, f = open_temp(dest.parent)
         return Partial(tmp, f, None, state)
+    _lock(fd)  # new and exclusive: ours alone
     return Partial(part, os.fdopen(fd, "r+b"), sidecar, state)
 
 

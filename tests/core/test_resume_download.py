@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -224,3 +225,36 @@ async def test_a_get_cut_by_a_lost_server_resumes_once_it_is_back(
     again = delivered.bytes - (len(data) - kept)
     assert 0 <= again < 0.05 * kept, (again, kept)
     assert [p.name for p in out.iterdir()] == ["big.bin"]
+
+
+async def test_two_gets_to_the_same_place_at_once_do_not_share_a_partial(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    await store.put("big", DATA, chunk_size=CHUNK)
+    dest = tmp_path / "big.bin"
+    notes: list[str] = []
+    await asyncio.gather(
+        store.get_file("big", dest, note=notes.append),
+        store.get_file("big", dest, note=notes.append),
+    )
+    assert dest.read_bytes() == DATA and notes == []
+    assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
+
+
+async def test_a_fifo_under_our_names_is_neither_waited_on_nor_touched(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    await store.put("big", DATA, chunk_size=CHUNK)
+    dest = tmp_path / "big.bin"
+    part, sidecar = partial_paths(dest)
+    os.mkfifo(sidecar)
+    await asyncio.wait_for(store.get_file("big", dest), 30)
+    assert dest.read_bytes() == DATA and stat.S_ISFIFO(os.lstat(sidecar).st_mode)
+    sidecar.unlink()
+    await _interrupt_at(store, dest, 0.6)
+    part.unlink()
+    os.mkfifo(part)
+    notes: list[str] = []
+    await asyncio.wait_for(store.get_file("big", dest, note=notes.append), 30)
+    assert dest.read_bytes() == DATA
+    assert "not a plain file: starting over" in notes[0]
