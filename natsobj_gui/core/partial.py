@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 import time
@@ -57,6 +58,23 @@ _TEMP_FLAGS = (
 )
 
 NoteCallback = Callable[[str], None]
+_OURS = re.compile(r"\.natsobj-(?:[0-9a-f]{8}\.tmp|[0-9a-f]{12}\.part(?:\.json)?)")
+
+
+def is_our_file(name: str) -> bool:
+    """True for the name of a temp or part file a download keeps (a folder walk skips it)."""
+    return _OURS.fullmatch(name) is not None
+
+
+def _create(path: Path, flags: int = _TEMP_FLAGS) -> int:
+    """Create `path` exclusively; an error names the folder, which is what a user can fix."""
+    try:
+        return os.open(path, flags, 0o666)  # the umask applies, as for any new file
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise type(exc)(exc.errno, f"cannot create a file in {path.parent}: {reason}") from None
 
 
 def open_temp(folder: Path) -> tuple[Path, BinaryIO]:
@@ -64,13 +82,9 @@ def open_temp(folder: Path) -> tuple[Path, BinaryIO]:
     for _ in range(20):
         tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}"
         try:
-            fd = os.open(tmp, _TEMP_FLAGS, 0o666)  # the umask applies, as for any new file
+            fd = _create(tmp)
         except FileExistsError:
             continue
-        except OSError as exc:
-            # Name the folder, not our temp file: that is what the user can fix.
-            reason = (exc.strerror or type(exc).__name__).lower()
-            raise type(exc)(exc.errno, f"cannot create a file in {folder}: {reason}") from None
         return tmp, os.fdopen(fd, "wb")
     raise FileExistsError(f"cannot create a temporary file in {folder}")
 
@@ -155,13 +169,22 @@ def kept_state(dest: Path) -> PartState | None:
         return None
 
 
+def _sidecar_bytes(state: PartState) -> bytes:
+    return json.dumps({"natsobj": MARK, "version": VERSION, **asdict(state)}).encode()
+
+
+def _create_sidecar(path: Path, state: PartState) -> None:
+    """A new sidecar, created exclusively (never over or through an existing name)."""
+    with os.fdopen(_create(path), "wb") as f:
+        f.write(_sidecar_bytes(state))
+
+
 def _write_sidecar(path: Path, state: PartState) -> None:
-    """Replace the sidecar atomically (a rename never writes through what was there)."""
-    doc: dict[str, Any] = {"natsobj": MARK, "version": VERSION, **asdict(state)}
+    """Replace our sidecar atomically (a rename never writes through what was there)."""
     tmp, f = open_temp(path.parent)
     try:
         with f:
-            f.write(json.dumps(doc).encode())
+            f.write(_sidecar_bytes(state))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -283,8 +306,7 @@ async def open_partial(
     if old is False or (old is None and os.path.lexists(part)) or _in_use(part):
         # Not ours to touch or to resume from, or another download to the same place is
         # writing it: download as before, through a temp file.
-        tmp, f = open_temp(dest.parent)
-        return Partial(tmp, f, None, PartState.of(info, dest))
+        return Partial(*open_temp(dest.parent), None, PartState.of(info, dest))
     if isinstance(old, PartState):
         kept = await _reopen(info, part, sidecar, old, say) if resume else None
         if kept is not None:
@@ -293,12 +315,14 @@ async def open_partial(
         _unlink(sidecar)
     state = PartState.of(info, dest)
     try:
-        _write_sidecar(sidecar, state)  # first: a part file without a sidecar is not ours
-        fd = os.open(part, (_TEMP_FLAGS & ~os.O_WRONLY) | os.O_RDWR, 0o666)
+        _create_sidecar(sidecar, state)  # first: a part file without a sidecar is not ours
     except FileExistsError:  # another download to the same place started meanwhile
+        return Partial(*open_temp(dest.parent), None, state)
+    try:
+        fd = _create(part, (_TEMP_FLAGS & ~os.O_WRONLY) | os.O_RDWR)
+    except FileExistsError:  # planted meanwhile: not ours, and our sidecar must not vouch
         _unlink(sidecar)
-        tmp, f = open_temp(dest.parent)
-        return Partial(tmp, f, None, state)
+        return Partial(*open_temp(dest.parent), None, state)
     _lock(fd)  # new and exclusive: ours alone
     return Partial(part, os.fdopen(fd, "r+b"), sidecar, state)
 

@@ -16,7 +16,9 @@ from natsobj_gui.core import errors as E
 from natsobj_gui.core.jsraw import JsMsg, OrderedConsumer
 from natsobj_gui.core.partial import PART_GLOB, TEMP_GLOB, partial_paths
 from natsobj_gui.core.server import LocalServer
+from natsobj_gui.core.sync_plan import scan_local
 from natsobj_gui.core.types import Progress
+from natsobj_gui.core.uploads import plan_uploads
 
 from .raw import chunk_subj, publish_chunks
 
@@ -258,3 +260,20 @@ async def test_a_fifo_under_our_names_is_neither_waited_on_nor_touched(
     await asyncio.wait_for(store.get_file("big", dest, note=notes.append), 30)
     assert dest.read_bytes() == DATA
     assert "not a plain file: starting over" in notes[0]
+
+
+async def test_folder_uploads_and_syncs_skip_a_kept_partial(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    await store.put("big", DATA, chunk_size=CHUNK)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "page.html").write_bytes(b"<p>")
+    (folder / ".natsobj-notours.part").write_bytes(b"a user's file")
+    await _interrupt_at(store, folder / "big.bin", 0.6)
+    assert len(list(folder.iterdir())) == 4  # page, user's file, our part and sidecar
+    planned = [p.name for p in plan_uploads([folder])]
+    assert planned == ["site/.natsobj-notours.part", "site/page.html"]
+    files, skipped = scan_local(folder, [])
+    assert sorted(f.rel for f in files) == [".natsobj-notours.part", "page.html"]
+    assert skipped == []
