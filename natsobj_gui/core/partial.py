@@ -229,7 +229,8 @@ def _open_own_part(path: Path) -> BinaryIO | None:
     if not plain or not _lock(fd):
         os.close(fd)  # a device, or a hard link to someone's file: never written through
         return None
-    os.set_blocking(fd, True)
+    if _NONBLOCK:
+        os.set_blocking(fd, True)
     return os.fdopen(fd, "r+b")
 
 
@@ -350,7 +351,7 @@ async def _reopen(
         # Bytes past the last checkpoint were never vouched for: write them again.
         f.truncate(old.bytes)
         f.seek(old.bytes)
-    except OSError:
+    except BaseException:  # a cancel while the prefix is read back too: no fd left open
         f.close()
         raise
     kept = Partial(part, f, sidecar, old)
