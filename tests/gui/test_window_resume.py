@@ -15,6 +15,7 @@ from .window_support import (  # noqa: F401 - fixtures
     make_window,
     settings_fixture,
     wait_until,
+    window_fixture,
 )
 
 SIZE = 48 * 1024 * 1024
@@ -61,3 +62,32 @@ def test_a_download_cut_by_closing_the_window_comes_back_paused_and_resumes(
     finally:
         close_window(qloop, window)
     assert not default_queue_path().exists()  # nothing unfinished is left to restore
+
+
+def test_the_panels_retry_continues_a_cancelled_download(
+    qloop, window, store, tmp_path: Path
+) -> None:
+    data = os.urandom(SIZE)
+    dest = tmp_path / "out" / "big.bin"
+
+    async def body() -> None:
+        await store.put("big", data)
+        panel = window.transfer_panel
+        t = window.transfers.queue.download(store.bucket, "big", dest, size=SIZE)
+        await wait_until(lambda: t.progress.bytes_done >= SIZE // 5, timeout=30)
+        panel.select_row(0)
+        panel.cancel_selected()
+        await wait_until(lambda: t.is_finished, timeout=30)
+        assert t.state is TransferState.CANCELLED
+        kept = kept_state(dest)
+        assert kept is not None and kept.bytes > 0
+        panel.select_row(0)
+        [retry] = [a for a in panel.build_menu().actions() if a.text() == "Retry"]
+        assert retry.isEnabled()
+        retry.trigger()
+        await wait_until(lambda: t.is_finished, timeout=60)
+        assert t.state is TransferState.DONE, t.error
+        assert t.note.startswith("resuming 'big': "), t.note
+        assert dest.read_bytes() == data
+
+    qloop.run_until_complete(body())
