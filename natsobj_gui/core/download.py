@@ -20,8 +20,14 @@ from .types import ObjectInfo, Progress
 
 DEFAULT_IDLE_TIMEOUT = 10.0
 OUTAGE_ROOM = 1.0
-# Failures that make a partial worthless: it is deleted, not kept to resume from.
-UNUSABLE = (E.DigestMismatchError, E.SizeMismatchError, E.MissingChunksError)
+# Failures that make a partial worthless (bad content, or gone with its bucket): it is
+# deleted, not kept to resume from.
+UNUSABLE = (
+    E.DigestMismatchError,
+    E.SizeMismatchError,
+    E.MissingChunksError,
+    E.BucketNotFoundError,
+)
 __all__ = [
     "TEMP_GLOB",
     "NoteCallback",
@@ -203,7 +209,9 @@ async def get_to_file(
             try:
                 await _fill(conn, info, sink, progress, idle_timeout)
             except BaseException as exc:
-                kept = keep.resumable and sink.size > 0 and not isinstance(exc, UNUSABLE)
+                # A nats-py error is typed by the caller: type it here to judge it.
+                typed = conn.translate(exc, bucket=info.bucket) if _untyped(exc) else exc
+                kept = keep.resumable and sink.size > 0 and not isinstance(typed, UNUSABLE)
                 if kept:
                     sink.checkpoint(now=True)
                 raise
@@ -248,6 +256,11 @@ async def _get_to_stream_target(
         _add_to_message(exc, f"what was written to {dest} cannot be trusted")
         raise
     return dest
+
+
+def _untyped(exc: BaseException) -> bool:
+    """An error not yet typed as the core's (nats-py's, which store.get_file translates)."""
+    return isinstance(exc, Exception) and not isinstance(exc, E.ObjectStoreError)
 
 
 def _add_to_message(exc: Exception, state: str) -> None:
