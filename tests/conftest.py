@@ -11,11 +11,20 @@ from pathlib import Path
 import pytest
 
 from natsobj_gui.core import Client
+from natsobj_gui.core.queue_file import QUEUE_ENV
 from natsobj_gui.core.server import LocalServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _names = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _own_transfer_queue(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window saves its transfer queue in the test's own folder, never the user's."""
+    monkeypatch.setenv(QUEUE_ENV, str(tmp_path_factory.mktemp("queue") / "transfers.json"))
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="download every object under NAME/ (or all) into a folder",
     )
     p.add_argument("-f", "--force", action="store_true", help="replace files without asking")
+    p.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="start over instead of continuing an interrupted download to the same place",
+    )
 
     p = command("del", delete.cmd_del, "delete objects, or a bucket", aliases=("rm",))
     delete.add_arguments(p)

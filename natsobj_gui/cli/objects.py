@@ -216,10 +216,15 @@ async def cmd_get(client: Client, args: argparse.Namespace) -> int:
     if dest.exists() and not is_stream_target(dest):
         confirm(f"Replace existing file {dest}?", force=args.force)
     with ProgressBar(args.name) as bar:
-        await store.get_file(args.name, dest, progress=bar)
+        await store.get_file(args.name, dest, progress=bar, resume=args.resume, note=_note)
     _warn_unverified(info)
     out.emit(f"Wrote {out.human_size(info.size)} to {dest}")
     return 0
+
+
+def _note(text: str) -> None:
+    """Say why a download continues a partial one, or starts over instead."""
+    out.note(out.clean(text))
 
 
 def _warn_unverified(info: ObjectInfo) -> None:
@@ -276,7 +281,7 @@ async def _get_folder(store: ObjectStore, args: argparse.Namespace) -> int:
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with ProgressBar(info.name) as bar:
-                await store.get_file(info.name, dest, progress=bar)
+                await store.get_file(info.name, dest, progress=bar, resume=args.resume, note=_note)
             _warn_unverified(info)
         except NotConnectedError as exc:  # ConnectionLostError too
             # Without a connection every other object would fail the same way, slowly.

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import hashlib
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -16,11 +14,28 @@ from . import errors as E
 from . import wire
 from .connection import Connection
 from .jsraw import Deliver, JsMsg, OrderedConsumer
+from .partial import TEMP_GLOB, NoteCallback, Partial, open_partial, open_temp
 from .transfer import ProgressCallback
 from .types import ObjectInfo, Progress
 
 DEFAULT_IDLE_TIMEOUT = 10.0
 OUTAGE_ROOM = 1.0
+# Failures that make a partial worthless (bad content, or gone with its bucket): it is
+# deleted, not kept to resume from.
+UNUSABLE = (
+    E.DigestMismatchError,
+    E.SizeMismatchError,
+    E.MissingChunksError,
+    E.BucketNotFoundError,
+)
+__all__ = [
+    "TEMP_GLOB",
+    "NoteCallback",
+    "get_to_file",
+    "is_stream_target",
+    "open_temp",
+    "read_chunks",
+]
 
 
 class _Sink:
@@ -28,20 +43,34 @@ class _Sink:
 
     A worker thread for hashing and writing was measured slower here (hand-off and GIL
     cost more than they overlap on two cores), so only fsync/rename leave the loop.
+    A resumed download starts from its kept partial's position and hash.
     """
 
-    def __init__(self, out: BinaryIO | None) -> None:
+    def __init__(self, out: BinaryIO | None, keep: Partial | None = None) -> None:
         self.out = out
-        self.sha = hashlib.sha256()
-        self.size = 0
-        self.chunks = 0
+        self.keep = keep
+        self.sha = keep.sha if keep else hashlib.sha256()
+        self.size = keep.state.bytes if keep else 0
+        # Chunk messages received (empty ones too: some writers end with one, NATS.Net).
+        self.received = keep.state.chunks if keep else 0
+        self.chunks = self.received  # of them with data
+        self.last_seq = keep.state.last_seq if keep else 0
 
-    def add(self, data: bytes) -> None:
-        self.sha.update(data)
-        if self.out is not None:
-            self.out.write(data)
-        self.size += len(data)
-        self.chunks += 1
+    def add(self, data: bytes, seq: int) -> None:
+        self.received += 1
+        self.last_seq = seq
+        if data:
+            self.sha.update(data)
+            if self.out is not None:
+                self.out.write(data)
+            self.size += len(data)
+            self.chunks += 1
+        if self.keep is not None:
+            self.checkpoint()
+
+    def checkpoint(self, now: bool = False) -> None:
+        assert self.keep is not None
+        self.keep.record(self.size, self.received, self.last_seq, self.sha, now=now)
 
 
 async def read_chunks(
@@ -53,8 +82,21 @@ async def read_chunks(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
 ) -> None:
     """Stream the chunks of a resolved (non-link) object into `out` and verify them."""
-    sink = _Sink(out)
-    await _receive(conn, info, sink, progress, idle_timeout)
+    await _fill(conn, info, _Sink(out), progress, idle_timeout)
+
+
+async def _fill(
+    conn: Connection,
+    info: ObjectInfo,
+    sink: _Sink,
+    progress: ProgressCallback | None,
+    idle_timeout: float,
+) -> None:
+    """Receive what the sink lacks, then check the whole content's size and digest."""
+    if sink.received < info.chunks or sink.size < info.size or not sink.received:
+        await _receive(conn, info, sink, progress, idle_timeout)
+    elif progress:  # a kept partial that already had everything
+        progress(Progress(sink.received, info.chunks, sink.size, info.size))
     if sink.size != info.size:
         if sink.size < info.size and sink.chunks < info.chunks:
             raise E.MissingChunksError(info.name, sink.chunks, info.chunks, 0)
@@ -80,17 +122,16 @@ async def _receive(
             progress(Progress(0, 0, 0, 0))
         return
 
-    received = 0
-
     def on_msg(msg: JsMsg) -> bool:
-        nonlocal received
-        received += 1  # empty chunks count too: some writers end with one (NATS.Net)
-        if msg.data:
-            sink.add(msg.data)
+        sink.add(msg.data, msg.stream_seq)
         if progress:
-            total = max(info.chunks, received)
-            progress(Progress(received, total, sink.size, max(info.size, sink.size)))
+            total = max(info.chunks, sink.received)
+            progress(Progress(sink.received, total, sink.size, max(info.size, sink.size)))
         return msg.pending == 0
+
+    # A resumed download asks only for the chunks after the last one it kept.
+    first = sink.last_seq + 1 if sink.last_seq else 0
+    had = sink.received
 
     consumer = OrderedConsumer(
         conn.nc,
@@ -98,7 +139,8 @@ async def _receive(
         wire.stream_name(info.bucket),
         wire.chunk_subject(info.bucket, info.nuid),
         on_msg,
-        deliver=Deliver.ALL,
+        deliver=Deliver.BY_START_SEQUENCE if first else Deliver.ALL,
+        start_seq=first,
         idle_timeout=idle_timeout,
         # Less the watchdog's tick, so a get ends within the bound like a put does.
         outage_timeout=max(0.5, conn.profile.outage_timeout - OUTAGE_ROOM),
@@ -113,7 +155,7 @@ async def _receive(
                 raise err from exc
             # Nothing received yet (else a second start would repeat it): wait for the
             # connection within the bound and create the consumer again.
-            if sink.chunks or not await conn.wait_back(conn.outage_left() - OUTAGE_ROOM):
+            if sink.received > had or not await conn.wait_back(conn.outage_left() - OUTAGE_ROOM):
                 raise E.ConnectionLostError(_lost(info.name)) from exc
     if pending == 0:
         await consumer.close()
@@ -124,37 +166,6 @@ async def _receive(
         if conn.lost_for() is not None:
             raise E.ConnectionLostError(_lost(info.name)) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
-
-
-# Downloads land in `.natsobj-<8 hex>.tmp` beside the destination: short, so a name that
-# fits the file system still does with its temp file, and never a name a user may own.
-TEMP_PREFIX = ".natsobj-"
-TEMP_SUFFIX = ".tmp"
-TEMP_GLOB = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
-_TEMP_FLAGS = (
-    os.O_WRONLY
-    | os.O_CREAT
-    | os.O_EXCL  # never an existing file, nor a symlink planted under the name
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def open_temp(folder: Path) -> tuple[Path, BinaryIO]:
-    """A new file of our own in `folder`, created exclusively under a unique short name."""
-    for _ in range(20):
-        tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}"
-        try:
-            fd = os.open(tmp, _TEMP_FLAGS, 0o666)  # the umask applies, as for any new file
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            # Name the folder, not our temp file: that is what the user can fix.
-            reason = (exc.strerror or type(exc).__name__).lower()
-            raise type(exc)(exc.errno, f"cannot create a file in {folder}: {reason}") from None
-        return tmp, os.fdopen(fd, "wb")
-    raise FileExistsError(f"cannot create a temporary file in {folder}")
 
 
 def is_stream_target(dest: Path) -> bool:
@@ -177,28 +188,44 @@ async def get_to_file(
     *,
     progress: ProgressCallback | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    resume: bool = True,
+    note: NoteCallback | None = None,
 ) -> Path:
-    """Download into a temp file beside `dest`, verify size and digest, then rename onto it.
+    """Download into a part file beside `dest`, verify size and digest, then rename onto it.
 
-    `dest` is untouched on any failure. A device or FIFO is streamed into directly (and
-    verified on the way) instead.
+    `dest` is untouched on any failure. An interrupted download keeps its part file, and
+    the next one to the same `dest` continues it (unless `resume` is False); `note` hears
+    why one starts over instead. A device or FIFO is streamed into directly (and verified
+    on the way) instead.
     """
     dest = Path(dest)
     if is_stream_target(dest):
         return await _get_to_stream_target(conn, info, dest, progress, idle_timeout)
-    tmp, f = open_temp(dest.parent)
+    keep = await open_partial(info, dest, resume=resume, note=note)
+    sink = _Sink(keep.f, keep)
+    kept = False
     try:
-        with f:
-            await read_chunks(conn, info, f, progress=progress, idle_timeout=idle_timeout)
+        with keep.f as f:
+            try:
+                await _fill(conn, info, sink, progress, idle_timeout)
+            except BaseException as exc:
+                # A nats-py error is typed by the caller: type it here to judge it.
+                typed = conn.translate(exc, bucket=info.bucket) if _untyped(exc) else exc
+                kept = keep.resumable and sink.size > 0 and not isinstance(typed, UNUSABLE)
+                if kept:
+                    sink.checkpoint(now=True)
+                raise
             f.flush()
             # fsync of a large file takes long enough to stall a GUI loop: use a thread.
             await asyncio.to_thread(os.fsync, f.fileno())
-        await asyncio.to_thread(os.replace, tmp, dest)
+        await asyncio.to_thread(os.replace, keep.path, dest)
+        keep.finished()
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()  # ours: created exclusively above
+        if not kept:
+            keep.discard()  # ours: created exclusively, or checked to be ours
         if isinstance(exc, E.ConnectionLostError):
-            _add_to_message(exc, f"{dest} was not changed")
+            again = "; the next get of it continues where this one stopped" if kept else ""
+            _add_to_message(exc, f"{dest} was not changed{again}")
         raise
     return dest
 
@@ -229,6 +256,11 @@ async def _get_to_stream_target(
         _add_to_message(exc, f"what was written to {dest} cannot be trusted")
         raise
     return dest
+
+
+def _untyped(exc: BaseException) -> bool:
+    """An error not yet typed as the core's (nats-py's, which store.get_file translates)."""
+    return isinstance(exc, Exception) and not isinstance(exc, E.ObjectStoreError)
 
 
 def _add_to_message(exc: Exception, state: str) -> None:

@@ -205,12 +205,23 @@ class ObjectStore:
         *,
         progress: transfer.ProgressCallback | None = None,
         idle_timeout: float = download.DEFAULT_IDLE_TIMEOUT,
+        resume: bool = True,
+        note: download.NoteCallback | None = None,
     ) -> Path:
-        """Download to `dest` through a verified temp file; `dest` is untouched on error."""
+        """Download to `dest` through a verified part file; `dest` is untouched on error.
+
+        An interrupted download to the same `dest` is continued unless `resume` is False.
+        """
         info = await self.resolve(name)
         try:
             return await download.get_to_file(
-                self.conn, info, dest, progress=progress, idle_timeout=idle_timeout
+                self.conn,
+                info,
+                dest,
+                progress=progress,
+                idle_timeout=idle_timeout,
+                resume=resume,
+                note=note,
             )
         except nats.errors.Error as exc:  # e.g. the bucket was deleted mid-download
             raise self.conn.translate(exc, bucket=info.bucket) from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import wire
 from .hash_cache import HashCache
+from .partial import is_our_file
 from .safe_path import safe_relative_parts
 from .store import ObjectStore
 from .types import ObjectInfo
@@ -118,7 +119,7 @@ def scan_local(root: Path, patterns: Sequence[str]) -> tuple[list[LocalFile], li
         dirnames[:] = sorted(d for d in dirnames if not excluded(rel_dir + d, patterns))
         for name in filenames:
             rel = rel_dir + name
-            if excluded(rel, patterns):
+            if excluded(rel, patterns) or is_our_file(name):  # not a download's partial
                 continue
             path = Path(dirpath) / name
             try:

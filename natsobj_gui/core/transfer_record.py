@@ -33,6 +33,7 @@ class TransferState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # restored from the last session: waits for Resume
 
 
 FINISHED = frozenset({TransferState.DONE, TransferState.FAILED, TransferState.CANCELLED})
@@ -61,6 +62,9 @@ class Transfer:
     chunk_size: int | None = None
     state: TransferState = TransferState.QUEUED
     error: str = ""
+    # A remark from the last run that is no error: "resuming ... 60 % already downloaded",
+    # or why it started over.
+    note: str = ""
     # Failed because the connection dropped (not because of the request): worth retrying
     # by itself once the connection is back.
     dropped: bool = False
@@ -69,6 +73,9 @@ class Transfer:
     started: datetime | None = None
     finished: datetime | None = None
     result: ObjectInfo | Path | None = None
+    # An upload's source file as (size, mtime_ns) when first saved with the queue: a
+    # resumed upload that finds it changed says so.
+    source_stamp: tuple[int, int] | None = None
     _samples: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
 
     @property
@@ -93,6 +100,7 @@ class Transfer:
     def _reset(self) -> None:
         self.state = TransferState.QUEUED
         self.error = ""
+        self.note = ""
         self.dropped = False
         # An estimate for the "0 / N chunks" display; the core reports the real count.
         chunk = self.chunk_size or DEFAULT_CHUNK_SIZE

@@ -13,7 +13,7 @@ Listeners (`subscribe(on_added=..., on_change=..., on_removed=...)`) are called 
 thread after every state or progress change; a Transfer record is mutated in place and keeps
 its id across retries. The caller decides the overwrite policy before enqueueing. A
 cancelled upload leaves nothing behind (the core purges its chunks); a cancelled download
-leaves no temp file.
+keeps its partial file, which a retry (or another download to the same place) continues.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConnectionFailedError, NotConnectedError, ServerTimeoutError
+from .queue_file import take_source_change
 from .safe_path import safe_local_path
 from .transfer_record import (
     ACTIVE,
@@ -58,6 +59,7 @@ __all__ = [
     "safe_local_path",
 ]
 
+RETRYABLE = frozenset({TransferState.FAILED, TransferState.CANCELLED, TransferState.PAUSED})
 Listener = Callable[[Transfer], None]
 RemovedListener = Callable[[list[Transfer]], None]
 
@@ -268,15 +270,28 @@ class TransferQueue:
             self.cancel(tid)
 
     def retry(self, tid: int) -> bool:
-        """Queue a failed or cancelled transfer again (same id); False if not retryable."""
+        """Queue a failed, cancelled or paused transfer again (same id); False if not."""
         t = self._transfers.get(tid)
-        if t is None or t.state not in (TransferState.FAILED, TransferState.CANCELLED):
+        if t is None or t.state not in RETRYABLE:
             return False
         t._reset()
         self._order.append(tid)
         self._emit(self._changed, t)
         self._pump()
         return True
+
+    def restore(self, t: Transfer) -> Transfer:
+        """Add a transfer saved by the last session, paused (Resume queues it)."""
+        t.id = self._new_id()
+        t.state = TransferState.PAUSED
+        self._transfers[t.id] = t
+        self._emit(self._added, t)
+        return t
+
+    def resume_paused(self) -> int:
+        """Queue every paused transfer; returns how many."""
+        ids = [t.id for t in self._transfers.values() if t.state is TransferState.PAUSED]
+        return sum(self.retry(tid) for tid in ids)
 
     def retry_failed(self) -> int:
         """Retry every failed transfer; returns how many."""
@@ -333,6 +348,10 @@ class TransferQueue:
         t._sample(self._clock())
         self._emit(self._changed, t)
 
+    def _note(self, t: Transfer, text: str) -> None:
+        t.note = text
+        self._emit(self._changed, t)
+
     async def _run(self, t: Transfer) -> None:
         def progress(p: Progress) -> None:
             self._on_progress(t, p)
@@ -343,13 +362,17 @@ class TransferQueue:
                 raise NotConnectedError()
             store = self.client.store(t.bucket)
             if t.is_upload:
+                if changed := take_source_change(t):
+                    self._note(t, changed)
                 meta = ObjectMeta(t.name, t.description)
                 t.result = await store.put(
                     meta, t.local_path, chunk_size=t.chunk_size, progress=progress
                 )
             else:
                 await asyncio.to_thread(t.local_path.parent.mkdir, parents=True, exist_ok=True)
-                t.result = await store.get_file(t.name, t.local_path, progress=progress)
+                t.result = await store.get_file(
+                    t.name, t.local_path, progress=progress, note=lambda s: self._note(t, s)
+                )
         except asyncio.CancelledError:
             t.state = TransferState.CANCELLED
         except Exception as exc:

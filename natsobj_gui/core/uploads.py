@@ -7,6 +7,8 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .partial import is_our_file
+
 
 @dataclass(frozen=True)
 class PlannedUpload:
@@ -70,6 +72,7 @@ def plan_uploads(paths: Iterable[str | os.PathLike[str]], prefix: str = "") -> l
                 rel_dir = Path(dirpath).relative_to(root).parts
                 for fname in sorted(filenames):
                     p = Path(dirpath) / fname
-                    if p.is_file():
+                    # A download's kept partial is not the user's content.
+                    if p.is_file() and not is_our_file(fname):
                         add(p, "/".join((base, *rel_dir, fname)))
     return out

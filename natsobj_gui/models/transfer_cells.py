@@ -110,7 +110,7 @@ def transfer_data(t: Transfer, col: int, role: int) -> Any:
     if role == Qt.ItemDataRole.ToolTipRole:
         arrow = "→" if t.is_upload else "←"
         tip = f"{t.bucket}/{t.name} {arrow} {t.local_path}"
-        return f"{tip}\n{t.error}" if t.error else tip
+        return "\n".join(x for x in (tip, t.note, t.error) if x)
     if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
         return icon("upload" if t.is_upload else "download")
     if role == Qt.ItemDataRole.TextAlignmentRole and col in RIGHT_ALIGNED:

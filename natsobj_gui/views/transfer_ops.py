@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.index import ROOT, split_name
+from natsobj_gui.core.queue_file import default_queue_path, load_queue, save_queue
+from natsobj_gui.core.sentences import describe_error
 from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, safe_local_path
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
@@ -34,6 +36,7 @@ DOWNLOAD_DIR_KEY = "download/folder"
 AUTO_RETRY_KEY = "transfers/retry_after_reconnect"
 # Automatic retries of one transfer at most: a server that drops every time needs a person.
 MAX_AUTO_RETRIES = 3
+SAVE_DELAY_MS = 500  # the saved queue follows state changes, a folder's worth at once
 
 
 def upload_batches(
@@ -78,7 +81,18 @@ class TransferOps:
         self.w = window
         # The queue needs a client only when a transfer starts; set_client provides it.
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
-        self.queue.subscribe(on_change=self._changed)
+        self.queue.subscribe(on_change=self._changed, on_added=self._added)
+        # The unfinished transfers of the last session come back paused; the file follows
+        # the queue (coalesced) until the window closes.
+        self.queue_path = default_queue_path()
+        self._keep_queue = True
+        self._save_later = QTimer(window)
+        self._save_later.setSingleShot(True)
+        self._save_later.setInterval(SAVE_DELAY_MS)
+        self._save_later.timeout.connect(self.save_queue)
+        self._states: dict[int, TransferState] = {}
+        for t in load_queue(self.queue_path):
+            self.queue.restore(t)
         self._error_box: QMessageBox | None = None
         self._failures: list[str] = []  # reported in the next error box
         # Downloads whose owner reports them itself (the session cache: Open, drag-out).
@@ -102,7 +116,23 @@ class TransferOps:
         self.queue.client = client  # type: ignore[assignment]
 
     def cancel_all(self) -> None:
+        """On close: keep the unfinished transfers for the next session, then cancel them."""
+        self.save_queue()
+        self._keep_queue = False  # the cancels that follow are no user's decision
         self.queue.cancel_all()
+
+    def save_queue(self) -> None:
+        """Write the unfinished transfers where the next session finds them."""
+        self._save_later.stop()
+        if not self._keep_queue:
+            return
+        try:
+            save_queue(self.queue_path, self.queue.transfers())
+        except OSError as exc:
+            self.w.show_status(f"The transfer list could not be saved: {describe_error(exc)}")
+
+    def _added(self, t: Transfer) -> None:
+        self._changed(t)
 
     async def shutdown(self) -> None:
         """Cancel every transfer and wait for the cleanups (partial uploads purged)."""
@@ -328,6 +358,10 @@ class TransferOps:
 
     # -- outcomes ---------------------------------------------------------------------------
     def _changed(self, t: Transfer) -> None:
+        if self._states.get(t.id) is not t.state:  # a new state, not just progress
+            self._states[t.id] = t.state
+            if self._keep_queue and not self._save_later.isActive():
+                self._save_later.start()
         if t.state is TransferState.FAILED:
             self._failed(t)
         elif t.state is TransferState.DONE and not t.is_upload and not self.is_quiet(t):

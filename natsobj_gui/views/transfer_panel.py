@@ -8,8 +8,9 @@ Usage::
     panel.cancel_selected(); panel.retry_failed(); panel.clear_finished()
 
 Buttons and the context menu: cancel (selected), cancel all, retry (selected / failed),
-clear finished, show in folder; a spin box sets how many transfers run at once. Rows are
-painted by ProgressDelegate (a QStyleOptionProgressBar per row), not a widget per row.
+resume (what the last session left unfinished), clear finished, show in folder; a spin
+box sets how many transfers run at once. Rows are painted by ProgressDelegate (a
+QStyleOptionProgressBar per row), not a widget per row.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ class TransferPanel(QWidget):
         self.cancel_all_button = self._button("Cancel all", "cancel", self.queue_cancel_all)
         self.online = True
         self.retry_button = self._button("Retry failed", "retry", self.retry_failed)
+        self.resume_button = self._button("Resume", "retry", self.resume_paused)
+        self.resume_button.setToolTip("Continue the transfers left unfinished last time")
         self.clear_button = self._button("Clear finished", "clear", self.clear_finished)
         self.folder_button = self._button("Show in folder", "open-folder", self.show_selected)
         self.parallel = QSpinBox(self)
@@ -181,6 +184,7 @@ class TransferPanel(QWidget):
             self.cancel_button,
             self.cancel_all_button,
             self.retry_button,
+            self.resume_button,
             self.clear_button,
             self.folder_button,
         ):
@@ -238,13 +242,17 @@ class TransferPanel(QWidget):
         self.queue.cancel_all()
 
     def retry_selected(self) -> None:
-        """Retry the selected failed/cancelled transfers."""
+        """Retry the selected failed/cancelled transfers, resume the selected paused ones."""
         for t in self.selected():
             self.queue.retry(t.id)
 
     def retry_failed(self) -> None:
         """Retry every failed transfer."""
         self.queue.retry_failed()
+
+    def resume_paused(self) -> None:
+        """Continue every transfer the last session left unfinished."""
+        self.queue.resume_paused()
 
     def clear_finished(self) -> None:
         """Drop done, failed and cancelled rows."""
@@ -298,6 +306,9 @@ class TransferPanel(QWidget):
         active = sum(1 for t in ts if t.state in (TransferState.QUEUED, TransferState.RUNNING))
         failed = sum(1 for t in ts if t.state is TransferState.FAILED)
         finished = sum(1 for t in ts if t.is_finished)
+        paused = sum(1 for t in ts if t.state is TransferState.PAUSED)
+        self.resume_button.setVisible(paused > 0)
+        self.resume_button.setEnabled(paused > 0 and self.online)
         sel = self.selected()
         self.cancel_button.setEnabled(any(not t.is_finished for t in sel))
         self.cancel_all_button.setEnabled(active > 0)
@@ -312,6 +323,8 @@ class TransferPanel(QWidget):
             parts.append(f"{active} active")
         if failed:
             parts.append(f"{failed} failed")
+        if paused:
+            parts.append(f"{paused} paused")
         self.summary.setText(", ".join(parts))
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -338,6 +351,8 @@ class TransferPanel(QWidget):
             self.retry_selected,
             any(t.state in (TransferState.FAILED, TransferState.CANCELLED) for t in sel),
         )
+        paused = any(t.state is TransferState.PAUSED for t in sel)
+        add("Resume", "retry", self.retry_selected, paused and self.online).setVisible(paused)
         add("Show in folder", "open-folder", self.show_selected, bool(sel))
         details = add("Details…", "info", self.show_details, any(t.error for t in sel))
         details.setVisible(any(t.error for t in sel))

@@ -15,7 +15,7 @@ import pytest
 from core.raw import chunk_subjects
 
 from natsobj_gui.core import Client
-from natsobj_gui.core.download import TEMP_GLOB
+from natsobj_gui.core.partial import PART_GLOB, partial_paths
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
@@ -88,11 +88,17 @@ def test_signal_mid_put_leaves_only_the_previous_version(
     assert cli.ok("get", bucket, "obj", "-O", "-").out == b"previous version"
 
 
-def test_sigterm_mid_get_leaves_no_temp_file(
+def _has_data(folder: Path) -> bool:
+    """A get into `folder` has written some of its part file."""
+    return any(p.stat().st_size > 0 for p in folder.glob(PART_GLOB))
+
+
+def test_sigterm_mid_get_keeps_a_partial_the_next_get_continues(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
 ) -> None:
-    """The get is stopped as soon as its temp file exists, then terminated and resumed."""
-    cli.ok("put", bucket, "-", "--name", "big", stdin=os.urandom(32 * 1024 * 1024))
+    """The get is stopped once its part file has data, then terminated, then run again."""
+    data = os.urandom(32 * 1024 * 1024)
+    cli.ok("put", bucket, "-", "--name", "big", stdin=data)
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.Popen(
@@ -103,7 +109,7 @@ def test_sigterm_mid_get_leaves_no_temp_file(
         env=env(cli_env),
     )
     try:
-        _wait_for(lambda: bool(list(out.glob(TEMP_GLOB))), poll=0.002)
+        _wait_for(lambda: _has_data(out), poll=0.002)
         # Frozen mid-download, so the SIGTERM lands before the last chunk.
         proc.send_signal(signal.SIGSTOP)
         proc.send_signal(signal.SIGTERM)
@@ -118,7 +124,12 @@ def test_sigterm_mid_get_leaves_no_temp_file(
     proc.stderr.close()
     assert code == 128 + signal.SIGTERM, err
     assert "terminated by SIGTERM" in err and "Traceback" not in err
-    assert list(out.iterdir()) == []
+    kept = sorted(p.name for p in partial_paths(out / "big"))
+    assert sorted(p.name for p in out.iterdir()) == kept
+    again = cli.ok("get", bucket, "big", "-O", str(out / "big"))
+    assert again.err.startswith("resuming 'big': "), again.err
+    assert (out / "big").read_bytes() == data
+    assert [p.name for p in out.iterdir()] == ["big"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])

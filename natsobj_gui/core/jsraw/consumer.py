@@ -43,6 +43,7 @@ class Deliver(StrEnum):
     ALL = "all"
     LAST_PER_SUBJECT = "last_per_subject"
     NEW = "new"
+    BY_START_SEQUENCE = "by_start_sequence"  # from `start_seq` on (a resumed download)
 
 
 class OrderedConsumer:
@@ -71,6 +72,7 @@ class OrderedConsumer:
         heartbeat: float = 2.0,
         idle_timeout: float | None = None,
         outage_timeout: float | None = None,
+        start_seq: int = 0,
     ) -> None:
         self._nc = nc
         self._jsm = jsm
@@ -99,6 +101,13 @@ class OrderedConsumer:
         self._closed = False
         self._idle_grace = IDLE_GRACE_RESETS
         self.initial_pending = 0
+        self._created_pending = 0  # what the newest consumer had pending when created
+        if deliver is Deliver.BY_START_SEQUENCE:
+            if start_seq < 1:
+                raise ValueError("Deliver.BY_START_SEQUENCE needs a start_seq of 1 or more")
+            # Positioned before it from the start: a reset before any data resumes there.
+            self._last_sseq = start_seq - 1
+            self._positioned = True
 
     async def start(self) -> int:
         """Create the consumer; returns how many messages it had pending at creation.
@@ -109,7 +118,8 @@ class OrderedConsumer:
         self._closed = False
         self._last_data = self._last_any = time.monotonic()
         try:
-            await self._create(start_seq=0)
+            await self._create(start_seq=self._first_seq())
+            self.initial_pending = self._created_pending
             _honour_cancel()
         except BaseException:
             await self.close()
@@ -170,6 +180,9 @@ class OrderedConsumer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(delete), 2.0)
 
+    def _first_seq(self) -> int:
+        return self._last_sseq + 1 if self._deliver is Deliver.BY_START_SEQUENCE else 0
+
     async def _create(self, start_seq: int) -> None:
         inbox = self._nc.new_inbox()
         self._sub = await self._nc.subscribe(
@@ -207,14 +220,13 @@ class OrderedConsumer:
         self._expect_dseq = 1
         info = await self._jsm.add_consumer(self._stream, config=cfg)
         self._consumer = info.name
-        if not start_seq:
-            self.initial_pending = info.num_pending or 0
-            if self._deliver is Deliver.NEW and not self._positioned:
-                # Resume after the stream's end at creation: a reset that asked for "new"
-                # again would skip what was written while the consumer was lost.
-                delivered = info.delivered
-                self._last_sseq = (delivered.stream_seq if delivered else 0) or 0
-                self._positioned = True
+        self._created_pending = info.num_pending or 0
+        if not start_seq and self._deliver is Deliver.NEW and not self._positioned:
+            # Resume after the stream's end at creation: a reset that asked for "new"
+            # again would skip what was written while the consumer was lost.
+            delivered = info.delivered
+            self._last_sseq = (delivered.stream_seq if delivered else 0) or 0
+            self._positioned = True
 
     async def _reset(self) -> None:
         """Recreate the consumer after a gap or lost heartbeats, from the next sequence."""
