@@ -8,10 +8,10 @@ import hashlib
 import logging
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from nats.nuid import NUID
 
@@ -31,6 +31,7 @@ ACK_TIMEOUT = 10.0
 DEFAULT_IDLE_TIMEOUT = 10.0
 
 _nuid = NUID()
+T = TypeVar("T")
 
 
 def new_nuid() -> str:
@@ -250,9 +251,6 @@ async def put(
             extra=extra,
             subject=subject_meta,
         )
-        # Expecting the version we read: if another writer published meanwhile, we learn
-        # which version we really replace, and purge its chunks rather than leave them.
-        _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
         if progress and sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
@@ -262,29 +260,91 @@ async def put(
             # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
             for fut in inflight:
                 fut.cancel()
-        rollback = asyncio.ensure_future(_rollback(conn, bucket, nuid, inflight))
-        while not rollback.done():
-            # A repeated cancel (another click, every progress tick) must not end the put
-            # before its chunks are purged; the rollback itself is bounded in time.
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(rollback)
+        await _finish(_rollback(conn, bucket, nuid, inflight))
         raise
-    stale = replaced_chunks(replaced, nuid)
+    # Every chunk is stored: the info publish and what follows run to their end even when
+    # cancelled meanwhile, as a torn publish could leave a stored info without its chunks.
+    return await _finish(_commit(conn, bucket, subject_meta, old, info))
+
+
+async def _finish(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end whatever cancels arrive, then honour a cancel if one came.
+
+    A repeated cancel (another click, every progress tick) must not end it early either;
+    the work itself is bounded in time.
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled():
+            task.exception()  # seen: the cancel is what the caller asked about
+        raise asyncio.CancelledError
+    return task.result()
+
+
+async def _commit(
+    conn: Connection, bucket: str, subject: str, old: ObjectInfo | None, info: ObjectInfo
+) -> ObjectInfo:
+    """Publish a new version's info over `old`, then purge what it replaced; else roll back.
+
+    When the publish fails, the subject is read back: an info stored whose ack was lost
+    is a finished put, and its chunks must stay.
+    """
+    make = _Replacing(info)
+    try:
+        # Expecting the version we read: if another writer published meanwhile, we learn
+        # which version we really replace, and purge its chunks rather than leave them.
+        _, replaced = await replace_meta(conn, bucket, subject, old, make)
+    except Exception as exc:
+        stored = await _stored(conn, bucket, subject, info.nuid)
+        if stored is None:
+            log.warning("could not tell whether the info of %r was stored: %s", info.name, exc)
+            raise  # keep the chunks: an orphan is found later, a chunkless info is lost
+        if not stored:
+            await _rollback(conn, bucket, info.nuid, [])
+            raise
+        replaced = make.tried
+    stale = replaced_chunks(replaced, info.nuid)
     if stale is not None:
         try:
             await purge_chunks(conn, bucket, stale)
         except E.ObjectStoreError as exc:
             # The new version is in place; an old chunk left behind is only wasted space.
-            log.warning("could not purge the previous chunks of %r: %s", meta.name, exc)
-    stamped = await _stamp(conn, bucket, subject_meta)
+            log.warning("could not purge the previous chunks of %r: %s", info.name, exc)
+    stamped = await _stamp(conn, bucket, subject)
     # A writer that published after us is current now (and purges ours): report our own.
-    return stamped if stamped is not None and stamped.nuid == nuid else info
+    return stamped if stamped is not None and stamped.nuid == info.nuid else info
 
 
-def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
-    """A new version's info for replace_meta: never over another name's live object."""
+async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
+    """Whether the subject's last info is ours, asking the stream leader; None: no answer."""
+    from .store import read_meta  # local: store builds on this module
 
-    def make(current: ObjectInfo | None) -> ObjectInfo:
+    try:
+        current = await read_meta(conn, bucket, subject, direct=False)
+    except E.ObjectStoreError:
+        return None
+    return current is not None and current.nuid == nuid
+
+
+class _Replacing:
+    """A new version's info for replace_meta: never over another name's live object.
+
+    Remembers the version it was last asked to replace, which is what a publish whose ack
+    was lost replaced.
+    """
+
+    def __init__(self, info: ObjectInfo) -> None:
+        self.info = info
+        self.tried: ObjectInfo | None = None
+
+    def __call__(self, current: ObjectInfo | None) -> ObjectInfo:
+        info = self.info
         # Two encodings can share a subject (nats.js's Latin-1 "Ã©" is our UTF-8 "é"): a
         # live object there under another name is not a version of ours.
         if (
@@ -297,9 +357,8 @@ def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
                 f"{info.name!r} would replace the object {current.name!r}, which another "
                 "client stored under the same subject; nothing was stored"
             )
+        self.tried = current
         return info
-
-    return make
 
 
 async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
