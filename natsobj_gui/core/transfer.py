@@ -7,18 +7,24 @@ import contextlib
 import hashlib
 import logging
 import os
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-from nats.nuid import NUID
-
 from . import errors as E
 from . import wire
+from .ack_window import ACK_TIMEOUT, AckWindow
 from .connection import Connection
 from .jsraw import Deliver, JsMsg, OrderedConsumer
+from .meta_io import (
+    encode_meta,
+    new_nuid,
+    purge_chunks,
+    read_meta,
+    replace_meta,
+    replaced_chunks,
+)
 from .sources import PutSource, iter_chunks, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
@@ -27,116 +33,14 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[Progress], None]
 # 64 × 128 KiB in flight keeps the server busy without unbounded client buffers.
 DEFAULT_WINDOW = 64
-ACK_TIMEOUT = 10.0
 DEFAULT_IDLE_TIMEOUT = 10.0
 
-_nuid = NUID()
 T = TypeVar("T")
-
-
-def new_nuid() -> str:
-    return _nuid.next().decode()
 
 
 def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
     size = requested if requested and requested > 0 else DEFAULT_CHUNK_SIZE
     return max(1, min(size, max_payload))
-
-
-async def purge_chunks(conn: Connection, bucket: str, nuid: str) -> None:
-    """Remove one object's chunks; used to roll back and to drop replaced versions."""
-    # chunk_subject refuses a nuid that is not a plain token: never a filter like `>`.
-    await conn.api(
-        f"STREAM.PURGE.{wire.stream_name(bucket)}",
-        {"filter": wire.chunk_subject(bucket, nuid)},
-        bucket=bucket,
-    )
-
-
-# Room in a meta message for the rollup header and the protocol's own header lines.
-META_HEADER_ROOM = 128
-
-
-def encode_meta(conn: Connection, info: ObjectInfo) -> bytes:
-    """The info's bytes, or InvalidMetaError if they cannot be stored on this server."""
-    data = wire.encode_info(info)
-    if len(data) + META_HEADER_ROOM > conn.max_payload:
-        raise E.InvalidMetaError(
-            f"the info of {info.name!r} is {len(data):,} bytes, more than the server accepts "
-            f"in one message ({conn.max_payload:,}): shorten its description, headers or "
-            "metadata"
-        )
-    return data
-
-
-# The server refuses a publish whose expected last subject sequence is not the last.
-ERR_WRONG_LAST_SEQUENCE = 10071
-EXPECTED_SEQ_HEADER = "Nats-Expected-Last-Subject-Sequence"
-# Each refusal means another writer got in first; a name written this often is contested.
-META_ATTEMPTS = 20
-
-
-def meta_subject_of(info: ObjectInfo) -> str:
-    """Where an info goes: the subject it was read from, else its name's own subject."""
-    return info.subject or wire.meta_subject(info.bucket, info.name)
-
-
-async def publish_meta(conn: Connection, info: ObjectInfo, *, expected: int | None = None) -> int:
-    """Publish an object's info with a subject rollup, so only the newest stays.
-
-    With `expected` (a stream sequence, 0 for none), the server stores it only if that is
-    still the subject's last message; otherwise ConcurrentUpdateError. Returns its sequence.
-    """
-    subject = meta_subject_of(info)
-    data = encode_meta(conn, info)
-    headers = dict(wire.ROLLUP_HEADERS)
-    if expected is not None:
-        headers[EXPECTED_SEQ_HEADER] = str(expected)
-    try:
-        ack = await conn.guarded(conn.js.publish(subject, data, headers=headers), subject)
-    except Exception as exc:
-        if getattr(exc, "err_code", None) == ERR_WRONG_LAST_SEQUENCE:
-            raise E.ConcurrentUpdateError(
-                f"object {info.name!r} was changed by another client meanwhile"
-            ) from exc
-        raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
-    return ack.seq
-
-
-async def replace_meta(
-    conn: Connection,
-    bucket: str,
-    subject: str,
-    current: ObjectInfo | None,
-    make: Callable[[ObjectInfo | None], ObjectInfo],
-) -> tuple[ObjectInfo, ObjectInfo | None]:
-    """Publish `make(current)` over the subject's last message, `current` as the caller read it.
-
-    When another writer published since, the newest is read again and `make` asked again,
-    so the caller learns exactly which version (and chunks) it superseded, even in a race.
-    Returns what was published and what it replaced (None: nothing).
-    """
-    from .store import read_meta  # local: store builds on this module
-
-    for _ in range(META_ATTEMPTS):
-        info = make(current)
-        try:
-            await publish_meta(conn, info, expected=current.revision if current else 0)
-            return info, current
-        except E.ConcurrentUpdateError:
-            # From the stream leader, not a direct get that a lagging replica may answer.
-            current = await read_meta(conn, bucket, subject, direct=False)
-    raise E.ConcurrentUpdateError(
-        f"object {info.name!r} is being rewritten by other clients continuously; try again"
-    )
-
-
-def replaced_chunks(replaced: ObjectInfo | None, keep: str = "") -> str | None:
-    """The nuid whose chunks a new meta makes unreachable, when it is safe to purge."""
-    if replaced is None or replaced.deleted or replaced.link is not None or replaced.damaged:
-        return None  # nothing to purge, or not ours to judge (a damaged info lies)
-    nuid = replaced.nuid
-    return nuid if wire.is_token(nuid) and nuid != keep else None
 
 
 async def put(
@@ -164,85 +68,32 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    subject = wire.chunk_subject(bucket, nuid)
     sha = hashlib.sha256()
-    pending: deque[tuple[asyncio.Future, int]] = deque()
-    sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
-    failed = False  # no progress after a failure: the rollback owns what is in flight
-    task = asyncio.current_task()
-
-    def total_chunks() -> int:
-        if size_hint is None:
-            return max(sent_chunks, acked_chunks)
-        return -(-size_hint // chunk)
-
-    def count_acked() -> None:
-        """Count the acked chunks at the head of the window, reporting each one."""
-        nonlocal acked_bytes, acked_chunks
-        while not failed and pending:
-            fut, n = pending[0]
-            if not fut.done() or fut.cancelled() or fut.exception() is not None:
-                return  # errors are raised (and translated) by ack_oldest
-            pending.popleft()
-            acked_bytes += n
-            acked_chunks += 1
-            if progress:
-                total = size_hint if size_hint is not None else sent_bytes
-                progress(
-                    Progress(acked_chunks, total_chunks(), acked_bytes, max(total, acked_bytes))
-                )
-
-    callback_errors: list[Exception] = []
-
-    def on_ack(_fut: asyncio.Future) -> None:
-        # A failing progress callback must fail the put, not vanish into the loop's log.
-        try:
-            count_acked()
-        except Exception as exc:
-            callback_errors.append(exc)
-
-    def raise_callback_error() -> None:
-        if callback_errors:
-            raise callback_errors[0]
-
-    async def ack_oldest() -> None:
-        await _await_ack(conn, pending[0][0], bucket, subject)
-        count_acked()
-
+    acks = AckWindow(
+        conn,
+        bucket,
+        wire.chunk_subject(bucket, nuid),
+        size=window,
+        chunk=chunk,
+        total_bytes=size_hint,
+        progress=progress,
+    )
     try:
         async for data in iter_chunks(source, chunk):
             sha.update(data)
-            try:
-                fut = await conn.js.publish_async(subject, data)
-            except Exception as exc:
-                raise conn.translate(exc, bucket=bucket, subject=subject) from exc
-            # Track the chunk first: it is already on its way, so a rollback must wait for it.
-            pending.append((fut, len(data)))
-            # Count an ack when it lands, not when the source yields its next chunk (a slow
-            # source would hold the progress back by a whole window).
-            fut.add_done_callback(on_ack)
-            if task is not None and task.cancelling():
-                # nats-py swallows CancelledError while it waits for a forced flush.
-                raise asyncio.CancelledError
-            sent_bytes += len(data)
-            sent_chunks += 1
-            while len(pending) >= window or (pending and pending[0][0].done()):
-                await ack_oldest()
-            raise_callback_error()
-        while pending:
-            await ack_oldest()
-        raise_callback_error()
-        if size_hint is not None and sent_bytes != size_hint:
+            await acks.send(data)
+        await acks.drain()
+        if size_hint is not None and acks.sent_bytes != size_hint:
             raise E.ObjectStoreError(
-                f"the source changed while uploading ({sent_bytes} bytes read, "
+                f"the source changed while uploading ({acks.sent_bytes} bytes read, "
                 f"{size_hint} expected)"
             )
         info = ObjectInfo(
             name=meta.name,
             bucket=bucket,
             nuid=nuid,
-            size=sent_bytes,
-            chunks=sent_chunks,
+            size=acks.sent_bytes,
+            chunks=acks.sent_chunks,
             digest=wire.digest_string(sha),
             description=meta.description,
             headers=meta.headers,
@@ -251,15 +102,11 @@ async def put(
             extra=extra,
             subject=subject_meta,
         )
-        if progress and sent_chunks == 0:
+        if progress and acks.sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
-        failed = True
-        inflight = [f for f, _ in pending]
-        if isinstance(exc, E.PermissionDeniedError):
-            # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
-            for fut in inflight:
-                fut.cancel()
+        # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
+        inflight = acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
         await _finish(_rollback(conn, bucket, nuid, inflight))
         raise
     # Every chunk is stored: the info publish and what follows run to their end even when
@@ -323,8 +170,6 @@ async def _commit(
 
 async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
     """Whether the subject's last info is ours, asking the stream leader; None: no answer."""
-    from .store import read_meta  # local: store builds on this module
-
     try:
         current = await read_meta(conn, bucket, subject, direct=False)
     except E.ObjectStoreError:
@@ -361,41 +206,6 @@ class _Replacing:
         return info
 
 
-async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
-    """Wait for one publish ack; a permissions violation ends the wait early."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ACK_TIMEOUT
-    while not fut.done():
-        await asyncio.wait((fut,), timeout=0.25)
-        if fut.done():
-            break
-        denial = conn.recent_denial(subject.rsplit(".", 1)[0])
-        if denial:
-            raise E.PermissionDeniedError(denial)
-        if loop.time() > deadline:
-            raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
-    try:
-        fut.result()
-    except Exception as exc:
-        err = conn.translate(exc, bucket=bucket, subject=subject)
-        if isinstance(err, E.BucketNotFoundError) and await _bucket_exists(conn, bucket):
-            # Nobody stored the chunk, yet the stream is there: a clustered stream between
-            # leaders drops its subjects' interest for a moment. Not a deleted bucket.
-            err = E.BucketUnavailableError(bucket)
-        raise err from exc
-
-
-async def _bucket_exists(conn: Connection, bucket: str) -> bool:
-    """False only when the server says the bucket's stream is gone."""
-    try:
-        await conn.api(f"STREAM.INFO.{wire.stream_name(bucket)}", bucket=bucket)
-    except E.BucketNotFoundError:
-        return False
-    except E.ObjectStoreError:
-        return True  # no answer (e.g. the meta leader is being elected): it was there
-    return True
-
-
 async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:
     """Wait for chunks still in flight to land, then purge every chunk of this nuid."""
     if inflight:
@@ -418,8 +228,6 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
 
 async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
     """The stored info with the server's timestamp, as readers will see it."""
-    from .store import read_meta  # local: store builds on this module
-
     with contextlib.suppress(E.ObjectStoreError):
         return await read_meta(conn, bucket, subject)
     return None
