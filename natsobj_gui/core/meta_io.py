@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import replace
 
 import nats.errors
 from nats.nuid import NUID
@@ -138,13 +139,14 @@ async def replace_meta(
 
     When another writer published since, the newest is read again and `make` asked again,
     so the caller learns exactly which version (and chunks) it superseded, even in a race.
-    Returns what was published and what it replaced (None: nothing).
+    Returns what was published (with its sequence as revision) and what it replaced (None:
+    nothing).
     """
     for _ in range(META_ATTEMPTS):
         info = make(current)
         try:
-            await publish_meta(conn, info, expected=current.revision if current else 0)
-            return info, current
+            seq = await publish_meta(conn, info, expected=current.revision if current else 0)
+            return replace(info, revision=seq), current
         except E.ConcurrentUpdateError:
             # From the stream leader, not a direct get that a lagging replica may answer.
             current = await read_meta(conn, bucket, subject, direct=False)

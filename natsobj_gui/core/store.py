@@ -92,7 +92,12 @@ class ObjectStore:
         if isinstance(meta, str):
             meta = ObjectMeta(meta)
         wire.meta_subject(self.bucket, meta.name)
-        old = await self._old(meta.name)
+        # A name with one subject is not looked up: a new object's info is published
+        # expecting none there, and a refusal tells the put what it replaces (a round trip
+        # only a replacement pays). nats.js may keep another name's info elsewhere.
+        old = None
+        if wire.latin1_meta_subject(self.bucket, meta.name) is not None:
+            old = await self._old(meta.name)
         return await transfer.put(
             self.conn,
             self.bucket,

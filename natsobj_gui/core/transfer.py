@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -146,7 +147,7 @@ async def _commit(
     try:
         # Expecting the version we read: if another writer published meanwhile, we learn
         # which version we really replace, and purge its chunks rather than leave them.
-        _, replaced = await replace_meta(conn, bucket, subject, old, make)
+        published, replaced = await replace_meta(conn, bucket, subject, old, make)
     except Exception as exc:
         stored = await _stored(conn, bucket, subject, info.nuid)
         if stored is None:
@@ -155,7 +156,7 @@ async def _commit(
         if not stored:
             await _rollback(conn, bucket, info.nuid, [])
             raise
-        replaced = make.tried
+        published, replaced = make(make.tried), make.tried
     stale = replaced_chunks(replaced, info.nuid)
     if stale is not None:
         try:
@@ -163,9 +164,9 @@ async def _commit(
         except E.ObjectStoreError as exc:
             # The new version is in place; an old chunk left behind is only wasted space.
             log.warning("could not purge the previous chunks of %r: %s", info.name, exc)
-    stamped = await _stamp(conn, bucket, subject)
-    # A writer that published after us is current now (and purges ours): report our own.
-    return stamped if stamped is not None and stamped.nuid == info.nuid else info
+    # Not read back (a round trip): the ack gave the sequence, and the time is this
+    # client's, where a reader sees the server's.
+    return replace(published, modified=datetime.now(UTC))
 
 
 async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
@@ -180,6 +181,8 @@ async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> boo
 class _Replacing:
     """A new version's info for replace_meta: never over another name's live object.
 
+    Takes the other clients' fields of the version it replaces (the caller may not have
+    read it: a put of a name believed new learns it from the expected-sequence check).
     Remembers the version it was last asked to replace, which is what a publish whose ack
     was lost replaced.
     """
@@ -203,7 +206,10 @@ class _Replacing:
                 "client stored under the same subject; nothing was stored"
             )
         self.tried = current
-        return info
+        # Other clients' fields survive a new version, unless their info cannot be trusted.
+        same = current is not None and current.name == info.name and not current.damaged
+        extra = current.extra if same else {}
+        return info if extra == info.extra else replace(info, extra=extra)
 
 
 async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) -> None:
@@ -224,13 +230,6 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
         except Exception as exc:
             log.warning("rollback purge of %s failed (attempt %d): %s", nuid, attempt + 1, exc)
             await asyncio.sleep(0.5)
-
-
-async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
-    """The stored info with the server's timestamp, as readers will see it."""
-    with contextlib.suppress(E.ObjectStoreError):
-        return await read_meta(conn, bucket, subject)
-    return None
 
 
 class _Sink:
