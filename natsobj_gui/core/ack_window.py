@@ -150,6 +150,8 @@ async def _bucket_exists(conn: Connection, bucket: str) -> bool:
         await conn.api(f"STREAM.INFO.{wire.stream_name(bucket)}", bucket=bucket)
     except E.BucketNotFoundError:
         return False
+    except E.JetStreamNotEnabledError:
+        raise  # no stream at all: what a put learns first now that it looks nothing up
     except E.ObjectStoreError:
         return True  # no answer (e.g. the meta leader is being elected): it was there
     return True

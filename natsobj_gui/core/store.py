@@ -96,6 +96,10 @@ class ObjectStore:
         # expecting none there, and a refusal tells the put what it replaces (a round trip
         # only a replacement pays). nats.js may keep another name's info elsewhere.
         old = None
+        if not self.conn.nc.is_connected:
+            # Chunks published now would wait in nats-py's buffer for acks that cannot come
+            # (a lookup used to fail here): fail at once, before anything is sent.
+            raise E.NotConnectedError()
         if wire.latin1_meta_subject(self.bucket, meta.name) is not None:
             old = await self._old(meta.name)
         return await transfer.put(
