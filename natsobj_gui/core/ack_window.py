@@ -32,12 +32,15 @@ class AckWindow:
         chunk: int,
         total_bytes: int | None,
         progress: Callable[[Progress], None] | None,
+        slots: asyncio.Semaphore | None = None,
     ) -> None:
         self.conn, self.bucket, self.subject = conn, bucket, subject
         self.size = max(1, size)
         self.chunk = chunk
         self.total_bytes = total_bytes
         self.progress = progress
+        # Chunks in flight across several puts at once (put_many): one slot per chunk.
+        self.slots = slots
         self.pending: deque[tuple[asyncio.Future, int]] = deque()
         self.sent_bytes = self.sent_chunks = self.acked_bytes = self.acked_chunks = 0
         self.failed = False
@@ -46,12 +49,24 @@ class AckWindow:
 
     async def send(self, data: bytes) -> None:
         """Publish one chunk, first waiting while the window is full."""
+        slots = self.slots
+        if slots is not None:
+            # Our own acks free slots too; waiting for them keeps the wait bounded in time.
+            while slots.locked() and self.pending:
+                await self._ack_oldest()
+            await slots.acquire()
         try:
             fut = await self.conn.js.publish_async(self.subject, data)
-        except Exception as exc:
+        except BaseException as exc:
+            if slots is not None:
+                slots.release()
+            if not isinstance(exc, Exception):
+                raise
             raise self.conn.translate(exc, bucket=self.bucket, subject=self.subject) from exc
         # Track the chunk first: it is already on its way, so a rollback must wait for it.
         self.pending.append((fut, len(data)))
+        if slots is not None:
+            fut.add_done_callback(lambda _fut: slots.release())  # acked, failed or cancelled
         fut.add_done_callback(self._on_ack)
         if self._task is not None and self._task.cancelling():
             # nats-py swallows CancelledError while it waits for a forced flush.

@@ -49,8 +49,9 @@ async def put_many(
     leaves nothing of itself behind. A cancel stops them all, each after its rollback.
     """
     concurrency = max(1, concurrency)
-    # The puts share the window a single put would have: as many chunks in flight in all.
-    window = max(1, DEFAULT_WINDOW // concurrency)
+    # The puts share the window a single put would have: as many chunks in flight in all,
+    # and a large file among small ones may use all of it once they are done.
+    slots = asyncio.Semaphore(DEFAULT_WINDOW)
     outcomes = [PutOutcome(item) for item in items]
     queue = iter(outcomes)
 
@@ -63,7 +64,7 @@ async def put_many(
                     item.source,
                     chunk_size=chunk_size,
                     progress=progress(item) if progress else None,
-                    window=window,
+                    slots=slots,
                 )
             except (ObjectStoreError, OSError) as exc:
                 outcome.error = exc

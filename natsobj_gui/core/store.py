@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -87,8 +88,12 @@ class ObjectStore:
         chunk_size: int | None = None,
         progress: transfer.ProgressCallback | None = None,
         window: int = transfer.DEFAULT_WINDOW,
+        slots: asyncio.Semaphore | None = None,
     ) -> ObjectInfo:
-        """Upload a new version of an object from a file path, bytes, reader or stream."""
+        """Upload a new version of an object from a file path, bytes, reader or stream.
+
+        Puts running at once may share `slots`: at most that many chunks in flight in all.
+        """
         if isinstance(meta, str):
             meta = ObjectMeta(meta)
         wire.meta_subject(self.bucket, meta.name)
@@ -111,6 +116,7 @@ class ObjectStore:
             chunk_size=chunk_size,
             progress=progress,
             window=window,
+            slots=slots,
         )
 
     async def resolve(self, name: str) -> ObjectInfo:

@@ -54,8 +54,12 @@ async def put(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     window: int = DEFAULT_WINDOW,
+    slots: asyncio.Semaphore | None = None,
 ) -> ObjectInfo:
-    """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel."""
+    """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel.
+
+    `slots` bounds the chunks in flight across puts that share it (one slot per chunk).
+    """
     subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
     if old is not None and old.subject:
         subject_meta = old.subject  # where the name was found (nats.js encodes some apart)
@@ -78,6 +82,7 @@ async def put(
         chunk=chunk,
         total_bytes=size_hint,
         progress=progress,
+        slots=slots,
     )
     try:
         async for data in iter_chunks(source, chunk):

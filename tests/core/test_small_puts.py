@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from natsobj_gui.core import Client, ObjectMeta, ObjectStore
 from natsobj_gui.core.put_many import PutItem, PutOutcome, put_many
 
@@ -100,3 +102,37 @@ async def test_one_failing_file_orphans_nothing(store: ObjectStore, client: Clie
     # The broken upload's chunks are purged; every other object has exactly its own.
     subjects = await chunk_subjects(client, store.bucket)
     assert subjects == {chunk_subj(store.bucket, o.nuid): o.chunks for o in listed.values()}
+
+
+async def test_puts_sharing_slots_keep_that_many_chunks_in_flight_in_all(
+    store: ObjectStore, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    js = client.conn.js
+    real = js.publish_async
+    in_flight = peak = 0
+
+    async def publish_async(*args, **kw):
+        nonlocal in_flight, peak
+        fut = await real(*args, **kw)
+        in_flight += 1
+        peak = max(peak, in_flight)
+
+        def landed(_fut) -> None:
+            nonlocal in_flight
+            in_flight -= 1
+
+        fut.add_done_callback(landed)
+        return fut
+
+    monkeypatch.setattr(js, "publish_async", publish_async)
+    slots = asyncio.Semaphore(3)
+    bodies = {f"o{i}": os.urandom(20_000) for i in range(4)}
+    infos = await asyncio.wait_for(
+        asyncio.gather(*(store.put(n, b, chunk_size=1000, slots=slots) for n, b in bodies.items())),
+        60,
+    )
+    monkeypatch.undo()
+    assert peak <= 3 and all(i.chunks == 20 for i in infos)
+    assert slots._value == 3  # every slot came back
+    for name, body in bodies.items():
+        assert await store.get_bytes(name) == body
