@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from natsobj_gui.core import Client
@@ -13,17 +12,6 @@ from natsobj_gui.formatting import count_text
 from . import output as out
 from .common import CliError, confirm
 from .progress import ProgressBar
-
-
-def register(command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add both subcommands through main's `command(name, func, help)` helper."""
-    p = command("backup", cmd_backup, "write a whole bucket to one file (a stream snapshot)")
-    p.add_argument("bucket", metavar="BUCKET")
-    p.add_argument("file", metavar="FILE", help="the backup file to write")
-    p.add_argument("-f", "--force", action="store_true", help="replace FILE without asking")
-    p = command("restore", cmd_restore, "recreate a bucket from a backup file")
-    p.add_argument("file", metavar="FILE", help="a file written by `natsobj backup`")
-    p.add_argument("--check", action="store_true", help="only check the file; restore nothing")
 
 
 async def cmd_backup(client: Client, args: argparse.Namespace) -> int:

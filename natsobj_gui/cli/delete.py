@@ -16,23 +16,6 @@ from .objects import _preview, _writable_store
 FEW = 64  # up to this many names are looked up one by one instead of listing the bucket
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The del command's own arguments."""
-    p.add_argument("bucket", metavar="BUCKET")
-    p.add_argument("names", metavar="NAME", nargs="*", help="objects; none deletes the bucket")
-    p.add_argument("--prefix", help="delete every object whose name starts with PREFIX")
-    p.add_argument(
-        "-r",
-        "--recursive",
-        dest="folders",
-        action="append",
-        metavar="FOLDER/",
-        help="delete every object under FOLDER/ (repeatable)",
-    )
-    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--json", action="store_true", help="print each object's outcome as JSON")
-
-
 async def cmd_del(client: Client, args: argparse.Namespace) -> int:
     """Delete objects (leaving tombstones), or the whole bucket when nothing is named."""
     if not args.names and args.prefix is None and not args.folders:

@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from natsobj_gui.core import Client
-from natsobj_gui.core.orphans import CleanResult, OrphanReport, OrphanSet, clean, scan
+from natsobj_gui.core.orphans import (
+    DEFAULT_GRACE,
+    CleanResult,
+    OrphanReport,
+    OrphanSet,
+    clean,
+    scan,
+)
 from natsobj_gui.formatting import count_text
 
 from . import output as out
@@ -72,7 +79,8 @@ def report_json(report: OrphanReport, result: CleanResult | None) -> dict[str, A
 async def cmd_gc(client: Client, args: argparse.Namespace) -> int:
     """List orphaned chunk sets (chunks no object refers to); purge them with --yes."""
     await client.buckets.status(args.bucket)  # a missing bucket fails with its own sentence
-    report = await scan(client.conn, args.bucket, grace=args.grace)
+    grace = DEFAULT_GRACE if args.grace is None else args.grace
+    report = await scan(client.conn, args.bucket, grace=grace)
     result = await clean(client.conn, report) if args.yes else None
     if args.json:
         out.print_json(report_json(report, result))

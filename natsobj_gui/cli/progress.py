@@ -35,8 +35,10 @@ class ProgressBar:
         known_total: bool = True,
         clock: Callable[[], float] = time.monotonic,
         columns: int | None = None,
+        unit: str = "chunks",
     ) -> None:
         self.label = clean(label)
+        self.unit = unit  # what Progress counts in chunks_done: chunks, or files of a folder
         self.columns = columns
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
@@ -75,9 +77,9 @@ class ProgressBar:
         if self.known_total and speed > 0 and not progress.done:
             parts.append(f"ETA {_eta((progress.bytes_total - progress.bytes_done) / speed)}")
         if self.known_total:
-            parts.append(f"{progress.chunks_done}/{progress.chunks_total} chunks")
+            parts.append(f"{progress.chunks_done}/{progress.chunks_total} {self.unit}")
         else:
-            parts.append(f"{progress.chunks_done} chunks")
+            parts.append(f"{progress.chunks_done} {self.unit}")
         tail = "  ".join(parts)
         columns = self.columns or shutil.get_terminal_size((80, 24)).columns
         # One column short of the width: a full line would wrap and break the \r redraw.
@@ -111,6 +113,14 @@ class ProgressBar:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+    def clear(self) -> None:
+        """Erase the bar's line so other output can take it; the next call draws it again."""
+        if self.enabled and self._drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._drawn = False
+            self._last_draw = float("-inf")
 
     def abandon(self) -> None:
         """End the line after a failure so the error message starts on its own line."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,32 +23,6 @@ from natsobj_gui.formatting import count_text
 from . import output as out
 from .common import CliError, confirm
 from .progress import ProgressBar
-
-
-def register(command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add `sync` through main's `command(name, func, help)` helper."""
-    p = command(
-        "sync",
-        cmd_sync,
-        "upload what is new or changed in a folder, or download what is new or changed "
-        "in a bucket (compared by SHA-256)",
-    )
-    p.add_argument("source", metavar="SOURCE", help="LOCAL_DIR or BUCKET[/PREFIX]")
-    p.add_argument("dest", metavar="DEST", help="BUCKET[/PREFIX] or LOCAL_DIR")
-    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
-    p.add_argument(
-        "--delete", action="store_true", help="also delete what exists only on the destination"
-    )
-    p.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="skip names matching GLOB on both sides (repeatable; matches a path or any part)",
-    )
-    p.add_argument("-f", "--force", action="store_true", help="delete without asking")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every name")
-    p.add_argument("--json", action="store_true", help="print the plan and the result as JSON")
 
 
 def _sides(source: str, dest: str) -> tuple[Direction, Path, str]:

@@ -1,9 +1,8 @@
 """The async object-store core: no Qt here, usable from plain asyncio, a CLI or the GUI."""
 
-from .client import Client
-from .connection import Connection, ConnectionEvents, connect
+from typing import TYPE_CHECKING, Any
+
 from .errors import *  # noqa: F403 - the typed errors are part of the API
-from .store import ObjectStore, Watcher
 from .types import (
     DEFAULT_CHUNK_SIZE,
     BucketConfig,
@@ -18,6 +17,34 @@ from .types import (
     WatchEvent,
     WatchKind,
 )
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .connection import Connection, ConnectionEvents, connect
+    from .store import ObjectStore, Watcher
+
+# These pull in nats-py (~0.1 s): imported on first use, so that importing the errors
+# and types (what a CLI needs to parse its arguments) stays cheap.
+_LAZY = {
+    "Client": "client",
+    "Connection": "connection",
+    "ConnectionEvents": "connection",
+    "connect": "connection",
+    "ObjectStore": "store",
+    "Watcher": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from . import errors as E
-from . import transfer, wire
+from . import meta_io, wire
+from .ack_window import ACK_TIMEOUT
 from .connection import Connection
 from .store import tombstone
 from .types import ObjectInfo
@@ -155,22 +156,22 @@ async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[
     # As ObjectStore.delete: where the info was found; a damaged one gets a sound tombstone.
     tomb = tombstone(replace(info, bucket=bucket))
     try:
-        subject = transfer.meta_subject_of(tomb)
-        data = transfer.encode_meta(conn, tomb)
+        subject = meta_io.meta_subject_of(tomb)
+        data = meta_io.encode_meta(conn, tomb)
         try:
             fut = await conn.js.publish_async(subject, data, headers=dict(wire.ROLLUP_HEADERS))
-            await conn.guarded(asyncio.wait_for(fut, transfer.ACK_TIMEOUT), subject)
+            await conn.guarded(asyncio.wait_for(fut, ACK_TIMEOUT), subject)
         except Exception as exc:
             raise conn.translate(exc, bucket=bucket, subject=subject) from exc
     except E.ObjectStoreError as exc:
         return DeleteResult(name, Outcome.FAILED, str(exc)), isinstance(exc, _FATAL)
     # Links own no chunks; a damaged info's nuid is not ours to trust (it may be a wildcard).
-    nuid = transfer.replaced_chunks(info)
+    nuid = meta_io.replaced_chunks(info)
     if nuid is None:
         note = "" if info.link is not None else f"its data was kept: it is damaged ({info.damaged})"
         return DeleteResult(name, Outcome.DELETED, note), False
     try:
-        await transfer.purge_chunks(conn, bucket, nuid)
+        await meta_io.purge_chunks(conn, bucket, nuid)
     except E.ObjectStoreError as exc:
         text = f"its tombstone is written but its data was not purged ({exc}): natsobj gc can"
         text += " remove it later"

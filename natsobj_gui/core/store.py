@@ -3,75 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 import nats.errors
 
-from . import download, transfer, wire
+from . import download, meta_io, transfer, wire
 from . import errors as E
-from .connection import ERR_NO_MESSAGE, ERR_STREAM_NOT_FOUND, Connection
+from .connection import ERR_STREAM_NOT_FOUND, Connection
 from .jsraw import Deliver, JsMsg, OrderedConsumer
+from .meta_io import read_meta
 from .sources import PutSource
-from .types import ObjectInfo, ObjectLink, ObjectMeta, WatchEvent, WatchKind
+from .types import ObjectInfo, ObjectLink, ObjectMeta
+from .watcher import Watcher
 
 log = logging.getLogger(__name__)
-TIMESTAMP_HEADER = "Nats-Time-Stamp"
-SEQUENCE_HEADER = "Nats-Sequence"
 LIST_IDLE_TIMEOUT = 10.0
-
-
-async def read_meta(
-    conn: Connection, bucket: str, subject: str, *, direct: bool = True
-) -> ObjectInfo | None:
-    """The last message on a meta subject, or None; direct get with an API fallback.
-
-    `direct=False` asks the stream leader (a direct get may be answered by a replica
-    that lags behind): what a rewrite that must know the very last version needs.
-    """
-    stream = wire.stream_name(bucket)
-    msg = None
-    if direct:
-        try:
-            msg = await conn.nc.request(
-                f"{conn.api_prefix}.DIRECT.GET.{stream}.{subject}",
-                b"",
-                timeout=conn.profile.request_timeout,
-            )
-        except nats.errors.NoRespondersError:
-            msg = None  # no direct get (old bucket or missing stream): ask the API
-        except Exception as exc:
-            raise conn.translate(exc, bucket=bucket, subject=subject) from exc
-    if msg is not None:
-        hdrs = msg.headers or {}
-        status = hdrs.get("Status")
-        if status == "404":
-            return None
-        if status:
-            raise E.ObjectStoreError(f"server error {status}: {hdrs.get('Description', '')}")
-        stamp = wire.parse_timestamp(hdrs.get(TIMESTAMP_HEADER))
-        seq = hdrs.get(SEQUENCE_HEADER, "")
-        return wire.decode_entry(msg.data, stamp, subject, bucket, int(seq) if seq.isdigit() else 0)
-    try:
-        resp = await conn.api(f"STREAM.MSG.GET.{stream}", {"last_by_subj": subject}, bucket=bucket)
-    except E.ObjectStoreError as exc:
-        cause = exc.__cause__
-        if getattr(cause, "err_code", None) == ERR_NO_MESSAGE or "no message" in str(exc):
-            return None
-        raise
-    import base64
-
-    message = resp.get("message") or {}
-    data = base64.b64decode(message.get("data") or "")
-    seq = message.get("seq")
-    stamp = wire.parse_timestamp(message.get("time"))
-    return wire.decode_entry(data, stamp, subject, bucket, seq if isinstance(seq, int) else 0)
 
 
 def tombstone(info: ObjectInfo) -> ObjectInfo:
@@ -80,7 +31,7 @@ def tombstone(info: ObjectInfo) -> ObjectInfo:
     if info.damaged:
         # Nothing of a damaged info is vouched for: a fresh nuid (no chunks, never a
         # wildcard) and no link make the tombstone itself sound.
-        tomb = replace(tomb, nuid=transfer.new_nuid(), link=None, damaged="")
+        tomb = replace(tomb, nuid=meta_io.new_nuid(), link=None, damaged="")
     return tomb
 
 
@@ -137,12 +88,25 @@ class ObjectStore:
         chunk_size: int | None = None,
         progress: transfer.ProgressCallback | None = None,
         window: int = transfer.DEFAULT_WINDOW,
+        slots: asyncio.Semaphore | None = None,
     ) -> ObjectInfo:
-        """Upload a new version of an object from a file path, bytes, reader or stream."""
+        """Upload a new version of an object from a file path, bytes, reader or stream.
+
+        Puts running at once may share `slots`: at most that many chunks in flight in all.
+        """
         if isinstance(meta, str):
             meta = ObjectMeta(meta)
         wire.meta_subject(self.bucket, meta.name)
-        old = await self._old(meta.name)
+        # A name with one subject is not looked up: a new object's info is published
+        # expecting none there, and a refusal tells the put what it replaces (a round trip
+        # only a replacement pays). nats.js may keep another name's info elsewhere.
+        old = None
+        if not self.conn.nc.is_connected:
+            # Chunks published now would wait in nats-py's buffer for acks that cannot come
+            # (a lookup used to fail here): fail at once, before anything is sent.
+            raise E.NotConnectedError()
+        if wire.latin1_meta_subject(self.bucket, meta.name) is not None:
+            old = await self._old(meta.name)
         return await transfer.put(
             self.conn,
             self.bucket,
@@ -152,6 +116,7 @@ class ObjectStore:
             chunk_size=chunk_size,
             progress=progress,
             window=window,
+            slots=slots,
         )
 
     async def resolve(self, name: str) -> ObjectInfo:
@@ -245,11 +210,11 @@ class ObjectStore:
 
         # Another writer may publish between our read and our tombstone: then it is their
         # version that gets deleted, and its chunks purged, never left behind.
-        subject = transfer.meta_subject_of(info)
-        tomb, replaced = await transfer.replace_meta(self.conn, self.bucket, subject, info, make)
-        stale = transfer.replaced_chunks(replaced)
+        subject = meta_io.meta_subject_of(info)
+        tomb, replaced = await meta_io.replace_meta(self.conn, self.bucket, subject, info, make)
+        stale = meta_io.replaced_chunks(replaced)
         if stale is not None:
-            await transfer.purge_chunks(self.conn, self.bucket, stale)
+            await meta_io.purge_chunks(self.conn, self.bucket, stale)
         return tomb
 
     async def update_meta(self, name: str, meta: ObjectMeta) -> ObjectInfo:
@@ -270,7 +235,7 @@ class ObjectStore:
             subject = existing.subject if existing is not None else ""
             expected = existing.revision if existing is not None else 0
             # The new name gets a copy of what we read: it must still be the current one.
-            found = transfer.meta_subject_of(info)
+            found = meta_io.meta_subject_of(info)
             now = await read_meta(self.conn, self.bucket, found, direct=False)
             if now is None or (info.revision and now.revision != info.revision):
                 raise E.ConcurrentUpdateError(
@@ -286,7 +251,7 @@ class ObjectStore:
             subject=subject,
         )
         try:
-            await transfer.publish_meta(self.conn, new, expected=expected)
+            await meta_io.publish_meta(self.conn, new, expected=expected)
         except E.ConcurrentUpdateError:
             raise E.ConcurrentUpdateError(
                 f"object {meta.name if renamed else name!r} was changed by another client "
@@ -294,7 +259,7 @@ class ObjectStore:
             ) from None
         if renamed:
             # Only up to the version we renamed: one another client wrote since stays.
-            purge: dict = {"filter": transfer.meta_subject_of(info)}
+            purge: dict = {"filter": meta_io.meta_subject_of(info)}
             if info.revision:
                 purge["seq"] = info.revision + 1
             await self.conn.api(
@@ -313,13 +278,13 @@ class ObjectStore:
         info = ObjectInfo(
             name=name,
             bucket=self.bucket,
-            nuid=transfer.new_nuid(),
+            nuid=meta_io.new_nuid(),
             link=link,
             subject=existing.subject if existing is not None else "",
         )
         expected = existing.revision if existing is not None else 0
         try:
-            await transfer.publish_meta(self.conn, info, expected=expected)
+            await meta_io.publish_meta(self.conn, info, expected=expected)
         except E.ConcurrentUpdateError:
             raise E.ConcurrentUpdateError(
                 f"{name!r} was changed by another client meanwhile; no link was made: try again"
@@ -397,101 +362,3 @@ class ObjectStore:
         if updates_only:
             deliver = Deliver.NEW
         return Watcher(self, deliver, ignore_deletes)
-
-
-class Watcher:
-    """An async iterator of WatchEvents; `batches()` groups what has already arrived."""
-
-    def __init__(self, store: ObjectStore, deliver: Deliver, ignore_deletes: bool) -> None:
-        self._store = store
-        self._deliver = deliver
-        self._ignore_deletes = ignore_deletes
-        self._queue: asyncio.Queue[WatchEvent | BaseException] = asyncio.Queue()
-        self._initial = deliver is not Deliver.NEW
-        self._consumer: OrderedConsumer | None = None
-        self._runner: asyncio.Task | None = None
-
-    def _on_msg(self, msg: JsMsg) -> None:
-        info = wire.decode_entry(
-            msg.data,
-            wire.timestamp_from_nanos(msg.timestamp_ns),
-            msg.subject,
-            self._store.bucket,
-            msg.stream_seq,
-        )
-        if not (info.deleted and self._ignore_deletes):
-            kind = WatchKind.DELETE if info.deleted else WatchKind.PUT
-            self._queue.put_nowait(WatchEvent(kind, info, initial=self._initial))
-        if self._initial and msg.pending == 0:
-            self._end_initial()
-
-    def _end_initial(self) -> None:
-        self._initial = False
-        self._queue.put_nowait(WatchEvent(WatchKind.INITIAL_DONE, None, initial=True))
-
-    async def start(self) -> Watcher:
-        conn, bucket = self._store.conn, self._store.bucket
-        self._consumer = OrderedConsumer(
-            conn.nc,
-            conn.jsm,
-            wire.stream_name(bucket),
-            wire.meta_filter(bucket),
-            self._on_msg,
-            deliver=self._deliver,
-        )
-        try:
-            pending = await self._consumer.start()
-        except Exception as exc:
-            raise conn.translate(exc, bucket=bucket) from exc
-        if self._deliver is Deliver.NEW or (pending == 0 and self._initial):
-            self._end_initial()
-        self._runner = asyncio.ensure_future(self._run())
-        return self
-
-    async def _run(self) -> None:
-        assert self._consumer is not None
-        try:
-            await self._consumer.wait()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            store = self._store
-            self._queue.put_nowait(store.conn.translate(exc, bucket=store.bucket))
-
-    async def next_batch(self, limit: int = 5000) -> list[WatchEvent]:
-        """At least one event, plus whatever else is already queued (up to `limit`)."""
-        if self._consumer is None:
-            await self.start()
-        first = await self._queue.get()
-        items = [first]
-        while len(items) < limit and not self._queue.empty():
-            items.append(self._queue.get_nowait())
-        events: list[WatchEvent] = []
-        for item in items:
-            if isinstance(item, BaseException):
-                raise item
-            events.append(item)
-        return events
-
-    def __aiter__(self) -> AsyncIterator[WatchEvent]:
-        return self._iter()
-
-    async def _iter(self) -> AsyncIterator[WatchEvent]:
-        while True:
-            for event in await self.next_batch():
-                yield event
-
-    async def close(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await runner
-        if self._consumer is not None:
-            await self._consumer.close()
-
-    async def __aenter__(self) -> Watcher:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

@@ -192,9 +192,9 @@ async def run_sync(
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
-                # An upload whose chunks are all stored is publishing its info: let it end.
-                # Cancelled there, its rollback would purge chunks the info may already
-                # name (core.transfer.put rolls back on any cancel, even during the info).
+                # An upload whose chunks are all stored is publishing its info: let it end,
+                # so that it is reported as done (core.transfer.put finishes that part
+                # whatever cancels arrive, then ends cancelled).
                 if item.rel not in tracker.sent:
                     task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

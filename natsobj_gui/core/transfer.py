@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
-
-from nats.nuid import NUID
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
+from .ack_window import ACK_TIMEOUT, AckWindow
 from .connection import Connection
+from .meta_io import (
+    encode_meta,
+    new_nuid,
+    purge_chunks,
+    read_meta,
+    replace_meta,
+    replaced_chunks,
+)
 from .sources import PutSource, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
@@ -23,118 +30,13 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[Progress], None]
 # 64 × 128 KiB in flight keeps the server busy without unbounded client buffers.
 DEFAULT_WINDOW = 64
-ACK_TIMEOUT = 10.0
 
-_nuid = NUID()
-
-
-def new_nuid() -> str:
-    return _nuid.next().decode()
+T = TypeVar("T")
 
 
 def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
     size = requested if requested and requested > 0 else DEFAULT_CHUNK_SIZE
     return max(1, min(size, max_payload))
-
-
-async def purge_chunks(conn: Connection, bucket: str, nuid: str) -> None:
-    """Remove one object's chunks; used to roll back and to drop replaced versions."""
-    # chunk_subject refuses a nuid that is not a plain token: never a filter like `>`.
-    await conn.api(
-        f"STREAM.PURGE.{wire.stream_name(bucket)}",
-        {"filter": wire.chunk_subject(bucket, nuid)},
-        bucket=bucket,
-    )
-
-
-# Room in a meta message for the rollup header and the protocol's own header lines.
-META_HEADER_ROOM = 128
-
-
-def encode_meta(conn: Connection, info: ObjectInfo) -> bytes:
-    """The info's bytes, or InvalidMetaError if they cannot be stored on this server."""
-    data = wire.encode_info(info)
-    if len(data) + META_HEADER_ROOM > conn.max_payload:
-        raise E.InvalidMetaError(
-            f"the info of {info.name!r} is {len(data):,} bytes, more than the server accepts "
-            f"in one message ({conn.max_payload:,}): shorten its description, headers or "
-            "metadata"
-        )
-    return data
-
-
-# The server refuses a publish whose expected last subject sequence is not the last.
-ERR_WRONG_LAST_SEQUENCE = 10071
-EXPECTED_SEQ_HEADER = "Nats-Expected-Last-Subject-Sequence"
-# Each refusal means another writer got in first; a name written this often is contested.
-META_ATTEMPTS = 20
-
-
-def meta_subject_of(info: ObjectInfo) -> str:
-    """Where an info goes: the subject it was read from, else its name's own subject."""
-    return info.subject or wire.meta_subject(info.bucket, info.name)
-
-
-async def publish_meta(conn: Connection, info: ObjectInfo, *, expected: int | None = None) -> int:
-    """Publish an object's info with a subject rollup, so only the newest stays.
-
-    With `expected` (a stream sequence, 0 for none), the server stores it only if that is
-    still the subject's last message; otherwise ConcurrentUpdateError. Returns its sequence.
-    """
-    subject = meta_subject_of(info)
-    data = encode_meta(conn, info)
-    headers = dict(wire.ROLLUP_HEADERS)
-    if expected is not None:
-        headers[EXPECTED_SEQ_HEADER] = str(expected)
-    try:
-        ack = await conn.guarded(conn.js.publish(subject, data, headers=headers), subject)
-    except Exception as exc:
-        if getattr(exc, "err_code", None) == ERR_WRONG_LAST_SEQUENCE:
-            raise E.ConcurrentUpdateError(
-                f"object {info.name!r} was changed by another client meanwhile"
-            ) from exc
-        raise conn.translate(exc, bucket=info.bucket, subject=subject) from exc
-    return ack.seq
-
-
-async def replace_meta(
-    conn: Connection,
-    bucket: str,
-    subject: str,
-    current: ObjectInfo | None,
-    make: Callable[[ObjectInfo | None], ObjectInfo],
-) -> tuple[ObjectInfo, ObjectInfo | None]:
-    """Publish `make(current)` over the subject's last message, `current` as the caller read it.
-
-    When another writer published since, the newest is read again and `make` asked again,
-    so the caller learns exactly which version (and chunks) it superseded, even in a race.
-    Returns what was published and what it replaced (None: nothing).
-    """
-    from .store import read_meta  # local: store builds on this module
-
-    for _ in range(META_ATTEMPTS):
-        info = make(current)
-        try:
-            await publish_meta(conn, info, expected=current.revision if current else 0)
-            return info, current
-        except E.ConcurrentUpdateError:
-            # From the stream leader, not a direct get that a lagging replica may answer.
-            current = await read_meta(conn, bucket, subject, direct=False)
-        except E.ConnectionLostError as exc:
-            # Should it turn out stored, the expected sequence proves it replaced `current`.
-            exc.replacing = current  # type: ignore[attr-defined]
-            raise
-    raise E.ConcurrentUpdateError(
-        f"object {info.name!r} is being rewritten by other clients continuously; try again"
-    )
-
-
-def replaced_chunks(replaced: ObjectInfo | None, keep: str = "") -> str | None:
-    """The nuid whose chunks a new meta makes unreachable, when it is safe to purge."""
-    if replaced is None or replaced.deleted or replaced.link is not None or replaced.damaged:
-        return None  # nothing to purge, or not ours to judge (a damaged info lies)
-    nuid = replaced.nuid
-    return nuid if wire.is_token(nuid) and nuid != keep else None
 
 
 async def put(
@@ -147,8 +49,12 @@ async def put(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     window: int = DEFAULT_WINDOW,
+    slots: asyncio.Semaphore | None = None,
 ) -> ObjectInfo:
-    """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel."""
+    """Upload `source` as a new version of `meta.name`; rolls back on any failure or cancel.
+
+    `slots` bounds the chunks in flight across puts that share it (one slot per chunk).
+    """
     subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
     if old is not None and old.subject:
         subject_meta = old.subject  # where the name was found (nats.js encodes some apart)
@@ -162,91 +68,36 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    subject = wire.chunk_subject(bucket, nuid)
     sha = hashlib.sha256()
-    pending: deque[tuple[asyncio.Future, int]] = deque()
-    sent_bytes = sent_chunks = acked_bytes = acked_chunks = 0
-    failed = False  # no progress after a failure: the rollback owns what is in flight
-    meta_unknown = False  # our info may be stored: its chunks must not be purged
-    task = asyncio.current_task()
-
-    def total_chunks() -> int:
-        if size_hint is None:
-            return max(sent_chunks, acked_chunks)
-        return -(-size_hint // chunk)
-
-    def count_acked() -> None:
-        """Count the acked chunks at the head of the window, reporting each one."""
-        nonlocal acked_bytes, acked_chunks
-        while not failed and pending:
-            fut, n = pending[0]
-            if not fut.done() or fut.cancelled() or fut.exception() is not None:
-                return  # errors are raised (and translated) by ack_oldest
-            pending.popleft()
-            acked_bytes += n
-            acked_chunks += 1
-            if progress:
-                total = size_hint if size_hint is not None else sent_bytes
-                progress(
-                    Progress(acked_chunks, total_chunks(), acked_bytes, max(total, acked_bytes))
-                )
-
-    callback_errors: list[Exception] = []
-
-    def on_ack(_fut: asyncio.Future) -> None:
-        # A failing progress callback must fail the put, not vanish into the loop's log.
-        try:
-            count_acked()
-        except Exception as exc:
-            callback_errors.append(exc)
-
-    def raise_callback_error() -> None:
-        if callback_errors:
-            raise callback_errors[0]
-
-    async def ack_oldest() -> None:
-        await _await_ack(conn, pending[0][0], bucket, subject)
-        count_acked()
-
+    acks = AckWindow(
+        conn,
+        bucket,
+        wire.chunk_subject(bucket, nuid),
+        size=window,
+        chunk=chunk,
+        total_bytes=size_hint,
+        progress=progress,
+        slots=slots,
+    )
     try:
         chunks = iter_chunks(source, chunk)
         if may_wait(source):  # a slow source must not hide an outage until it yields
             chunks = conn.while_connected(chunks)
         async for data in chunks:
             sha.update(data)
-            try:
-                fut = await conn.js.publish_async(subject, data)
-            except Exception as exc:
-                raise conn.translate(exc, bucket=bucket, subject=subject) from exc
-            # Track the chunk first: it is already on its way, so a rollback must wait for it.
-            pending.append((fut, len(data)))
-            # Count an ack when it lands, not when the source yields its next chunk (a slow
-            # source would hold the progress back by a whole window).
-            fut.add_done_callback(on_ack)
-            if task is not None and task.cancelling():
-                # nats-py swallows CancelledError while it waits for a forced flush.
-                raise asyncio.CancelledError
-            if conn.lost_for() is not None:
-                raise E.ConnectionLostError()  # what was in flight is lost with it
-            sent_bytes += len(data)
-            sent_chunks += 1
-            while len(pending) >= window or (pending and pending[0][0].done()):
-                await ack_oldest()
-            raise_callback_error()
-        while pending:
-            await ack_oldest()
-        raise_callback_error()
-        if size_hint is not None and sent_bytes != size_hint:
+            await acks.send(data)
+        await acks.drain()
+        if size_hint is not None and acks.sent_bytes != size_hint:
             raise E.ObjectStoreError(
-                f"the source changed while uploading ({sent_bytes} bytes read, "
+                f"the source changed while uploading ({acks.sent_bytes} bytes read, "
                 f"{size_hint} expected)"
             )
         info = ObjectInfo(
             name=meta.name,
             bucket=bucket,
             nuid=nuid,
-            size=sent_bytes,
-            chunks=sent_chunks,
+            size=acks.sent_bytes,
+            chunks=acks.sent_chunks,
             digest=wire.digest_string(sha),
             description=meta.description,
             headers=meta.headers,
@@ -255,54 +106,109 @@ async def put(
             extra=extra,
             subject=subject_meta,
         )
-        # Expecting the version we read: if another writer published meanwhile, we learn
-        # which version we really replace, and purge its chunks rather than leave them.
-        try:
-            _, replaced = await replace_meta(conn, bucket, subject_meta, old, _replacing(info))
-        except E.ConnectionLostError as lost:
-            # The info may have been stored before the ack was lost: ask once reconnected.
-            landed = await _meta_landed(conn, bucket, subject_meta, nuid)
-            meta_unknown = landed is None
-            if not landed:
-                raise
-            replaced = getattr(lost, "replacing", None)
-        if progress and sent_chunks == 0:
+        if progress and acks.sent_chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
-        failed = True
-        inflight = [f for f, _ in pending]
-        if isinstance(exc, E.PermissionDeniedError):
-            # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
-            for fut in inflight:
-                fut.cancel()
-        if meta_unknown:
-            exc.args = (_lost_meta(meta.name),)
-            raise
-        rollback = asyncio.ensure_future(_rollback(conn, bucket, nuid, inflight))
-        while not rollback.done():
-            # A repeated cancel (another click, every progress tick) must not end the put
-            # before its chunks are purged; the rollback itself is bounded in time.
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(rollback)
+        # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
+        inflight = acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
+        purged = await _finish(_rollback(conn, bucket, nuid, inflight))
         if isinstance(exc, E.ConnectionLostError):
-            exc.args = (_lost_upload(conn, meta.name, old, rollback.result()),)
+            exc.args = (_lost_upload(conn, meta.name, old, purged),)
         raise
-    stale = replaced_chunks(replaced, nuid)
+    # Every chunk is stored: the info publish and what follows run to their end even when
+    # cancelled meanwhile, as a torn publish could leave a stored info without its chunks.
+    return await _finish(_commit(conn, bucket, subject_meta, old, info))
+
+
+async def _finish(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end whatever cancels arrive, then honour a cancel if one came.
+
+    A repeated cancel (another click, every progress tick) must not end it early either;
+    the work itself is bounded in time.
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled():
+            task.exception()  # seen: the cancel is what the caller asked about
+        raise asyncio.CancelledError
+    return task.result()
+
+
+async def _commit(
+    conn: Connection, bucket: str, subject: str, old: ObjectInfo | None, info: ObjectInfo
+) -> ObjectInfo:
+    """Publish a new version's info over `old`, then purge what it replaced; else roll back.
+
+    When the publish fails, the subject is read back (once the connection is back, within
+    the outage bound): an info stored whose ack was lost is a finished put, and its chunks
+    must stay.
+    """
+    make = _Replacing(info)
+    try:
+        # Expecting the version we read: if another writer published meanwhile, we learn
+        # which version we really replace, and purge its chunks rather than leave them.
+        published, replaced = await replace_meta(conn, bucket, subject, old, make)
+    except Exception as exc:
+        stored = await _stored(conn, bucket, subject, info.nuid)
+        lost = isinstance(exc, E.ConnectionLostError)
+        if stored is None:
+            log.warning("could not tell whether the info of %r was stored: %s", info.name, exc)
+            if lost:
+                exc.args = (_lost_meta(info.name),)
+            raise  # keep the chunks: an orphan is found later, a chunkless info is lost
+        if not stored:
+            purged = await _rollback(conn, bucket, info.nuid, [])
+            if lost:
+                exc.args = (_lost_upload(conn, info.name, old, purged),)
+            raise
+        published, replaced = make(make.tried), make.tried
+    stale = replaced_chunks(replaced, info.nuid)
     if stale is not None:
         try:
             await purge_chunks(conn, bucket, stale)
         except E.ObjectStoreError as exc:
             # The new version is in place; an old chunk left behind is only wasted space.
-            log.warning("could not purge the previous chunks of %r: %s", meta.name, exc)
-    stamped = await _stamp(conn, bucket, subject_meta)
-    # A writer that published after us is current now (and purges ours): report our own.
-    return stamped if stamped is not None and stamped.nuid == nuid else info
+            log.warning("could not purge the previous chunks of %r: %s", info.name, exc)
+    # Not read back (a round trip): the ack gave the sequence, and the time is this
+    # client's, where a reader sees the server's.
+    return replace(published, modified=datetime.now(UTC))
 
 
-def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
-    """A new version's info for replace_meta: never over another name's live object."""
+async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
+    """Whether the subject's last info is ours, asking the stream leader; None: no answer.
 
-    def make(current: ObjectInfo | None) -> ObjectInfo:
+    After a lost connection it waits for it within the outage bound.
+    """
+    if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+        return None
+    try:
+        current = await read_meta(conn, bucket, subject, direct=False)
+    except E.ObjectStoreError:
+        return None
+    return current is not None and current.nuid == nuid
+
+
+class _Replacing:
+    """A new version's info for replace_meta: never over another name's live object.
+
+    Takes the other clients' fields of the version it replaces (the caller may not have
+    read it: a put of a name believed new learns it from the expected-sequence check).
+    Remembers the version it was last asked to replace, which is what a publish whose ack
+    was lost replaced.
+    """
+
+    def __init__(self, info: ObjectInfo) -> None:
+        self.info = info
+        self.tried: ObjectInfo | None = None
+
+    def __call__(self, current: ObjectInfo | None) -> ObjectInfo:
+        info = self.info
         # Two encodings can share a subject (nats.js's Latin-1 "Ã©" is our UTF-8 "é"): a
         # live object there under another name is not a version of ours.
         if (
@@ -315,79 +221,11 @@ def _replacing(info: ObjectInfo) -> Callable[[ObjectInfo | None], ObjectInfo]:
                 f"{info.name!r} would replace the object {current.name!r}, which another "
                 "client stored under the same subject; nothing was stored"
             )
-        return info
-
-    return make
-
-
-def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bool) -> str:
-    """What a put cut off by a lost connection left behind, as a sentence."""
-    gone = "" if conn.lost_for() is None else " and did not come back"
-    text = f"the connection to the server was lost while uploading {name!r}{gone}: "
-    text += "nothing was stored"
-    if old is not None and not old.deleted:
-        text = text.replace(": nothing", ": the previous version is intact; nothing")
-    if not purged:
-        text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
-    return text
-
-
-def _lost_meta(name: str) -> str:
-    return (
-        f"the connection to the server was lost while storing the info of {name!r} and did "
-        "not come back: whether the new version replaced the previous one is unknown; check "
-        "with `natsobj info` (if it did not, its chunks stay until `natsobj gc` removes them)"
-    )
-
-
-async def _meta_landed(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
-    """Whether our info is the stored one, once the connection is back; None if it is not."""
-    from .store import read_meta  # local: store builds on this module
-
-    if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
-        return None
-    try:
-        stored = await read_meta(conn, bucket, subject)
-    except E.ObjectStoreError:
-        return None
-    return stored is not None and stored.nuid == nuid
-
-
-async def _await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
-    """Wait for one publish ack; a permissions violation ends the wait early."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ACK_TIMEOUT
-    while not fut.done():
-        await asyncio.wait((fut,), timeout=0.25)
-        if fut.done():
-            break
-        denial = conn.recent_denial(subject.rsplit(".", 1)[0])
-        if denial:
-            raise E.PermissionDeniedError(denial)
-        if conn.lost_for() is not None:
-            raise E.ConnectionLostError()  # the ack, if any, went to the dead connection
-        if loop.time() > deadline:
-            raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
-    try:
-        fut.result()
-    except Exception as exc:
-        err = conn.translate(exc, bucket=bucket, subject=subject)
-        if isinstance(err, E.BucketNotFoundError) and await _bucket_exists(conn, bucket):
-            # Nobody stored the chunk, yet the stream is there: a clustered stream between
-            # leaders drops its subjects' interest for a moment. Not a deleted bucket.
-            err = E.BucketUnavailableError(bucket)
-        raise err from exc
-
-
-async def _bucket_exists(conn: Connection, bucket: str) -> bool:
-    """False only when the server says the bucket's stream is gone."""
-    try:
-        await conn.api(f"STREAM.INFO.{wire.stream_name(bucket)}", bucket=bucket)
-    except E.BucketNotFoundError:
-        return False
-    except E.ObjectStoreError:
-        return True  # no answer (e.g. the meta leader is being elected): it was there
-    return True
+        self.tried = current
+        # Other clients' fields survive a new version, unless their info cannot be trusted.
+        same = current is not None and current.name == info.name and not current.damaged
+        extra = current.extra if same else {}
+        return info if extra == info.extra else replace(info, extra=extra)
 
 
 # Of the outage bound, what a rollback keeps for its purge after the connection is back.
@@ -430,10 +268,21 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
     return False
 
 
-async def _stamp(conn: Connection, bucket: str, subject: str) -> ObjectInfo | None:
-    """The stored info with the server's timestamp, as readers will see it."""
-    from .store import read_meta  # local: store builds on this module
+def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bool) -> str:
+    """What a put cut off by a lost connection left behind, as a sentence."""
+    gone = "" if conn.lost_for() is None else " and did not come back"
+    text = f"the connection to the server was lost while uploading {name!r}{gone}: "
+    text += "nothing was stored"
+    if old is not None and not old.deleted:
+        text = text.replace(": nothing", ": the previous version is intact; nothing")
+    if not purged:
+        text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
+    return text
 
-    with contextlib.suppress(E.ObjectStoreError):
-        return await read_meta(conn, bucket, subject)
-    return None
+
+def _lost_meta(name: str) -> str:
+    return (
+        f"the connection to the server was lost while storing the info of {name!r} and did "
+        "not come back: whether the new version replaced the previous one is unknown; check "
+        "with `natsobj info` (if it did not, its chunks stay until `natsobj gc` removes them)"
+    )

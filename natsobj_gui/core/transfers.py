@@ -45,6 +45,11 @@ from .uploads import PlannedUpload, plan_uploads
 if TYPE_CHECKING:
     from .client import Client
 
+# A small upload is bound by round trips, not bandwidth: this many of them share one slot
+# of the limit (a folder drop of small files then runs 8 at once per slot). Their chunks
+# (8 at most each) stay within one put's window.
+SMALL_UPLOAD = 1024 * 1024
+SMALL_PER_SLOT = 8
 # Errors that mean the server could not be reached rather than that the request was wrong.
 CONNECTION_ERRORS = (NotConnectedError, ConnectionFailedError, ServerTimeoutError)
 log = logging.getLogger(__name__)
@@ -78,14 +83,17 @@ class TransferQueue:
         limit: int = 3,
         on_change: Listener | None = None,
         clock: Callable[[], float] = time.monotonic,
+        small_size: int = SMALL_UPLOAD,
     ) -> None:
         self.client = client
+        self._small_size = small_size
         self._limit = max(1, limit)
         self._clock = clock
         self._next_id = 1
         self._transfers: dict[int, Transfer] = {}
         self._order: deque[int] = deque()  # queued ids, in start order
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._weights: dict[int, int] = {}  # running ids: SMALL_PER_SLOT per whole slot
         self._added: list[Listener] = []
         self._changed: list[Listener] = [on_change] if on_change else []
         self._removed: list[RemovedListener] = []
@@ -326,12 +334,23 @@ class TransferQueue:
         else:
             self._idle.set()
 
+    def _weight(self, t: Transfer) -> int:
+        """The share of a slot a transfer takes: a whole one, or one small upload's part."""
+        return 1 if t.is_upload and t.size <= self._small_size else SMALL_PER_SLOT
+
     def _pump(self) -> None:
-        while self._order and len(self._tasks) < self._limit:
-            tid = self._order.popleft()
+        # In queue order: a transfer that does not fit waits, and so does everything after.
+        while self._order:
+            tid = self._order[0]
             t = self._transfers.get(tid)
             if t is None or t.state is not TransferState.QUEUED:
+                self._order.popleft()
                 continue
+            weight = self._weight(t)
+            if sum(self._weights.values()) + weight > self._limit * SMALL_PER_SLOT:
+                break
+            self._order.popleft()
+            self._weights[tid] = weight
             t.state = TransferState.RUNNING
             t.started = datetime.now(UTC)
             t._samples.append((self._clock(), 0))
@@ -403,6 +422,7 @@ class TransferQueue:
         if t.state is TransferState.RUNNING:  # BaseException other than cancel
             t.state = TransferState.CANCELLED
         self._tasks.pop(t.id, None)
+        self._weights.pop(t.id, None)
         self._emit(self._changed, t)
         self._pump()
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import subprocess
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from natsobj_gui.cli import output as out
 from natsobj_gui.cli.output import table
 from natsobj_gui.cli.parsing import (
     merge_headers,
@@ -159,3 +164,26 @@ def test_cli_imports_without_qt() -> None:
     out = run_without_qt(code)
     assert out.returncode == 0, out.stderr
     assert "watch" in out.stdout
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(min_codepoint=0, max_codepoint=sys.maxunicode), max_size=40))
+def test_orjson_output_is_the_json_modules_byte_for_byte(text: str) -> None:
+    # --json of a large listing goes through orjson; it must print exactly what json_text
+    # prints (C1 controls, DEL and line separators escaped; lone surrogates too).
+    value = [{"name": text, "size": 7, "headers": {text: [text]}, "deleted": False, "x": None}]
+    assert out.json_bytes(value) == out.json_text(value).encode("utf-8")
+
+
+def test_help_does_not_import_nats() -> None:
+    """`natsobj --help` and argument parsing stay free of nats-py (imported per command)."""
+    code = (
+        "import sys\n"
+        "from natsobj_gui.cli.main import build_parser, main\n"
+        "build_parser().parse_args(['ls', 'bucket', '--json'])\n"
+        "assert main(['--help']) == 0\n"
+        "heavy = sorted(m for m in sys.modules if m == 'nats' or m.startswith('nats.'))\n"
+        "assert not heavy, heavy\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr

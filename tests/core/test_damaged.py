@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from natsobj_gui.core import Client, ObjectInfo, ObjectStore, WatchKind, download, transfer, wire
+from natsobj_gui.core import Client, ObjectInfo, ObjectStore, WatchKind, download, meta_io, wire
 from natsobj_gui.core import errors as E
 
 from .raw import chunk_subjects, digest_of, meta_subj, publish_chunks, publish_meta, raw_meta_json
@@ -83,7 +83,7 @@ async def test_purge_and_read_refuse_an_unsafe_nuid(store: ObjectStore, client: 
     victim = await _victim(store, client)
     for nuid in (">", "*", "a.b", ""):
         with pytest.raises(E.InvalidMetaError, match="not a plain subject token"):
-            await transfer.purge_chunks(client.conn, store.bucket, nuid)
+            await meta_io.purge_chunks(client.conn, store.bucket, nuid)
         info = ObjectInfo("x", store.bucket, nuid, size=5, chunks=1)
         with pytest.raises(E.InvalidMetaError):
             await download.read_chunks(client.conn, info, None)
@@ -148,7 +148,7 @@ async def test_broken_infos_are_listed_damaged_everywhere(
     store: ObjectStore, client: Client, body: bytes | dict[str, Any], reason: str
 ) -> None:
     victim = await _victim(store, client)
-    nuid = transfer.new_nuid()
+    nuid = meta_io.new_nuid()
     await publish_chunks(client, store.bucket, nuid, [b"x"])
     if isinstance(body, dict):
         doc = _doc("bad", store.bucket, nuid)
@@ -197,7 +197,7 @@ def _latin1_subject(bucket: str, name: str) -> str:
 
 
 async def _nats_js_object(client: Client, bucket: str, name: str, data: bytes) -> str:
-    nuid = transfer.new_nuid()
+    nuid = meta_io.new_nuid()
     await publish_chunks(client, bucket, nuid, [data])
     subject = _latin1_subject(bucket, name)
     doc = _doc(name, bucket, nuid, data)

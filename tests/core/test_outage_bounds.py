@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from natsobj_gui.core import Client, ConnectProfile, transfer
+from natsobj_gui.core import Client, ConnectProfile, meta_io
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.connection import connect_kwargs
 from natsobj_gui.core.partial import partial_paths
@@ -165,7 +165,7 @@ async def test_info_stored_just_before_the_loss_is_a_success(
     """The meta landed but its ack was lost: once back, the put finds it and succeeds."""
     store = await outage_client.create_bucket("landed")
     old = await store.put("obj", b"previous version")
-    real = transfer.publish_meta
+    real = meta_io.publish_meta
 
     async def publish_then_lose(conn, info, **kw) -> int:
         await real(conn, info, **kw)
@@ -173,7 +173,7 @@ async def test_info_stored_just_before_the_loss_is_a_success(
         await asyncio.to_thread(fresh_server.start)
         raise E.ConnectionLostError()  # as when the ack went to the dead connection
 
-    monkeypatch.setattr(transfer, "publish_meta", publish_then_lose)
+    monkeypatch.setattr(meta_io, "publish_meta", publish_then_lose)
     info = await asyncio.wait_for(store.put("obj", b"new version"), OUTAGE + 30)
     monkeypatch.undo()
     assert await store.get_bytes("obj") == b"new version"
@@ -188,14 +188,14 @@ async def test_info_whose_fate_is_unknown_is_not_called_intact(
     """The server dies during the meta publish and stays down: say the outcome is unknown."""
     store = await outage_client.create_bucket("unknown")
     await store.put("obj", b"previous version")
-    real = transfer.publish_meta
+    real = meta_io.publish_meta
 
     async def publish_then_die(conn, info, **kw) -> int:
         await real(conn, info, **kw)
         _kill(fresh_server)
         raise E.ConnectionLostError()
 
-    monkeypatch.setattr(transfer, "publish_meta", publish_then_die)
+    monkeypatch.setattr(meta_io, "publish_meta", publish_then_die)
     started = time.monotonic()
     with pytest.raises(E.ConnectionLostError) as caught:
         await asyncio.wait_for(store.put("obj", b"new version"), OUTAGE + 30)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core.download import TEMP_GLOB
-from natsobj_gui.core.transfers import Transfer, TransferKind, TransferQueue, TransferState
+from natsobj_gui.core.transfers import (
+    SMALL_PER_SLOT,
+    Transfer,
+    TransferKind,
+    TransferQueue,
+    TransferState,
+)
 
 
 async def test_upload_progress_and_download_round_trip(
@@ -55,7 +61,8 @@ async def test_limit_and_folder_expansion(
         nonlocal max_running
         max_running = max(max_running, len(q.running()))
 
-    q = TransferQueue(client, limit=2, on_change=watch)
+    # No fast lane for small files here: every upload takes a whole slot.
+    q = TransferQueue(client, limit=2, on_change=watch, small_size=0)
     ts = q.upload_paths(store.bucket, [folder], prefix="backup/", chunk_size=500)
     assert len(ts) == 6 and all(t.kind is TransferKind.UPLOAD for t in ts)
     await q.wait_idle()
@@ -65,6 +72,33 @@ async def test_limit_and_folder_expansion(
     assert names == sorted(
         [f"backup/photos/{i}.jpg" for i in range(5)] + ["backup/photos/sub/x.jpg"]
     )
+
+
+async def test_small_uploads_share_a_slot_each_with_its_own_progress(
+    client: Client, store: ObjectStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    data = {f"{i:02d}": os.urandom(2000 + i) for i in range(24)}
+    for name, body in data.items():
+        (folder / name).write_bytes(body)
+    max_running = 0
+
+    def watch(_t: Transfer) -> None:
+        nonlocal max_running
+        max_running = max(max_running, len(q.running()))
+
+    q = TransferQueue(client, limit=1, on_change=watch)
+    ts = q.upload_paths(store.bucket, [folder], chunk_size=1000)
+    await asyncio.wait_for(q.wait_idle(), 60)
+    assert all(t.state is TransferState.DONE for t in ts), [t.error for t in ts]
+    assert 1 < max_running <= SMALL_PER_SLOT  # several at once, still bounded
+    for t in ts:  # each row still tells its own story
+        n = -(-t.size // 1000)
+        assert (t.progress.chunks_done, t.progress.chunks_total) == (n, n)
+        assert t.progress.bytes_done == t.size == len(data[t.name.rsplit("/", 1)[1]])
+    for name, body in data.items():
+        assert await store.get_bytes(f"drop/{name}") == body
 
 
 async def test_cancel_queued_and_running_leaves_nothing(
