@@ -272,9 +272,12 @@ def _lost_upload(conn: Connection, name: str, old: ObjectInfo | None, purged: bo
     """What a put cut off by a lost connection left behind, as a sentence."""
     gone = "" if conn.lost_for() is None else " and did not come back"
     text = f"the connection to the server was lost while uploading {name!r}{gone}: "
-    text += "nothing was stored"
-    if old is not None and not old.deleted:
-        text = text.replace(": nothing", ": the previous version is intact; nothing")
+    if old is None:  # not looked up (a new name's put asks nothing first)
+        text += "any previous version is intact; nothing was stored"
+    elif not old.deleted:
+        text += "the previous version is intact; nothing was stored"
+    else:
+        text += "nothing was stored"
     if not purged:
         text += " (the chunks sent so far could not be removed; `natsobj gc` finds them)"
     return text
