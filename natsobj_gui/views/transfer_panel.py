@@ -54,6 +54,7 @@ from ..icons import icon
 from ..models.transfer_model import (
     COL_NAME,
     COL_PROGRESS,
+    COL_SIZE,
     COL_STATE,
     CaptionRole,
     GroupRole,
@@ -163,6 +164,9 @@ class TransferPanel(QWidget):
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COL_PROGRESS, 160)
+        # "51 MiB / 305 MiB" and a folder's "3 running, 5 queued" read whole by default.
+        header.resizeSection(COL_SIZE, 140)
+        header.resizeSection(COL_STATE, 150)
 
         self.cancel_button = self._button("Cancel", "cancel", self.cancel_selected)
         self.cancel_all_button = self._button("Cancel all", "cancel", self.queue_cancel_all)
