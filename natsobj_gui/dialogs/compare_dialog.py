@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.sync_plan import Action, SyncItem, SyncPlan
-from natsobj_gui.dialogs._common import fit_to_width, size_text, value_label
+from natsobj_gui.dialogs._common import fit_to_width, value_label
+from natsobj_gui.formatting import human_size
 
 ONLY_LOCAL, ONLY_BUCKET, DIFFERENT, SAME, SKIPPED = (
     "Only in folder",
@@ -93,7 +94,14 @@ class CompareModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         status, item = self._rows[index.row()]
-        return (item.rel, status, size_text(item.size), item.reason)[index.column()]
+        return (item.rel, status, _size_cell(status, item), item.reason)[index.column()]
+
+
+def _size_cell(status: str, item: SyncItem) -> str:
+    """One short size; a different object shows the folder's size against the bucket's."""
+    if status == DIFFERENT and item.info is not None:
+        return f"{human_size(item.size)} here, {human_size(item.info.size)} in bucket"
+    return human_size(item.size)
 
 
 class CompareDialog(QDialog):
@@ -132,7 +140,11 @@ class CompareDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
 
         self.upload_button = QPushButton("Upload changes")
         self.download_button = QPushButton("Download changes")
@@ -153,7 +165,7 @@ class CompareDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self._update()
-        fit_to_width(self, 760)
+        fit_to_width(self, 860)
 
     def folder(self) -> str:
         return self.folder_edit.text().strip()
