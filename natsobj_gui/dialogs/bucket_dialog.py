@@ -127,7 +127,7 @@ class BucketDialog(QDialog):
         super().__init__(parent)
         self._existing = existing
         editing = existing is not None
-        self.setWindowTitle(f"Edit bucket {existing.name}" if existing else "New bucket")
+        self.setWindowTitle(f"Edit Bucket {existing.name}" if existing else "New Bucket")
         self.resize(520, 0)
 
         self.name_edit = QLineEdit()

@@ -13,7 +13,7 @@ from .data import assert_tab_order, make_bucket
 def test_defaults_make_a_plain_bucket(qtbot) -> None:
     dlg = BucketDialog()
     qtbot.addWidget(dlg)
-    assert dlg.windowTitle() == "New bucket"
+    assert dlg.windowTitle() == "New Bucket"
     assert not dlg.ok_button.isEnabled()  # no name yet
     assert dlg.name_error.isHidden()  # but no red text on a fresh dialog
     qtbot.keyClicks(dlg.name_edit, "photos")
@@ -125,7 +125,7 @@ def test_edit_mode_fixes_name_and_storage_and_hides_server_keys(qtbot, shot) -> 
     existing = make_bucket()
     dlg = BucketDialog(existing=existing)
     qtbot.addWidget(dlg)
-    assert dlg.is_edit() and dlg.windowTitle() == "Edit bucket documents"
+    assert dlg.is_edit() and dlg.windowTitle() == "Edit Bucket documents"
     assert dlg.name_edit.isReadOnly()
     assert not dlg.storage_combo.isEnabled()
     assert dlg.ok_button.text() == "Save"
