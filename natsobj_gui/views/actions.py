@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QStyle, QToolBar, QToolButton
 
-from natsobj_gui.views.bucket_ops import BucketOps, open_dialog
+from natsobj_gui.dialogs.messages import open_dialog
+from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
 from natsobj_gui.views.drag_out import DragOut
 from natsobj_gui.views.inline_rename import InlineRename

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from natsobj_gui.core import ObjectNotFoundError, backup, orphans
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.sync_plan import Action, Direction, SyncPlan, plan_sync
 from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import human_size
 from natsobj_gui.qt_compat import is_alive
 
@@ -29,15 +29,6 @@ BACKUP_JOB = "bucket-backup"
 COMPARE_JOB = "compare-folder"
 BACKUP_FILTER = "natsobj backups (*.natsobj-backup);;All files (*)"
 PROGRESS_INTERVAL = 0.2  # status-bar progress at most five times a second
-
-
-def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
-    """Show a dialog without blocking (never exec()); it deletes itself when closed."""
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if on_accept is not None:
-        dialog.accepted.connect(lambda: on_accept())
-    dialog.open()
-    return dialog
 
 
 class BucketOps:

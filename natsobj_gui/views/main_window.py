@@ -116,14 +116,14 @@ class MainWindow(QMainWindow):
 
         self.client_label = ""
 
-        self.actions = WindowActions(self)
-        self.connection_menu = self.actions.connection_menu
+        self.window_actions = WindowActions(self)
+        self.connection_menu = self.window_actions.connection_menu
         # Profiles, the Connection menu and the status-bar indicator.
         self.connections = ConnectionManager(self)
         self.embedded_watch = EmbeddedWatch(self)
         self._wire()
         restore_window(self)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
 
     # -- wiring -----------------------------------------------------------------------------
@@ -134,18 +134,20 @@ class MainWindow(QMainWindow):
             lambda bucket: None if self._relocating else self.tree.select_node(bucket, "")
         )
         self.tree.files_dropped.connect(self.transfers.upload_paths)
-        self.tree.objects_dropped.connect(self.actions.objects.move_objects)
-        self.tree.context_menu_requested.connect(self.actions.tree_menu)
+        self.tree.objects_dropped.connect(self.window_actions.objects.move_objects)
+        self.tree.context_menu_requested.connect(self.window_actions.tree_menu)
         self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
-        self.objects.object_activated.connect(self.actions.open.open_object)
+        self.objects.object_activated.connect(self.window_actions.open.open_object)
         self.objects.files_dropped.connect(
             lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
         )
         self.objects.objects_dropped.connect(
-            lambda names, prefix: self.actions.objects.move_objects(names, self.bucket, prefix)
+            lambda names, prefix: self.window_actions.objects.move_objects(
+                names, self.bucket, prefix
+            )
         )
-        self.objects.context_menu_requested.connect(self.actions.object_menu)
-        self.objects.selection_changed.connect(self.actions.update_enabled)
+        self.objects.context_menu_requested.connect(self.window_actions.object_menu)
+        self.objects.selection_changed.connect(self.window_actions.update_enabled)
         # The open folder lost its last object: show its parent rather than an empty page.
         self.object_model.prefixRemoved.connect(
             lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
@@ -192,7 +194,7 @@ class MainWindow(QMainWindow):
 
     def connection_lost(self) -> None:
         """The connection dropped: server actions off (with why), listed items stay."""
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.transfer_panel.set_online(False)
         self.embedded_watch.check()  # our own server died? say so and restart it at once
 
@@ -201,7 +203,7 @@ class MainWindow(QMainWindow):
         self.banner.resolve("Connected again.")
         self.transfer_panel.set_online(True)
         self.show_status("Reconnected", STATUS_TIMEOUT_MS)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         # The bucket list may have changed meanwhile; the open bucket's watch resumes by
         # itself from its last sequence (no reload, so no duplicate rows).
         self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{label} — {APP_TITLE}" if client is not None and label else APP_TITLE)
         self.update_hints()
         self.client_changed.emit()
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         # Transfers on the old connection stop and clean up (purge partial uploads) first.
         await self.transfers.set_client(client)
         if old is not None and old is not client:
@@ -286,7 +288,7 @@ class MainWindow(QMainWindow):
             self.open_location(bucket, prefix)
         n = len(infos)
         self.show_status(count_text(n, "bucket"), STATUS_TIMEOUT_MS)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
         self.buckets_loaded.emit()
 
@@ -331,7 +333,7 @@ class MainWindow(QMainWindow):
         """Record a fresh status (after edit or seal) and refresh what depends on it."""
         self.buckets[info.name] = info
         self.tree_model.set_buckets(list(self.buckets.values()))  # updates nodes in place
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.objects.set_writable(self.is_writable(self.bucket))
         self.update_hints()
 
@@ -365,7 +367,7 @@ class MainWindow(QMainWindow):
             self.tree.select_node(bucket, prefix)
         self.settings.setValue("session/last_bucket", bucket)
         self.settings.setValue("session/last_prefix", prefix)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
         self.location_changed.emit(bucket, prefix)
 
@@ -405,7 +407,7 @@ class MainWindow(QMainWindow):
         self.objects.set_location(bucket, prefix)
         self.update_hints()
         if not bucket or index is None:
-            self.actions.update_enabled()
+            self.window_actions.update_enabled()
             return
         self.show_status(f"Listing {bucket}…")
         assert self.client is not None
@@ -441,7 +443,7 @@ class MainWindow(QMainWindow):
             self.show_status(f"{bucket}: {count_text(n, 'object')}", STATUS_TIMEOUT_MS)
             self.update_hints()
             self.listing_done.emit(bucket)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
 
     # -- settings ---------------------------------------------------------------------------
     def save_settings(self) -> None:

@@ -10,10 +10,10 @@ from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
 from natsobj_gui.core.uploads import join_prefix
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text, human_size
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
-from natsobj_gui.views.bucket_ops import open_dialog
 
 if TYPE_CHECKING:
     from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog

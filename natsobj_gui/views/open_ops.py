@@ -54,7 +54,7 @@ class OpenOps:
     def open_object(self, info: ObjectInfo, chooser: bool = False) -> None:
         """Enter or double click on an object: fetch it (shown in the panel) and open it."""
         if not self.can_open(info):
-            self.w.actions.objects.show_info(info)
+            self.w.window_actions.objects.show_info(info)
             return
         if self.w.client is None:
             return

@@ -23,9 +23,9 @@ from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, s
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
 from natsobj_gui.dialogs import messages
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
-from natsobj_gui.views.bucket_ops import open_dialog
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
