@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -50,7 +51,7 @@ class _Hidden:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: dict[str, str]) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -331,6 +332,7 @@ class ConnectionManager(QObject):
             embedded_url=url,
             current_id=self.menu.current_id,
             stored_kinds=stored,
+            off_thread=self._off_thread,
             parent=self.window,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
@@ -339,6 +341,16 @@ class ConnectionManager(QObject):
         self.dialog = dlg
         dlg.open()
         return dlg
+
+    def _off_thread(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """The dialog's keyring work, in a thread (a locked keyring may block on its prompt)."""
+
+        async def run() -> _Hidden:
+            return await asyncio.to_thread(lambda: _Hidden(work()))
+
+        # Not cancelled with the dialog: a write the user asked for is finished.
+        job = self.window.jobs.run(run())
+        job.succeeded.connect(lambda hidden: done(hidden.value))
 
     def _test(self, dlg: ConnectDialog, cp: ConnectProfile) -> None:
         async def run() -> None:
