@@ -49,7 +49,7 @@ class WindowActions:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self.buckets = BucketOps(window)
+        self.buckets = BucketOps(window, window.transfers.queue)
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)
         self.rename = InlineRename(window)
@@ -57,7 +57,7 @@ class WindowActions:
         self.session_cache = SessionCache(window.transfers.queue)
         # Their own messages say what happened: no "Downloaded … to <cache path>" lines.
         window.transfers.is_quiet = self.session_cache.owns
-        self.open = OpenOps(window, self.session_cache)
+        self.open = OpenOps(window, self.session_cache, self.objects.show_info)
         self.drag_out = DragOut(window, self.session_cache)
         self.preview = PreviewOps(window)
         window.tree.setItemDelegate(BucketSizeDelegate(window.tree))
