@@ -10,8 +10,8 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtCore import QSettings, Qt, SignalInstance
+    from PySide6.QtWidgets import QDockWidget, QWidget
 
     from natsobj_gui.core import Client
     from natsobj_gui.core.index import BucketIndex
@@ -51,9 +51,17 @@ class JobHost(Host, Protocol):
 
 
 class PreviewHost(JobHost, Protocol):
-    """The preview pane."""
+    """The preview pane: a dock of the window, following the selection and the location."""
 
     index: BucketIndex | None
+    settings: QSettings
+    location_changed: SignalInstance
+
+    def addDockWidget(self, area: Qt.DockWidgetArea, dock: QDockWidget) -> None: ...
+
+    def resizeDocks(
+        self, docks: list[QDockWidget], sizes: list[int], orientation: Qt.Orientation
+    ) -> None: ...
 
 
 class RenameHost(JobHost, Protocol):

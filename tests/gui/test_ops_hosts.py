@@ -24,6 +24,7 @@ HOSTS = {
     "clipboard_ops": ops_host.Host,
     "inline_rename": ops_host.RenameHost,
     "drag_out": ops_host.ListingHost,
+    "preview_pane": ops_host.PreviewHost,
 }
 
 
