@@ -299,6 +299,8 @@ def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
         ed.password.setText("sess-pw-1")
         loaded = wait_signal(w.buckets_loaded, timeout=30)
         dlg.connect_button.click()
+        # The keyring is tried in a thread: the question comes once it said no.
+        await wait_until(lambda: getattr(dlg, "consent_box", None) is not None, timeout=10)
         box = dlg.consent_box
         assert box.isVisible() and "keyring.backends" not in box.text()
         assert dlg.isVisible()  # waits for the answer
