@@ -17,10 +17,7 @@ order. Without a keyring it asks, non-modally, before keeping a secret in memory
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -49,23 +46,14 @@ from natsobj_gui.core.profiles import (
     to_connect_profile,
 )
 from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretStoreError
-from natsobj_gui.core.sentences import describe_error
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
 from natsobj_gui.dialogs.context_import import ContextImportDialog
+from natsobj_gui.dialogs.keyring_work import KeyringWork, OffThread, run_inline
 from natsobj_gui.dialogs.profile_editor import SESSION_HINT, STORED_HINT, ProfileEditor
 from natsobj_gui.formatting import count_text
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole
-# Runs keyring work (which can wait on an unlock prompt) and hands its result to a callback.
-OffThread = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-
-log = logging.getLogger(__name__)
-
-
-def run_inline(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-    """The OffThread of a dialog without a caller's thread: now, on this thread."""
-    done(work())
 
 
 class ConnectDialog(QDialog):
@@ -94,8 +82,7 @@ class ConnectDialog(QDialog):
         # thread (a keyring read can wait on an unlock prompt), kept current by our writes.
         self._stored = stored_kinds if stored_kinds is not None else {}
         self.embedded_url = embedded_url
-        self._off_thread = off_thread
-        self._keyring_queue: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+        self._keyring = KeyringWork(off_thread, lambda text: self.show_message(text, error=True))
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
         self._message_error = False
@@ -266,44 +253,10 @@ class ConnectDialog(QDialog):
             return
         self.profiles.remove(profile.id)
         secrets = self.secrets
-        self._keyring(lambda: secrets.forget_profile(profile.id), lambda _none: None)
+        self._keyring.run(lambda: secrets.forget_profile(profile.id), lambda _none: None)
         self._stored.pop(profile.id, None)
         self.profiles_changed.emit()
         self.reload(EMBEDDED_ID)
-
-    # -- keyring work, off the GUI thread --------------------------------------------------
-
-    def _keyring(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        """Run `work` through off_thread after the keyring work before it; then `done`."""
-        self._keyring_queue.append((work, done))
-        if len(self._keyring_queue) == 1:
-            self._next_keyring()
-
-    def _after_keyring(self, then: Callable[[], None]) -> None:
-        """Call `then` once the keyring work queued so far is done."""
-        self._keyring(lambda: None, lambda _none: then())
-
-    def _next_keyring(self) -> None:
-        work, done = self._keyring_queue[0]
-
-        def guarded() -> tuple[bool, Any]:
-            try:
-                return True, work()
-            except Exception as exc:  # a keyring backend's own failure: the queue goes on
-                log.warning("keyring work failed: %s", type(exc).__name__)
-                return False, describe_error(exc)
-
-        def finished(result: tuple[bool, Any]) -> None:
-            ok, value = result
-            if ok:
-                done(value)
-            else:
-                self.show_message(f"The keyring failed: {value}", error=True)
-            self._keyring_queue.pop(0)  # after done: what it queued waits its turn
-            if self._keyring_queue:
-                self._next_keyring()
-
-        self._off_thread(guarded, finished)
 
     # -- save / secrets -------------------------------------------------------------------
 
@@ -367,7 +320,7 @@ class ConnectDialog(QDialog):
             if self.current_profile().id == profile.id:
                 self.editor.mark_stored(self._stored.get(profile.id, set()))
 
-        self._keyring(write, written)
+        self._keyring.run(write, written)
 
     def _ask_session_only(self, reason: str) -> None:
         box = QMessageBox(
@@ -427,7 +380,7 @@ class ConnectDialog(QDialog):
         if imported:
             self._reload_keeping_message(imported[-1][0].id)
             note = f"Imported {count_text(len(imported), 'context')}."
-            self._after_keyring(
+            self._keyring.after(
                 lambda: None if self._pending or self._message_error else self.show_message(note)
             )
         return [p for p, _ in imported]
@@ -456,7 +409,7 @@ class ConnectDialog(QDialog):
                 return
             self.test_requested.emit(cp)
 
-        self._keyring(lambda: secrets.secrets_for(edited.id), test)
+        self._keyring.run(lambda: secrets.secrets_for(edited.id), test)
 
     def set_test_result(self, ok: bool, text: str) -> None:
         """Show what the test found (called back by the job)."""
@@ -475,7 +428,7 @@ class ConnectDialog(QDialog):
                 return
             profile = saved
         self.connect_button.setEnabled(False)
-        self._after_keyring(lambda: self._connect_saved(profile))
+        self._keyring.after(lambda: self._connect_saved(profile))
 
     def _connect_saved(self, profile: Profile) -> None:
         self.connect_button.setEnabled(True)
