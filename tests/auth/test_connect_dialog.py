@@ -304,3 +304,21 @@ def test_connect_waits_for_the_keyring_write(
         done(work())
     assert list(memory_keyring.items.values()) == ["later-Pw-1"]
     assert [p.name for p in chosen] == ["later"]
+
+
+def test_keyring_work_goes_on_after_a_failure() -> None:
+    from natsobj_gui.dialogs.keyring_work import KeyringWork, run_inline
+
+    errors: list[str] = []
+    results: list[object] = []
+    queue = KeyringWork(run_inline, errors.append)
+
+    def broken() -> None:
+        raise RuntimeError("backend exploded")
+
+    queue.run(broken, results.append)
+    queue.run(lambda: "next", results.append)
+    queue.after(lambda: results.append("after"))
+    assert results == ["next", "after"]
+    assert len(errors) == 1 and errors[0].startswith("The keyring failed")
+    assert "Traceback" not in errors[0]
