@@ -159,8 +159,8 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         selected = len(table.selectionModel().selectedRows(0))
         prof = _profiler(spec, "dialog")
         start = time.perf_counter()
-        window.actions.delete.trigger()
-        dlg = window.actions.objects.delete_dialog
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
         if dlg is not None:
             dlg.repaint()
         dialog_s = time.perf_counter() - start
@@ -197,8 +197,8 @@ async def _gui_delete(window: Any, rows: int, spec: dict[str, Any]) -> dict[str,
 
     table = window.objects.table
     QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    window.actions.delete.trigger()
-    dlg = window.actions.objects.delete_dialog
+    window.window_actions.delete.trigger()
+    dlg = window.window_actions.objects.delete_dialog
     await asyncio.sleep(0.2)
     trace = bool(spec.get("trace"))
     meter = StallMeter(trace=trace)
@@ -227,7 +227,7 @@ def _time_menu(window: Any) -> float:
     from PySide6.QtWidgets import QMenu
 
     start = time.perf_counter()
-    window.actions.object_menu(QPoint(20, 20))
+    window.window_actions.object_menu(QPoint(20, 20))
     menus = [m for m in window.findChildren(QMenu) if m.isVisible()]
     for menu in menus:
         menu.repaint()

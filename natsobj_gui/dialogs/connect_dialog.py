@@ -3,15 +3,16 @@
 Usage::
 
     stored = await asyncio.to_thread(read_stored_kinds)  # {profile id: {"password", ...}}
-    dlg = ConnectDialog(profiles, secrets, embedded_url=url, stored_kinds=stored, parent=window)
+    dlg = ConnectDialog(profiles, secrets, stored_kinds=stored, off_thread=run_in_thread)
     dlg.test_requested.connect(start_probe_job)      # the job calls dlg.set_test_result(ok, text)
     dlg.profile_chosen.connect(switch_connection)    # a saved Profile; secrets are in `secrets`
     dlg.open()
 
 The dialog is passive: it never runs a coroutine. Browsing uses `stored_kinds` (read ahead
-off the GUI thread; without it the dialog reads the keyring itself). Saving and Test, both
-explicit actions, use profiles.json and the keyring synchronously; without a keyring it
-asks, non-modally, before keeping a secret in memory.
+off the GUI thread; without it the dialog reads the keyring itself). Saving, Delete and
+Test hand their keyring work to `off_thread(work, done)`, which runs `work` in a thread and
+calls `done(result)` on the GUI thread (standalone, it runs inline); one at a time, in
+order. Without a keyring it asks, non-modally, before keeping a secret in memory.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretS
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
 from natsobj_gui.dialogs.context_import import ContextImportDialog
+from natsobj_gui.dialogs.keyring_work import KeyringWork, OffThread, run_inline
 from natsobj_gui.dialogs.profile_editor import SESSION_HINT, STORED_HINT, ProfileEditor
 from natsobj_gui.formatting import count_text
 
@@ -69,6 +71,7 @@ class ConnectDialog(QDialog):
         embedded_url: str = "",
         current_id: str = "",
         stored_kinds: dict[str, set[str]] | None = None,
+        off_thread: OffThread = run_inline,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,6 +82,7 @@ class ConnectDialog(QDialog):
         # thread (a keyring read can wait on an unlock prompt), kept current by our writes.
         self._stored = stored_kinds if stored_kinds is not None else {}
         self.embedded_url = embedded_url
+        self._keyring = KeyringWork(off_thread, lambda text: self.show_message(text, error=True))
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
         self._message_error = False
@@ -248,7 +252,8 @@ class ConnectDialog(QDialog):
         if profile.embedded:
             return
         self.profiles.remove(profile.id)
-        self.secrets.forget_profile(profile.id)
+        secrets = self.secrets
+        self._keyring.run(lambda: secrets.forget_profile(profile.id), lambda _none: None)
         self._stored.pop(profile.id, None)
         self.profiles_changed.emit()
         self.reload(EMBEDDED_ID)
@@ -276,29 +281,46 @@ class ConnectDialog(QDialog):
     def _store_secrets(self, profile: Profile, typed: dict[str, str]) -> None:
         # Secrets of another auth kind than the profile's are dropped: nothing stale is kept.
         keep = {k for k in KINDS if profile.secret_kind is not None and k == profile.secret_kind}
+        typed = {k: v for k, v in typed.items() if k in keep}
         stored = self._stored.pop(profile.id, None)
-        for kind in KINDS:
-            if kind not in keep:
-                self.secrets.delete(profile.id, kind)
-        try:
-            for kind, value in typed.items():
-                if kind in keep:
-                    self.secrets.set(profile.id, kind, value)
-        except NoKeyringError as exc:
-            if stored is not None:
-                self._stored[profile.id] = stored & keep
-            self._pending.append((profile, {k: v for k, v in typed.items() if k in keep}))
-            if len(self._pending) == 1:  # one question covers every secret waiting for it
-                self._ask_session_only(str(exc))
-            return
-        except SecretStoreError as exc:
-            self.show_message(f"Saved “{profile.name}”, but not its secret: {exc}", error=True)
-            return  # what is stored now is unknown: read it again when it is shown
-        if keep & set(typed):
-            self._stored[profile.id] = keep & set(typed)
-        elif stored is not None:
-            self._stored[profile.id] = stored & keep
-        self.show_message(f"Saved “{profile.name}”.")
+        # What will be stored, shown meanwhile (an unknown state is read again when shown).
+        if typed or stored is not None:
+            self._stored[profile.id] = set(typed) or (stored or set()) & keep
+        secrets = self.secrets
+
+        def write() -> tuple[str, str]:
+            try:
+                for kind in KINDS:
+                    if kind not in keep:
+                        secrets.delete(profile.id, kind)
+                for kind, value in typed.items():
+                    secrets.set(profile.id, kind, value)
+            except NoKeyringError as exc:
+                return "no keyring", str(exc)
+            except SecretStoreError as exc:
+                return "failed", str(exc)
+            return "stored", ""
+
+        def written(outcome: tuple[str, str]) -> None:
+            status, why = outcome
+            if status == "stored":
+                self.show_message(f"Saved “{profile.name}”.")
+            else:
+                self._stored.pop(profile.id, None)
+                if status == "failed":  # what is stored now is unknown: read it when shown
+                    self.show_message(
+                        f"Saved “{profile.name}”, but not its secret: {why}", error=True
+                    )
+                else:
+                    if stored is not None:
+                        self._stored[profile.id] = stored & keep
+                    self._pending.append((profile, typed))
+                    if len(self._pending) == 1:  # one question covers every secret waiting
+                        self._ask_session_only(why)
+            if self.current_profile().id == profile.id:
+                self.editor.mark_stored(self._stored.get(profile.id, set()))
+
+        self._keyring.run(write, written)
 
     def _ask_session_only(self, reason: str) -> None:
         box = QMessageBox(
@@ -356,32 +378,38 @@ class ConnectDialog(QDialog):
             self._store_secrets(profile, values)
         self.profiles_changed.emit()
         if imported:
-            if not self._pending and not self._message_error:
-                self.show_message(f"Imported {count_text(len(imported), 'context')}.")
             self._reload_keeping_message(imported[-1][0].id)
+            note = f"Imported {count_text(len(imported), 'context')}."
+            self._keyring.after(
+                lambda: None if self._pending or self._message_error else self.show_message(note)
+            )
         return [p for p, _ in imported]
 
     # -- test / connect -------------------------------------------------------------------
 
     def request_test(self) -> None:
         """Emit test_requested with what the form says now (saved or not)."""
-        profile = self.current_profile() if self.current_profile().embedded else None
-        try:
-            if profile is not None:
-                # No URL yet: the embedded server is not running; the tester may start it.
-                cp = ConnectProfile(servers=tuple(filter(None, [self.embedded_url])))
-            else:
-                edited = self.editor.profile()
-                stored = self.secrets.secrets_for(edited.id)
-                cp = to_connect_profile(edited, {**stored, **self.editor.typed_secrets()})
-        except ProfileError as exc:
-            self.set_test_result(False, str(exc))
-            return
         self._testing = True
         self.result.setStyleSheet("")
         self.result.setText("Testing…")
         self._update_buttons()
-        self.test_requested.emit(cp)
+        if self.current_profile().embedded:
+            # No URL yet: the embedded server is not running; the tester may start it.
+            self.test_requested.emit(
+                ConnectProfile(servers=tuple(filter(None, [self.embedded_url])))
+            )
+            return
+        edited, typed, secrets = self.editor.profile(), self.editor.typed_secrets(), self.secrets
+
+        def test(stored: dict[str, str]) -> None:
+            try:
+                cp = to_connect_profile(edited, {**stored, **typed})
+            except ProfileError as exc:
+                self.set_test_result(False, str(exc))
+                return
+            self.test_requested.emit(cp)
+
+        self._keyring.run(lambda: secrets.secrets_for(edited.id), test)
 
     def set_test_result(self, ok: bool, text: str) -> None:
         """Show what the test found (called back by the job)."""
@@ -399,6 +427,11 @@ class ConnectDialog(QDialog):
             if saved is None:
                 return
             profile = saved
+        self.connect_button.setEnabled(False)
+        self._keyring.after(lambda: self._connect_saved(profile))
+
+    def _connect_saved(self, profile: Profile) -> None:
+        self.connect_button.setEnabled(True)
         if self._pending:  # its secret waits for the keyring question: connect after it
             self._connect_after = profile
             return

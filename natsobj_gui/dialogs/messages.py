@@ -1,4 +1,5 @@
-"""Non-blocking message boxes: errors, information, and a callback-based confirmation.
+"""Non-blocking message boxes (errors, information, a callback-based confirmation) and
+`open_dialog` for any other dialog.
 
 Usage::
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 # Parentless boxes are owned by Python: keep them referenced until they close, or the
 # garbage collector would delete them while on screen.
@@ -87,3 +88,12 @@ def ask(
 
     box.finished.connect(finished)
     return _open(box)
+
+
+def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
+    """Show a dialog without blocking (never exec()); it deletes itself when closed."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if on_accept is not None:
+        dialog.accepted.connect(lambda: on_accept())
+    dialog.open()
+    return dialog

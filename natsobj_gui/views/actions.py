@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QStyle, QToolBar, QToolButton
 
-from natsobj_gui.views.bucket_ops import BucketOps, open_dialog
+from natsobj_gui.dialogs.messages import open_dialog
+from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
 from natsobj_gui.views.drag_out import DragOut
 from natsobj_gui.views.inline_rename import InlineRename
@@ -48,7 +49,7 @@ class WindowActions:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self.buckets = BucketOps(window)
+        self.buckets = BucketOps(window, window.transfers.queue)
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)
         self.rename = InlineRename(window)
@@ -56,7 +57,7 @@ class WindowActions:
         self.session_cache = SessionCache(window.transfers.queue)
         # Their own messages say what happened: no "Downloaded … to <cache path>" lines.
         window.transfers.is_quiet = self.session_cache.owns
-        self.open = OpenOps(window, self.session_cache)
+        self.open = OpenOps(window, self.session_cache, self.objects.show_info)
         self.drag_out = DragOut(window, self.session_cache)
         self.preview = PreviewOps(window)
         window.tree.setItemDelegate(BucketSizeDelegate(window.tree))

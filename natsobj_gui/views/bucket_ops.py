@@ -9,20 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from natsobj_gui.core import ObjectNotFoundError, backup, orphans
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.sync_plan import Action, Direction, SyncPlan, plan_sync
+from natsobj_gui.core.transfers import TransferQueue
 from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import human_size
 from natsobj_gui.qt_compat import is_alive
 
 if TYPE_CHECKING:
     from natsobj_gui.dialogs.compare_dialog import CompareDialog
     from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import BucketHost
 
 ORPHAN_SCAN_JOB = "orphan-scan"
 BACKUP_JOB = "bucket-backup"
@@ -31,20 +32,12 @@ BACKUP_FILTER = "natsobj backups (*.natsobj-backup);;All files (*)"
 PROGRESS_INTERVAL = 0.2  # status-bar progress at most five times a second
 
 
-def open_dialog(dialog: QDialog, on_accept: Callable[[], object] | None = None) -> QDialog:
-    """Show a dialog without blocking (never exec()); it deletes itself when closed."""
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if on_accept is not None:
-        dialog.accepted.connect(lambda: on_accept())
-    dialog.open()
-    return dialog
-
-
 class BucketOps:
     """The Bucket menu's handlers for the window's current bucket."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: BucketHost, queue: TransferQueue) -> None:
         self.w = window
+        self.queue = queue  # compare's uploads and downloads
         # The last orphan scan of each bucket this session, with the connection it used:
         # the status dialog shows its orphaned bytes.
         self.orphan_scans: dict[str, tuple[Client, orphans.OrphanReport]] = {}
@@ -69,7 +62,7 @@ class BucketOps:
             return
         from natsobj_gui.dialogs.bucket_dialog import BucketDialog
 
-        dlg = BucketDialog(self.w)
+        dlg = BucketDialog(self.w.window())
         open_dialog(dlg, lambda: self._create(dlg.config()))
 
     def _create(self, cfg: BucketConfig) -> None:
@@ -94,7 +87,7 @@ class BucketOps:
             listed = index is not None and index.bucket == bucket and index.initial_done
             objects = len(index) if listed and index is not None else None
             orphans = self.last_orphan_scan(bucket)
-            open_dialog(BucketStatusDialog(info, self.w, orphans=orphans, objects=objects))
+            open_dialog(BucketStatusDialog(info, self.w.window(), orphans=orphans, objects=objects))
 
         job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
         job.succeeded.connect(show)
@@ -111,7 +104,7 @@ class BucketOps:
             return
         from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
 
-        dlg = OrphansDialog(bucket, self.w, writable=self.w.is_writable(bucket))
+        dlg = OrphansDialog(bucket, self.w.window(), writable=self.w.is_writable(bucket))
         self.orphans_dialog = dlg
 
         def scanned(report: orphans.OrphanReport) -> None:
@@ -163,7 +156,7 @@ class BucketOps:
         from natsobj_gui.dialogs.bucket_dialog import BucketDialog
 
         def edit(info: BucketInfo) -> None:
-            dlg = BucketDialog(self.w, existing=info)
+            dlg = BucketDialog(self.w.window(), existing=info)
             open_dialog(dlg, lambda: self._update(dlg.config()))
 
         job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
@@ -192,7 +185,7 @@ class BucketOps:
             self.w.show_status(f"Sealed bucket {bucket}", 5000)
 
         open_dialog(
-            SealDialog(bucket, self.w),
+            SealDialog(bucket, self.w.window()),
             lambda: self.w.run_job(seal(), error_title=f"Could not seal {bucket}"),
         )
 
@@ -214,7 +207,7 @@ class BucketOps:
             await self.w.load_buckets()
             self.w.show_status(f"Deleted bucket {bucket}", 5000)
 
-        dlg = DeleteBucketDialog(info, parent=self.w, object_count=count)
+        dlg = DeleteBucketDialog(info, parent=self.w.window(), object_count=count)
         open_dialog(dlg, lambda: self.w.run_job(delete(), error_title=f"Could not delete {bucket}"))
 
     def _progress(self, verb: str, bucket: str) -> Callable[[Progress], None]:
@@ -234,7 +227,7 @@ class BucketOps:
         bucket, client = self._bucket(), self.w.client
         if not bucket or client is None:
             return
-        dlg = QFileDialog(self.w, f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
+        dlg = QFileDialog(self.w.window(), f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.setNameFilter(BACKUP_FILTER)
         dlg.fileSelected.connect(lambda path: self.backup_to(bucket, Path(path)))
@@ -261,7 +254,7 @@ class BucketOps:
         """Choose a backup file, then recreate its bucket (never over an existing one)."""
         if self.w.client is None:
             return
-        dlg = QFileDialog(self.w, "Restore bucket from backup")
+        dlg = QFileDialog(self.w.window(), "Restore bucket from backup")
         dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
         dlg.setNameFilter(BACKUP_FILTER)
         dlg.fileSelected.connect(lambda path: self.restore_from(Path(path)))
@@ -293,7 +286,7 @@ class BucketOps:
 
         prefix = self.w.prefix.strip("/")
         store = client.store(bucket)
-        dlg = CompareDialog(bucket, prefix, self.w)
+        dlg = CompareDialog(bucket, prefix, self.w.window())
         self.compare_dialog = dlg
 
         def compare(folder: str) -> None:
@@ -307,7 +300,7 @@ class BucketOps:
             plan = dlg.plan()
             if plan is None:
                 return
-            queue = self.w.transfers.queue
+            queue = self.queue
             items = plan.of(Action.UPLOAD)
             for item in items:
                 assert item.local is not None
@@ -317,7 +310,7 @@ class BucketOps:
         async def download(plan: SyncPlan) -> None:
             # Names are mapped (and unsafe ones skipped) by a plan for this direction.
             down = await plan_sync(store, plan.root, prefix, Direction.DOWNLOAD)
-            queue = self.w.transfers.queue
+            queue = self.queue
             for item in down.of(Action.DOWNLOAD):
                 assert item.info is not None
                 dest = plan.root.joinpath(*item.rel.split("/"))

@@ -15,7 +15,7 @@ from natsobj_gui.core.wire import digest_hex
 from natsobj_gui.formatting import count_text
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import Host
 
 
 def names_text(infos: list[ObjectInfo], folders: list[str]) -> str:
@@ -61,9 +61,9 @@ def get_commands_text(infos: list[ObjectInfo], server: str = "") -> str:
 class ClipboardOps:
     """The Copy actions of the object table (Ctrl+C and the context menu's Copy submenu)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Host) -> None:
         self.w = window
-        self.copy = QAction("Copy Names", window)
+        self.copy = QAction("Copy Names", window.window())
         self.copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
         self.copy.setToolTip("Copy the selected objects' full names, one a line")
         # The table's own key: Ctrl+C in the filter box copies the filter text.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -50,7 +51,7 @@ class _Hidden:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: dict[str, str]) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -107,7 +108,7 @@ class ConnectionManager(QObject):
             if current():
                 self.window.statusBar().clearMessage()  # e.g. nats-py's "unexpected EOF"
                 self._show_reconnecting(0, "the connection was lost")
-                self.window.connection_lost()
+                self._lost()
 
         def reconnect_failed(attempt: int, reason: str) -> None:
             if current():
@@ -116,12 +117,12 @@ class ConnectionManager(QObject):
         def reconnected() -> None:
             if current():
                 self._show_connected()
-                self.window.connection_back()
+                self._back()
 
         def closed() -> None:
             if current():
                 self.indicator.set_state(ConnState.DISCONNECTED, self.label)
-                self.window.connection_lost()
+                self._lost()
 
         def error(text: str) -> None:
             # While the connection is down the banner says what is going on: a raw
@@ -142,7 +143,27 @@ class ConnectionManager(QObject):
         note = f"attempt {attempt + 1}, next try in {wait:g} s" if attempt else "trying now"
         self.indicator.set_state(ConnState.RECONNECTING, self.label, reason, note)
         if not self.window.embedded_watch.reviving:  # its own message says more
-            self.window.show_outage(f"The server is unreachable: {reason}. Reconnecting ({note})…")
+            why = f"The server is unreachable: {reason}. Reconnecting ({note})…"
+            self.window.banner.show_message(why)
+
+    def _lost(self) -> None:
+        """The connection dropped: server actions off (with why), listed items stay."""
+        w = self.window
+        w.window_actions.update_enabled()
+        w.transfer_panel.set_online(False)
+        w.embedded_watch.check()  # our own server died? say so and restart it at once
+
+    def _back(self) -> None:
+        """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
+        w = self.window
+        w.banner.resolve("Connected again.")
+        w.transfer_panel.set_online(True)
+        w.show_status("Reconnected", 8000)
+        w.window_actions.update_enabled()
+        # The bucket list may have changed meanwhile; the open bucket's watch resumes by
+        # itself from its last sequence (no reload, so no duplicate rows).
+        w.run_job(w.load_buckets(), key="buckets", error_title="Refresh failed")
+        w.transfers.retry_dropped()
 
     def show_failed(self, name: str, reason: str) -> None:
         """No connection, because the last attempt failed (auth, TLS, refused…)."""
@@ -311,6 +332,7 @@ class ConnectionManager(QObject):
             embedded_url=url,
             current_id=self.menu.current_id,
             stored_kinds=stored,
+            off_thread=self._off_thread,
             parent=self.window,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
@@ -319,6 +341,16 @@ class ConnectionManager(QObject):
         self.dialog = dlg
         dlg.open()
         return dlg
+
+    def _off_thread(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """The dialog's keyring work, in a thread (a locked keyring may block on its prompt)."""
+
+        async def run() -> _Hidden:
+            return await asyncio.to_thread(lambda: _Hidden(work()))
+
+        # Not cancelled with the dialog: a write the user asked for is finished.
+        job = self.window.jobs.run(run())
+        job.succeeded.connect(lambda hidden: done(hidden.value))
 
     def _test(self, dlg: ConnectDialog, cp: ConnectProfile) -> None:
         async def run() -> None:

@@ -25,7 +25,7 @@ from natsobj_gui.models.object_columns import MIME_TYPE, objects_mime
 from natsobj_gui.views.session_cache import SessionCache
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import ListingHost
 
 URI_LIST = "text/uri-list"
 DRAG_FETCH_MAX_BYTES = 256 * 1024 * 1024
@@ -59,7 +59,7 @@ class LazyUrlMime(QMimeData):
 class DragOut:
     """Makes the drag data of the object table: the internal format plus file URLs."""
 
-    def __init__(self, window: MainWindow, cache: SessionCache) -> None:
+    def __init__(self, window: ListingHost, cache: SessionCache) -> None:
         self.w = window
         self.cache = cache
         window.objects.table.drag_data = self.mime_for

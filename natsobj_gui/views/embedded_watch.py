@@ -62,9 +62,9 @@ class EmbeddedWatch(QObject):
             while embedded.died:
                 wait = BACKOFF[min(self.failures, len(BACKOFF) - 1)]
                 again = f"starting it again in {wait:g} s" if wait else "starting it again"
-                self.window.show_outage(
+                self.window.banner.show_message(
                     f"The local server stopped unexpectedly: {again}…",
-                    f"The local server (data in {embedded.data_dir}) stopped.",
+                    detail=f"The local server (data in {embedded.data_dir}) stopped.",
                 )
                 await asyncio.sleep(wait)
                 try:
@@ -73,9 +73,9 @@ class EmbeddedWatch(QObject):
                     self.failures += 1
                     log.warning("restarting the local server failed: %s", exc)
                     why = describe_error(exc)
-                    self.window.show_outage(
+                    self.window.banner.show_message(
                         f"The local server could not be started again: {why}",
-                        f"Starting the local server again failed: {why}",
+                        detail=f"Starting the local server again failed: {why}",
                     )
                     continue
                 self.failures = 0
@@ -83,7 +83,8 @@ class EmbeddedWatch(QObject):
                 if self.window.online:  # reconnected already, or we use another server
                     self.window.banner.resolve("The local server is running again.")
                 else:
-                    self.window.show_outage("The local server was started again: reconnecting…")
+                    again = "The local server was started again: reconnecting…"
+                    self.window.banner.show_message(again)
                 if url != old_url:
                     self.window.connections.reconnect_embedded()
                 self.restarted.emit(url)

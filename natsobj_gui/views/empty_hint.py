@@ -23,6 +23,23 @@ def paint_empty_hint(view: QAbstractItemView, text: str) -> None:
         painter.end()
 
 
+def empty_hints(
+    connected: bool, has_buckets: bool, bucket: str, listed: bool, writable: bool
+) -> tuple[str, str]:
+    """The window's (tree, table) hints: what is going on, what to do next."""
+    if not connected:
+        return "Not connected", "Not connected to a server"
+    if not has_buckets:
+        return "No buckets yet", "No buckets yet: create one with New Bucket… (Ctrl+N)"
+    if not bucket:
+        return "", "Select a bucket"
+    if not listed:
+        return "", "Loading…"
+    if writable:
+        return "", "This folder is empty.\nDrop files or folders here to upload them."
+    return "", "This folder is empty (the bucket is sealed)."
+
+
 class EmptyHintMixin:
     """For item views (list it before the Qt class): `set_empty_text` and the painting.
 

@@ -30,7 +30,7 @@ from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.models.object_columns import COL_NAME, ObjectRole
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import RenameHost
 
 Index = QModelIndex | QPersistentModelIndex
 ERROR_TOOLTIP_MS = 8000
@@ -87,7 +87,7 @@ class RenameDelegate(QStyledItemDelegate):
 class InlineRename:
     """Wires in-place renaming into the window's object table."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: RenameHost) -> None:
         self.w = window
         self.last_error = ""  # the message last shown beside a cell (tests read it)
         table = window.objects.table
@@ -96,7 +96,7 @@ class InlineRename:
         triggers = QAbstractItemView.EditTrigger
         table.setEditTriggers(triggers.SelectedClicked | triggers.EditKeyPressed)
         window.objects.proxy.is_name_editable = self._editable
-        self.action = QAction("Rename", window)
+        self.action = QAction("Rename", window.window())
         self.action.setShortcut(QKeySequence("F2"))
         self.action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.action.triggered.connect(lambda _=False: self.start())

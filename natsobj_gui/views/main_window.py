@@ -8,12 +8,11 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -23,9 +22,7 @@ from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.errors import JetStreamNotEnabledError
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
-from natsobj_gui.core.sentences import describe_error, scrub
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
-from natsobj_gui.dialogs import messages
 from natsobj_gui.formatting import count_text
 from natsobj_gui.jobs import Job, JobRunner
 from natsobj_gui.models.bucket_tree_model import BucketTreeModel
@@ -34,22 +31,16 @@ from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
 from natsobj_gui.views.embedded_watch import EmbeddedWatch
+from natsobj_gui.views.empty_hint import empty_hints
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
-from natsobj_gui.views.outage import OutageBanner
+from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
 from natsobj_gui.views.window_state import restore_window, save_window, setting_str
 
 STATUS_TIMEOUT_MS = 8000
 APP_TITLE = "NATS Object Browser"
-
-
-def error_text(error: BaseException | str) -> str:
-    """A sentence for the user: core errors are already human, others get their type name."""
-    if isinstance(error, str):
-        return scrub(error)
-    return describe_error(error)
 
 
 class MainWindow(QMainWindow):
@@ -70,8 +61,6 @@ class MainWindow(QMainWindow):
         self.prefix = ""
         self.index: BucketIndex | None = None
         self.buckets: dict[str, BucketInfo] = {}
-        self._closing = False
-        self._error_box: QMessageBox | None = None
         # True while the old bucket's tree nodes go away: the tree's current index moves to
         # the old bucket then, and that must not reopen it (see _set_bucket).
         self._relocating = False
@@ -102,6 +91,9 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.banner)
         lay.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.errors = ErrorReporter(
+            self, self.banner, self.show_status, lambda: self.client is not None and not self.online
+        )
 
         self.transfers = TransferOps(self)
         self.transfer_panel = TransferPanel(self.transfers.queue)
@@ -116,14 +108,14 @@ class MainWindow(QMainWindow):
 
         self.client_label = ""
 
-        self.actions = WindowActions(self)
-        self.connection_menu = self.actions.connection_menu
+        self.window_actions = WindowActions(self)
+        self.connection_menu = self.window_actions.connection_menu
         # Profiles, the Connection menu and the status-bar indicator.
         self.connections = ConnectionManager(self)
         self.embedded_watch = EmbeddedWatch(self)
         self._wire()
         restore_window(self)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
 
     # -- wiring -----------------------------------------------------------------------------
@@ -134,18 +126,20 @@ class MainWindow(QMainWindow):
             lambda bucket: None if self._relocating else self.tree.select_node(bucket, "")
         )
         self.tree.files_dropped.connect(self.transfers.upload_paths)
-        self.tree.objects_dropped.connect(self.actions.objects.move_objects)
-        self.tree.context_menu_requested.connect(self.actions.tree_menu)
+        self.tree.objects_dropped.connect(self.window_actions.objects.move_objects)
+        self.tree.context_menu_requested.connect(self.window_actions.tree_menu)
         self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
-        self.objects.object_activated.connect(self.actions.open.open_object)
+        self.objects.object_activated.connect(self.window_actions.open.open_object)
         self.objects.files_dropped.connect(
             lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
         )
         self.objects.objects_dropped.connect(
-            lambda names, prefix: self.actions.objects.move_objects(names, self.bucket, prefix)
+            lambda names, prefix: self.window_actions.objects.move_objects(
+                names, self.bucket, prefix
+            )
         )
-        self.objects.context_menu_requested.connect(self.actions.object_menu)
-        self.objects.selection_changed.connect(self.actions.update_enabled)
+        self.objects.context_menu_requested.connect(self.window_actions.object_menu)
+        self.objects.selection_changed.connect(self.window_actions.update_enabled)
         # The open folder lost its last object: show its parent rather than an empty page.
         self.object_model.prefixRemoved.connect(
             lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
@@ -157,55 +151,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def report_error(self, title: str, error: BaseException | str) -> None:
-        """Status bar line plus a non-blocking message box; never a traceback.
-
-        While the server is unreachable, or while an error box is open, the error goes to
-        the banner instead: one outage must not stack up boxes.
-        """
-        text = error_text(error)
-        self.show_status(f"{title}: {text}", STATUS_TIMEOUT_MS * 2)
-        if self._closing:
-            return
-        if (self.client is not None and not self.online) or self._error_box is not None:
-            self.banner.show_message(f"{title}: {text}", "error")
-            return
-        # Opened from the event loop, never from inside the coroutine that failed.
-        QTimer.singleShot(0, self, lambda: self._show_error_box(title, text))
-
-    def _show_error_box(self, title: str, text: str) -> None:
-        if self._error_box is not None:
-            self.banner.show_message(f"{title}: {text}", "error")
-            return
-        # The title again in the text: without a window manager (or in a small title bar) it
-        # is the only part that says what failed.
-        box = self._error_box = messages.show_error(self, title, f"{title}: {text}")
-        box.finished.connect(lambda _code: setattr(self, "_error_box", None))
+        """A failure for the user: status bar and a box, or the banner during an outage."""
+        self.errors.report(title, error)
 
     @property
     def online(self) -> bool:
         """Connected and the connection is up (not reconnecting)."""
         return self.client is not None and self.client.conn.nc.is_connected
-
-    def show_outage(self, text: str, detail: str = "") -> None:
-        """The banner says what is wrong with the connection now."""
-        self.banner.show_message(text, "warning", detail)
-
-    def connection_lost(self) -> None:
-        """The connection dropped: server actions off (with why), listed items stay."""
-        self.actions.update_enabled()
-        self.transfer_panel.set_online(False)
-        self.embedded_watch.check()  # our own server died? say so and restart it at once
-
-    def connection_back(self) -> None:
-        """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
-        self.banner.resolve("Connected again.")
-        self.transfer_panel.set_online(True)
-        self.show_status("Reconnected", STATUS_TIMEOUT_MS)
-        self.actions.update_enabled()
-        # The bucket list may have changed meanwhile; the open bucket's watch resumes by
-        # itself from its last sequence (no reload, so no duplicate rows).
-        self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
-        self.transfers.retry_dropped()
 
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
@@ -235,7 +187,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{label} — {APP_TITLE}" if client is not None and label else APP_TITLE)
         self.update_hints()
         self.client_changed.emit()
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         # Transfers on the old connection stop and clean up (purge partial uploads) first.
         await self.transfers.set_client(client)
         if old is not None and old is not client:
@@ -286,7 +238,7 @@ class MainWindow(QMainWindow):
             self.open_location(bucket, prefix)
         n = len(infos)
         self.show_status(count_text(n, "bucket"), STATUS_TIMEOUT_MS)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
         self.buckets_loaded.emit()
 
@@ -307,18 +259,9 @@ class MainWindow(QMainWindow):
 
     def update_hints(self) -> None:
         """The grey texts of the empty tree and table: what is going on, what to do next."""
-        if self.client is None:
-            tree, table = "Not connected", "Not connected to a server"
-        elif not self.buckets:
-            tree, table = "No buckets yet", "No buckets yet: create one with New Bucket… (Ctrl+N)"
-        elif not self.bucket:
-            tree, table = "", "Select a bucket"
-        elif self.index is None or not self.index.initial_done:
-            tree, table = "", "Loading…"
-        elif self.is_writable(self.bucket):
-            tree, table = "", "This folder is empty.\nDrop files or folders here to upload them."
-        else:
-            tree, table = "", "This folder is empty (the bucket is sealed)."
+        listed = self.index is not None and self.index.initial_done
+        connected, writable = self.client is not None, self.is_writable(self.bucket)
+        tree, table = empty_hints(connected, bool(self.buckets), self.bucket, listed, writable)
         self.tree.set_empty_text(tree)
         self.objects.set_empty_hint(table)
 
@@ -331,7 +274,7 @@ class MainWindow(QMainWindow):
         """Record a fresh status (after edit or seal) and refresh what depends on it."""
         self.buckets[info.name] = info
         self.tree_model.set_buckets(list(self.buckets.values()))  # updates nodes in place
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.objects.set_writable(self.is_writable(self.bucket))
         self.update_hints()
 
@@ -365,7 +308,7 @@ class MainWindow(QMainWindow):
             self.tree.select_node(bucket, prefix)
         self.settings.setValue("session/last_bucket", bucket)
         self.settings.setValue("session/last_prefix", prefix)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
         self.update_hints()
         self.location_changed.emit(bucket, prefix)
 
@@ -405,7 +348,7 @@ class MainWindow(QMainWindow):
         self.objects.set_location(bucket, prefix)
         self.update_hints()
         if not bucket or index is None:
-            self.actions.update_enabled()
+            self.window_actions.update_enabled()
             return
         self.show_status(f"Listing {bucket}…")
         assert self.client is not None
@@ -441,17 +384,13 @@ class MainWindow(QMainWindow):
             self.show_status(f"{bucket}: {count_text(n, 'object')}", STATUS_TIMEOUT_MS)
             self.update_hints()
             self.listing_done.emit(bucket)
-        self.actions.update_enabled()
+        self.window_actions.update_enabled()
 
     # -- settings ---------------------------------------------------------------------------
-    def save_settings(self) -> None:
-        """Geometry, dock and splitter state, column widths."""
-        save_window(self)
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._closing = True
+        self.errors.closing = True
         self.embedded_watch.stop()
-        self.save_settings()
+        save_window(self)  # geometry, dock and splitter state, column widths
         # Cancel every task now: nothing may emit on these widgets once they are gone.
         self.transfers.cancel_all()
         self.jobs.cancel_all()

@@ -10,21 +10,21 @@ from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
 from natsobj_gui.core.uploads import join_prefix
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text, human_size
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
-from natsobj_gui.views.bucket_ops import open_dialog
 
 if TYPE_CHECKING:
     from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
     from natsobj_gui.dialogs.info_dialog import InfoDialog
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import ObjectHost
 
 
 class ObjectOps:
     """Handlers for the selected objects of the window's current bucket."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ObjectHost) -> None:
         self.w = window
         self.info_dialog: InfoDialog | None = None  # the last one opened (tests look at it)
         self.delete_dialog: DeleteObjectsDialog | None = None
@@ -43,7 +43,7 @@ class ObjectOps:
         """Open the info dialog (non-modal) with what the watch last reported."""
         from natsobj_gui.dialogs.info_dialog import InfoDialog
 
-        dlg = InfoDialog(info, self.w)
+        dlg = InfoDialog(info, self.w.window())
         self.info_dialog = dlg
         bucket = info.bucket
         key = f"verify:{bucket}:{info.name}"
@@ -106,7 +106,7 @@ class ObjectOps:
             return
         from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
 
-        dlg = DeleteObjectsDialog(infos, self.w, stay_open=True)
+        dlg = DeleteObjectsDialog(infos, self.w.window(), stay_open=True)
         self.delete_dialog = dlg
         dlg.delete_requested.connect(lambda: self._delete(dlg, infos))
         open_dialog(dlg)
@@ -126,7 +126,7 @@ class ObjectOps:
                 dlg.set_progress(p.done, p.total)
 
         # A progress call per object would repaint thousands of times a second: ~15 Hz.
-        throttle = Throttle(show, parent=self.w)
+        throttle = Throttle(show, parent=self.w.window())
 
         async def delete() -> list[DeleteResult]:
             try:
@@ -172,7 +172,7 @@ class ObjectOps:
         from natsobj_gui.dialogs.meta_dialog import MetaDialog
 
         info = infos[0]
-        dlg = MetaDialog(info, self.w)
+        dlg = MetaDialog(info, self.w.window())
         open_dialog(dlg, lambda: self._update_meta(info, dlg.meta()))
 
     def _update_meta(self, info: ObjectInfo, meta: ObjectMeta) -> None:
@@ -220,7 +220,7 @@ class ObjectOps:
         from natsobj_gui.dialogs.link_dialog import LinkDialog
 
         target = infos[0]
-        dlg = LinkDialog(sorted(self.w.buckets), self.w.bucket, target, self.w)
+        dlg = LinkDialog(sorted(self.w.buckets), self.w.bucket, target, self.w.window())
         open_dialog(dlg, lambda: self._link(self.w.bucket, dlg.link_name(), dlg.link()))
 
     def _link(self, bucket: str, name: str, link: ObjectLink) -> None:

@@ -7,6 +7,7 @@ it, and Linux desktops offer none that works without a desktop-specific D-Bus po
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.views.session_cache import SessionCache
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import Host
 
 STATUS_MS = 5000
 
@@ -31,13 +32,16 @@ def open_with_available() -> bool:
 class OpenOps:
     """Open and Open With… for objects of the window's current bucket."""
 
-    def __init__(self, window: MainWindow, cache: SessionCache) -> None:
+    def __init__(
+        self, window: Host, cache: SessionCache, show_info: Callable[[ObjectInfo], None]
+    ) -> None:
         self.w = window
+        self.show_info = show_info  # what a bucket link shows instead
         self.cache = cache
-        self.open_action = QAction("Open", window)
+        self.open_action = QAction("Open", window.window())
         self.open_action.setToolTip("Download to a temporary folder and open (Enter)")
         self.open_action.triggered.connect(lambda _=False: self.open_selected())
-        self.open_with_action = QAction("Open With…", window)
+        self.open_with_action = QAction("Open With…", window.window())
         self.open_with_action.triggered.connect(lambda _=False: self.open_selected(chooser=True))
         self.open_with_action.setVisible(open_with_available())
 
@@ -54,7 +58,7 @@ class OpenOps:
     def open_object(self, info: ObjectInfo, chooser: bool = False) -> None:
         """Enter or double click on an object: fetch it (shown in the panel) and open it."""
         if not self.can_open(info):
-            self.w.actions.objects.show_info(info)
+            self.show_info(info)
             return
         if self.w.client is None:
             return

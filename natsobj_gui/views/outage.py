@@ -1,4 +1,5 @@
-"""One place for connection trouble: a non-modal banner above the views, with Details…
+"""One place for connection trouble and failures: a non-modal banner above the views, with
+Details…, and the window's error reporter.
 
 While the server is unreachable every failure of that outage goes to this banner (never a
 stack of message boxes); when the connection is back the banner says so and fades out.
@@ -6,9 +7,20 @@ stack of message boxes); when the connection is back the banner says so and fade
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from collections.abc import Callable
 
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from natsobj_gui.core.sentences import describe_error, scrub
 from natsobj_gui.dialogs import messages
 
 STYLES = {
@@ -16,6 +28,8 @@ STYLES = {
     "error": "background: #fdecea; border: 1px solid #c62828;",
     "ok": "background: #e8f5e9; border: 1px solid #2e7d32;",
 }
+# How long an error stays in the status bar.
+ERROR_STATUS_MS = 16000
 # How long "Connected again" stays up.
 BACK_MS = 6000
 # Lines of history kept for Details….
@@ -89,3 +103,53 @@ class OutageBanner(QFrame):
 
     def show_details(self) -> None:
         messages.show_info(self.window(), "Connection details", "\n".join(self.history))
+
+
+def error_text(error: BaseException | str) -> str:
+    """A sentence for the user: core errors are already human, others get their type name."""
+    if isinstance(error, str):
+        return scrub(error)
+    return describe_error(error)
+
+
+class ErrorReporter:
+    """Failures for the user: a status-bar line plus one non-blocking box, or the banner."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        banner: OutageBanner,
+        show_status: Callable[[str, int], None],
+        offline: Callable[[], bool],
+    ) -> None:
+        self.parent = parent
+        self.banner = banner
+        self.show_status = show_status
+        self.offline = offline  # connected, but the connection is down
+        self.closing = False
+        self.box: QMessageBox | None = None
+
+    def report(self, title: str, error: BaseException | str) -> None:
+        """Status bar line plus a non-blocking message box; never a traceback.
+
+        While the server is unreachable, or while an error box is open, the error goes to
+        the banner instead: one outage must not stack up boxes.
+        """
+        text = error_text(error)
+        self.show_status(f"{title}: {text}", ERROR_STATUS_MS)
+        if self.closing:
+            return
+        if self.offline() or self.box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
+        # Opened from the event loop, never from inside the coroutine that failed.
+        QTimer.singleShot(0, self.parent, lambda: self._show_box(title, text))
+
+    def _show_box(self, title: str, text: str) -> None:
+        if self.box is not None:
+            self.banner.show_message(f"{title}: {text}", "error")
+            return
+        # The title again in the text: without a window manager (or in a small title bar) it
+        # is the only part that says what failed.
+        box = self.box = messages.show_error(self.parent, title, f"{title}: {text}")
+        box.finished.connect(lambda _code: setattr(self, "box", None))

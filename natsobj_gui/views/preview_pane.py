@@ -27,7 +27,7 @@ from natsobj_gui.formatting import count_text
 from natsobj_gui.views.preview_content import Preview, load_preview
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import PreviewHost
 
 SETTING = "view/preview_pane"
 DEBOUNCE_MS = 120
@@ -127,10 +127,10 @@ class PreviewPane(QWidget):
 class PreviewOps:
     """Keeps the pane in step with the table's selection; the dock's visibility is saved."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PreviewHost) -> None:
         self.w = window
         self.pane = PreviewPane()
-        self.dock = QDockWidget("Preview", window)
+        self.dock = QDockWidget("Preview", window.window())
         self.dock.setObjectName("previewDock")
         self.dock.setWidget(self.pane)
         self.dock.setFeatures(
@@ -145,7 +145,7 @@ class PreviewOps:
         self.toggle.setText("Preview Pane")
         self.toggle.setShortcut("F3")
         self._shown_key: tuple[str, str, str] | None = None
-        self._timer = QTimer(window)
+        self._timer = QTimer(window.window())
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._load)

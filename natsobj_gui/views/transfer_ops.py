@@ -23,12 +23,12 @@ from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, s
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
 from natsobj_gui.dialogs import messages
+from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
-from natsobj_gui.views.bucket_ops import open_dialog
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import TransferHost
 
 POLICY_KEY = "upload/overwrite"
 POLICIES = ("ask", "overwrite", "skip")
@@ -77,7 +77,7 @@ def download_batches(
 class TransferOps:
     """Turns user requests into queued transfers; owns the window's TransferQueue."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: TransferHost) -> None:
         self.w = window
         # The queue needs a client only when a transfer starts; set_client provides it.
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
@@ -86,7 +86,7 @@ class TransferOps:
         # the queue (coalesced) until the window closes.
         self.queue_path = default_queue_path()
         self._keep_queue = True
-        self._save_later = QTimer(window)
+        self._save_later = QTimer(window.window())
         self._save_later.setSingleShot(True)
         self._save_later.setInterval(SAVE_DELAY_MS)
         self._save_later.timeout.connect(self.save_queue)
@@ -99,7 +99,7 @@ class TransferOps:
         self.is_quiet: Callable[[Transfer], bool] = lambda t: False
         self._box_pending = False
         self._auto_retries: dict[int, int] = {}
-        self.auto_retry_action = QAction("Retry Transfers When Reconnected", window)
+        self.auto_retry_action = QAction("Retry Transfers When Reconnected", window.window())
         self.auto_retry_action.setCheckable(True)
         self.auto_retry_action.setChecked(self.auto_retry())
         self.auto_retry_action.setToolTip(
@@ -182,7 +182,7 @@ class TransferOps:
             return
         from natsobj_gui.dialogs.upload_dialog import UploadDialog
 
-        dlg = UploadDialog(bucket, self.w, prefix=self.w.prefix)
+        dlg = UploadDialog(bucket, self.w.window(), prefix=self.w.prefix)
         open_dialog(dlg, lambda: self.upload_paths(dlg.sources(), bucket, dlg.prefix()))
         # Straight to the picker: the dialog then shows what was chosen and the names.
         dlg.choose_folder() if folder else dlg.choose_files()
@@ -255,7 +255,7 @@ class TransferOps:
             item.name,
             old,
             item.size,
-            parent=self.w,
+            parent=self.w.window(),
             remaining=remaining,
             total=total,
             new_modified=mtime,
@@ -302,7 +302,7 @@ class TransferOps:
         items = self._selected_for_download()
         if not items:
             return
-        dlg = QFileDialog(self.w, "Download to folder", self._last_dir())
+        dlg = QFileDialog(self.w.window(), "Download to folder", self._last_dir())
         dlg.setFileMode(QFileDialog.FileMode.Directory)
         dlg.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dlg.fileSelected.connect(lambda folder: self.download(items, Path(folder)))
@@ -316,7 +316,7 @@ class TransferOps:
             return
         info = items[0][0]
         leaf = safe_local_path(Path(self._last_dir()), split_name(info.name)[1])
-        dlg = QFileDialog(self.w, f"Save {info.name} as", str(leaf))
+        dlg = QFileDialog(self.w.window(), f"Save {info.name} as", str(leaf))
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.fileSelected.connect(lambda path: self.download_as(info, Path(path)))
         self.file_dialog = dlg
@@ -378,25 +378,27 @@ class TransferOps:
             later = " It will be retried once the connection is back." if self.auto_retry() else ""
             self.w.banner.show_message(f"{verb} of “{t.name}” failed: {t.error}.{later}", "error")
             if self.w.online:  # back already: nothing else will trigger the retry
-                QTimer.singleShot(1000, self.w, self.retry_dropped)
+                QTimer.singleShot(1000, self.w.window(), self.retry_dropped)
             return
         box_open = self._error_box is not None and is_alive(self._error_box)
-        if box_open or not self.w.isVisible():
+        if box_open or not self.w.window().isVisible():
             return  # one box at a time: the status bar and the panel show the rest
         self._failures.append(f"{verb} of “{t.name}” failed: {t.error}")
         if self._box_pending:
             return  # failures of the same moment (a folder upload) share one box
         self._box_pending = True
         # Opened from the event loop, outside the queue's task that reported the failure.
-        QTimer.singleShot(0, self.w, self._show_failures)
+        QTimer.singleShot(0, self.w.window(), self._show_failures)
 
     def _show_failures(self) -> None:
         self._box_pending = False
         failures, self._failures = self._failures, []
-        if not failures or not is_alive(self.w):
+        if not failures or not is_alive(self.w.window()):
             return
         title = "Transfer failed" if len(failures) == 1 else f"{len(failures)} transfers failed"
         text = (
             failures[0] if len(failures) == 1 else f"{failures[0]}\n(and {len(failures) - 1} more)"
         )
-        self._error_box = messages.show_error(self.w, title, text, details="\n".join(failures))
+        self._error_box = messages.show_error(
+            self.w.window(), title, text, details="\n".join(failures)
+        )

@@ -282,3 +282,43 @@ def test_without_read_ahead_the_dialog_reads_the_keyring_itself(
     dlg = _dialog(qtbot, store, secrets)
     dlg.reload(a.id)
     assert dlg.editor.password.placeholderText() == STORED_HINT
+
+
+def test_connect_waits_for_the_keyring_write(
+    qtbot, store: ProfileStore, memory_keyring: MemoryKeyring
+) -> None:
+    # The caller runs keyring work in a thread: here it runs when the test says so.
+    queued: list = []
+    dlg = ConnectDialog(
+        store, SecretStore(), off_thread=lambda work, done: queued.append((work, done))
+    )
+    qtbot.addWidget(dlg)
+    chosen: list[Profile] = []
+    dlg.profile_chosen.connect(chosen.append)
+    _fill_user(dlg, "later", "nats://127.0.0.1:4222", "me", "later-Pw-1")
+    dlg.connect_current()
+    assert memory_keyring.items == {} and chosen == [] and not dlg.connect_button.isEnabled()
+    assert len(queued) == 1  # one at a time: Connect waits behind the write
+    while queued:
+        work, done = queued.pop(0)
+        done(work())
+    assert list(memory_keyring.items.values()) == ["later-Pw-1"]
+    assert [p.name for p in chosen] == ["later"]
+
+
+def test_keyring_work_goes_on_after_a_failure() -> None:
+    from natsobj_gui.dialogs.keyring_work import KeyringWork, run_inline
+
+    errors: list[str] = []
+    results: list[object] = []
+    queue = KeyringWork(run_inline, errors.append)
+
+    def broken() -> None:
+        raise RuntimeError("backend exploded")
+
+    queue.run(broken, results.append)
+    queue.run(lambda: "next", results.append)
+    queue.after(lambda: results.append("after"))
+    assert results == ["next", "after"]
+    assert len(errors) == 1 and errors[0].startswith("The keyring failed")
+    assert "Traceback" not in errors[0]

@@ -89,14 +89,14 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
         await wait_until(lambda: indicator.state is ConnState.RECONNECTING, timeout=15)
         await wait_until(lambda: "attempt" in indicator.label.text(), timeout=15)
         assert "Errno" not in w.statusBar().currentMessage()
-        assert not w.actions.refresh.isEnabled()
-        assert "unreachable" in w.actions.refresh.toolTip()
+        assert not w.window_actions.refresh.isEnabled()
+        assert "unreachable" in w.window_actions.refresh.toolTip()
         # Browsing what is listed still works; errors of the outage go to one banner.
         w.open_location("kept", "a/")
         assert table_names(w) == ["x.txt"]
         w.objects.table.selectRow(0)
-        assert w.actions.info.isEnabled() and not w.actions.download.isEnabled()
-        assert not w.actions.delete.isEnabled()
+        assert w.window_actions.info.isEnabled() and not w.window_actions.download.isEnabled()
+        assert not w.window_actions.delete.isEnabled()
         for _ in range(3):
             w.report_error("Refresh failed", NotConnectedError())
         await asyncio.sleep(0.1)
@@ -107,7 +107,7 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
         await asyncio.to_thread(server.start)
         await back
         assert indicator.state is ConnState.CONNECTED
-        assert w.actions.refresh.isEnabled()
+        assert w.window_actions.refresh.isEnabled()
 
     try:
         qloop.run_until_complete(body())
@@ -144,7 +144,7 @@ def test_failed_with_reason_then_disconnect(qloop, server_factory, settings, con
         await wait_until(lambda: w.client is None, timeout=10)
         assert client.conn.nc.is_closed
         assert indicator.state is ConnState.DISCONNECTED
-        assert not disconnect.isEnabled() and not w.actions.new_bucket.isEnabled()
+        assert not disconnect.isEnabled() and not w.window_actions.new_bucket.isEnabled()
 
     try:
         qloop.run_until_complete(body())
@@ -299,6 +299,8 @@ def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
         ed.password.setText("sess-pw-1")
         loaded = wait_signal(w.buckets_loaded, timeout=30)
         dlg.connect_button.click()
+        # The keyring is tried in a thread: the question comes once it said no.
+        await wait_until(lambda: getattr(dlg, "consent_box", None) is not None, timeout=10)
         box = dlg.consent_box
         assert box.isVisible() and "keyring.backends" not in box.text()
         assert dlg.isVisible()  # waits for the answer

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
+import keyring.backends.fail
 import pytest
 from auth.support import MemoryKeyring, assert_no_secret
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from natsobj_gui.core import Client
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
 from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.dialogs.profile_editor import STORED_HINT
 from natsobj_gui.views.connection_indicator import ConnState
 from natsobj_gui.views.connection_manager import StartResult
 from natsobj_gui.views.main_window import MainWindow
@@ -268,3 +271,97 @@ def test_start_last_used_says_connected_or_why_not(
         qloop.run_until_complete(body())
     finally:
         close_window(qloop, w)
+
+
+class _ThreadKeyring(MemoryKeyring):
+    """The in-memory keyring, noting each call and whether it came on the GUI thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, bool]] = []  # (call, on the GUI thread)
+
+    def _note(self, call: str) -> None:
+        self.calls.append((call, threading.current_thread() is threading.main_thread()))
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._note("get")
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._note("set")
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._note("delete")
+        super().delete_password(service, username)
+
+
+def _fill(dlg, name: str, password: str) -> None:
+    dlg.new_profile()
+    ed = dlg.editor
+    ed.name.setText(name)
+    ed.servers.setText("nats://127.0.0.1:1")
+    ed.auth.setCurrentIndex(ed.auth.findData(AuthKind.USER))
+    ed.user.setText("bob")
+    ed.password.setText(password)
+
+
+def test_the_dialog_uses_the_keyring_off_the_gui_thread(qloop, settings, config_home) -> None:
+    """Save, Test connection and Delete in the Connections dialog: no keyring call on the
+    GUI thread (a locked keyring waits on its unlock prompt)."""
+    backend = _ThreadKeyring()
+    keyring.set_keyring(backend)
+    w = _window(settings)
+    tested: list = []
+
+    async def body() -> None:
+        dlg = await w.connections.show_dialog()
+        _fill(dlg, "Keyed", PASSWORD)
+        dlg.save_button.click()
+        await wait_until(lambda: dlg.message.text() == "Saved “Keyed”.", timeout=10)
+        profile = dlg.current_profile()
+        assert backend.items == {("natsobj-gui", f"{profile.id}:password"): PASSWORD}
+        assert dlg.editor.password.placeholderText() == STORED_HINT
+        # Test connection with the stored password (the field is empty after saving).
+        dlg.test_requested.connect(tested.append)
+        dlg.test_button.click()
+        await wait_until(lambda: bool(tested), timeout=10)
+        assert tested[0].password == PASSWORD
+        await wait_until(lambda: dlg.test_button.isEnabled(), timeout=30)
+        dlg.delete_profile()
+        await wait_until(lambda: not backend.items, timeout=10)
+        dlg.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    calls = {call for call, _gui in backend.calls}
+    assert {"get", "set", "delete"} <= calls
+    assert [call for call, gui in backend.calls if gui] == []
+
+
+def test_without_a_keyring_the_window_asks_before_keeping_the_password(
+    qloop, settings, config_home
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    w = _window(settings)
+
+    async def body() -> None:
+        dlg = await w.connections.show_dialog()
+        _fill(dlg, "Memory", PASSWORD)
+        dlg.save_button.click()
+        await wait_until(lambda: getattr(dlg, "consent_box", None) is not None, timeout=10)
+        profile = dlg.current_profile()
+        assert dlg.consent_box.isVisible()
+        assert w.connections.secrets.get(profile.id, "password") is None
+        dlg.consent_box.button(QMessageBox.StandardButton.Yes).click()
+        assert w.connections.secrets.get(profile.id, "password") == PASSWORD
+        assert "in memory until the app quits" in dlg.message.text()
+        dlg.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    assert_no_secret([PASSWORD], folders=[config_home])

@@ -19,7 +19,7 @@ from .window_support import (  # noqa: F401 - fixtures
 def test_back_up_delete_and_restore_from_the_menu(
     qloop, window, store, client, tmp_path: Path
 ) -> None:
-    acts, ops = window.actions, window.actions.buckets
+    acts, ops = window.window_actions, window.window_actions.buckets
     dest = tmp_path / "b.natsobj-backup"
 
     async def body() -> None:

@@ -120,7 +120,7 @@ def test_bucket_status_counts_the_listed_objects(qloop, window, store) -> None:
         await store.put("a.txt", b"a")
         await store.put("d/b.txt", b"b")
         await open_bucket(window, store.bucket)
-        window.actions.bucket_status.trigger()
+        window.window_actions.bucket_status.trigger()
         await wait_until(lambda: bool(dialogs()))
         dlg = dialogs()[0]
         assert dlg.objects_label.text() == "2"

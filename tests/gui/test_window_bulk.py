@@ -64,7 +64,7 @@ def test_select_all_asks_no_row_by_row(qloop, window, store, client, monkeypatch
         window.repaint()
         # A screenful of cells, not a question per row (or per cell) of the folder.
         assert calls < 1000, calls
-        assert window.actions.delete.isEnabled()
+        assert window.window_actions.delete.isEnabled()
         infos = window.objects.selected_infos()
         assert [i.name for i in infos] == names
         assert window.objects.selected_folders() == ["many/sub/"]
@@ -75,8 +75,8 @@ def test_select_all_asks_no_row_by_row(qloop, window, store, client, monkeypatch
         table.selectAll()
         shown = [n for n in names if "f0001" in n][::-1]
         assert [i.name for i in window.objects.selected_infos()] == shown
-        window.actions.delete.trigger()
-        dlg = window.actions.objects.delete_dialog
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
         assert dlg is not None and dlg.names() == shown
         dlg.reject()
 
@@ -92,8 +92,8 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         table = window.objects.table
         table.setFocus()
         QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        window.actions.delete.trigger()
-        dlg = window.actions.objects.delete_dialog
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
         assert dlg is not None and len(dlg.names()) == 300
         shown: list[tuple[int, int]] = []
         set_progress = dlg.set_progress
@@ -127,8 +127,8 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
 
         # The rest in one go: the dialog closes itself and the folder is empty.
         QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        window.actions.delete.trigger()
-        dlg = window.actions.objects.delete_dialog
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
         dlg.delete_button.click()
         await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=60)
         assert await store.list() == []

@@ -25,7 +25,7 @@ def hash_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_compare_then_upload_download_and_delete_extras(
     qloop, window, store, tmp_path: Path
 ) -> None:
-    ops = window.actions.buckets
+    ops = window.window_actions.buckets
     folder = tmp_path / "local"
     folder.mkdir()
     (folder / "same.txt").write_bytes(b"same")
@@ -40,9 +40,9 @@ def test_compare_then_upload_download_and_delete_extras(
             await store.put(f"p/{name}", data)
         await store.put("outside", b"not under the prefix")
         await open_bucket(window, store.bucket, "p/")
-        assert window.actions.compare_folder.isEnabled()
+        assert window.window_actions.compare_folder.isEnabled()
 
-        window.actions.compare_folder.trigger()
+        window.window_actions.compare_folder.trigger()
         dlg = ops.compare_dialog
         assert dlg is not None and dlg.isVisible()
         assert not dlg.upload_button.isEnabled()

@@ -41,9 +41,9 @@ def test_ctrl_c_copies_full_names_and_menu_copies_the_rest(qloop, window, store)
         assert QGuiApplication.clipboard().text() == "docs/b.bin\ndocs/it's here.txt"  # view order
 
         _select(window, ["it's here.txt"])
-        menu = window.actions.clipboard.menu(QMenu(window))
+        menu = window.window_actions.clipboard.menu(QMenu(window))
         acts = {act.text(): act for act in menu.actions() if act.text()}
-        assert acts["Copy Names"] is window.actions.clipboard.copy
+        assert acts["Copy Names"] is window.window_actions.clipboard.copy
         acts["Path (bucket/name)"].trigger()
         assert QGuiApplication.clipboard().text() == f"{store.bucket}/docs/it's here.txt"
         acts["Name"].trigger()

@@ -17,9 +17,9 @@ from .window_support import (  # noqa: F401 - fixtures
 
 def test_about_lists_versions_including_the_servers(qloop, window) -> None:
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
-    assert window.actions.about in help_menu.actions()
-    window.actions.about.trigger()
-    dlg = window.actions.help_dialog
+    assert window.window_actions.about in help_menu.actions()
+    window.window_actions.about.trigger()
+    dlg = window.window_actions.help_dialog
     assert dlg is not None and dlg.isVisible()
     values = {k: v.text() for k, v in dlg.values.items()}
     assert values["Version"] == __version__
@@ -40,8 +40,8 @@ def test_about_without_a_connection_says_so(qloop, window) -> None:
 
 
 def test_shortcut_list_reads_the_actions_and_the_table_keys(qloop, window) -> None:
-    window.actions.shortcuts.trigger()
-    dlg = window.actions.help_dialog
+    window.window_actions.shortcuts.trigger()
+    dlg = window.window_actions.help_dialog
     rows = dict((what, keys) for keys, what in dlg.rows())
     assert rows["Rename"] == "F2"
     assert rows["Copy Names"] == "Ctrl+C"

@@ -203,7 +203,7 @@ def test_drag_objects_onto_folders_moves_them(qloop, window, store) -> None:
 
 
 def test_toolbar_offers_every_bucket_command(qloop, window, store) -> None:
-    acts = window.actions
+    acts = window.window_actions
     button = acts.bucket_button
     assert not button.isEnabled()  # no bucket open yet
     toolbar = set(acts.toolbar.actions()) | set(button.menu().actions())

@@ -43,8 +43,8 @@ def test_put_by_another_client_appears_via_watch(qloop, window, store) -> None:
         assert window.tree.select_node(store.bucket, "reports/")
         assert window.prefix == "reports/"
         assert table_names(window) == ["q1.txt"]
-        assert window.actions.up.isEnabled()
-        window.actions.up.trigger()
+        assert window.window_actions.up.isEnabled()
+        window.window_actions.up.trigger()
         assert window.prefix == ""
         assert table_names(window) == ["reports/", "second.txt"]
         window.open_location(store.bucket, "reports/")
@@ -63,7 +63,7 @@ def test_info_dialog_shows_core_fields_and_verifies(qloop, window, store) -> Non
         table.setFocus()
         table.selectRow(row_of(window, "readme.md"))
         QTest.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
-        dlg = window.actions.objects.info_dialog
+        dlg = window.window_actions.objects.info_dialog
         assert dlg is not None and dlg.isVisible()
         assert dlg.name_field.text() == "notes/readme.md"
         assert dlg.bucket_label.text() == store.bucket
@@ -93,7 +93,7 @@ def test_delete_via_dialog(qloop, window, store) -> None:
             sel.select(window.objects.proxy.index(row_of(window, name), 0), flags)
         table.setFocus()
         QTest.keyClick(table, Qt.Key.Key_Delete)
-        dlg = window.actions.objects.delete_dialog
+        dlg = window.window_actions.objects.delete_dialog
         assert dlg is not None and dlg.isVisible()
         assert dlg.names() == ["a.txt", "c.txt"]
         dlg.delete_button.click()
@@ -108,9 +108,9 @@ def test_delete_via_dialog(qloop, window, store) -> None:
         await wait_until(lambda: table_names(window) == ["old/", "b.txt"])
         table.clearSelection()
         table.selectRow(row_of(window, "old/"))
-        assert window.actions.delete.isEnabled()
-        window.actions.delete.trigger()
-        dlg = window.actions.objects.delete_dialog
+        assert window.window_actions.delete.isEnabled()
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
         assert dlg.names() == ["old/deep/y.txt", "old/x.txt"]
         dlg.delete_button.click()
         await wait_until(lambda: table_names(window) == ["b.txt"], timeout=20)
@@ -128,7 +128,7 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
     async def body() -> None:
         await store.put("kept.txt", b"kept")
         await open_bucket(window, store.bucket)
-        assert window.actions.upload_files.isEnabled()
+        assert window.window_actions.upload_files.isEnabled()
         assert not window.objects.sealed_label.isVisible()
         # Sealed behind the window's back: the next write fails on the server.
         await client.buckets.seal(store.bucket)
@@ -147,16 +147,19 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         box.close()
         # The failed write made the window re-read the bucket: writes are now disabled.
         await wait_until(lambda: window.buckets[store.bucket].sealed)
-        assert not window.actions.upload_files.isEnabled()
+        assert not window.window_actions.upload_files.isEnabled()
         # Still usable: a refresh lists everything again.
         window.refresh()
         await wait_until(lambda: table_names(window) == ["kept.txt"])
-        assert not window.actions.upload_files.isEnabled()
+        assert not window.window_actions.upload_files.isEnabled()
         assert not window.objects.table.writable
         assert window.objects.sealed_label.isVisible()  # said beside the bucket's name
         window.objects.table.selectRow(0)
-        window.actions.update_enabled()
-        assert window.actions.download.isEnabled() and not window.actions.delete.isEnabled()
+        window.window_actions.update_enabled()
+        assert (
+            window.window_actions.download.isEnabled()
+            and not window.window_actions.delete.isEnabled()
+        )
         window.open_location(store.bucket, "nowhere/")
         assert "sealed" in window.objects.table.empty_text
 
@@ -237,7 +240,7 @@ def test_bucket_and_object_commands_through_dialogs(qloop, window, bucket_name) 
     from natsobj_gui.dialogs.meta_dialog import MetaDialog
     from natsobj_gui.dialogs.seal_dialog import SealDialog
 
-    acts = window.actions
+    acts = window.window_actions
 
     def select(name: str) -> None:
         window.objects.table.selectRow(row_of(window, name))
@@ -395,7 +398,7 @@ def test_right_click_on_empty_space_clears_the_selection(qloop, window, store) -
         menus = []
         window.objects.context_menu_requested.disconnect()
         window.objects.context_menu_requested.connect(
-            lambda pos: menus.append(window.actions.object_menu(pos))
+            lambda pos: menus.append(window.window_actions.object_menu(pos))
         )
         empty = QPoint(10, table.viewport().height() - 5)
         assert not table.indexAt(empty).isValid()

@@ -70,7 +70,7 @@ def test_enter_downloads_to_the_session_cache_and_opens(
         # A new version is downloaded again.
         await store.put("docs/readme.md", b"# changed\n")
         await wait_until(lambda: window.index.get("docs/readme.md").size == 10)
-        window.actions.open.open_object(window.index.get("docs/readme.md"))
+        window.window_actions.open.open_object(window.index.get("docs/readme.md"))
         await wait_until(lambda: len(opened) == 3)
         assert opened[2].read_bytes() == b"# changed\n"
         assert not message_boxes()
@@ -79,7 +79,7 @@ def test_enter_downloads_to_the_session_cache_and_opens(
 
 
 def test_open_with_is_offered_only_where_the_platform_has_a_chooser(qloop, window) -> None:
-    act = window.actions.open.open_with_action
+    act = window.window_actions.open.open_with_action
     assert act.isVisible() == open_ops.open_with_available()
 
 
@@ -89,12 +89,12 @@ def test_a_link_opens_its_targets_current_content(qloop, window, store, opened) 
         await store.add_link("shortcut", target)
         await open_bucket(window, store.bucket)
         link = window.index.get("shortcut")
-        window.actions.open.open_object(link)
+        window.window_actions.open.open_object(link)
         await wait_until(lambda: len(opened) == 1)
         assert opened[0].read_bytes() == b"first"
         await store.put("target.txt", b"second")
         # A link to an object follows a new version of its target.
-        window.actions.open.open_object(link)
+        window.window_actions.open.open_object(link)
         await wait_until(lambda: len(opened) == 2)
         assert opened[1].read_bytes() == b"second"
 

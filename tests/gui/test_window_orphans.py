@@ -16,7 +16,7 @@ from .window_support import (  # noqa: F401 - fixtures
 
 
 def test_find_and_clean_orphans_then_status_shows_them(qloop, window, store, client) -> None:
-    acts, ops = window.actions, window.actions.buckets
+    acts, ops = window.window_actions, window.window_actions.buckets
     ops.orphan_grace = 0.0  # the chunks written here are seconds old
 
     async def body() -> None:

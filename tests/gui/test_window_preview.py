@@ -42,14 +42,14 @@ def _show(w, label: str) -> None:
 
 
 async def _shown(w, title: str, kind: str) -> None:
-    pane = w.actions.preview.pane
+    pane = w.window_actions.preview.pane
     await wait_until(lambda: pane.title.text() == title and pane.kind == kind, timeout=20)
 
 
 def test_text_json_image_and_hex_previews(qloop, window, store) -> None:
     async def body() -> None:
-        window.actions.preview.toggle.trigger()
-        assert window.actions.preview.dock.isVisible()
+        window.window_actions.preview.toggle.trigger()
+        assert window.window_actions.preview.dock.isVisible()
         await store.put("notes.txt", "grüße\nzweite Zeile\n".encode())
         await store.put("latin.txt", "café crème\n".encode("cp1252"))
         await store.put("data.json", b'{"b": [1, 2], "a": "x"}')
@@ -57,7 +57,7 @@ def test_text_json_image_and_hex_previews(qloop, window, store) -> None:
         await store.put("blob.bin", bytes(range(256)) * 4)
         await store.put("dir/a.txt", b"12345")
         await open_bucket(window, store.bucket)
-        pane = window.actions.preview.pane
+        pane = window.window_actions.preview.pane
 
         _show(window, "notes.txt")
         await _shown(window, "notes.txt", "text")
@@ -128,14 +128,14 @@ def test_a_10_gib_object_is_read_only_as_far_as_the_preview_needs(
 
         preview_content.read_head = spy
         try:
-            window.actions.preview.toggle.trigger()
+            window.window_actions.preview.toggle.trigger()
             await open_bucket(window, store.bucket)
             _show(window, "huge.bin")
             await _shown(window, "huge.bin", "hex")
         finally:
             preview_content.read_head = real
         assert reads == [preview_content.TEXT_BYTES]
-        assert "of 10 GiB" in window.actions.preview.pane.summary.text()
+        assert "of 10 GiB" in window.window_actions.preview.pane.summary.text()
 
     qloop.run_until_complete(body())
 
@@ -150,7 +150,7 @@ def test_selection_moves_cancel_the_previous_preview_and_the_toggle_is_remembere
             await store.put("one.txt", b"1")
             await store.put("two.txt", b"2")
             await open_bucket(w, store.bucket)
-            ops = w.actions.preview
+            ops = w.window_actions.preview
             ops.toggle.trigger()
             titles: list[str] = []
             real_show = ops.pane.show_preview
@@ -169,8 +169,8 @@ def test_selection_moves_cancel_the_previous_preview_and_the_toggle_is_remembere
     assert settings.value("view/preview_pane", type=bool) is True
     again = make_window(qloop, nats_server, settings)
     try:
-        assert again.actions.preview.dock.isVisible()
-        again.actions.preview.toggle.trigger()
+        assert again.window_actions.preview.dock.isVisible()
+        again.window_actions.preview.toggle.trigger()
         assert settings.value("view/preview_pane", type=bool) is False
     finally:
         close_window(qloop, again)

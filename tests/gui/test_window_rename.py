@@ -59,7 +59,7 @@ def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
         # The Return that confirmed the name did not also open the object.
         assert not window.transfers.queue.transfers()
         assert (await store.info("docs/final.txt")).size == 1
-        assert window.actions.edit_meta.shortcut().toString() == "Shift+F2"
+        assert window.window_actions.edit_meta.shortcut().toString() == "Shift+F2"
 
     qloop.run_until_complete(body())
 
@@ -69,7 +69,7 @@ def test_rename_errors_show_beside_the_cell_not_in_a_box(qloop, window, store) -
         await store.put("a.txt", b"a")
         await store.put("b.txt", b"b")
         await open_bucket(window, store.bucket)
-        ops = window.actions.rename
+        ops = window.window_actions.rename
         editor = _start_f2(window, "a.txt")
         editor.setText("b.txt")
         QTest.keyClick(editor, Qt.Key.Key_Return)

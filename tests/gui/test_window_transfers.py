@@ -189,9 +189,9 @@ def test_download_writes_the_right_bytes(qloop, window, store, tmp_path: Path) -
         await open_bucket(window, store.bucket, "photos/")
         # Select the "2024/" folder: downloads keep its tree below the current folder.
         window.objects.table.selectRow(row_of(window, "2024/"))
-        window.actions.update_enabled()
-        assert window.actions.download.isEnabled()
-        window.actions.download.trigger()
+        window.window_actions.update_enabled()
+        assert window.window_actions.download.isEnabled()
+        window.window_actions.download.trigger()
         dlg = window.transfers.file_dialog
         await wait_until(dlg.isVisible)
         dlg.setDirectory(str(out))
@@ -258,7 +258,7 @@ def test_upload_dialog_with_a_prefix(qloop, window, store, tmp_path: Path) -> No
 
     async def body() -> None:
         await open_bucket(window, store.bucket)
-        window.actions.upload_files.trigger()
+        window.window_actions.upload_files.trigger()
         (dlg,) = [d for d in window.findChildren(UploadDialog) if d.isVisible()]
         assert dlg.file_dialog is not None and dlg.file_dialog.isVisible()  # straight to picking
         dlg.file_dialog.reject()

@@ -1,0 +1,82 @@
+"""The window's command handlers use only their small host Protocol, and MainWindow is one."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+import natsobj_gui.views as views
+from natsobj_gui.views import ops_host
+from natsobj_gui.views.main_window import MainWindow
+
+from .window_support import close_window, settings_fixture  # noqa: F401 - fixtures
+
+HOSTS = {
+    "bucket_ops": ops_host.BucketHost,
+    "object_ops": ops_host.ObjectHost,
+    "transfer_ops": ops_host.TransferHost,
+    "open_ops": ops_host.Host,
+    "clipboard_ops": ops_host.Host,
+    "inline_rename": ops_host.RenameHost,
+    "drag_out": ops_host.ListingHost,
+    "preview_pane": ops_host.PreviewHost,
+}
+
+
+def members(proto: type) -> set[str]:
+    """The names a Protocol declares, its bases' included."""
+    names: set[str] = set()
+    for cls in proto.__mro__:
+        if cls in (object, Protocol) or not getattr(cls, "_is_protocol", False):
+            continue
+        names |= set(inspect.get_annotations(cls))
+        names |= {n for n in cls.__dict__ if not n.startswith("_")}
+    return names
+
+
+def used_of_window(module: str) -> set[str]:
+    """The attributes a module reads of `self.w` or of the `window` passed in."""
+    tree = ast.parse((Path(views.__file__).parent / f"{module}.py").read_text())
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value
+        of_window = isinstance(owner, ast.Name) and owner.id == "window"
+        of_self_w = (
+            isinstance(owner, ast.Attribute)
+            and owner.attr == "w"
+            and isinstance(owner.value, ast.Name)
+            and owner.value.id == "self"
+        )
+        if of_window or of_self_w:
+            used.add(node.attr)
+    return used
+
+
+@pytest.mark.parametrize("module", sorted(HOSTS))
+def test_each_handler_uses_only_its_host(module: str) -> None:
+    source = (Path(views.__file__).parent / f"{module}.py").read_text()
+    assert "MainWindow" not in source
+    extra = used_of_window(module) - members(HOSTS[module])
+    assert not extra, f"{module} uses {sorted(extra)} of the window beyond its Protocol"
+
+
+def test_the_main_window_is_every_host(qloop, settings) -> None:
+    QApplication.instance().setQuitOnLastWindowClosed(False)
+    w = MainWindow(settings)
+    try:
+        for proto in {*HOSTS.values()}:
+            missing = {n for n in members(proto) if not hasattr(w, n)}
+            assert not missing, f"MainWindow lacks {sorted(missing)} of {proto.__name__}"
+            for name in members(proto):
+                declared = inspect.getattr_static(proto, name, None)
+                if inspect.isfunction(declared):
+                    assert callable(getattr(w, name)), name
+    finally:
+        close_window(qloop, w)
