@@ -120,8 +120,7 @@ class BenchError(Exception):
 
 
 def run_in_scratch(prefix: str, body: Callable[[Path], None]) -> int:
-    """A parent's exit code: `body` run in a fresh folder under DATA_DIR, removed after;
-    a BenchError is printed and gives 1."""
+    """Run `body` in a fresh folder under DATA_DIR, removed after: 1 on a BenchError, else 0."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=prefix, dir=DATA_DIR))
     try:

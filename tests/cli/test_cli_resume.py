@@ -54,8 +54,7 @@ def _killed_get(url: str, bucket: str, dest: Path, cli_env: Path) -> int:
 def cut_get(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
 ) -> tuple[bytes, Path, int]:
-    """SIZE random bytes stored as "big" and a get of it to out/big SIGKILLed midway:
-    (the bytes, the destination, the bytes its partial kept)."""
+    """Store "big", SIGKILL a get of it midway: (its bytes, the dest, the bytes kept)."""
     data = os.urandom(SIZE)
     cli.ok("put", bucket, "-", "--name", "big", stdin=data)
     dest = tmp_path / "out" / "big"
