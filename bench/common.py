@@ -10,9 +10,11 @@ import json
 import os
 import pstats
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -115,6 +117,20 @@ def run_child(module: str, spec: dict[str, Any], timeout: float) -> dict[str, An
 
 class BenchError(Exception):
     """A measured operation failed: the benchmark exits non-zero."""
+
+
+def run_in_scratch(prefix: str, body: Callable[[Path], None]) -> int:
+    """Run `body` in a fresh folder under DATA_DIR, removed after: 1 on a BenchError, else 0."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=DATA_DIR))
+    try:
+        body(work)
+    except BenchError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 def median(values: list[float]) -> float:

@@ -12,9 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from .common import (
     median,
     print_table,
     run_child,
+    run_in_scratch,
     verdict,
     write_random_file,
 )
@@ -301,10 +300,9 @@ def main(argv: list[str]) -> int:
         f"bench.gui: {args.size} MiB transfers, {args.objects} objects, "
         f"{args.repeat} round(s); {machine_note()}"
     )
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gui-", dir=DATA_DIR))
-    figures: dict[str, float] = {}
-    try:
+
+    def run(work: Path) -> None:
+        figures: dict[str, float] = {}
         if args.only != "listing":
             rows = bench_transfers(work, args.size, args.repeat, args.profile, args.trace)
             figures.update(report_transfers(args.size, rows))
@@ -313,12 +311,8 @@ def main(argv: list[str]) -> int:
             figures.update(report_listing(args.objects, lrows))
         print_targets(figures)
         print(f"\nat the end: {machine_note()}")
-    except BenchError as exc:
-        print(f"\nERROR: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+
+    return run_in_scratch("gui-", run)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from natsobj_gui.core.put_many import PutItem, put_many
 from natsobj_gui.core.types import BucketConfig, ObjectMeta
 
 from .common import (
-    DATA_DIR,
     REPO_ROOT,
     BenchError,
     child_main,
@@ -37,6 +35,7 @@ from .common import (
     median,
     print_table,
     run_child,
+    run_in_scratch,
     verdict,
 )
 from .listing import BUCKET as LIST_BUCKET
@@ -300,10 +299,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="small-", dir=DATA_DIR))
     print(f"bench.small: {args.files} files, {args.objects} listed; {machine_note()}")
-    try:
+
+    def run(work: Path) -> None:
         with local_server(work / "store") as server:
             folder = work / "folder"
             total = make_folder(folder, args.files)
@@ -324,12 +322,8 @@ def main(argv: list[str]) -> int:
             else:
                 ok = vs_go >= LIST_TARGET
                 print(f"{verdict(ok)}  ls --json <= 1.0x nats.go's time: {1 / vs_go:.2f}x")
-    except BenchError as exc:
-        print(f"\nERROR: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+
+    return run_in_scratch("small-", run)
 
 
 if __name__ == "__main__":

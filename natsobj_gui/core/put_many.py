@@ -11,6 +11,7 @@ from .sources import PutSource
 from .store import ObjectStore
 from .transfer import DEFAULT_WINDOW, ProgressCallback
 from .types import ObjectInfo, ObjectMeta
+from .workers import run_workers
 
 # Small files are latency-bound (two round trips each): 8 in flight hide most of it, and
 # more only queue behind each other in the server.
@@ -71,13 +72,5 @@ async def put_many(
             if on_done is not None:
                 on_done(outcome)
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(outcomes)))]
-    try:
-        await asyncio.gather(*workers)
-    except BaseException:
-        for w in workers:
-            w.cancel()
-        # Each put finishes its own rollback before the cancel (or error) goes on.
-        await asyncio.gather(*workers, return_exceptions=True)
-        raise
+    await run_workers(worker() for _ in range(min(concurrency, len(outcomes))))
     return outcomes

@@ -20,6 +20,7 @@ from .hash_cache import HashCache
 from .store import ObjectStore
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
 from .types import ObjectMeta, Progress
+from .workers import run_workers
 
 DEFAULT_CONCURRENCY = 4  # objects in flight: hides round trips, bounded memory
 SyncProgress = Callable[[Progress], None]  # chunks_* count files here
@@ -203,15 +204,7 @@ async def run_sync(
     try:
         for batch in (plan.of(Action.UPLOAD, Action.DOWNLOAD), plan.of(Action.DELETE)):
             queue = iter(batch)
-            workers = [asyncio.ensure_future(worker(queue)) for _ in range(max(1, concurrency))]
-            try:
-                await asyncio.gather(*workers)
-            except BaseException:
-                for w in workers:
-                    w.cancel()
-                # Each transfer finishes its own rollback before we report the cancel.
-                await asyncio.gather(*workers, return_exceptions=True)
-                raise
+            await run_workers(worker(queue) for _ in range(max(1, concurrency)))
     finally:
         if cache is not None:
             await asyncio.to_thread(cache.flush)

@@ -8,6 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
@@ -48,14 +50,22 @@ def _killed_get(url: str, bucket: str, dest: Path, cli_env: Path) -> int:
     return json.loads(partial_paths(dest)[1].read_text())["bytes"]
 
 
-def test_a_get_after_a_sigkilled_get_resumes(
+@pytest.fixture
+def cut_get(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
-) -> None:
+) -> tuple[bytes, Path, int]:
+    """Store "big", SIGKILL a get of it midway: (its bytes, the dest, the bytes kept)."""
     data = os.urandom(SIZE)
     cli.ok("put", bucket, "-", "--name", "big", stdin=data)
     dest = tmp_path / "out" / "big"
     dest.parent.mkdir()
-    kept = _killed_get(nats_server.url, bucket, dest, cli_env)
+    return data, dest, _killed_get(nats_server.url, bucket, dest, cli_env)
+
+
+def test_a_get_after_a_sigkilled_get_resumes(
+    cli: Cli, bucket: str, cut_get: tuple[bytes, Path, int]
+) -> None:
+    data, dest, kept = cut_get
     assert 0 < kept < SIZE
     res = cli.ok("get", bucket, "big", "-O", str(dest))
     lines = res.err.strip().splitlines()
@@ -66,12 +76,9 @@ def test_a_get_after_a_sigkilled_get_resumes(
 
 
 def test_a_changed_object_starts_over_saying_so(
-    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
+    cli: Cli, bucket: str, cut_get: tuple[bytes, Path, int]
 ) -> None:
-    cli.ok("put", bucket, "-", "--name", "big", stdin=os.urandom(SIZE))
-    dest = tmp_path / "out" / "big"
-    dest.parent.mkdir()
-    _killed_get(nats_server.url, bucket, dest, cli_env)
+    _, dest, _ = cut_get
     new = os.urandom(1000)
     cli.ok("put", "-f", bucket, "-", "--name", "big", stdin=new)
     res = cli.ok("get", bucket, "big", "-O", str(dest))
@@ -83,13 +90,9 @@ def test_a_changed_object_starts_over_saying_so(
 
 
 def test_no_resume_starts_over_quietly(
-    cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
+    cli: Cli, bucket: str, cut_get: tuple[bytes, Path, int]
 ) -> None:
-    data = os.urandom(SIZE)
-    cli.ok("put", bucket, "-", "--name", "big", stdin=data)
-    dest = tmp_path / "out" / "big"
-    dest.parent.mkdir()
-    _killed_get(nats_server.url, bucket, dest, cli_env)
+    data, dest, _ = cut_get
     res = cli.ok("get", bucket, "big", "-O", str(dest), "--no-resume")
     assert res.err.strip() == ""
     assert dest.read_bytes() == data

@@ -62,17 +62,28 @@ async def _interrupt_at(store: ObjectStore, dest: Path, fraction: float) -> int:
     return kept
 
 
+async def _put_and_cut(store: ObjectStore, dest: Path) -> int:
+    """Store DATA as "big", then cancel a get of it to `dest` at 60%: the bytes kept."""
+    await store.put("big", DATA, chunk_size=CHUNK)
+    return await _interrupt_at(store, dest, 0.6)
+
+
+async def _get_noted(store: ObjectStore, dest: Path, **kw) -> list[str]:
+    """Get "big" to `dest`; the notes the get gave."""
+    notes: list[str] = []
+    await store.get_file("big", dest, note=notes.append, **kw)
+    return notes
+
+
 async def test_a_cancelled_get_resumes_and_fetches_little_again(
     store: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    kept = await _interrupt_at(store, dest, 0.6)
+    kept = await _put_and_cut(store, dest)
     assert 0.55 * len(DATA) <= kept < len(DATA)
     assert not dest.exists()
     delivered = Delivered(monkeypatch)
-    notes: list[str] = []
-    await store.get_file("big", dest, note=notes.append)
+    notes = await _get_noted(store, dest)
     assert dest.read_bytes() == DATA
     again = delivered.bytes - (len(DATA) - kept)
     assert 0 <= again < 0.05 * kept, (again, kept)
@@ -81,40 +92,34 @@ async def test_a_cancelled_get_resumes_and_fetches_little_again(
 
 
 async def test_a_changed_object_starts_over_with_a_note(store: ObjectStore, tmp_path: Path) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    await _interrupt_at(store, dest, 0.6)
+    await _put_and_cut(store, dest)
     new = os.urandom(len(DATA))
     await store.put("big", new, chunk_size=CHUNK)
-    notes: list[str] = []
-    await store.get_file("big", dest, note=notes.append)
+    notes = await _get_noted(store, dest)
     assert dest.read_bytes() == new
     assert notes == ["the object changed since the partial download of 'big': starting over"]
 
 
 async def test_a_modified_partial_starts_over(store: ObjectStore, tmp_path: Path) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    await _interrupt_at(store, dest, 0.6)
+    await _put_and_cut(store, dest)
     part, _ = partial_paths(dest)
     with open(part, "r+b") as f:  # same size, one byte changed
         f.seek(1000)
         f.write(bytes([DATA[1000] ^ 0xFF]))
-    notes: list[str] = []
-    await store.get_file("big", dest, note=notes.append)
+    notes = await _get_noted(store, dest)
     assert dest.read_bytes() == DATA
     assert notes == ["the partial download of 'big' was modified: starting over"]
 
 
 async def test_a_different_chunk_size_starts_over(store: ObjectStore, tmp_path: Path) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    await _interrupt_at(store, dest, 0.6)
+    await _put_and_cut(store, dest)
     _, sidecar = partial_paths(dest)
     doc = json.loads(sidecar.read_text())
     sidecar.write_text(json.dumps({**doc, "chunk_size": CHUNK * 2}))
-    notes: list[str] = []
-    await store.get_file("big", dest, note=notes.append)
+    notes = await _get_noted(store, dest)
     assert dest.read_bytes() == DATA
     assert notes == [
         "the object's chunk size changed since the partial download of 'big': starting over"
@@ -124,12 +129,10 @@ async def test_a_different_chunk_size_starts_over(store: ObjectStore, tmp_path: 
 async def test_no_resume_starts_over(
     store: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    await _interrupt_at(store, dest, 0.6)
+    await _put_and_cut(store, dest)
     delivered = Delivered(monkeypatch)
-    notes: list[str] = []
-    await store.get_file("big", dest, resume=False, note=notes.append)
+    notes = await _get_noted(store, dest, resume=False)
     assert dest.read_bytes() == DATA
     assert delivered.bytes == len(DATA) and notes == []
     assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
@@ -138,17 +141,15 @@ async def test_no_resume_starts_over(
 async def test_a_symlink_planted_as_the_part_file_is_never_written_through(
     store: ObjectStore, tmp_path: Path
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
     dest = tmp_path / "big.bin"
-    await _interrupt_at(store, dest, 0.6)
+    await _put_and_cut(store, dest)
     part, _ = partial_paths(dest)
     outside = tmp_path / "precious"
     outside.write_bytes(part.read_bytes())  # even with the right content
     part.unlink()
     part.symlink_to(outside)
     before = outside.read_bytes()
-    notes: list[str] = []
-    await store.get_file("big", dest, note=notes.append)
+    notes = await _get_noted(store, dest)
     assert dest.read_bytes() == DATA and not dest.is_symlink()
     assert outside.read_bytes() == before
     assert "not a plain file: starting over" in notes[0]

@@ -5,12 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
-import keyring
 import pytest
-from auth.support import MemoryKeyring
 from PySide6.QtWidgets import QApplication
 
 from natsobj_gui.core import Client
@@ -19,40 +15,19 @@ from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore
 from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.server import free_port
 from natsobj_gui.views.connection_indicator import ConnState
-from natsobj_gui.views.main_window import MainWindow
 
 from .window_support import (  # noqa: F401 - fixtures
     close_window,
+    config_home_fixture,
     message_boxes,
     open_bucket,
+    profile_action,
     settings_fixture,
     table_names,
+    unconnected_window,
     wait_signal,
     wait_until,
 )
-
-
-@pytest.fixture
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Profiles in tmp and an in-memory keyring: never the user's own."""
-    home = tmp_path / "config"
-    home.mkdir()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield home
-    keyring.set_keyring(previous)
-
-
-def _window(settings) -> MainWindow:
-    QApplication.instance().setQuitOnLastWindowClosed(False)
-    w = MainWindow(settings)
-    w.show()
-    return w
-
-
-def _action(w: MainWindow, name: str):
-    return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
 
 
 @pytest.mark.timeout(90)
@@ -64,12 +39,12 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
     profiles = ProfileStore()
     profiles.put(Profile("Plain", (server.url,)))
     profiles.put(Profile("Nowhere", (f"nats://127.0.0.1:{free_port()}",)))
-    w = _window(settings)
+    w = unconnected_window(settings)
     indicator = w.connections.indicator
 
     async def body() -> None:
         loaded = wait_signal(w.buckets_loaded, timeout=30)
-        _action(w, "Plain").trigger()
+        profile_action(w, "Plain").trigger()
         await loaded
         assert indicator.state is ConnState.CONNECTED
         async with await Client.connect(server.url) as c:
@@ -78,7 +53,7 @@ def test_failed_switch_then_server_loss_shows_reconnecting(
             await store.put("b.txt", b"b")
         await open_bucket(w, "kept")
         client = w.client
-        _action(w, "Nowhere").trigger()
+        profile_action(w, "Nowhere").trigger()
         await wait_until(lambda: w.jobs.job("switch") is None, timeout=20)
         assert w.client is client and indicator.state is ConnState.CONNECTED
         assert "Nowhere" in w.statusBar().currentMessage()
@@ -124,17 +99,17 @@ def test_failed_with_reason_then_disconnect(qloop, server_factory, settings, con
     profiles.put(Profile("Plain", (plain.url,)))
     bad = profiles.put(Profile("Secured", (secured.url,), AuthKind.USER, user="bob"))
     SecretStore().set(bad.id, "password", "wrong-one")
-    w = _window(settings)
+    w = unconnected_window(settings)
     indicator = w.connections.indicator
 
     async def body() -> None:
-        _action(w, "Secured").trigger()
+        profile_action(w, "Secured").trigger()
         await wait_until(lambda: indicator.state is ConnState.FAILED, timeout=20)
         assert "authentication" in indicator.label.text()
         assert "check the user" in indicator.toolTip()
 
         loaded = wait_signal(w.buckets_loaded, timeout=30)
-        _action(w, "Plain").trigger()
+        profile_action(w, "Plain").trigger()
         await loaded
         assert indicator.state is ConnState.CONNECTED
         disconnect = w.connections.menu.disconnect_action
@@ -163,7 +138,7 @@ def test_embedded_server_killed_under_the_app_comes_back(
     from natsobj_gui.core.embedded import EmbeddedServer
 
     embedded = EmbeddedServer(tmp_path / "jetstream")
-    w = _window(settings)
+    w = unconnected_window(settings)
     w.embedded = embedded
     indicator = w.connections.indicator
 
@@ -203,7 +178,7 @@ def test_transfers_broken_by_an_outage_retry_when_back(
     from natsobj_gui.core.transfers import TransferState
 
     server = server_factory()
-    w = _window(settings)
+    w = unconnected_window(settings)
     indicator = w.connections.indicator
     src = tmp_path / "a.txt"
     src.write_bytes(b"x" * 5000)
@@ -257,7 +232,7 @@ def test_title_names_the_app_once(qloop, nats_server, settings) -> None:
     app = QApplication.instance()
     previous = app.applicationDisplayName()
     app.setApplicationDisplayName(APP_TITLE)
-    w = _window(settings)
+    w = unconnected_window(settings)
 
     async def body() -> None:
         client = await Client.connect(nats_server.url)
@@ -285,7 +260,7 @@ def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
     from natsobj_gui.dialogs.profile_editor import SESSION_HINT
 
     server = server_factory('authorization { user: bob, password: "sess-pw-1" }\n')
-    w = _window(settings)
+    w = unconnected_window(settings)
     w.connections.secrets = SecretStore(keyring.backends.fail.Keyring())
 
     async def body() -> None:
@@ -333,7 +308,7 @@ def test_session_only_secret_connects_and_a_failed_connect_keeps_the_form(
 @pytest.mark.timeout(60)
 def test_a_server_without_jetstream_shows_failed(qloop, server_factory, settings) -> None:
     server = server_factory(jetstream=False)
-    w = _window(settings)
+    w = unconnected_window(settings)
     indicator = w.connections.indicator
 
     async def body() -> None:
@@ -364,7 +339,7 @@ def test_failure_kinds_name_the_cause() -> None:
 @pytest.mark.timeout(60)
 def test_test_connection_to_an_unknown_host_is_a_sentence(qloop, settings, config_home) -> None:
     """'[Errno -2] Name or service not known' reads 'no host named … was found'."""
-    w = _window(settings)
+    w = unconnected_window(settings)
 
     async def body() -> None:
         dlg = await w.connections.show_dialog()

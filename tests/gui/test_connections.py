@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import keyring.backends.fail
 import pytest
 from auth.support import MemoryKeyring, assert_no_secret
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from natsobj_gui.core import Client
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
@@ -20,42 +19,20 @@ from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.dialogs.profile_editor import STORED_HINT
 from natsobj_gui.views.connection_indicator import ConnState
 from natsobj_gui.views.connection_manager import StartResult
-from natsobj_gui.views.main_window import MainWindow
 
 from .window_support import (  # noqa: F401 - fixtures
     close_window,
+    config_home_fixture,
     message_boxes,
+    profile_action,
     settings_fixture,
     table_names,
+    unconnected_window,
     wait_signal,
     wait_until,
 )
 
 PASSWORD = "gui-Secret-pw-31"
-
-
-@pytest.fixture
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Profiles in tmp and an in-memory keyring: never the user's own."""
-    home = tmp_path / "config"
-    home.mkdir()
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield home
-    keyring.set_keyring(previous)
-
-
-def _window(settings) -> MainWindow:
-    # As make_window does: closing the only window must not stop the qasync loop.
-    QApplication.instance().setQuitOnLastWindowClosed(False)
-    w = MainWindow(settings)
-    w.show()
-    return w
-
-
-def _action(w: MainWindow, name: str):
-    return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
 
 
 def test_switch_profiles_reloads_tree(
@@ -76,20 +53,20 @@ def test_switch_profiles_reloads_tree(
             await (await c.create_bucket("beta_bucket")).put("b.txt", b"b")
 
     qloop.run_until_complete(setup())
-    w = _window(settings)
+    w = unconnected_window(settings)
     indicator = w.connections.indicator
 
     async def body() -> None:
         assert [a.text() for a in w.connections.menu.profile_actions()][1:] == ["Plain", "Secured"]
         loaded = wait_signal(w.buckets_loaded, timeout=30)
-        _action(w, "Plain").trigger()
+        profile_action(w, "Plain").trigger()
         await loaded
         assert w.tree_model.buckets() == ["alpha_bucket"]
         assert indicator.state is ConnState.CONNECTED and indicator.server == "Plain"
         assert w.windowTitle().startswith("Plain")
 
         loaded = wait_signal(w.buckets_loaded, timeout=30)
-        _action(w, "Secured").trigger()
+        profile_action(w, "Secured").trigger()
         await loaded
         assert w.tree_model.buckets() == ["beta_bucket"]
         assert indicator.state is ConnState.CONNECTED and indicator.server == "Secured"
@@ -108,7 +85,7 @@ def test_switch_profiles_reloads_tree(
         await wait_until(lambda: table_names(w) == ["b.txt", "c.txt"], timeout=40)
 
         loaded = wait_signal(w.buckets_loaded, timeout=30)
-        _action(w, "Plain").trigger()
+        profile_action(w, "Plain").trigger()
         await loaded
         assert w.tree_model.buckets() == ["alpha_bucket"]
         assert table_names(w) == []  # the old bucket's rows are gone
@@ -117,13 +94,15 @@ def test_switch_profiles_reloads_tree(
         # that profile to ask for it, and the current connection stays.
         SecretStore().delete(pb.id, "password")
         client = w.client
-        _action(w, "Secured").trigger()
+        profile_action(w, "Secured").trigger()
         await wait_until(lambda: w.connections.dialog is not None, timeout=10)
         dlg = w.connections.dialog
         await wait_until(lambda: "is not stored" in dlg.message.text(), timeout=10)
         assert dlg.isVisible() and dlg.current_profile().id == pb.id
         assert w.client is client and indicator.state is ConnState.CONNECTED
-        assert _action(w, "Plain").isChecked() and not _action(w, "Secured").isChecked()
+        assert (
+            profile_action(w, "Plain").isChecked() and not profile_action(w, "Secured").isChecked()
+        )
         dlg.close()
 
     try:
@@ -140,7 +119,7 @@ def test_dialog_test_connection_runs_probe(qloop, server_factory, settings, conf
     """Manage connections… → Test connection: the manager probes and the dialog shows it."""
     server = server_factory(f'authorization {{ user: bob, password: "{PASSWORD}" }}\n')
     profile = ProfileStore().put(Profile("Secured", (server.url,), AuthKind.USER, user="bob"))
-    w = _window(settings)
+    w = unconnected_window(settings)
 
     async def body() -> None:
         w.connections.menu.manage_action.trigger()
@@ -223,7 +202,7 @@ def test_each_auth_type_leaves_no_secret(
     """Create the profile in the dialog, connect, close: no secret in QSettings/files/logs."""
     caplog.set_level(logging.DEBUG)
     server, fill, secret = _server_and_form(kind, server_factory, tmp_path)
-    w = _window(settings)
+    w = unconnected_window(settings)
 
     async def body() -> None:
         dlg = await w.connections.show_dialog()
@@ -252,7 +231,7 @@ def test_each_auth_type_leaves_no_secret(
 def test_start_last_used_says_connected_or_why_not(
     qloop, nats_server, settings, config_home
 ) -> None:
-    w = _window(settings)
+    w = unconnected_window(settings)
     manager = w.connections
     plain = manager.profiles.put(Profile("Plain", (nats_server.url,)))
     locked = manager.profiles.put(Profile("Locked", (nats_server.url,), AuthKind.USER, user="u"))
@@ -311,7 +290,7 @@ def test_the_dialog_uses_the_keyring_off_the_gui_thread(qloop, settings, config_
     GUI thread (a locked keyring waits on its unlock prompt)."""
     backend = _ThreadKeyring()
     keyring.set_keyring(backend)
-    w = _window(settings)
+    w = unconnected_window(settings)
     tested: list = []
 
     async def body() -> None:
@@ -345,7 +324,7 @@ def test_without_a_keyring_the_window_asks_before_keeping_the_password(
     qloop, settings, config_home
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    w = _window(settings)
+    w = unconnected_window(settings)
 
     async def body() -> None:
         dlg = await w.connections.show_dialog()

@@ -40,6 +40,13 @@ def _start_f2(w, label: str) -> QLineEdit:
     return editor
 
 
+def _rename_to(w, label: str, new: str) -> None:
+    """F2 on `label`, type `new`, press Return."""
+    editor = _start_f2(w, label)
+    editor.setText(new)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+
+
 def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
     async def body() -> None:
         await store.put("docs/report.txt", b"r")
@@ -52,9 +59,7 @@ def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
         assert _editor(window) is None
         assert table_names(window) == ["other.txt", "report.txt"]
 
-        editor = _start_f2(window, "report.txt")
-        editor.setText("final.txt")
-        QTest.keyClick(editor, Qt.Key.Key_Return)
+        _rename_to(window, "report.txt", "final.txt")
         await wait_until(lambda: table_names(window) == ["final.txt", "other.txt"])
         # The Return that confirmed the name did not also open the object.
         assert not window.transfers.queue.transfers()
@@ -70,18 +75,14 @@ def test_rename_errors_show_beside_the_cell_not_in_a_box(qloop, window, store) -
         await store.put("b.txt", b"b")
         await open_bucket(window, store.bucket)
         ops = window.window_actions.rename
-        editor = _start_f2(window, "a.txt")
-        editor.setText("b.txt")
-        QTest.keyClick(editor, Qt.Key.Key_Return)
+        _rename_to(window, "a.txt", "b.txt")
         await wait_until(lambda: "already exists" in ops.last_error)
         assert ops.last_error.startswith("An object named")
         assert "already exists" in window.statusBar().currentMessage()
         assert not message_boxes()
         assert table_names(window) == ["a.txt", "b.txt"]
 
-        editor = _start_f2(window, "a.txt")
-        editor.setText("sub/a.txt")
-        QTest.keyClick(editor, Qt.Key.Key_Return)
+        _rename_to(window, "a.txt", "sub/a.txt")
         await wait_until(lambda: "cannot contain" in ops.last_error)
         assert not message_boxes()
 

@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from auth.support import MemoryKeyring
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from natsobj_gui.core import Client
@@ -22,6 +24,32 @@ from .helpers import wait_signal, wait_until
 def settings_fixture(tmp_path: Path) -> QSettings:
     """Settings in the test's own INI file: never the user's real ones."""
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(name="config_home")
+def config_home_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Profiles in tmp and an in-memory keyring: never the user's own."""
+    home = tmp_path / "config"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+def unconnected_window(settings: QSettings) -> MainWindow:
+    """A shown window with no connection yet (the connection tests pick a profile)."""
+    # As make_window does: closing the only window must not stop the qasync loop.
+    QApplication.instance().setQuitOnLastWindowClosed(False)
+    w = MainWindow(settings)
+    w.show()
+    return w
+
+
+def profile_action(w: MainWindow, name: str) -> QAction:
+    """The Connection menu's entry for the profile called `name`."""
+    return next(a for a in w.connections.menu.profile_actions() if a.text() == name)
 
 
 def make_window(
@@ -141,15 +169,18 @@ def message_boxes() -> list[QMessageBox]:
 
 __all__ = [
     "close_window",
+    "config_home_fixture",
     "drag_objects",
     "drop_files",
     "make_window",
     "message_boxes",
     "open_bucket",
+    "profile_action",
     "row_of",
     "send_drag",
     "settings_fixture",
     "table_names",
+    "unconnected_window",
     "wait_signal",
     "wait_until",
     "window_fixture",
