@@ -107,25 +107,25 @@ HANDLERS = {
     "ls_natspy": _child_ls_natspy,
 }
 
+# nats.go's object store API as Debian packages it (golang-github-nats-io-go-nats-dev,
+# built with GOPATH=/usr/share/gocode): the JetStreamContext one, older than jetstream/.
 GO_LIST = """package main
 
 import (
-\t"context"
 \t"encoding/json"
 \t"os"
 
 \t"github.com/nats-io/nats.go"
-\t"github.com/nats-io/nats.go/jetstream"
 )
 
 func main() {
 \tnc, err := nats.Connect(os.Args[1])
 \tif err != nil { panic(err) }
-\tjs, _ := jetstream.New(nc)
-\tctx := context.Background()
-\tobs, err := js.ObjectStore(ctx, os.Args[2])
+\tjs, err := nc.JetStream()
 \tif err != nil { panic(err) }
-\tinfos, err := obs.List(ctx)
+\tobs, err := js.ObjectStore(os.Args[2])
+\tif err != nil { panic(err) }
+\tinfos, err := obs.List()
 \tif err != nil { panic(err) }
 \tenc := json.NewEncoder(os.Stdout)
 \tenc.SetIndent("", "  ")
@@ -241,13 +241,18 @@ def _go_lister(work: Path) -> Path | None:
     src = work / "golist"
     src.mkdir(exist_ok=True)
     (src / "main.go").write_text(GO_LIST)
+    # No module proxy here: the Debian package's sources, in GOPATH mode.
+    env = {**os.environ, "GO111MODULE": "off", "GOPATH": "/usr/share/gocode"}
+    env.setdefault("GOCACHE", str(work / "gocache"))
     try:
-        for cmd in (
-            [go, "mod", "init", "golist"],
-            [go, "get", "github.com/nats-io/nats.go@latest"],
-            [go, "build", "-o", "golist", "."],
-        ):
-            subprocess.run(cmd, cwd=src, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [go, "build", "-o", "golist", "main.go"],
+            cwd=src,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         print(f"nats.go: skipped (could not build the lister: {type(exc).__name__})")
         return None
