@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
-from .ack_window import ACK_TIMEOUT, AckWindow
+from .ack_window import ACK_TIMEOUT
 from .connection import Connection
 from .meta_io import (
     encode_meta,
@@ -22,7 +22,8 @@ from .meta_io import (
     replace_meta,
     replaced_chunks,
 )
-from .sources import PutSource, iter_chunks, may_wait, source_size
+from .put_resume import ChunkSender
+from .sources import PutSource, Reread, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
 log = logging.getLogger(__name__)
@@ -68,37 +69,33 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    sha = hashlib.sha256()
-    acks = AckWindow(
+    reread = Reread.of(source, chunk)
+    sender = ChunkSender(
         conn,
         bucket,
-        wire.chunk_subject(bucket, nuid),
-        size=window,
-        chunk=chunk,
-        total_bytes=size_hint,
+        nuid,
+        chunk,
+        size_hint=size_hint,
         progress=progress,
+        window=window,
         slots=slots,
+        reread=reread,
     )
     try:
-        chunks = iter_chunks(source, chunk)
-        if may_wait(source):  # a slow source must not hide an outage until it yields
-            chunks = conn.while_connected(chunks)
-        async for data in chunks:
-            sha.update(data)
-            await acks.send(data)
-        await acks.drain()
-        if size_hint is not None and acks.sent_bytes != size_hint:
-            raise E.ObjectStoreError(
-                f"the source changed while uploading ({acks.sent_bytes} bytes read, "
-                f"{size_hint} expected)"
-            )
+        if reread is not None:
+            chunks = reread.chunks(0)
+        else:
+            chunks = iter_chunks(source, chunk)
+            if may_wait(source):  # a slow source must not hide an outage until it yields
+                chunks = conn.while_connected(chunks)
+        await sender.run(chunks)
         info = ObjectInfo(
             name=meta.name,
             bucket=bucket,
             nuid=nuid,
-            size=acks.sent_bytes,
-            chunks=acks.sent_chunks,
-            digest=wire.digest_string(sha),
+            size=sender.size,
+            chunks=sender.chunks,
+            digest=wire.digest_string(sender.sha),
             description=meta.description,
             headers=meta.headers,
             metadata=meta.metadata,
@@ -106,11 +103,11 @@ async def put(
             extra=extra,
             subject=subject_meta,
         )
-        if progress and acks.sent_chunks == 0:
+        if progress and sender.chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
         # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
-        inflight = acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
+        inflight = sender.acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
         purged = await _finish(_rollback(conn, bucket, nuid, inflight))
         if isinstance(exc, E.ConnectionLostError):
             exc.args = (_lost_upload(conn, meta.name, old, purged),)
