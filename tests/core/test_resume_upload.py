@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import nats.js.errors
 import pytest
 from nats.js.object_store import ObjectStore as NatsPyObjectStore
 
@@ -16,6 +17,7 @@ from natsobj_gui.core import Client, ConnectProfile, orphans
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.put_resume import chunk_index, clean_prefix, stored_chunks
 from natsobj_gui.core.server import LocalServer
+from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.types import Progress
 
 from .raw import chunk_subjects
@@ -170,3 +172,83 @@ async def test_put_past_the_bound_fails_and_keeps_the_old_version(
     assert await outage_client.conn.wait_back(15)
     assert await store.get_bytes("obj") == b"previous version"
     assert (await store.info("obj")).nuid == old.nuid
+
+
+async def test_queued_upload_continues_by_itself_after_an_outage(
+    fresh_server: LocalServer, outage_client: Client, tmp_path: Path
+) -> None:
+    """The GUI's queue: an upload cut off by a server restart ends DONE, with no retry."""
+    store = await outage_client.create_bucket("resume_queue")
+    data = os.urandom(CHUNK * COUNT)
+    path = tmp_path / "queued.bin"
+    path.write_bytes(data)
+    tasks: list[asyncio.Future] = []
+    crash = _crash_at(fresh_server, 50, 1.0, tasks)
+    queue = TransferQueue(outage_client, on_change=lambda t: crash(t.progress))
+    t = queue.upload(store.bucket, path, "queued", chunk_size=CHUNK)
+    await asyncio.wait_for(queue.wait_idle(), OUTAGE + 30)
+    await queue.close()
+    assert tasks, "the upload finished before the server could be killed"
+    await tasks[0]
+    assert t.state is TransferState.DONE, t.error
+    assert t.progress.bytes_done == len(data)
+    assert await store.get_bytes("queued") == data
+
+
+async def test_file_changed_during_the_outage_is_not_continued(
+    fresh_server: LocalServer, outage_client: Client, tmp_path: Path
+) -> None:
+    """A file written to while the server was away: its chunks would mix two versions."""
+    store = await outage_client.create_bucket("resume_changed")
+    old = await store.put("obj", b"previous version")
+    path = tmp_path / "changing.bin"
+    path.write_bytes(os.urandom(CHUNK * COUNT))
+    tasks: list[asyncio.Future] = []
+    crash = _crash_at(fresh_server, 40, 1.0, tasks)
+
+    def progress(p: Progress) -> None:
+        if not tasks:
+            crash(p)
+            if tasks:
+                with path.open("r+b") as f:  # rewritten in place while the put is cut off
+                    f.write(b"changed")
+
+    with pytest.raises(E.ObjectStoreError) as caught:
+        await asyncio.wait_for(
+            store.put("obj", path, chunk_size=CHUNK, progress=progress), OUTAGE + 30
+        )
+    await tasks[0]
+    assert "the file changed while uploading" in str(caught.value)
+    assert await store.get_bytes("obj") == b"previous version"
+    chunks = await chunk_subjects(outage_client, store.bucket)
+    assert set(chunks) == {f"$O.{store.bucket}.C.{old.nuid}"}
+
+
+async def test_put_rides_out_a_stream_without_leader(
+    outage_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No stream leader takes some chunks (a 503): they are sent again once one does."""
+    store = await outage_client.create_bucket("resume_leader")
+    js = outage_client.conn.js
+    real = js.publish_async
+    sent = 0
+
+    async def publish_async(subject: str, payload: bytes = b"", **kw):
+        nonlocal sent
+        sent += 1
+        if not 20 < sent <= 30:
+            return await real(subject, payload, **kw)
+        # What nats-py reports when no stream leader takes the message (a 503 status).
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_exception(nats.js.errors.NoStreamResponseError())
+        return fut
+
+    monkeypatch.setattr(js, "publish_async", publish_async)
+    data = os.urandom(CHUNK * 100)
+    info = await asyncio.wait_for(store.put("obj", data, chunk_size=CHUNK), OUTAGE + 30)
+    monkeypatch.undo()
+    assert sent > 100  # some were sent again
+    assert await store.get_bytes("obj") == data
+    assert await chunk_subjects(outage_client, store.bucket) == {
+        f"$O.{store.bucket}.C.{info.nuid}": 100
+    }
