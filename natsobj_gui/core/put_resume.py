@@ -181,6 +181,17 @@ class ChunkSender:
                 f"{self.size_hint} expected)"
             )
 
+    async def still_stored(self, deadline: float) -> bool:
+        """After a failed info publish: whether the stream still holds every chunk in order
+        (nothing is re-sent here: the info publish is not cancellable)."""
+        assert self.reread is not None
+        try:
+            first = await self._check(deadline, None)
+        except E.ObjectStoreError as exc:
+            log.info("could not read the chunks of %s back: %s", self.nuid, exc)
+            return False
+        return first >= self.reread.chunks_total
+
     def _interrupted(self) -> bool:
         return bool(self.resumed) or _reconnects(self.conn) != self._reconnects
 

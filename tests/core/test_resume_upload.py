@@ -13,7 +13,7 @@ import nats.js.errors
 import pytest
 from nats.js.object_store import ObjectStore as NatsPyObjectStore
 
-from natsobj_gui.core import Client, ConnectProfile, orphans
+from natsobj_gui.core import Client, ConnectProfile, meta_io, orphans
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.put_resume import chunk_index, clean_prefix, stored_chunks
 from natsobj_gui.core.server import LocalServer
@@ -252,3 +252,30 @@ async def test_put_rides_out_a_stream_without_leader(
     assert await chunk_subjects(outage_client, store.bucket) == {
         f"$O.{store.bucket}.C.{info.nuid}": 100
     }
+
+
+async def test_info_not_stored_for_want_of_a_leader_is_published_again(
+    outage_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The info publish times out unstored (a leader change): once the stream answers and
+    still holds every chunk, the info is published again and the put succeeds."""
+    store = await outage_client.create_bucket("resume_info")
+    old = await store.put("obj", b"previous version")
+    real = meta_io.publish_meta
+    refused: list[int] = []
+
+    async def no_leader_once(conn, info, **kw) -> int:
+        if not refused:
+            refused.append(1)
+            raise E.ServerTimeoutError("the info")  # not stored: nobody took it
+        return await real(conn, info, **kw)
+
+    monkeypatch.setattr(meta_io, "publish_meta", no_leader_once)
+    data = os.urandom(CHUNK * 10)
+    info = await asyncio.wait_for(store.put("obj", data, chunk_size=CHUNK), OUTAGE + 30)
+    monkeypatch.undo()
+    assert refused
+    assert await store.get_bytes("obj") == data
+    chunks = await chunk_subjects(outage_client, store.bucket)
+    assert chunks == {f"$O.{store.bucket}.C.{info.nuid}": 10}
+    assert info.nuid != old.nuid
