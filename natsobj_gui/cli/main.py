@@ -78,7 +78,7 @@ def _add_connection_options(p: argparse.ArgumentParser, *, top: bool) -> None:
         default=d,
         type=parse_duration,
         help="connect timeout per server, request timeout and how long a transfer waits for "
-        "a lost connection (default 2s, 5s and 30s)",
+        "a lost connection or stream leader (default 2s, 5s and 60s)",
     )
 
 

@@ -12,6 +12,7 @@ from .connection import Connection
 from .types import Progress
 
 ACK_TIMEOUT = 10.0
+MSG_ID_HEADER = "Nats-Msg-Id"
 
 
 class AckWindow:
@@ -33,6 +34,8 @@ class AckWindow:
         total_bytes: int | None,
         progress: Callable[[Progress], None] | None,
         slots: asyncio.Semaphore | None = None,
+        first: int = 0,
+        msg_id: Callable[[int], str] | None = None,
     ) -> None:
         self.conn, self.bucket, self.subject = conn, bucket, subject
         self.size = max(1, size)
@@ -42,7 +45,12 @@ class AckWindow:
         # Chunks in flight across several puts at once (put_many): one slot per chunk.
         self.slots = slots
         self.pending: deque[tuple[asyncio.Future, int]] = deque()
-        self.sent_bytes = self.sent_chunks = self.acked_bytes = self.acked_chunks = 0
+        # A resumed put starts at its first chunk not stored (all before it are full).
+        self.first = first
+        self.sent_chunks = self.acked_chunks = first
+        self.sent_bytes = self.acked_bytes = first * chunk
+        # Each chunk's message id (`Nats-Msg-Id`) by index: a re-sent chunk is deduplicated.
+        self.msg_id = msg_id
         self.failed = False
         self._callback_errors: list[Exception] = []
         self._task = asyncio.current_task()
@@ -56,7 +64,8 @@ class AckWindow:
                 await self._ack_oldest()
             await slots.acquire()
         try:
-            fut = await self.conn.js.publish_async(self.subject, data)
+            headers = {MSG_ID_HEADER: self.msg_id(self.sent_chunks)} if self.msg_id else None
+            fut = await self.conn.js.publish_async(self.subject, data, headers=headers)
         except BaseException as exc:
             if slots is not None:
                 slots.release()

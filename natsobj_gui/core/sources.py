@@ -155,8 +155,10 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
         slots.release()  # a pump waiting for room notices the stop at once
 
 
-async def _from_path(path: Path, chunk_size: int) -> AsyncIterator[bytes]:
+async def _from_path(path: Path, chunk_size: int, offset: int = 0) -> AsyncIterator[bytes]:
     with open(path, "rb", buffering=0) as f:
+        if offset:
+            f.seek(offset)
         while True:
             data = f.read(chunk_size)
             if not data:
@@ -208,3 +210,53 @@ def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     if hasattr(source, "__iter__"):
         return _rechunk(_from_sync(source), chunk_size)  # type: ignore[arg-type]
     raise TypeError(f"cannot upload from {type(source).__name__}")
+
+
+class Reread:
+    """A source whose chunks can be read again from any one: bytes, a regular file, or a
+    seekable file object. A resumed put re-sends from the first chunk the stream lacks."""
+
+    def __init__(self, source: PutSource, size: int, chunk_size: int) -> None:
+        self.source, self.size, self.chunk_size = source, size, chunk_size
+        self._origin = 0
+        self._stamp: tuple[int, int, int] | None = None
+        if isinstance(source, (str, os.PathLike)):
+            self._stamp = _stamp(source)
+        elif not isinstance(source, (bytes, bytearray, memoryview)):
+            self._origin = source.tell()  # type: ignore[union-attr]
+
+    @classmethod
+    def of(cls, source: PutSource, chunk_size: int) -> Reread | None:
+        """The source as a Reread, or None for a stream (a pipe, stdin, an iterator).
+
+        A file object has a size only when it can seek and tell.
+        """
+        size = source_size(source)
+        if not size or may_wait(source):
+            return None  # a size of 0 may be a /proc file: it streams
+        return cls(source, size, chunk_size)
+
+    @property
+    def chunks_total(self) -> int:
+        return -(-self.size // self.chunk_size)
+
+    def changed(self) -> bool:
+        """True when a file was modified since the put began (its bytes may differ)."""
+        return self._stamp is not None and _stamp(self.source) != self._stamp  # type: ignore[arg-type]
+
+    def chunks(self, first: int) -> AsyncIterator[bytes]:
+        """The chunks from index `first` on."""
+        offset = first * self.chunk_size
+        source, size = self.source, self.chunk_size
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            view = bytes(source)
+            return _from_sync(view[i : i + size] for i in range(offset, len(view), size))
+        if isinstance(source, (str, os.PathLike)):
+            return _rechunk(_from_path(Path(source), size, offset), size)
+        source.seek(self._origin + offset)  # type: ignore[union-attr]
+        return _rechunk(_from_reader(source, size), size)  # type: ignore[arg-type]
+
+
+def _stamp(path: str | os.PathLike) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns, st.st_ino

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
-from .ack_window import ACK_TIMEOUT, AckWindow
+from .ack_window import ACK_TIMEOUT
 from .connection import Connection
 from .meta_io import (
     encode_meta,
@@ -22,7 +22,8 @@ from .meta_io import (
     replace_meta,
     replaced_chunks,
 )
-from .sources import PutSource, iter_chunks, may_wait, source_size
+from .put_resume import RESUMABLE, RETRY_PAUSE, ChunkSender
+from .sources import PutSource, Reread, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 
 log = logging.getLogger(__name__)
@@ -68,37 +69,33 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    sha = hashlib.sha256()
-    acks = AckWindow(
+    reread = Reread.of(source, chunk)
+    sender = ChunkSender(
         conn,
         bucket,
-        wire.chunk_subject(bucket, nuid),
-        size=window,
-        chunk=chunk,
-        total_bytes=size_hint,
+        nuid,
+        chunk,
+        size_hint=size_hint,
         progress=progress,
+        window=window,
         slots=slots,
+        reread=reread,
     )
     try:
-        chunks = iter_chunks(source, chunk)
-        if may_wait(source):  # a slow source must not hide an outage until it yields
-            chunks = conn.while_connected(chunks)
-        async for data in chunks:
-            sha.update(data)
-            await acks.send(data)
-        await acks.drain()
-        if size_hint is not None and acks.sent_bytes != size_hint:
-            raise E.ObjectStoreError(
-                f"the source changed while uploading ({acks.sent_bytes} bytes read, "
-                f"{size_hint} expected)"
-            )
+        if reread is not None:
+            chunks = reread.chunks(0)
+        else:
+            chunks = iter_chunks(source, chunk)
+            if may_wait(source):  # a slow source must not hide an outage until it yields
+                chunks = conn.while_connected(chunks)
+        await sender.run(chunks)
         info = ObjectInfo(
             name=meta.name,
             bucket=bucket,
             nuid=nuid,
-            size=acks.sent_bytes,
-            chunks=acks.sent_chunks,
-            digest=wire.digest_string(sha),
+            size=sender.size,
+            chunks=sender.chunks,
+            digest=wire.digest_string(sender.sha),
             description=meta.description,
             headers=meta.headers,
             metadata=meta.metadata,
@@ -106,18 +103,18 @@ async def put(
             extra=extra,
             subject=subject_meta,
         )
-        if progress and acks.sent_chunks == 0:
+        if progress and sender.chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
         # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
-        inflight = acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
+        inflight = sender.acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
         purged = await _finish(_rollback(conn, bucket, nuid, inflight))
         if isinstance(exc, E.ConnectionLostError):
             exc.args = (_lost_upload(conn, meta.name, old, purged),)
         raise
     # Every chunk is stored: the info publish and what follows run to their end even when
     # cancelled meanwhile, as a torn publish could leave a stored info without its chunks.
-    return await _finish(_commit(conn, bucket, subject_meta, old, info))
+    return await _finish(_commit(conn, bucket, subject_meta, old, info, sender if reread else None))
 
 
 async def _finish(work: Coroutine[Any, Any, T]) -> T:
@@ -141,33 +138,50 @@ async def _finish(work: Coroutine[Any, Any, T]) -> T:
 
 
 async def _commit(
-    conn: Connection, bucket: str, subject: str, old: ObjectInfo | None, info: ObjectInfo
+    conn: Connection,
+    bucket: str,
+    subject: str,
+    old: ObjectInfo | None,
+    info: ObjectInfo,
+    sender: ChunkSender | None = None,
 ) -> ObjectInfo:
     """Publish a new version's info over `old`, then purge what it replaced; else roll back.
 
     When the publish fails, the subject is read back (once the connection is back, within
     the outage bound): an info stored whose ack was lost is a finished put, and its chunks
-    must stay.
+    must stay. With a `sender` (a re-readable put) an info that was not stored is published
+    again within the bound, once the stream still holds every chunk.
     """
     make = _Replacing(info)
-    try:
-        # Expecting the version we read: if another writer published meanwhile, we learn
-        # which version we really replace, and purge its chunks rather than leave them.
-        published, replaced = await replace_meta(conn, bucket, subject, old, make)
-    except Exception as exc:
-        stored = await _stored(conn, bucket, subject, info.nuid)
-        lost = isinstance(exc, E.ConnectionLostError)
-        if stored is None:
-            log.warning("could not tell whether the info of %r was stored: %s", info.name, exc)
-            if lost:
-                exc.args = (_lost_meta(info.name),)
-            raise  # keep the chunks: an orphan is found later, a chunkless info is lost
-        if not stored:
+    loop = asyncio.get_running_loop()
+    deadline: float | None = None
+    while True:
+        try:
+            # Expecting the version we read: if another writer published meanwhile, we learn
+            # which version we really replace, and purge its chunks rather than leave them.
+            published, replaced = await replace_meta(conn, bucket, subject, old, make)
+            break
+        except Exception as exc:
+            patient = sender is not None and isinstance(exc, RESUMABLE)
+            if patient and deadline is None:
+                deadline = loop.time() + conn.profile.outage_timeout
+            stored = await _stored(conn, bucket, subject, info.nuid, deadline if patient else None)
+            lost = isinstance(exc, E.ConnectionLostError)
+            if stored is None:
+                log.warning("could not tell whether the info of %r was stored: %s", info.name, exc)
+                if lost:
+                    exc.args = (_lost_meta(info.name),)
+                raise  # keep the chunks: an orphan is found later, a chunkless info is lost
+            if stored:
+                published, replaced = make(make.tried), make.tried
+                break
+            if patient and sender is not None and await sender.still_stored(deadline):
+                log.info("the info of %r was not stored (%s): publishing it again", info.name, exc)
+                continue
             purged = await _rollback(conn, bucket, info.nuid, [])
             if lost:
                 exc.args = (_lost_upload(conn, info.name, old, purged),)
             raise
-        published, replaced = make(make.tried), make.tried
     stale = replaced_chunks(replaced, info.nuid)
     if stale is not None:
         try:
@@ -180,18 +194,25 @@ async def _commit(
     return replace(published, modified=datetime.now(UTC))
 
 
-async def _stored(conn: Connection, bucket: str, subject: str, nuid: str) -> bool | None:
+async def _stored(
+    conn: Connection, bucket: str, subject: str, nuid: str, deadline: float | None = None
+) -> bool | None:
     """Whether the subject's last info is ours, asking the stream leader; None: no answer.
 
-    After a lost connection it waits for it within the outage bound.
+    After a lost connection it waits for it within the outage bound; with a `deadline` it
+    also asks again while the stream has no leader.
     """
-    if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
-        return None
-    try:
-        current = await read_meta(conn, bucket, subject, direct=False)
-    except E.ObjectStoreError:
-        return None
-    return current is not None and current.nuid == nuid
+    loop = asyncio.get_running_loop()
+    while True:
+        if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
+            return None
+        try:
+            current = await read_meta(conn, bucket, subject, direct=False)
+            return current is not None and current.nuid == nuid
+        except E.ObjectStoreError:
+            if deadline is None or loop.time() > deadline:
+                return None
+        await asyncio.sleep(RETRY_PAUSE)
 
 
 class _Replacing:

@@ -46,8 +46,9 @@ class ConnectProfile:
     # Per server and attempt, as nats.go's default: an unreachable server fails fast.
     connect_timeout: float = 2.0
     request_timeout: float = 5.0
-    # How long a transfer waits for a lost connection to come back before it fails.
-    outage_timeout: float = 30.0
+    # How long a transfer waits for a lost connection (or a stream's leader) to come back
+    # before it fails; a put from a file or bytes continues once it is back.
+    outage_timeout: float = 60.0
 
     def __repr__(self) -> str:
         # Logs and tracebacks show profiles: no password, token or seed, even in a URL.

@@ -36,8 +36,11 @@ async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
         return fut
 
     monkeypatch.setattr(js, "publish_async", publish_async)
+    # A stream source: bytes or a file would wait for a leader within the outage bound
+    # (test_put_across_leader_loss shows them continue once there is one).
+    source = (os.urandom(1000) for _ in range(10))
     with pytest.raises(E.BucketUnavailableError) as caught:
-        await store.put("obj", os.urandom(10_000), chunk_size=1000)
+        await store.put("obj", source, chunk_size=1000)
     assert "no leader" in str(caught.value)
     monkeypatch.undo()
     assert await store.info("obj") == before

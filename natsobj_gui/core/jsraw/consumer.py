@@ -13,7 +13,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.manager import JetStreamManager
 
-from .fastpath import JsMsg, _parse_headers, _router, msg_size, parse_ack_reply
+from .fastpath import JsMsg, _parse_headers, _router, msg_id, msg_size, parse_ack_reply
 
 STATUS = "Status"
 DESCRIPTION = "Description"
@@ -261,7 +261,10 @@ class OrderedConsumer:
         """Fast path, called from nats-py's parser: no header parsing, no Msg, no queue."""
         if headers is not None and headers.startswith(b"NATS/1.0 100"):
             return self._control(reply.decode() if reply else "", _parse_headers(headers))
-        self._on_data(subject, reply, data, msg_size(headers) if self._headers_only else None)
+        if self._headers_only:
+            self._on_data(subject, reply, data, msg_size(headers), msg_id(headers))
+        else:
+            self._on_data(subject, reply, data)
         return None
 
     async def _handle(self, msg: Msg) -> None:
@@ -271,8 +274,13 @@ class OrderedConsumer:
             await self._control(msg.reply, hdrs)
         elif msg.reply:
             size = hdrs.get("Nats-Msg-Size") if hdrs and self._headers_only else None
+            ident = hdrs.get("Nats-Msg-Id", "") if hdrs and self._headers_only else ""
             self._on_data(
-                msg.subject, msg.reply, msg.data, int(size) if size and size.isdigit() else None
+                msg.subject,
+                msg.reply,
+                msg.data,
+                int(size) if size and size.isdigit() else None,
+                ident,
             )
 
     async def _control(self, reply: str, hdrs: dict[str, str]) -> None:
@@ -290,7 +298,12 @@ class OrderedConsumer:
             self._schedule_reset()
 
     def _on_data(
-        self, subject: str | bytes, reply: str | bytes, data: bytes, size: int | None = None
+        self,
+        subject: str | bytes,
+        reply: str | bytes,
+        data: bytes,
+        size: int | None = None,
+        ident: str = "",
     ) -> None:
         now = time.monotonic()
         self._last_any = now
@@ -311,7 +324,7 @@ class OrderedConsumer:
         try:
             if subject.__class__ is bytes:
                 subject = subject.decode()  # type: ignore[union-attr]
-            msg = JsMsg(data, sseq, dseq, pending, ts, size, subject)  # type: ignore[arg-type]
+            msg = JsMsg(data, sseq, dseq, pending, ts, size, subject, ident)  # type: ignore[arg-type]
             finished = self._on_msg(msg)
         except BaseException as exc:
             self.finish(exc)

@@ -26,6 +26,7 @@ class JsMsg:
     timestamp_ns: int
     size: int | None = None
     subject: str = ""  # the stream message's own subject (which meta, which chunk set)
+    msg_id: str = ""  # its `Nats-Msg-Id`, from a headers-only consumer
 
 
 def parse_ack_reply(reply: str | bytes) -> tuple[int, int, int, int] | None:
@@ -64,6 +65,19 @@ def msg_size(raw: bytes | None) -> int | None:
         return int(raw[at + len(MSG_SIZE) : end if end >= 0 else None])
     except ValueError:
         return None
+
+
+MSG_ID = b"Nats-Msg-Id:"
+
+
+def msg_id(raw: bytes | None) -> str:
+    """The `Nats-Msg-Id` of a raw header block ('' when it has none)."""
+    at = raw.find(MSG_ID) if raw else -1
+    if at < 0:
+        return ""
+    assert raw is not None
+    end = raw.find(b"\r\n", at)
+    return raw[at + len(MSG_ID) : end if end >= 0 else None].strip().decode(errors="replace")
 
 
 def _parse_headers(raw: bytes) -> dict[str, str]:
