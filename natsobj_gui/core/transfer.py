@@ -35,6 +35,10 @@ DEFAULT_WINDOW = 64
 T = TypeVar("T")
 
 
+# Room in a resumable chunk's message for its `Nats-Msg-Id` header (about 70 bytes).
+MSG_ID_ROOM = 128
+
+
 def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
     size = requested if requested and requested > 0 else DEFAULT_CHUNK_SIZE
     return max(1, min(size, max_payload))
@@ -70,6 +74,10 @@ async def put(
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
     reread = Reread.of(source, chunk)
+    if reread is not None and chunk > conn.max_payload - MSG_ID_ROOM:
+        # A resumable chunk carries a message id, and headers count against max_payload.
+        chunk = max(1, conn.max_payload - MSG_ID_ROOM)
+        reread = Reread.of(source, chunk)
     sender = ChunkSender(
         conn,
         bucket,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from natsobj_gui.core import Client, ObjectMeta, ObjectStore, wire
+from natsobj_gui.core import Client, ObjectMeta, ObjectStore, transfer, wire
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.server import LocalServer
 
@@ -185,16 +185,25 @@ async def test_meta_larger_than_max_payload_fails_typed_and_keeps_previous(
     assert await store.info("obj") == before
 
 
+def _stream(data: bytes, step: int = 65536) -> Iterator[bytes]:
+    yield from (data[i : i + step] for i in range(0, len(data), step))
+
+
 async def test_chunks_of_exactly_max_payload(store: ObjectStore, client: Client) -> None:
     limit = client.conn.max_payload
     data = os.urandom(2 * limit + 1)
-    info = await store.put("max", data, chunk_size=limit)
+    # A stream's chunks carry no header: they may fill max_payload exactly.
+    info = await store.put("max", _stream(data), chunk_size=limit)
     assert info.max_chunk_size == limit and info.chunks == 3
     assert await store.get_bytes("max") == data
     # A request above the limit is clamped to it.
-    info = await store.put("over", data[:limit], chunk_size=limit + 1)
+    info = await store.put("over", _stream(data[:limit]), chunk_size=limit + 1)
     assert info.max_chunk_size == limit and info.chunks == 1
     assert await store.get_bytes("over") == data[:limit]
+    # Bytes (resumable) carry a message id header, which counts against max_payload.
+    info = await store.put("ids", data, chunk_size=limit)
+    assert info.max_chunk_size == limit - transfer.MSG_ID_ROOM and info.chunks == 3
+    assert await store.get_bytes("ids") == data
 
 
 # Property: any str either maps to a subject that round-trips, or fails as InvalidNameError.
