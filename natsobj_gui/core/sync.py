@@ -17,12 +17,13 @@ from . import errors as E
 from . import wire
 from .formatting import human_size
 from .hash_cache import HashCache
+from .put_many import DEFAULT_CONCURRENCY
 from .store import ObjectStore
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
+from .transfer import DEFAULT_WINDOW
 from .types import ObjectMeta, Progress
 from .workers import run_workers
 
-DEFAULT_CONCURRENCY = 4  # objects in flight: hides round trips, bounded memory
 SyncProgress = Callable[[Progress], None]  # chunks_* count files here
 
 __all__ = [
@@ -101,7 +102,9 @@ def _local_path(plan: SyncPlan, item: SyncItem) -> Path:
     return item.local or plan.root.joinpath(*item.rel.split("/"))
 
 
-async def _upload(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb, cache) -> None:
+async def _upload(
+    store: ObjectStore, plan: SyncPlan, item: SyncItem, cb, cache, slots: asyncio.Semaphore
+) -> None:
     path = _local_path(plan, item)
     name = plan.object_name(item.rel)
     old = None
@@ -116,7 +119,7 @@ async def _upload(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb, cache)
         old.metadata if old else {},
     )
     before = path.stat()
-    info = await store.put(meta, path, progress=cb)
+    info = await store.put(meta, path, progress=cb, slots=slots)
     after = path.stat()
     sha = wire.digest_bytes(info.digest)
     unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
@@ -169,6 +172,8 @@ async def run_sync(
     Cancelling stops every transfer through its own rollback before CancelledError leaves.
     """
     tracker = _Tracker(plan, progress)
+    # As `natsobj put DIR` (put_many): the uploads share one put's window of chunks.
+    slots = asyncio.Semaphore(DEFAULT_WINDOW)
     done: list[SyncItem] = []
     failed: list[tuple[SyncItem, str]] = []
 
@@ -176,7 +181,7 @@ async def run_sync(
         cb = tracker.callback(item)
         try:
             if item.action is Action.UPLOAD:
-                await _upload(store, plan, item, cb, cache)
+                await _upload(store, plan, item, cb, cache, slots)
             elif item.action is Action.DOWNLOAD:
                 await _download(store, plan, item, cb)
             else:
