@@ -124,33 +124,3 @@ async def test_a_fifo_is_streamed_into_and_verified(
     assert f"what was written to {fifo} cannot be trusted" in str(caught.value)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
-
-
-async def test_a_large_download_hashed_in_a_thread_checks_every_byte_in_order(
-    store: ObjectStore, client: Client
-) -> None:
-    # Without a partial to keep, a large object is hashed in batches in a worker thread:
-    # a batch lost, repeated or reordered would change the digest.
-    from natsobj_gui.core import download
-
-    chunk = 128 * 1024
-    data = os.urandom(3 * download.HASH_THREAD_MIN + 12345)
-    info = await store.put("big", data, chunk_size=chunk)
-    threads: set[str] = set()
-
-    def seen(_progress: object) -> None:
-        threads.update(t.name for t in threading.enumerate())
-
-    assert await store.get_bytes("big", progress=seen) == data
-    assert any(n.startswith("natsobj-hash") for n in threads), "not hashed in a thread"
-    await store.verify("big")
-    # One byte changed in a middle chunk, the sizes unchanged.
-    parts = [data[i : i + chunk] for i in range(0, len(data), chunk)]
-    middle = len(parts) // 2
-    parts[middle] = bytes([parts[middle][0] ^ 1]) + parts[middle][1:]
-    await client.buckets.purge_subject(store.bucket, chunk_subj(store.bucket, info.nuid))
-    await publish_chunks(client, store.bucket, info.nuid, parts)
-    with pytest.raises(DigestMismatchError):
-        await store.verify("big")
-    with pytest.raises(DigestMismatchError):
-        await store.get_bytes("big")
