@@ -17,6 +17,7 @@ inserted at their sorted place; a large batch is appended and re-sorted in one l
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -93,7 +94,10 @@ class ObjectTableModel(HeadedTableModel):
         self._prefix = ROOT
         self._folders: list[str] = []
         self._objects: list[ObjectInfo] = []
-        self._pos: dict[str, int] | None = None  # object name -> row, rebuilt lazily
+        # Object name -> row when built (lazily); rows removed since are in _gone, sorted,
+        # so a removal batch costs what it removes, not a rebuild over every row.
+        self._pos: dict[str, int] | None = None
+        self._gone: list[int] = []
         self._sort_column = COL_NAME
         self._sort_order = Qt.SortOrder.AscendingOrder
 
@@ -125,7 +129,7 @@ class ObjectTableModel(HeadedTableModel):
         else:
             self._folders, self._objects = self._index.children(prefix)
         self._sort_lists()
-        self._pos = None
+        self._forget_positions()
         self.endResetModel()
 
     def clear(self) -> None:
@@ -143,7 +147,7 @@ class ObjectTableModel(HeadedTableModel):
 
     def row_of(self, name: str) -> int:
         """The source row of an object name, or -1."""
-        r = self._positions().get(name)
+        r = self._object_row(name)
         return -1 if r is None else r + len(self._folders)
 
     def row_of_folder(self, prefix: str) -> int:
@@ -169,7 +173,19 @@ class ObjectTableModel(HeadedTableModel):
     def _positions(self) -> dict[str, int]:
         if self._pos is None:
             self._pos = {o.name: i for i, o in enumerate(self._objects)}
+            self._gone = []
         return self._pos
+
+    def _object_row(self, name: str) -> int | None:
+        """The index in _objects of an object name, or None."""
+        r = self._positions().get(name)
+        if r is None or not self._gone:
+            return r
+        return r - bisect_left(self._gone, r)
+
+    def _forget_positions(self) -> None:
+        self._pos = None
+        self._gone = []
 
     # -- Qt model API ------------------------------------------------------------------------
 
@@ -218,7 +234,7 @@ class ObjectTableModel(HeadedTableModel):
         keys = [self._row_key(i.row()) for i in old]
         self._sort_column, self._sort_order = column, order
         self._sort_lists()
-        self._pos = None
+        self._forget_positions()
         new_rows = [self._key_row(k) for k in keys]
         self.changePersistentIndexList(
             old,
@@ -306,14 +322,20 @@ class ObjectTableModel(HeadedTableModel):
 
     def _remove_objects(self, names: list[str]) -> None:
         pos = self._positions()
-        nf = len(self._folders)
-        rows = [pos[n] + nf for n in names if n in pos]
+        gone, nf = self._gone, len(self._folders)
+        raw = sorted({pos[n] for n in names if n in pos})
+        rows = [r - bisect_left(gone, r) + nf for r in raw] if gone else [r + nf for r in raw]
 
         def drop(first: int, last: int) -> None:
             del self._objects[first - nf : last - nf + 1]
 
         self.remove_rows(rows, drop)
-        self._pos = None
+        for n in names:
+            pos.pop(n, None)
+        # Two sorted runs: the sort merges them in linear time.
+        self._gone = sorted(gone + raw) if gone else raw
+        if len(self._gone) > 2 * len(self._objects):
+            self._forget_positions()  # a rebuild now costs less than the removed rows did
 
     def _remove_folders(self, prefixes: list[str]) -> None:
         rows = [r for p in prefixes if (r := self.row_of_folder(p)) >= 0]
@@ -342,7 +364,7 @@ class ObjectTableModel(HeadedTableModel):
             start = nf + len(self._objects)
             self.beginInsertRows(QModelIndex(), start, start + len(infos) - 1)
             self._objects.extend(infos)
-            self._pos = None
+            self._forget_positions()
             self.endInsertRows()
             self.sort(self._sort_column, self._sort_order)
             return
@@ -352,14 +374,13 @@ class ObjectTableModel(HeadedTableModel):
             self.beginInsertRows(QModelIndex(), nf + r, nf + r)
             self._objects.insert(r, o)
             self.endInsertRows()
-        self._pos = None
+        self._forget_positions()
 
     def _update_many(self, infos: list[ObjectInfo]) -> None:
         # A re-delivered listing: replace in place, re-sort once, repaint once.
-        pos = self._positions()
         fresh = []
         for info in infos:
-            i = pos.get(info.name)
+            i = self._object_row(info.name)
             if i is None:
                 fresh.append(info)
             else:
@@ -373,8 +394,7 @@ class ObjectTableModel(HeadedTableModel):
             self._insert_objects(fresh)
 
     def _update_object(self, info: ObjectInfo) -> None:
-        pos = self._positions()
-        i = pos.get(info.name)
+        i = self._object_row(info.name)
         if i is None:
             self._insert_objects([info])
             return
@@ -393,7 +413,7 @@ class ObjectTableModel(HeadedTableModel):
             self._objects = rest
             self._objects.insert(p, info)
             self.endMoveRows()
-            self._pos = None
+            self._forget_positions()
         else:
             self._objects[i] = info
         r = nf + p
