@@ -10,9 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -39,6 +37,7 @@ from .common import (
     median,
     print_table,
     run_child,
+    run_in_scratch,
     verdict,
     write_random_file,
 )
@@ -395,10 +394,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     """Parent: own server, data files, children per measurement, table, targets."""
     args = parse_args(argv)
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="transfer-", dir=DATA_DIR))
     print(f"bench.transfer: sizes {args.size_list} MiB, {args.repeat} round(s); {machine_note()}")
-    try:
+
+    def body(work: Path) -> None:
         with local_server(work / "store") as server:
             asyncio.run(_setup(server.url))
             summary = {}
@@ -406,12 +404,8 @@ def main(argv: list[str]) -> int:
                 results = bench_size(server.url, work, size_mib, args.repeat, args.profile)
                 summary[size_mib] = summarize(size_mib, results)
         print_targets(summary)
-    except BenchError as exc:
-        print(f"\nERROR: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+
+    return run_in_scratch("transfer-", body)
 
 
 if __name__ == "__main__":

@@ -32,16 +32,6 @@ def _kill(server: LocalServer) -> None:
     server.proc.wait()
 
 
-@pytest.fixture
-async def outage_client(fresh_server: LocalServer) -> AsyncIterator[Client]:
-    profile = ConnectProfile(
-        servers=(fresh_server.url,), request_timeout=2.0, outage_timeout=OUTAGE
-    )
-    c = await Client.connect(profile)
-    yield c
-    await c.close()
-
-
 # Shorter than the outage the resume test makes (the bound, OUTAGE, is longer).
 IDLE = 1.0
 DOWN = 2.5

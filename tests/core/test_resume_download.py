@@ -6,12 +6,11 @@ import asyncio
 import json
 import os
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from natsobj_gui.core import Client, ConnectProfile, ObjectStore, download
+from natsobj_gui.core import Client, ObjectStore, download
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.jsraw import JsMsg, OrderedConsumer
 from natsobj_gui.core.partial import PART_GLOB, TEMP_GLOB, partial_paths
@@ -183,16 +182,6 @@ async def test_a_failed_digest_keeps_no_partial(
 OUTAGE = 3.0
 
 
-@pytest.fixture
-async def outage_client(fresh_server: LocalServer) -> AsyncIterator[Client]:
-    profile = ConnectProfile(
-        servers=(fresh_server.url,), request_timeout=2.0, outage_timeout=OUTAGE
-    )
-    c = await Client.connect(profile)
-    yield c
-    await c.close()
-
-
 async def test_a_get_cut_by_a_lost_server_resumes_once_it_is_back(
     fresh_server: LocalServer,
     outage_client: Client,
@@ -200,14 +189,16 @@ async def test_a_get_cut_by_a_lost_server_resumes_once_it_is_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = await outage_client.create_bucket("resume_lost")
-    data = os.urandom(32 << 20)  # more than the socket buffers hold once the server dies
+    # Killed at 30 %, the server cannot have pushed the remaining 33 MiB into socket
+    # buffers already (at 60 % of 32 MiB it once had: the get finished without it).
+    data = os.urandom(48 << 20)
     await store.put("big", data, chunk_size=CHUNK)
     out = tmp_path / "out"
     out.mkdir()
     dest = out / "big.bin"
 
     def kill_midway(p: Progress) -> None:
-        if p.bytes_done >= 0.6 * p.bytes_total and fresh_server.running:
+        if p.bytes_done >= 0.3 * p.bytes_total and fresh_server.running:
             assert fresh_server.proc is not None
             fresh_server.proc.kill()  # SIGKILL: no goodbye, as a crashed host
             fresh_server.proc.wait()
@@ -217,7 +208,7 @@ async def test_a_get_cut_by_a_lost_server_resumes_once_it_is_back(
     assert "the next get of it continues where this one stopped" in str(caught.value)
     assert len(list(out.glob(PART_GLOB))) == 1 and not dest.exists()
     kept = json.loads(partial_paths(dest)[1].read_text())["bytes"]
-    assert kept >= 0.5 * len(data)
+    assert kept >= 0.25 * len(data)
     fresh_server.start()
     assert await outage_client.conn.wait_back(15)
     delivered = Delivered(monkeypatch)

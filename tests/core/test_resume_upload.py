@@ -6,14 +6,13 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats.js.errors
 import pytest
 from nats.js.object_store import ObjectStore as NatsPyObjectStore
 
-from natsobj_gui.core import Client, ConnectProfile, meta_io, orphans
+from natsobj_gui.core import Client, meta_io, orphans
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.put_resume import chunk_index, clean_prefix, stored_chunks
 from natsobj_gui.core.server import LocalServer
@@ -38,16 +37,6 @@ def _kill(server: LocalServer) -> None:
 def _start_after(server: LocalServer, delay: float) -> None:
     time.sleep(delay)
     server.start()
-
-
-@pytest.fixture
-async def outage_client(fresh_server: LocalServer) -> AsyncIterator[Client]:
-    profile = ConnectProfile(
-        servers=(fresh_server.url,), request_timeout=2.0, outage_timeout=OUTAGE
-    )
-    c = await Client.connect(profile)
-    yield c
-    await c.close()
 
 
 def _crash_at(server: LocalServer, chunks: int, down: float, tasks: list[asyncio.Future]):
