@@ -18,6 +18,7 @@ from . import wire
 from .formatting import human_size
 from .hash_cache import HashCache
 from .put_many import DEFAULT_CONCURRENCY
+from .sentences import describe_error
 from .store import ObjectStore
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
 from .transfer import DEFAULT_WINDOW
@@ -152,13 +153,6 @@ async def _delete(store: ObjectStore, plan: SyncPlan, item: SyncItem) -> None:
             _local_path(plan, item).unlink()
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        text = exc.strerror or str(exc)
-        return f"{text}: {exc.filename}" if exc.filename else text
-    return str(exc) or type(exc).__name__
-
-
 async def run_sync(
     store: ObjectStore,
     plan: SyncPlan,
@@ -187,7 +181,7 @@ async def run_sync(
             else:
                 await _delete(store, plan, item)
         except (E.ObjectStoreError, OSError) as exc:
-            failed.append((item, _describe(exc)))
+            failed.append((item, describe_error(exc)))
         else:
             done.append(item)
         tracker.finished(item)
