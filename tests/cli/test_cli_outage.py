@@ -9,11 +9,11 @@ import threading
 import time
 from pathlib import Path
 
-from natsobj_gui.core.partial import PART_GLOB, partial_paths
+from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
+from .running import chunk_counts, ended, feed, has_part_data, wait_for
 from .test_cli_script import env, script
-from .test_cli_signals import _chunks, _feed, _wait_for
 
 BOUND = 3.0
 
@@ -41,9 +41,9 @@ def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
         env=env(cli_env),
     )
     stop = threading.Event()
-    threading.Thread(target=_feed, args=(proc, stop), daemon=True).start()
+    threading.Thread(target=feed, args=(proc, stop), daemon=True).start()
     try:
-        _wait_for(lambda: sum(_chunks(fresh_server.url, "b").values()) > 20)
+        wait_for(lambda: sum(chunk_counts(fresh_server.url, "b").values()) > 20)
         assert fresh_server.proc is not None
         fresh_server.proc.kill()  # SIGKILL: the server is gone and stays gone
         fresh_server.proc.wait()
@@ -52,23 +52,13 @@ def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
         took = time.monotonic() - killed
     finally:
         stop.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
+        err = ended(proc)
     assert code == 1, err
     assert took < BOUND + 3, took
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("natsobj: error: the connection to the server was lost"), err
     assert "previous version is intact; nothing was stored" in lines[0]
-
-
-def _has_data(folder: Path) -> bool:
-    """A get into `folder` has written some of its part file."""
-    return any(p.stat().st_size > 0 for p in folder.glob(PART_GLOB))
 
 
 def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
@@ -97,7 +87,7 @@ def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
         env=env(cli_env),
     )
     try:
-        _wait_for(lambda: _has_data(out), poll=0.002)
+        wait_for(lambda: has_part_data(out), poll=0.002)
         proc.send_signal(signal.SIGSTOP)  # frozen mid-download while its server dies
         assert fresh_server.proc is not None
         fresh_server.proc.kill()
@@ -107,12 +97,7 @@ def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
         code = proc.wait(timeout=60)
         took = time.monotonic() - killed
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
+        err = ended(proc)
     assert code == 1, err
     assert took < BOUND + 3, took
     assert err.strip().splitlines() == [

@@ -14,8 +14,8 @@ from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
+from .running import has_part_data, wait_for
 from .test_cli_script import env, script
-from .test_cli_signals import _has_data, _wait_for
 
 SIZE = 32 * 1024 * 1024
 
@@ -31,10 +31,10 @@ def _killed_get(url: str, bucket: str, dest: Path, cli_env: Path) -> int:
     )
     try:
         # Past the first checkpoint (it saves every quarter second while data comes).
-        _wait_for(
+        wait_for(
             lambda: (
                 json.loads(partial_paths(dest)[1].read_text() or "{}").get("bytes", 0) > 0
-                if _has_data(dest.parent)
+                if has_part_data(dest.parent)
                 else False
             ),
             poll=0.005,

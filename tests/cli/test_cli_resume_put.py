@@ -12,8 +12,8 @@ from pathlib import Path
 from natsobj_gui.core import Client, orphans
 from natsobj_gui.core.server import LocalServer
 
+from .running import chunk_counts, ended, wait_for
 from .test_cli_script import env, script
-from .test_cli_signals import _chunks, _wait_for
 
 BOUND = 20.0
 SIZE = 48 * 1024 * 1024
@@ -44,7 +44,7 @@ def test_put_of_a_file_survives_a_server_restart(
         env=env(cli_env),
     )
     try:
-        _wait_for(lambda: sum(_chunks(fresh_server.url, "b").values()) > 20, poll=0.01)
+        wait_for(lambda: sum(chunk_counts(fresh_server.url, "b").values()) > 20, poll=0.01)
         proc.send_signal(signal.SIGSTOP)  # frozen mid-upload while its server dies
         assert fresh_server.proc is not None
         fresh_server.proc.kill()  # SIGKILL: what it acknowledged but had not written is lost
@@ -54,12 +54,7 @@ def test_put_of_a_file_survives_a_server_restart(
         fresh_server.start()
         code = proc.wait(timeout=BOUND + 60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
+        err = ended(proc)
     assert code == 0, err
     assert "Traceback" not in err, err
     stored, orphan_sets = asyncio.run(_read_back(fresh_server.url, "b"))

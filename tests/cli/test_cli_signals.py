@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from core.raw import chunk_subjects
 
-from natsobj_gui.core import Client
-from natsobj_gui.core.partial import PART_GLOB, partial_paths
+from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
+from .running import chunk_counts, ended, feed, has_part_data, wait_for
 from .test_cli_script import _run_on_tty, env, script
-
-CHUNK = 128 * 1024
-
-
-def _chunks(url: str, bucket: str) -> dict[str, int]:
-    async def count() -> dict[str, int]:
-        async with await Client.connect(url) as c:
-            return await chunk_subjects(c, bucket)
-
-    return asyncio.run(count())
-
-
-def _feed(proc: subprocess.Popen[bytes], stop: threading.Event) -> None:
-    """A slow, endless stdin: 128 KiB every few milliseconds until the process goes."""
-    assert proc.stdin is not None
-    block = os.urandom(CHUNK)
-    try:
-        while not stop.is_set():
-            proc.stdin.write(block)
-            proc.stdin.flush()
-            time.sleep(0.005)
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-
-
-def _wait_for(check, timeout: float = 30.0, poll: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(poll)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -66,31 +33,21 @@ def test_signal_mid_put_leaves_only_the_previous_version(
         env=env(cli_env),
     )
     stop = threading.Event()
-    feeder = threading.Thread(target=_feed, args=(proc, stop), daemon=True)
+    feeder = threading.Thread(target=feed, args=(proc, stop), daemon=True)
     feeder.start()
     try:
         # Some of the new version's chunks are stored: the put is well under way.
-        _wait_for(lambda: sum(_chunks(nats_server.url, bucket).values()) > 20)
+        wait_for(lambda: sum(chunk_counts(nats_server.url, bucket).values()) > 20)
         proc.send_signal(signum)
         code = proc.wait(timeout=30)
     finally:
         stop.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
+        err = ended(proc)
     name = signal.Signals(signum).name
     assert code == 128 + signum, err
     assert err.strip().splitlines() == [f"natsobj: error: terminated by {name}"]
-    assert _chunks(nats_server.url, bucket) == {f"$O.{bucket}.C.{old}": 1}
+    assert chunk_counts(nats_server.url, bucket) == {f"$O.{bucket}.C.{old}": 1}
     assert cli.ok("get", bucket, "obj", "-O", "-").out == b"previous version"
-
-
-def _has_data(folder: Path) -> bool:
-    """A get into `folder` has written some of its part file."""
-    return any(p.stat().st_size > 0 for p in folder.glob(PART_GLOB))
 
 
 def test_sigterm_mid_get_keeps_a_partial_the_next_get_continues(
@@ -109,19 +66,14 @@ def test_sigterm_mid_get_keeps_a_partial_the_next_get_continues(
         env=env(cli_env),
     )
     try:
-        _wait_for(lambda: _has_data(out), poll=0.002)
+        wait_for(lambda: has_part_data(out), poll=0.002)
         # Frozen mid-download, so the SIGTERM lands before the last chunk.
         proc.send_signal(signal.SIGSTOP)
         proc.send_signal(signal.SIGTERM)
         proc.send_signal(signal.SIGCONT)
         code = proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
+        err = ended(proc)
     assert code == 128 + signal.SIGTERM, err
     assert "terminated by SIGTERM" in err and "Traceback" not in err
     kept = sorted(p.name for p in partial_paths(out / "big"))
