@@ -49,7 +49,9 @@ class WindowActions:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self.buckets = BucketOps(window, window.transfers.queue)
+        self.buckets = BucketOps(
+            window, window, window.work, window.show_status, window, window.transfers.queue
+        )
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)
         self.rename = InlineRename(window)

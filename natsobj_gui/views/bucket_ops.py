@@ -21,9 +21,11 @@ from natsobj_gui.formatting import human_size
 from natsobj_gui.qt_compat import is_alive
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from natsobj_gui.dialogs.compare_dialog import CompareDialog
     from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
-    from natsobj_gui.views.ops_host import BucketHost
+    from natsobj_gui.views.ops_host import Navigator, Session, ShowStatus, Work
 
 ORPHAN_SCAN_JOB = "orphan-scan"
 BACKUP_JOB = "bucket-backup"
@@ -35,8 +37,20 @@ PROGRESS_INTERVAL = 0.2  # status-bar progress at most five times a second
 class BucketOps:
     """The Bucket menu's handlers for the window's current bucket."""
 
-    def __init__(self, window: BucketHost, queue: TransferQueue) -> None:
-        self.w = window
+    def __init__(
+        self,
+        session: Session,
+        nav: Navigator,
+        work: Work,
+        status: ShowStatus,
+        parent: QWidget,
+        queue: TransferQueue,
+    ) -> None:
+        self.session = session  # which connection and bucket, read only
+        self.nav = nav  # reload the bucket list, open a location
+        self.work = work
+        self.status = status
+        self.parent = parent  # of the dialogs
         self.queue = queue  # compare's uploads and downloads
         # The last orphan scan of each bucket this session, with the connection it used:
         # the status dialog shows its orphaned bytes.
@@ -48,32 +62,32 @@ class BucketOps:
         self.confirm_box: QMessageBox | None = None
 
     def _bucket(self) -> str:
-        return self.w.bucket if self.w.client is not None else ""
+        return self.session.bucket if self.session.client is not None else ""
 
     async def _status(self, bucket: str) -> BucketInfo:
-        assert self.w.client is not None
-        info = await self.w.client.buckets.status(bucket)
-        self.w.update_bucket_info(info)
+        assert self.session.client is not None
+        info = await self.session.client.buckets.status(bucket)
+        self.nav.update_bucket_info(info)
         return info
 
     def new_bucket(self) -> None:
         """Ask for a configuration, create the bucket and open it."""
-        if self.w.client is None:
+        if self.session.client is None:
             return
         from natsobj_gui.dialogs.bucket_dialog import BucketDialog
 
-        dlg = BucketDialog(self.w.window())
+        dlg = BucketDialog(self.parent)
         open_dialog(dlg, lambda: self._create(dlg.config()))
 
     def _create(self, cfg: BucketConfig) -> None:
         async def create() -> None:
-            assert self.w.client is not None
-            await self.w.client.buckets.create(cfg)
-            await self.w.load_buckets()
-            self.w.open_location(cfg.name, "")
-            self.w.show_status(f"Created bucket {cfg.name}", 5000)
+            assert self.session.client is not None
+            await self.session.client.buckets.create(cfg)
+            await self.nav.load_buckets()
+            self.nav.open_location(cfg.name, "")
+            self.status(f"Created bucket {cfg.name}", 5000)
 
-        self.w.run_job(create(), error_title=f"Could not create bucket {cfg.name}")
+        self.work.run_reported(create(), error_title=f"Could not create bucket {cfg.name}")
 
     def show_status(self) -> None:
         """Fetch the bucket's current status and show it."""
@@ -83,28 +97,28 @@ class BucketOps:
         from natsobj_gui.dialogs.bucket_status_dialog import BucketStatusDialog
 
         def show(info: BucketInfo) -> None:
-            index = self.w.index
+            index = self.session.index
             listed = index is not None and index.bucket == bucket and index.initial_done
             objects = len(index) if listed and index is not None else None
             orphans = self.last_orphan_scan(bucket)
-            open_dialog(BucketStatusDialog(info, self.w.window(), orphans=orphans, objects=objects))
+            open_dialog(BucketStatusDialog(info, self.parent, orphans=orphans, objects=objects))
 
-        job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
+        job = self.work.run_reported(self._status(bucket), error_title=f"Status of {bucket}")
         job.succeeded.connect(show)
 
     def last_orphan_scan(self, bucket: str) -> orphans.OrphanReport | None:
         """This session's last orphan scan of `bucket` on the current connection, if any."""
         client, report = self.orphan_scans.get(bucket, (None, None))
-        return report if client is not None and client is self.w.client else None
+        return report if client is not None and client is self.session.client else None
 
     def find_orphans(self) -> None:
         """Scan the current bucket for orphaned chunks; the dialog can clean them."""
-        bucket, client = self._bucket(), self.w.client
+        bucket, client = self._bucket(), self.session.client
         if not bucket or client is None:
             return
         from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
 
-        dlg = OrphansDialog(bucket, self.w.window(), writable=self.w.is_writable(bucket))
+        dlg = OrphansDialog(bucket, self.parent, writable=self.session.is_writable(bucket))
         self.orphans_dialog = dlg
 
         def scanned(report: orphans.OrphanReport) -> None:
@@ -119,20 +133,20 @@ class BucketOps:
         def scan() -> None:
             dlg.set_scanning()
             scanning = orphans.scan(client.conn, bucket, grace=self.orphan_grace)
-            job = self.w.jobs.run(scanning, key=ORPHAN_SCAN_JOB)
+            job = self.work.run(scanning, key=ORPHAN_SCAN_JOB)
             job.succeeded.connect(scanned)
             job.failed.connect(failed)
 
         def clean(report: orphans.OrphanReport) -> None:
             # Not cancelled with the dialog: the user confirmed, and each purge is whole.
-            job = self.w.run_job(
+            job = self.work.run_reported(
                 orphans.clean(client.conn, report), error_title=f"Cleaning {bucket} failed"
             )
             job.succeeded.connect(cleaned)
             job.failed.connect(failed_clean)
 
         def cleaned(result: orphans.CleanResult) -> None:
-            self.w.show_status(f"Freed {result.size:,} bytes of orphaned chunks in {bucket}", 5000)
+            self.status(f"Freed {result.size:,} bytes of orphaned chunks in {bucket}", 5000)
             if is_alive(dlg):
                 dlg.set_cleaned(result)
                 scan()
@@ -144,7 +158,7 @@ class BucketOps:
         dlg.rescan_requested.connect(scan)
         dlg.clean_requested.connect(clean)
         # A closed dialog needs no scan: stop it rather than keep reading the bucket.
-        dlg.finished.connect(lambda _code: self.w.jobs.cancel(ORPHAN_SCAN_JOB))
+        dlg.finished.connect(lambda _code: self.work.cancel(ORPHAN_SCAN_JOB))
         open_dialog(dlg)
         scan()
 
@@ -156,20 +170,20 @@ class BucketOps:
         from natsobj_gui.dialogs.bucket_dialog import BucketDialog
 
         def edit(info: BucketInfo) -> None:
-            dlg = BucketDialog(self.w.window(), existing=info)
+            dlg = BucketDialog(self.parent, existing=info)
             open_dialog(dlg, lambda: self._update(dlg.config()))
 
-        job = self.w.run_job(self._status(bucket), error_title=f"Status of {bucket}")
+        job = self.work.run_reported(self._status(bucket), error_title=f"Status of {bucket}")
         job.succeeded.connect(edit)
 
     def _update(self, cfg: BucketConfig) -> None:
         async def update() -> None:
-            assert self.w.client is not None
-            await self.w.client.buckets.update(cfg)
+            assert self.session.client is not None
+            await self.session.client.buckets.update(cfg)
             await self._status(cfg.name)
-            self.w.show_status(f"Updated bucket {cfg.name}", 5000)
+            self.status(f"Updated bucket {cfg.name}", 5000)
 
-        self.w.run_job(update(), error_title=f"Could not update bucket {cfg.name}")
+        self.work.run_reported(update(), error_title=f"Could not update bucket {cfg.name}")
 
     def seal_bucket(self) -> None:
         """Confirm, then make the bucket read-only for ever."""
@@ -179,36 +193,42 @@ class BucketOps:
         from natsobj_gui.dialogs.seal_dialog import SealDialog
 
         async def seal() -> None:
-            assert self.w.client is not None
-            await self.w.client.buckets.seal(bucket)
+            assert self.session.client is not None
+            await self.session.client.buckets.seal(bucket)
             await self._status(bucket)
-            self.w.show_status(f"Sealed bucket {bucket}", 5000)
+            self.status(f"Sealed bucket {bucket}", 5000)
 
         open_dialog(
-            SealDialog(bucket, self.w.window()),
-            lambda: self.w.run_job(seal(), error_title=f"Could not seal {bucket}"),
+            SealDialog(bucket, self.parent),
+            lambda: self.work.run_reported(seal(), error_title=f"Could not seal {bucket}"),
         )
 
     def delete_bucket(self) -> None:
         """Confirm (typing the name), then delete the bucket and everything in it."""
         bucket = self._bucket()
-        info = self.w.buckets.get(bucket)
+        info = self.session.buckets.get(bucket)
         if not bucket or info is None:
             return
         from natsobj_gui.dialogs.delete_dialog import DeleteBucketDialog
 
-        count = len(self.w.index) if self.w.index is not None and self.w.bucket == bucket else None
+        count = (
+            len(self.session.index)
+            if self.session.index is not None and self.session.bucket == bucket
+            else None
+        )
 
         async def delete() -> None:
-            assert self.w.client is not None
-            if self.w.bucket == bucket:
-                await self.w.close_bucket()
-            await self.w.client.buckets.delete(bucket)
-            await self.w.load_buckets()
-            self.w.show_status(f"Deleted bucket {bucket}", 5000)
+            assert self.session.client is not None
+            if self.session.bucket == bucket:
+                await self.nav.close_bucket()
+            await self.session.client.buckets.delete(bucket)
+            await self.nav.load_buckets()
+            self.status(f"Deleted bucket {bucket}", 5000)
 
-        dlg = DeleteBucketDialog(info, parent=self.w.window(), object_count=count)
-        open_dialog(dlg, lambda: self.w.run_job(delete(), error_title=f"Could not delete {bucket}"))
+        dlg = DeleteBucketDialog(info, parent=self.parent, object_count=count)
+        open_dialog(
+            dlg, lambda: self.work.run_reported(delete(), error_title=f"Could not delete {bucket}")
+        )
 
     def _progress(self, verb: str, bucket: str) -> Callable[[Progress], None]:
         """A progress callback that shows bytes done in the status bar, throttled."""
@@ -218,16 +238,16 @@ class BucketOps:
             now = time.monotonic()
             if now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
-                self.w.show_status(f"{verb} {bucket}: {human_size(p.bytes_done)}…")
+                self.status(f"{verb} {bucket}: {human_size(p.bytes_done)}…")
 
         return show
 
     def backup_bucket(self) -> None:
         """Choose a file, then write the whole bucket (every version and tombstone) to it."""
-        bucket, client = self._bucket(), self.w.client
+        bucket, client = self._bucket(), self.session.client
         if not bucket or client is None:
             return
-        dlg = QFileDialog(self.w.window(), f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
+        dlg = QFileDialog(self.parent, f"Back up bucket {bucket}", f"{bucket}.natsobj-backup")
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.setNameFilter(BACKUP_FILTER)
         dlg.fileSelected.connect(lambda path: self.backup_to(bucket, Path(path)))
@@ -236,7 +256,7 @@ class BucketOps:
 
     def backup_to(self, bucket: str, dest: Path) -> None:
         """Back up `bucket` into `dest` as a job (the file dialog already asked to replace)."""
-        client = self.w.client
+        client = self.session.client
         if client is None:
             return
 
@@ -245,16 +265,18 @@ class BucketOps:
             return await backup.backup(client.conn, bucket, dest, overwrite=True, progress=progress)
 
         def done(result: backup.BackupResult) -> None:
-            self.w.show_status(f"Backed up {bucket} to {dest} ({human_size(result.size)})", 10000)
+            self.status(f"Backed up {bucket} to {dest} ({human_size(result.size)})", 10000)
 
-        job = self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not back up {bucket}")
+        job = self.work.run_reported(
+            run(), key=BACKUP_JOB, error_title=f"Could not back up {bucket}"
+        )
         job.succeeded.connect(done)
 
     def restore_bucket(self) -> None:
         """Choose a backup file, then recreate its bucket (never over an existing one)."""
-        if self.w.client is None:
+        if self.session.client is None:
             return
-        dlg = QFileDialog(self.w.window(), "Restore bucket from backup")
+        dlg = QFileDialog(self.parent, "Restore bucket from backup")
         dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
         dlg.setNameFilter(BACKUP_FILTER)
         dlg.fileSelected.connect(lambda path: self.restore_from(Path(path)))
@@ -263,7 +285,7 @@ class BucketOps:
 
     def restore_from(self, path: Path) -> None:
         """Check the file, restore its bucket as a job, then open the bucket."""
-        client = self.w.client
+        client = self.session.client
         if client is None:
             return
 
@@ -271,28 +293,28 @@ class BucketOps:
             header = await backup.verify(path)
             progress = self._progress("Restoring", header.bucket)
             info = await backup.restore(client.conn, path, progress=progress)
-            await self.w.load_buckets()
-            self.w.open_location(info.name, "")
-            self.w.show_status(f"Restored bucket {info.name} from {path.name}", 10000)
+            await self.nav.load_buckets()
+            self.nav.open_location(info.name, "")
+            self.status(f"Restored bucket {info.name} from {path.name}", 10000)
 
-        self.w.run_job(run(), key=BACKUP_JOB, error_title=f"Could not restore {path.name}")
+        self.work.run_reported(run(), key=BACKUP_JOB, error_title=f"Could not restore {path.name}")
 
     def compare_folder(self) -> None:
         """Compare the open bucket folder with a local folder; transfer or delete the changes."""
-        bucket, client = self._bucket(), self.w.client
+        bucket, client = self._bucket(), self.session.client
         if not bucket or client is None:
             return
         from natsobj_gui.dialogs.compare_dialog import CompareDialog
 
-        prefix = self.w.prefix.strip("/")
+        prefix = self.session.prefix.strip("/")
         store = client.store(bucket)
-        dlg = CompareDialog(bucket, prefix, self.w.window())
+        dlg = CompareDialog(bucket, prefix, self.parent)
         self.compare_dialog = dlg
 
         def compare(folder: str) -> None:
             dlg.set_busy(f"Comparing with {folder}…")
             planning = plan_sync(store, folder, prefix, Direction.UPLOAD, delete=True)
-            job = self.w.jobs.run(planning, key=COMPARE_JOB)
+            job = self.work.run(planning, key=COMPARE_JOB)
             job.succeeded.connect(lambda plan: is_alive(dlg) and dlg.set_plan(plan))
             job.failed.connect(lambda msg: is_alive(dlg) and dlg.set_error(f"Failed: {msg}"))
 
@@ -305,7 +327,7 @@ class BucketOps:
             for item in items:
                 assert item.local is not None
                 queue.upload(bucket, item.local, plan.object_name(item.rel), size=item.size)
-            self.w.show_status(f"Uploading {len(items):,} changed files to {bucket}", 5000)
+            self.status(f"Uploading {len(items):,} changed files to {bucket}", 5000)
 
         async def download(plan: SyncPlan) -> None:
             # Names are mapped (and unsafe ones skipped) by a plan for this direction.
@@ -317,12 +339,12 @@ class BucketOps:
                 queue.download(bucket, item.info.name, dest, size=item.size)
             skipped = down.count(Action.SKIP)
             note = f"; {skipped:,} skipped (see Compare)" if skipped else ""
-            self.w.show_status(f"Downloading {down.count(Action.DOWNLOAD):,} objects{note}", 5000)
+            self.status(f"Downloading {down.count(Action.DOWNLOAD):,} objects{note}", 5000)
 
         def start_download() -> None:
             plan = dlg.plan()
             if plan is not None:
-                self.w.run_job(download(plan), error_title="Could not download the changes")
+                self.work.run_reported(download(plan), error_title="Could not download the changes")
 
         def delete_extras() -> None:
             plan = dlg.plan()
@@ -355,14 +377,14 @@ class BucketOps:
                 for item in extras:
                     with contextlib.suppress(ObjectNotFoundError):  # gone already: fine
                         await store.delete(item.info.name)
-                self.w.show_status(f"Deleted {len(extras):,} objects from {bucket}", 5000)
+                self.status(f"Deleted {len(extras):,} objects from {bucket}", 5000)
 
-            job = self.w.run_job(run(), error_title=f"Could not delete from {bucket}")
+            job = self.work.run_reported(run(), error_title=f"Could not delete from {bucket}")
             job.succeeded.connect(lambda _r: is_alive(dlg) and compare(str(plan.root)))
 
         dlg.compare_requested.connect(compare)
         dlg.upload_requested.connect(upload)
         dlg.download_requested.connect(start_download)
         dlg.delete_requested.connect(delete_extras)
-        dlg.finished.connect(lambda _code: self.w.jobs.cancel(COMPARE_JOB))
+        dlg.finished.connect(lambda _code: self.work.cancel(COMPARE_JOB))
         open_dialog(dlg)

@@ -34,6 +34,7 @@ from natsobj_gui.views.embedded_watch import EmbeddedWatch
 from natsobj_gui.views.empty_hint import empty_hints
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
 from natsobj_gui.views.object_view import ObjectView
+from natsobj_gui.views.ops_host import Work, is_online
 from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
@@ -95,8 +96,18 @@ class MainWindow(QMainWindow):
             self, self.banner, self.show_status, lambda: self.client is not None and not self.online
         )
 
-        self.transfers = TransferOps(self)
+        self.work = Work(self.jobs, self.report_error)
+        self.transfers = TransferOps(
+            session=self,
+            selection=self.objects,
+            work=self.work,
+            errors=self.errors,
+            settings=self.settings,
+            parent=self,
+            refresh_status=self.refresh_bucket_status,
+        )
         self.transfer_panel = TransferPanel(self.transfers.queue)
+        self.transfers.grouping = self.transfer_panel.model.grouping
         self.transfer_dock = QDockWidget("Transfers", self)
         self.transfer_dock.setObjectName("transferDock")
         self.transfer_dock.setWidget(self.transfer_panel)
@@ -157,15 +168,13 @@ class MainWindow(QMainWindow):
     @property
     def online(self) -> bool:
         """Connected and the connection is up (not reconnecting)."""
-        return self.client is not None and self.client.conn.nc.is_connected
+        return is_online(self.client)
 
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
     ) -> Job:
         """Run a coroutine as a job whose failure is reported to the user."""
-        job = self.jobs.run(coro, key=key)
-        job.failed.connect(lambda message: self.report_error(error_title, message))
-        return job
+        return self.work.run_reported(coro, key=key, error_title=error_title)
 
     # -- connection -------------------------------------------------------------------------
     def connection_events(self) -> ConnectionEvents:

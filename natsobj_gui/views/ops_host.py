@@ -1,12 +1,15 @@
-"""What each command handler may use of the main window: a small Protocol each, never the
-whole MainWindow (which satisfies them all; tests/gui/test_ops_hosts.py checks both ways).
+"""What each command handler may use of the main window: a few small objects or a small
+Protocol each, never the whole MainWindow (tests/gui/test_ops_hosts.py checks both ways).
 
-Dialogs and timers get `window()` (QWidget.window(): the main window as a widget).
+The bucket and transfer handlers, the connection manager and the embedded-server watch take
+separate small roles at construction (a Session to read, Work to run jobs, the window's
+ErrorReporter to tell the user, a parent widget for dialogs); the smaller handlers take one
+Protocol below. Dialogs and timers get `window()` (QWidget.window(): the main window).
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -18,8 +21,73 @@ if TYPE_CHECKING:
     from natsobj_gui.core.types import BucketInfo, ObjectInfo
     from natsobj_gui.jobs import Job, JobRunner
     from natsobj_gui.views.object_view import ObjectView
-    from natsobj_gui.views.outage import OutageBanner
-    from natsobj_gui.views.transfer_panel import TransferPanel
+
+
+def is_online(client: Client | None) -> bool:
+    """Connected, and the connection is up (not reconnecting)."""
+    return client is not None and client.conn.nc.is_connected
+
+
+class ShowStatus(Protocol):
+    """A transient status-bar message (MainWindow.show_status)."""
+
+    def __call__(self, text: str, timeout_ms: int = 0) -> None: ...
+
+
+class Work:
+    """Jobs for the handlers: quiet ones (the caller handles failure) and reported ones."""
+
+    def __init__(self, jobs: JobRunner, report: Callable[[str, BaseException | str], None]) -> None:
+        self.jobs = jobs
+        self.report = report  # the window's ErrorReporter.report, in the app
+
+    def run(self, coro: Coroutine[Any, Any, Any], *, key: str | None = None) -> Job:
+        """A quiet job: whoever connects to its signals says what failed."""
+        return self.jobs.run(coro, key=key)
+
+    def run_reported(
+        self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
+    ) -> Job:
+        """A job whose failure is reported to the user under `error_title`."""
+        job = self.jobs.run(coro, key=key)
+        job.failed.connect(lambda message: self.report(error_title, message))
+        return job
+
+    def cancel(self, key: str) -> None:
+        """Cancel the job running under `key`, if any."""
+        self.jobs.cancel(key)
+
+
+class Session(Protocol):
+    """What the window shows, read only: connection, open bucket and folder, listing, buckets."""
+
+    client: Client | None
+    bucket: str
+    prefix: str
+    index: BucketIndex | None
+    buckets: dict[str, BucketInfo]
+
+    def is_writable(self, bucket: str) -> bool: ...
+
+
+class Navigator(Protocol):
+    """What the bucket commands change in the window: its bucket list and location."""
+
+    async def load_buckets(self) -> None: ...
+
+    def open_location(self, bucket: str, prefix: str = "") -> None: ...
+
+    def update_bucket_info(self, info: BucketInfo) -> None: ...
+
+    async def close_bucket(self) -> None: ...
+
+
+class Selection(Protocol):
+    """The object table's selection (downloads)."""
+
+    def selected_infos(self) -> list[ObjectInfo]: ...
+
+    def selected_folders(self) -> list[str]: ...
 
 
 class Host(Protocol):
@@ -77,40 +145,3 @@ class ObjectHost(RenameHost, Protocol):
 
     index: BucketIndex | None
     buckets: dict[str, BucketInfo]
-
-
-class BucketHost(JobHost, Protocol):
-    """The Bucket menu: create, status, edit, seal, delete, orphans, backup, compare."""
-
-    prefix: str
-    index: BucketIndex | None
-    buckets: dict[str, BucketInfo]
-
-    def is_writable(self, bucket: str) -> bool: ...
-
-    async def load_buckets(self) -> None: ...
-
-    def open_location(self, bucket: str, prefix: str = "") -> None: ...
-
-    def update_bucket_info(self, info: BucketInfo) -> None: ...
-
-    async def close_bucket(self) -> None: ...
-
-
-class TransferHost(JobHost, Protocol):
-    """Uploads and downloads: where to, whether allowed, and the outage banner."""
-
-    prefix: str
-    index: BucketIndex | None
-    settings: QSettings
-    banner: OutageBanner
-    transfer_panel: TransferPanel  # made after the transfers: may not exist yet
-
-    @property
-    def online(self) -> bool: ...
-
-    def is_writable(self, bucket: str) -> bool: ...
-
-    def report_error(self, title: str, error: BaseException | str) -> None: ...
-
-    def refresh_bucket_status(self, bucket: str) -> None: ...

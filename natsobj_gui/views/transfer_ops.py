@@ -26,9 +26,14 @@ from natsobj_gui.dialogs import messages
 from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
+from natsobj_gui.views.ops_host import is_online
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.ops_host import TransferHost
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QWidget
+
+    from natsobj_gui.views.ops_host import Selection, Session, Work
+    from natsobj_gui.views.outage import ErrorReporter
 
 POLICY_KEY = "upload/overwrite"
 POLICIES = ("ask", "overwrite", "skip")
@@ -77,8 +82,27 @@ def download_batches(
 class TransferOps:
     """Turns user requests into queued transfers; owns the window's TransferQueue."""
 
-    def __init__(self, window: TransferHost) -> None:
-        self.w = window
+    def __init__(
+        self,
+        *,
+        session: Session,
+        selection: Selection,
+        work: Work,
+        errors: ErrorReporter,
+        settings: QSettings,
+        parent: QWidget,
+        refresh_status: Callable[[str], None],
+    ) -> None:
+        self.session = session  # which connection, bucket and folder; read only
+        self.selection = selection  # what Download takes
+        self.work = work
+        self.errors = errors  # status line, error boxes, the outage banner
+        self.settings = settings
+        self.parent = parent  # of the dialogs, boxes and timers
+        # A bucket's status again after a failed upload: sealed or full since?
+        self.refresh_status = refresh_status
+        # A folder's transfers as one row of the panel; the panel sets it once it exists.
+        self.grouping: Callable[[str], contextlib.AbstractContextManager[None]] | None = None
         # The queue needs a client only when a transfer starts; set_client provides it.
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
         self.queue.subscribe(on_change=self._changed, on_added=self._added)
@@ -86,7 +110,7 @@ class TransferOps:
         # the queue (coalesced) until the window closes.
         self.queue_path = default_queue_path()
         self._keep_queue = True
-        self._save_later = QTimer(window.window())
+        self._save_later = QTimer(parent)
         self._save_later.setSingleShot(True)
         self._save_later.setInterval(SAVE_DELAY_MS)
         self._save_later.timeout.connect(self.save_queue)
@@ -99,14 +123,14 @@ class TransferOps:
         self.is_quiet: Callable[[Transfer], bool] = lambda t: False
         self._box_pending = False
         self._auto_retries: dict[int, int] = {}
-        self.auto_retry_action = QAction("Retry Transfers When Reconnected", window.window())
+        self.auto_retry_action = QAction("Retry Transfers When Reconnected", parent)
         self.auto_retry_action.setCheckable(True)
         self.auto_retry_action.setChecked(self.auto_retry())
         self.auto_retry_action.setToolTip(
             "Transfers that failed because the connection dropped start again once it is back"
         )
         self.auto_retry_action.toggled.connect(
-            lambda on: self.w.settings.setValue(AUTO_RETRY_KEY, bool(on))
+            lambda on: self.settings.setValue(AUTO_RETRY_KEY, bool(on))
         )
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -129,7 +153,9 @@ class TransferOps:
         try:
             save_queue(self.queue_path, self.queue.transfers())
         except OSError as exc:
-            self.w.show_status(f"The transfer list could not be saved: {describe_error(exc)}")
+            self.errors.show_status(
+                f"The transfer list could not be saved: {describe_error(exc)}", 0
+            )
 
     def _added(self, t: Transfer) -> None:
         self._changed(t)
@@ -141,7 +167,7 @@ class TransferOps:
     # -- settings ---------------------------------------------------------------------------
     def auto_retry(self) -> bool:
         """Whether transfers the lost connection broke are retried when it is back."""
-        value = self.w.settings.value(AUTO_RETRY_KEY, True)
+        value = self.settings.value(AUTO_RETRY_KEY, True)
         return value not in (False, "false", "0", 0)
 
     def retry_dropped(self) -> int:
@@ -155,17 +181,19 @@ class TransferOps:
                 self._auto_retries[t.id] = tries + 1
                 n += self.queue.retry(t.id)
         if n:
-            self.w.show_status(f"Retrying {count_text(n, 'transfer')} the lost connection broke")
+            self.errors.show_status(
+                f"Retrying {count_text(n, 'transfer')} the lost connection broke", 0
+            )
         return n
 
     def overwrite_policy(self) -> str:
         """'ask', 'overwrite' or 'skip' for uploads whose name already exists."""
-        value = self.w.settings.value(POLICY_KEY, "ask")
+        value = self.settings.value(POLICY_KEY, "ask")
         return value if value in POLICIES else "ask"
 
     def set_overwrite_policy(self, policy: str) -> None:
         if policy in POLICIES:
-            self.w.settings.setValue(POLICY_KEY, policy)
+            self.settings.setValue(POLICY_KEY, policy)
 
     # -- uploads ----------------------------------------------------------------------------
     def upload_files_dialog(self) -> None:
@@ -177,37 +205,39 @@ class TransferOps:
         self._upload_dialog(folder=True)
 
     def _upload_dialog(self, folder: bool) -> None:
-        bucket = self.w.bucket
-        if not bucket or not self.w.is_writable(bucket):
+        bucket = self.session.bucket
+        if not bucket or not self.session.is_writable(bucket):
             return
         from natsobj_gui.dialogs.upload_dialog import UploadDialog
 
-        dlg = UploadDialog(bucket, self.w.window(), prefix=self.w.prefix)
+        dlg = UploadDialog(bucket, self.parent, prefix=self.session.prefix)
         open_dialog(dlg, lambda: self.upload_paths(dlg.sources(), bucket, dlg.prefix()))
         # Straight to the picker: the dialog then shows what was chosen and the names.
         dlg.choose_folder() if folder else dlg.choose_files()
 
     def upload_paths(self, paths: list[Path], bucket: str, prefix: str = ROOT) -> None:
         """Upload dropped or chosen files and folders into `bucket` under `prefix`."""
-        if self.w.client is None or not bucket:
+        if self.session.client is None or not bucket:
             return
-        if not self.w.is_writable(bucket):
-            self.w.report_error("Upload refused", f"bucket {bucket!r} is sealed")
+        if not self.session.is_writable(bucket):
+            self.errors.report("Upload refused", f"bucket {bucket!r} is sealed")
             return
-        self.w.run_job(self._upload(list(paths), bucket, prefix), error_title="Upload failed")
+        self.work.run_reported(
+            self._upload(list(paths), bucket, prefix), error_title="Upload failed"
+        )
 
     async def _existing(self, bucket: str) -> dict[str, ObjectInfo]:
-        index = self.w.index
+        index = self.session.index
         if index is not None and index.bucket == bucket and index.initial_done:
             return {i.name: i for i in index.objects()}
-        assert self.w.client is not None
-        return {i.name: i for i in await self.w.client.store(bucket).list()}
+        assert self.session.client is not None
+        return {i.name: i for i in await self.session.client.store(bucket).list()}
 
     async def _upload(self, paths: list[Path], bucket: str, prefix: str) -> list[Transfer]:
         # Walking a big folder tree must not freeze the window.
         plan = await asyncio.to_thread(plan_uploads, paths, prefix)
         if not plan:
-            self.w.show_status("Nothing to upload (only empty folders?)", 5000)
+            self.errors.show_status("Nothing to upload (only empty folders?)", 5000)
             return []
         existing = await self._existing(bucket)
         chosen: list[PlannedUpload] = []
@@ -224,7 +254,7 @@ class TransferOps:
                     if for_all and decision != "cancel":
                         policy = decision  # for the rest of this upload only
                 if decision == "cancel":
-                    self.w.show_status("Upload cancelled", 5000)
+                    self.errors.show_status("Upload cancelled", 5000)
                     return []
                 if decision == "skip":
                     continue
@@ -238,7 +268,9 @@ class TransferOps:
             with self._grouped(label):
                 transfers += self.queue.upload_planned(bucket, batch)
         note = f", {skipped} skipped" if skipped else ""
-        self.w.show_status(f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000)
+        self.errors.show_status(
+            f"Uploading {count_text(len(chosen), 'file')} to {bucket}{note}", 5000
+        )
         return transfers
 
     async def _ask(
@@ -255,7 +287,7 @@ class TransferOps:
             item.name,
             old,
             item.size,
-            parent=self.w.window(),
+            parent=self.parent,
             remaining=remaining,
             total=total,
             new_modified=mtime,
@@ -284,11 +316,11 @@ class TransferOps:
     # -- downloads --------------------------------------------------------------------------
     def _selected_for_download(self) -> list[tuple[ObjectInfo, str]]:
         """Selected objects, and every object in selected folders, with a relative path."""
-        base = self.w.prefix
-        out = [(i, i.name[len(base) :] or i.name) for i in self.w.objects.selected_infos()]
-        index = self.w.index
+        base = self.session.prefix
+        out = [(i, i.name[len(base) :] or i.name) for i in self.selection.selected_infos()]
+        index = self.session.index
         if index is not None:
-            for folder in self.w.objects.selected_folders():
+            for folder in self.selection.selected_folders():
                 out += [
                     (i, i.name[len(base) :])
                     for i in index.objects()
@@ -302,7 +334,7 @@ class TransferOps:
         items = self._selected_for_download()
         if not items:
             return
-        dlg = QFileDialog(self.w.window(), "Download to folder", self._last_dir())
+        dlg = QFileDialog(self.parent, "Download to folder", self._last_dir())
         dlg.setFileMode(QFileDialog.FileMode.Directory)
         dlg.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dlg.fileSelected.connect(lambda folder: self.download(items, Path(folder)))
@@ -316,14 +348,14 @@ class TransferOps:
             return
         info = items[0][0]
         leaf = safe_local_path(Path(self._last_dir()), split_name(info.name)[1])
-        dlg = QFileDialog(self.w.window(), f"Save {info.name} as", str(leaf))
+        dlg = QFileDialog(self.parent, f"Save {info.name} as", str(leaf))
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.fileSelected.connect(lambda path: self.download_as(info, Path(path)))
         self.file_dialog = dlg
         dlg.open()
 
     def _last_dir(self) -> str:
-        value = self.w.settings.value(DOWNLOAD_DIR_KEY, "")
+        value = self.settings.value(DOWNLOAD_DIR_KEY, "")
         if isinstance(value, str) and value and os.path.isdir(value):
             return value
         downloads = Path.home() / "Downloads"
@@ -331,7 +363,7 @@ class TransferOps:
 
     def download(self, items: list[tuple[ObjectInfo, str]], folder: Path) -> list[Transfer]:
         """Queue downloads into `folder` at paths made safe from the names."""
-        self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(folder))
+        self.settings.setValue(DOWNLOAD_DIR_KEY, str(folder))
         out = []
         for label, batch in download_batches(items):
             with self._grouped(label):
@@ -341,20 +373,19 @@ class TransferOps:
                     )
                     for info, rel in batch
                 ]
-        self.w.show_status(f"Downloading {count_text(len(out), 'object')} to {folder}", 5000)
+        self.errors.show_status(f"Downloading {count_text(len(out), 'object')} to {folder}", 5000)
         return out
 
     def download_as(self, info: ObjectInfo, dest: Path) -> Transfer:
         """Queue one download to an exact file path (Save As)."""
-        self.w.settings.setValue(DOWNLOAD_DIR_KEY, str(dest.parent))
+        self.settings.setValue(DOWNLOAD_DIR_KEY, str(dest.parent))
         return self.queue.download(info.bucket, info.name, dest, size=info.size)
 
     def _grouped(self, label: str | None) -> contextlib.AbstractContextManager[None]:
         """A folder's transfers become one row of the panel (loose files stay rows)."""
-        panel = getattr(self.w, "transfer_panel", None)
-        if label is None or panel is None:
+        if label is None or self.grouping is None:
             return contextlib.nullcontext()
-        return panel.model.grouping(label)
+        return self.grouping(label)
 
     # -- outcomes ---------------------------------------------------------------------------
     def _changed(self, t: Transfer) -> None:
@@ -365,40 +396,40 @@ class TransferOps:
         if t.state is TransferState.FAILED:
             self._failed(t)
         elif t.state is TransferState.DONE and not t.is_upload and not self.is_quiet(t):
-            self.w.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
+            self.errors.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
 
     def _failed(self, t: Transfer) -> None:
         verb = "Upload" if t.is_upload else "Download"
         if t.is_upload:
             # Sealed or full since we last looked? The actions should know.
-            self.w.refresh_bucket_status(t.bucket)
-        self.w.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
-        if t.dropped or not self.w.online:
+            self.refresh_status(t.bucket)
+        self.errors.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
+        if t.dropped or not is_online(self.session.client):
             # Part of an outage: the banner, not a box; retried when the connection is back.
             later = " It will be retried once the connection is back." if self.auto_retry() else ""
-            self.w.banner.show_message(f"{verb} of “{t.name}” failed: {t.error}.{later}", "error")
-            if self.w.online:  # back already: nothing else will trigger the retry
-                QTimer.singleShot(1000, self.w.window(), self.retry_dropped)
+            self.errors.banner.show_message(
+                f"{verb} of “{t.name}” failed: {t.error}.{later}", "error"
+            )
+            if is_online(self.session.client):  # back already: nothing else will trigger the retry
+                QTimer.singleShot(1000, self.parent, self.retry_dropped)
             return
         box_open = self._error_box is not None and is_alive(self._error_box)
-        if box_open or not self.w.window().isVisible():
+        if box_open or not self.parent.isVisible():
             return  # one box at a time: the status bar and the panel show the rest
         self._failures.append(f"{verb} of “{t.name}” failed: {t.error}")
         if self._box_pending:
             return  # failures of the same moment (a folder upload) share one box
         self._box_pending = True
         # Opened from the event loop, outside the queue's task that reported the failure.
-        QTimer.singleShot(0, self.w.window(), self._show_failures)
+        QTimer.singleShot(0, self.parent, self._show_failures)
 
     def _show_failures(self) -> None:
         self._box_pending = False
         failures, self._failures = self._failures, []
-        if not failures or not is_alive(self.w.window()):
+        if not failures or not is_alive(self.parent):
             return
         title = "Transfer failed" if len(failures) == 1 else f"{len(failures)} transfers failed"
         text = (
             failures[0] if len(failures) == 1 else f"{failures[0]}\n(and {len(failures) - 1} more)"
         )
-        self._error_box = messages.show_error(
-            self.w.window(), title, text, details="\n".join(failures)
-        )
+        self._error_box = messages.show_error(self.parent, title, text, details="\n".join(failures))

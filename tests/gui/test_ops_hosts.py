@@ -1,4 +1,9 @@
-"""The window's command handlers use only their small host Protocol, and MainWindow is one."""
+"""The window's command handlers use only their small roles, and MainWindow fills them.
+
+The bucket and transfer handlers, the connection manager and the embedded-server watch never
+see the window (tests/gui/test_narrow_ops.py builds them without one); the smaller handlers
+read it through one small Protocol each.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,10 @@ from natsobj_gui.views.main_window import MainWindow
 
 from .window_support import close_window, settings_fixture  # noqa: F401 - fixtures
 
+# Modules that take separate small objects: no window, no host.
+WINDOWLESS = ("bucket_ops", "transfer_ops")
 HOSTS = {
-    "bucket_ops": ops_host.BucketHost,
     "object_ops": ops_host.ObjectHost,
-    "transfer_ops": ops_host.TransferHost,
     "open_ops": ops_host.Host,
     "clipboard_ops": ops_host.Host,
     "inline_rename": ops_host.RenameHost,
@@ -40,7 +45,7 @@ def members(proto: type) -> set[str]:
 
 
 def used_of_window(module: str) -> set[str]:
-    """The attributes a module reads of `self.w` or of the `window` passed in."""
+    """The attributes a module reads of `self.w`, `self.window` or the `window` passed in."""
     tree = ast.parse((Path(views.__file__).parent / f"{module}.py").read_text())
     used: set[str] = set()
     for node in ast.walk(tree):
@@ -50,7 +55,7 @@ def used_of_window(module: str) -> set[str]:
         of_window = isinstance(owner, ast.Name) and owner.id == "window"
         of_self_w = (
             isinstance(owner, ast.Attribute)
-            and owner.attr == "w"
+            and owner.attr in ("w", "window")
             and isinstance(owner.value, ast.Name)
             and owner.value.id == "self"
         )
@@ -67,11 +72,19 @@ def test_each_handler_uses_only_its_host(module: str) -> None:
     assert not extra, f"{module} uses {sorted(extra)} of the window beyond its Protocol"
 
 
+@pytest.mark.parametrize("module", WINDOWLESS)
+def test_narrow_handlers_never_see_the_window(module: str) -> None:
+    source = (Path(views.__file__).parent / f"{module}.py").read_text()
+    assert "MainWindow" not in source and "Host" not in source
+    assert not used_of_window(module), f"{module} still reads the window"
+
+
 def test_the_main_window_is_every_host(qloop, settings) -> None:
     QApplication.instance().setQuitOnLastWindowClosed(False)
     w = MainWindow(settings)
     try:
-        for proto in {*HOSTS.values()}:
+        assert all(callable(getattr(w.objects, n)) for n in members(ops_host.Selection))
+        for proto in {*HOSTS.values(), ops_host.Session, ops_host.Navigator}:
             missing = {n for n in members(proto) if not hasattr(w, n)}
             assert not missing, f"MainWindow lacks {sorted(missing)} of {proto.__name__}"
             for name in members(proto):

@@ -1,0 +1,176 @@
+"""The bucket and transfer handlers work with a few small objects and no MainWindow at all.
+
+Each is built here from plain stand-ins for the window's roles (a Session of values, a
+Navigator that records, Work on a JobRunner, a bare parent widget) against a real server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+from natsobj_gui.core import Client
+from natsobj_gui.core.index import BucketIndex
+from natsobj_gui.core.transfers import TransferQueue, TransferState
+from natsobj_gui.core.types import BucketConfig, BucketInfo, ObjectInfo
+from natsobj_gui.jobs import JobRunner, JobState
+from natsobj_gui.views.bucket_ops import BACKUP_JOB, BucketOps
+from natsobj_gui.views.ops_host import Work
+from natsobj_gui.views.outage import ErrorReporter, OutageBanner
+from natsobj_gui.views.transfer_ops import TransferOps
+
+from .helpers import wait_until
+
+
+@dataclass
+class Place:
+    """A Session of plain values: what a window would show."""
+
+    client: Client | None
+    bucket: str = ""
+    prefix: str = ""
+    index: BucketIndex | None = None
+    buckets: dict[str, BucketInfo] = field(default_factory=dict)
+
+    def is_writable(self, bucket: str) -> bool:
+        info = self.buckets.get(bucket)
+        return info is not None and not info.sealed
+
+
+@dataclass
+class Nav:
+    """A Navigator that keeps the bucket list in `place` and records what was opened."""
+
+    place: Place
+    opened: list[tuple[str, str]] = field(default_factory=list)
+
+    async def load_buckets(self) -> None:
+        assert self.place.client is not None
+        self.place.buckets = {b.name: b for b in await self.place.client.buckets.list()}
+
+    def open_location(self, bucket: str, prefix: str = "") -> None:
+        self.opened.append((bucket, prefix))
+        self.place.bucket, self.place.prefix = bucket, prefix
+
+    def update_bucket_info(self, info: BucketInfo) -> None:
+        self.place.buckets[info.name] = info
+
+    async def close_bucket(self) -> None:
+        self.place.bucket = ""
+
+
+@dataclass
+class Picked:
+    """A Selection of fixed objects."""
+
+    infos: list[ObjectInfo] = field(default_factory=list)
+
+    def selected_infos(self) -> list[ObjectInfo]:
+        return list(self.infos)
+
+    def selected_folders(self) -> list[str]:
+        return []
+
+
+@pytest.fixture
+def parent(qloop) -> Iterator[QWidget]:
+    """A bare widget (never shown) as the dialogs' and timers' parent."""
+    widget = QWidget()
+    yield widget
+    widget.deleteLater()
+
+
+def test_bucket_ops_from_small_objects(
+    qloop, client, parent, bucket_name: str, tmp_path: Path
+) -> None:
+    name = bucket_name
+    place = Place(client)
+    nav = Nav(place)
+    status: list[str] = []
+    reports: list[tuple[str, str]] = []
+    work = Work(JobRunner(parent), lambda title, error: reports.append((title, str(error))))
+    ops = BucketOps(
+        place,
+        nav,
+        work,
+        lambda text, timeout_ms=0: status.append(text),
+        parent,
+        TransferQueue(client),
+    )
+    dest = tmp_path / "b.natsobj-backup"
+
+    async def body() -> None:
+        ops._create(BucketConfig(name))
+        await wait_until(lambda: nav.opened == [(name, "")])
+        assert name in place.buckets and status[-1] == f"Created bucket {name}"
+        await client.store(name).put("x", b"payload")
+
+        ops.backup_to(name, dest)
+        job = work.jobs.job(BACKUP_JOB)
+        assert job is not None and await job.wait() is JobState.OK
+        assert dest.is_file() and status[-1].startswith(f"Backed up {name} to")
+
+        # Restoring over the existing bucket fails: Work reports it under its title.
+        ops.restore_from(dest)
+        job = work.jobs.job(BACKUP_JOB)
+        assert job is not None and await job.wait() is JobState.ERROR
+        assert reports and reports[0][0] == f"Could not restore {dest.name}"
+        assert "already exists" in reports[0][1]
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        qloop.run_until_complete(client.buckets.delete(name))
+
+
+def test_transfer_ops_from_small_objects(qloop, client, store, parent, tmp_path: Path) -> None:
+    bucket = store.bucket
+    place = Place(client, bucket=bucket)
+    status: list[str] = []
+    banner = OutageBanner()
+    errors = ErrorReporter(
+        parent, banner, lambda text, ms=0: status.append(text), offline=lambda: True
+    )
+    refreshed: list[str] = []
+    picked = Picked()
+    ops = TransferOps(
+        session=place,
+        selection=picked,
+        work=Work(JobRunner(parent), errors.report),
+        errors=errors,
+        settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat),
+        parent=parent,
+        refresh_status=refreshed.append,
+    )
+    src = tmp_path / "a.txt"
+    src.write_bytes(b"hello narrow")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def body() -> None:
+        await ops.set_client(client)
+        # Not writable (the Session knows no such bucket): refused, said on the banner.
+        ops.upload_paths([src], bucket)
+        assert "Upload refused" in banner.text.text() and not ops.queue.transfers()
+
+        place.buckets = {bucket: await client.buckets.status(bucket)}
+        ops.upload_paths([src], bucket)
+        await wait_until(lambda: [t.state for t in ops.queue.transfers()] == [TransferState.DONE])
+        assert await store.get_bytes("a.txt") == b"hello narrow"
+
+        picked.infos = [await store.info("a.txt")]
+        ops.download(ops._selected_for_download(), out)
+        await wait_until(lambda: all(t.state is TransferState.DONE for t in ops.queue.transfers()))
+        assert (out / "a.txt").read_bytes() == b"hello narrow"
+        assert status[-1] == f"Downloaded a.txt to {out / 'a.txt'}"
+        assert not refreshed  # only a failed upload re-reads the bucket's status
+        ops.cancel_all()
+        await ops.shutdown()
+
+    qloop.run_until_complete(body())
+    banner.deleteLater()
