@@ -2,7 +2,9 @@
 
 The window creates one ConnectionManager; it fills the window's Connection menu, puts the
 indicator in the status bar, hands out ConnectionEvents for each new connection, and switches
-profiles as jobs (the dialog and menu stay passive).
+profiles as jobs (the dialog and menu stay passive). It sees the window only as the small
+ConnectionHost; what the rest of the window does when the connection drops or comes back
+follows its `lost` and `back` signals.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMenu, QStatusBar, QWidget
 
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.probe import probe
@@ -31,9 +34,11 @@ from natsobj_gui.dialogs.connect_dialog import ConnectDialog
 from natsobj_gui.jobs import error_message
 from natsobj_gui.views.connection_indicator import ConnectionIndicator, ConnState, failure_kind
 from natsobj_gui.views.connection_menu import ConnectionMenu
+from natsobj_gui.views.ops_host import is_online
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import ConnectionHost, Work
+    from natsobj_gui.views.outage import OutageBanner
 
 log = logging.getLogger(__name__)
 
@@ -62,34 +67,48 @@ class ConnectionManager(QObject):
     """Profiles, secrets, the Connection menu and the status indicator of one window."""
 
     switched = Signal(object)  # the Profile now connected
+    lost = Signal()  # the connection in use dropped (or closed)
+    back = Signal()  # ... and is up again
 
     def __init__(
         self,
-        window: MainWindow,
+        host: ConnectionHost,
+        work: Work,
+        *,
+        parent: QWidget,
+        status_bar: QStatusBar,
+        menu: QMenu,
+        banner: OutageBanner,
+        reviving: Callable[[], bool],
         profiles: ProfileStore | None = None,
         secrets: SecretStore | None = None,
     ) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(parent)
+        self.host = host  # the window's connection: read, and set by switching
+        self.work = work
+        self.parent_widget = parent  # of the Connections dialog
+        self.status_bar = status_bar
+        self.banner = banner
+        self.reviving = reviving  # the local server is being restarted: its banner says more
         if profiles is None:
             try:
                 profiles = ProfileStore()
             except ProfileError as exc:  # a broken file must not keep the window from opening
                 log.warning("%s", exc)
-                window.show_status(f"Saved connections not loaded: {exc}")
+                status_bar.showMessage(f"Saved connections not loaded: {exc}")
                 profiles = ProfileStore(load=False)
         self.profiles = profiles
         self.secrets = secrets or SecretStore()
-        self.menu = ConnectionMenu(self.profiles, window.connection_menu, self)
+        self.menu = ConnectionMenu(self.profiles, menu, self)
         self.indicator = ConnectionIndicator()
-        window.statusBar().addPermanentWidget(self.indicator)
+        status_bar.addPermanentWidget(self.indicator)
         self.dialog: ConnectDialog | None = None
         self.label = ""
         self._switching = False
         self.menu.profile_chosen.connect(self.switch)
         self.menu.manage_requested.connect(self.open_dialog)
         self.menu.disconnect_requested.connect(self.disconnect)
-        window.client_changed.connect(self._on_client_changed)
+        host.client_changed.connect(self._on_client_changed)
 
     # -- events of one connection ------------------------------------------------------------
     def events(self) -> ConnectionEvents:
@@ -101,14 +120,14 @@ class ConnectionManager(QObject):
         events = ConnectionEvents()
 
         def current() -> bool:
-            client = self.window.client
+            client = self.host.client
             return client is not None and client.conn.events is events
 
         def disconnected() -> None:
             if current():
-                self.window.statusBar().clearMessage()  # e.g. nats-py's "unexpected EOF"
+                self.status_bar.clearMessage()  # e.g. nats-py's "unexpected EOF"
                 self._show_reconnecting(0, "the connection was lost")
-                self._lost()
+                self.lost.emit()  # server actions off (with why), listed items stay
 
         def reconnect_failed(attempt: int, reason: str) -> None:
             if current():
@@ -117,18 +136,20 @@ class ConnectionManager(QObject):
         def reconnected() -> None:
             if current():
                 self._show_connected()
-                self._back()
+                self.banner.resolve("Connected again.")
+                self.status_bar.showMessage("Reconnected", 8000)
+                self.back.emit()
 
         def closed() -> None:
             if current():
                 self.indicator.set_state(ConnState.DISCONNECTED, self.label)
-                self._lost()
+                self.lost.emit()
 
         def error(text: str) -> None:
             # While the connection is down the banner says what is going on: a raw
             # "unexpected EOF" in the status bar would only add noise.
-            if current() and self.window.online:
-                self.window.show_status(scrub(text.removeprefix("nats: ")), 8000)
+            if current() and is_online(self.host.client):
+                self.status_bar.showMessage(scrub(text.removeprefix("nats: ")), 8000)
 
         events.on_disconnected = disconnected
         events.on_reconnect_failed = reconnect_failed
@@ -138,39 +159,20 @@ class ConnectionManager(QObject):
         return events
 
     def _show_reconnecting(self, attempt: int, reason: str) -> None:
-        client = self.window.client
+        client = self.host.client
         wait = client.conn.nc.options.get("reconnect_time_wait", 1) if client else 1
         note = f"attempt {attempt + 1}, next try in {wait:g} s" if attempt else "trying now"
         self.indicator.set_state(ConnState.RECONNECTING, self.label, reason, note)
-        if not self.window.embedded_watch.reviving:  # its own message says more
+        if not self.reviving():  # its own message says more
             why = f"The server is unreachable: {reason}. Reconnecting ({note})…"
-            self.window.banner.show_message(why)
-
-    def _lost(self) -> None:
-        """The connection dropped: server actions off (with why), listed items stay."""
-        w = self.window
-        w.window_actions.update_enabled()
-        w.transfer_panel.set_online(False)
-        w.embedded_watch.check()  # our own server died? say so and restart it at once
-
-    def _back(self) -> None:
-        """Reconnected: say so, re-enable, relist buckets, retry what the drop broke."""
-        w = self.window
-        w.banner.resolve("Connected again.")
-        w.transfer_panel.set_online(True)
-        w.show_status("Reconnected", 8000)
-        w.window_actions.update_enabled()
-        # The bucket list may have changed meanwhile; the open bucket's watch resumes by
-        # itself from its last sequence (no reload, so no duplicate rows).
-        w.run_job(w.load_buckets(), key="buckets", error_title="Refresh failed")
-        w.transfers.retry_dropped()
+            self.banner.show_message(why)
 
     def show_failed(self, name: str, reason: str) -> None:
         """No connection, because the last attempt failed (auth, TLS, refused…)."""
         self.indicator.set_state(ConnState.FAILED, name, reason, failure_kind(reason))
 
     def _show_connected(self) -> None:
-        client = self.window.client
+        client = self.host.client
         if client is None:
             self.indicator.set_state(ConnState.DISCONNECTED)
             return
@@ -180,14 +182,14 @@ class ConnectionManager(QObject):
         self.indicator.set_state(ConnState.CONNECTED, self.label or server, detail)
 
     def _on_client_changed(self) -> None:
-        client = self.window.client
-        self.label = self.window.client_label
+        client = self.host.client
+        self.label = self.host.client_label
         self.menu.set_connected(client is not None)
         if client is None:
             self.indicator.set_state(ConnState.DISCONNECTED)
             return
         if not self._switching:  # connected by the app (command line or default): which one?
-            embedded = self.window.embedded
+            embedded = self.host.embedded
             url = embedded.url if embedded is not None and embedded.running else ""
             is_embedded = bool(url) and url.split("://")[-1] in client.conn.connected_url
             self.menu.set_current(EMBEDDED_ID if is_embedded else "")
@@ -197,7 +199,7 @@ class ConnectionManager(QObject):
     async def connect_profile(self, profile: Profile) -> ConnectProfile:
         """The ConnectProfile of a saved profile: its secrets, or the embedded server's URL."""
         if profile.embedded:
-            return to_connect_profile(profile, embedded_url=await self.window.embedded_url())
+            return to_connect_profile(profile, embedded_url=await self.host.embedded_url())
         # A locked keyring may block while it asks for its password: not on the GUI thread.
         secrets = (await asyncio.to_thread(self._read_secrets, profile.id)).value
         kind = profile.secret_kind
@@ -237,11 +239,11 @@ class ConnectionManager(QObject):
     def switch(self, profile: Profile) -> None:
         """Connect with another profile (as a job); the old connection stays on failure."""
         title = f"Could not connect to “{profile.name}”"
-        self.window.run_job(self._switch(profile), key="switch", error_title=title)
+        self.work.run_reported(self._switch(profile), key="switch", error_title=title)
 
     def _switch_from_dialog(self, dlg: ConnectDialog, profile: Profile) -> None:
         """Connect from the dialog: it closes once connected, and shows why it did not."""
-        job = self.window.jobs.run(self._switch(profile), key="switch")
+        job = self.work.run(self._switch(profile), key="switch")
         job.succeeded.connect(lambda ok: dlg.connect_finished(True) if ok else None)
         job.failed.connect(lambda message: dlg.connect_finished(False, message))
         job.cancelled.connect(lambda: dlg.connect_finished(False, "cancelled"))
@@ -265,12 +267,12 @@ class ConnectionManager(QObject):
     async def _connect(self, profile: Profile, cp: ConnectProfile, previous: str = "") -> None:
         """Connect with `cp`; on failure the menu and indicator show the old state again."""
         self.indicator.set_state(ConnState.CONNECTING, profile.name)
-        self.window.show_status(f"Connecting to {profile.name}…")
+        self.status_bar.showMessage(f"Connecting to {profile.name}…")
         try:
             client = await Client.connect(cp, self.events())
         except BaseException as exc:
             self.menu.set_current(previous)
-            if self.window.client is not None:
+            if self.host.client is not None:
                 self._show_connected()
             elif isinstance(exc, Exception):
                 self.show_failed(profile.name, error_message(exc))
@@ -281,7 +283,7 @@ class ConnectionManager(QObject):
         self.profiles.set_last_used(profile.id)
         self._switching = True
         try:
-            await self.window.set_client(client, profile.name)
+            await self.host.set_client(client, profile.name)
         finally:
             self._switching = False
         self.switched.emit(profile)
@@ -297,15 +299,15 @@ class ConnectionManager(QObject):
 
         async def run() -> None:
             self.menu.set_current("")
-            await self.window.set_client(None)
-            self.window.show_status("Disconnected: choose a connection in the Connection menu.")
+            await self.host.set_client(None)
+            self.status_bar.showMessage("Disconnected: choose a connection in the Connection menu.")
 
-        self.window.run_job(run(), key="switch", error_title="Disconnect")
+        self.work.run_reported(run(), key="switch", error_title="Disconnect")
 
     # -- dialog ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         """Show the Connections dialog (non-modal; one at a time), once the keyring was read."""
-        self.window.run_job(self.show_dialog(), key="connections", error_title="Connections")
+        self.work.run_reported(self.show_dialog(), key="connections", error_title="Connections")
 
     def _raise_dialog(self) -> ConnectDialog | None:
         """The open dialog, brought to the front; None if none is open."""
@@ -324,7 +326,7 @@ class ConnectionManager(QObject):
         stored = await asyncio.to_thread(lambda: {i: set(secrets.secrets_for(i)) for i in ids})
         if (shown := self._raise_dialog()) is not None:  # opened meanwhile
             return shown
-        embedded = self.window.embedded
+        embedded = self.host.embedded
         url = embedded.url if embedded is not None and embedded.running else ""
         dlg = ConnectDialog(
             self.profiles,
@@ -333,7 +335,7 @@ class ConnectionManager(QObject):
             current_id=self.menu.current_id,
             stored_kinds=stored,
             off_thread=self._off_thread,
-            parent=self.window,
+            parent=self.parent_widget,
         )
         dlg.test_requested.connect(lambda cp: self._test(dlg, cp))
         dlg.profile_chosen.connect(lambda profile: self._switch_from_dialog(dlg, profile))
@@ -349,18 +351,18 @@ class ConnectionManager(QObject):
             return await asyncio.to_thread(lambda: _Hidden(work()))
 
         # Not cancelled with the dialog: a write the user asked for is finished.
-        job = self.window.jobs.run(run())
+        job = self.work.run(run())
         job.succeeded.connect(lambda hidden: done(hidden.value))
 
     def _test(self, dlg: ConnectDialog, cp: ConnectProfile) -> None:
         async def run() -> None:
             if not cp.servers or not all(cp.servers):  # the embedded server, not started yet
-                url = await self.window.embedded_url()
+                url = await self.host.embedded_url()
                 target = ConnectProfile(servers=(url,), name=cp.name)
             else:
                 target = cp
             result = await probe(target)
             dlg.set_test_result(result.ok, result.summary())
 
-        job = self.window.jobs.run(run(), key="probe")
+        job = self.work.run(run(), key="probe")
         job.failed.connect(lambda message: dlg.set_test_result(False, message))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -16,7 +17,8 @@ from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.sentences import describe_error
 
 if TYPE_CHECKING:
-    from natsobj_gui.views.main_window import MainWindow
+    from natsobj_gui.views.ops_host import Work
+    from natsobj_gui.views.outage import OutageBanner
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +30,21 @@ class EmbeddedWatch(QObject):
     """Polls the embedded server's process; restarts it (as a job) when it exited."""
 
     restarted = Signal(str)  # the server's URL
+    moved = Signal(str)  # restarted on another URL: whoever used it must connect anew
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        parent: QObject,
+        server: Callable[[], EmbeddedServer | None],
+        work: Work,
+        banner: OutageBanner,
+        online: Callable[[], bool],
+    ) -> None:
+        super().__init__(parent)
+        self.server = server  # the app's local server, once it was started
+        self.work = work
+        self.banner = banner
+        self.online = online
         self.failures = 0
         self.restarts = 0
         self._timer = QTimer(self)
@@ -45,7 +58,7 @@ class EmbeddedWatch(QObject):
         return self._busy
 
     def _server(self) -> EmbeddedServer | None:
-        embedded = self.window.embedded
+        embedded = self.server()
         return embedded if embedded is not None and not embedded.shared else None
 
     def check(self) -> None:
@@ -54,7 +67,7 @@ class EmbeddedWatch(QObject):
         if self._busy or embedded is None or not embedded.died:
             return
         self._busy = True
-        self.window.run_job(self._revive(embedded), key="embedded", error_title="Local server")
+        self.work.run_reported(self._revive(embedded), key="embedded", error_title="Local server")
 
     async def _revive(self, embedded: EmbeddedServer) -> None:
         old_url = embedded.url
@@ -62,7 +75,7 @@ class EmbeddedWatch(QObject):
             while embedded.died:
                 wait = BACKOFF[min(self.failures, len(BACKOFF) - 1)]
                 again = f"starting it again in {wait:g} s" if wait else "starting it again"
-                self.window.banner.show_message(
+                self.banner.show_message(
                     f"The local server stopped unexpectedly: {again}…",
                     detail=f"The local server (data in {embedded.data_dir}) stopped.",
                 )
@@ -73,20 +86,20 @@ class EmbeddedWatch(QObject):
                     self.failures += 1
                     log.warning("restarting the local server failed: %s", exc)
                     why = describe_error(exc)
-                    self.window.banner.show_message(
+                    self.banner.show_message(
                         f"The local server could not be started again: {why}",
                         detail=f"Starting the local server again failed: {why}",
                     )
                     continue
                 self.failures = 0
                 self.restarts += 1
-                if self.window.online:  # reconnected already, or we use another server
-                    self.window.banner.resolve("The local server is running again.")
+                if self.online():  # reconnected already, or we use another server
+                    self.banner.resolve("The local server is running again.")
                 else:
                     again = "The local server was started again: reconnecting…"
-                    self.window.banner.show_message(again)
+                    self.banner.show_message(again)
                 if url != old_url:
-                    self.window.connections.reconnect_embedded()
+                    self.moved.emit(url)
                 self.restarted.emit(url)
         finally:
             self._busy = False

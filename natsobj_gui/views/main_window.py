@@ -121,9 +121,19 @@ class MainWindow(QMainWindow):
 
         self.window_actions = WindowActions(self)
         self.connection_menu = self.window_actions.connection_menu
+        self.embedded_watch = EmbeddedWatch(
+            self, lambda: self.embedded, self.work, self.banner, lambda: self.online
+        )
         # Profiles, the Connection menu and the status-bar indicator.
-        self.connections = ConnectionManager(self)
-        self.embedded_watch = EmbeddedWatch(self)
+        self.connections = ConnectionManager(
+            self,
+            self.work,
+            parent=self,
+            status_bar=self.statusBar(),
+            menu=self.connection_menu,
+            banner=self.banner,
+            reviving=lambda: self.embedded_watch.reviving,
+        )
         self._wire()
         restore_window(self)
         self.window_actions.update_enabled()
@@ -155,6 +165,20 @@ class MainWindow(QMainWindow):
         self.object_model.prefixRemoved.connect(
             lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
         )
+        self.embedded_watch.moved.connect(lambda _url: self.connections.reconnect_embedded())
+        # Connection dropped: server actions off; our own server died? it restarts at once.
+        lost, back = self.connections.lost, self.connections.back
+        lost.connect(lambda: self.transfer_panel.set_online(False))
+        lost.connect(self.window_actions.update_enabled)
+        lost.connect(self.embedded_watch.check)
+        # Back: the bucket list may have changed meanwhile (the open bucket's watch resumes
+        # by itself from its last sequence: no reload, no duplicate rows); retry what broke.
+        back.connect(lambda: self.transfer_panel.set_online(True))
+        back.connect(self.window_actions.update_enabled)
+        back.connect(
+            lambda: self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
+        )
+        back.connect(self.transfers.retry_dropped)
 
     # -- messages ---------------------------------------------------------------------------
     def show_status(self, text: str, timeout_ms: int = 0) -> None:

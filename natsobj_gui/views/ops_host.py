@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QWidget
 
     from natsobj_gui.core import Client
+    from natsobj_gui.core.embedded import EmbeddedServer
     from natsobj_gui.core.index import BucketIndex
     from natsobj_gui.core.types import BucketInfo, ObjectInfo
     from natsobj_gui.jobs import Job, JobRunner
@@ -80,6 +81,19 @@ class Navigator(Protocol):
     def update_bucket_info(self, info: BucketInfo) -> None: ...
 
     async def close_bucket(self) -> None: ...
+
+
+class ConnectionHost(Protocol):
+    """What the connection manager reads and sets of the window: its connection."""
+
+    client: Client | None
+    client_label: str
+    embedded: EmbeddedServer | None
+    client_changed: SignalInstance
+
+    async def embedded_url(self) -> str: ...
+
+    async def set_client(self, client: Client | None, label: str = "") -> None: ...
 
 
 class Selection(Protocol):

@@ -1,4 +1,5 @@
-"""The bucket and transfer handlers work with a few small objects and no MainWindow at all.
+"""The bucket and transfer handlers, the connection manager and the local-server watch work
+with a few small objects and no MainWindow at all.
 
 Each is built here from plain stand-ins for the window's roles (a Session of values, a
 Navigator that records, Work on a JobRunner, a bare parent widget) against a real server.
@@ -6,25 +7,35 @@ Navigator that records, Work on a JobRunner, a bare parent widget) against a rea
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMenu, QStatusBar, QWidget
 
 from natsobj_gui.core import Client
+from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.index import BucketIndex
+from natsobj_gui.core.profiles import Profile, ProfileStore
+from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.types import BucketConfig, BucketInfo, ObjectInfo
 from natsobj_gui.jobs import JobRunner, JobState
 from natsobj_gui.views.bucket_ops import BACKUP_JOB, BucketOps
+from natsobj_gui.views.connection_indicator import ConnState
+from natsobj_gui.views.connection_manager import ConnectionManager
+from natsobj_gui.views.embedded_watch import EmbeddedWatch
 from natsobj_gui.views.ops_host import Work
 from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 
-from .helpers import wait_until
+from .helpers import wait_signal, wait_until
+from .window_support import config_home_fixture  # noqa: F401 - fixture
 
 
 @dataclass
@@ -174,3 +185,100 @@ def test_transfer_ops_from_small_objects(qloop, client, store, parent, tmp_path:
 
     qloop.run_until_complete(body())
     banner.deleteLater()
+
+
+class Seat(QObject):
+    """A ConnectionHost that only keeps the connection it is given."""
+
+    client_changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client: Client | None = None
+        self.client_label = ""
+        self.embedded: EmbeddedServer | None = None
+
+    async def embedded_url(self) -> str:
+        raise AssertionError("no profile here uses the local server")
+
+    async def set_client(self, client: Client | None, label: str = "") -> None:
+        old, self.client, self.client_label = self.client, client, label
+        self.client_changed.emit()
+        if old is not None and old is not client:
+            await old.close()
+
+
+@pytest.mark.timeout(90)
+def test_connection_manager_from_small_objects(
+    qloop, server_factory, config_home, parent, tmp_path: Path
+) -> None:
+    server = server_factory()
+    profiles = ProfileStore(tmp_path / "profiles.json")
+    plain = profiles.put(Profile("Plain", (server.url,)))
+    seat, status_bar, banner = Seat(), QStatusBar(), OutageBanner()
+    reports: list[tuple[str, str]] = []
+    manager = ConnectionManager(
+        seat,
+        Work(JobRunner(parent), lambda title, error: reports.append((title, str(error)))),
+        parent=parent,
+        status_bar=status_bar,
+        menu=QMenu(),
+        banner=banner,
+        reviving=lambda: False,
+        profiles=profiles,
+        secrets=SecretStore(),
+    )
+    lost: list[bool] = []
+    manager.lost.connect(lambda: lost.append(True))
+
+    async def body() -> None:
+        switched = wait_signal(manager.switched, timeout=30)
+        manager.switch(plain)
+        assert (await switched) == (plain,)
+        assert seat.client is not None and seat.client_label == "Plain"
+        assert manager.indicator.state is ConnState.CONNECTED
+        assert manager.menu.current_id == plain.id and profiles.last_used == plain.id
+
+        # The connection drops and comes back: the banner says so, the signals tell the rest.
+        back = wait_signal(manager.back, timeout=40)
+        await asyncio.to_thread(server.restart)
+        await back
+        assert lost and banner.text.text() == "Connected again."
+        assert status_bar.currentMessage() == "Reconnected"
+
+        manager.disconnect()
+        await wait_until(lambda: seat.client is None)
+        assert manager.indicator.state is ConnState.DISCONNECTED
+        assert status_bar.currentMessage().startswith("Disconnected")
+        assert not reports
+
+    qloop.run_until_complete(body())
+    for widget in (status_bar, banner):
+        widget.deleteLater()
+
+
+@pytest.mark.timeout(60)
+def test_embedded_watch_from_small_objects(qloop, parent, tmp_path: Path) -> None:
+    embedded = EmbeddedServer(tmp_path / "jetstream")
+    banner = OutageBanner()
+    reports: list[tuple[str, str]] = []
+    work = Work(JobRunner(parent), lambda title, error: reports.append((title, str(error))))
+    watch = EmbeddedWatch(parent, lambda: embedded, work, banner, online=lambda: False)
+
+    async def body() -> None:
+        url = await asyncio.to_thread(embedded.start)
+        pid = embedded.pid
+        restarted = wait_signal(watch.restarted, timeout=30)
+        os.kill(pid, signal.SIGKILL)
+        assert (await restarted) == (embedded.url,)
+        assert embedded.pid not in (0, pid) and watch.restarts == 1
+        # Not online yet (no connection here): the banner says a reconnect is under way.
+        assert "started again" in banner.text.text()
+        assert embedded.url == url and not reports
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        watch.stop()
+        embedded.stop()
+        banner.deleteLater()
