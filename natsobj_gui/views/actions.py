@@ -58,7 +58,7 @@ class WindowActions:
         # Objects downloaded to open (and drag out) this session, through the transfer queue.
         self.session_cache = SessionCache(window.transfers.queue)
         # Their own messages say what happened: no "Downloaded … to <cache path>" lines.
-        window.transfers.is_quiet = self.session_cache.owns
+        window.transfers.outcomes.is_quiet = self.session_cache.owns
         self.open = OpenOps(window, self.session_cache, self.objects.show_info)
         self.drag_out = DragOut(window, self.session_cache)
         self.preview = PreviewOps(window)
@@ -212,7 +212,7 @@ class WindowActions:
         view.addSeparator()
         policy = view.addMenu("When an Uploaded Name Exists")
         policy.addActions(list(self.overwrite_actions.values()))
-        view.addAction(self.w.transfers.auto_retry_action)
+        view.addAction(self.w.transfers.outcomes.auto_retry_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts, self.about])
 

@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         back.connect(
             lambda: self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
         )
-        back.connect(self.transfers.retry_dropped)
+        back.connect(self.transfers.outcomes.retry_dropped)
 
     # -- messages ---------------------------------------------------------------------------
     def show_status(self, text: str, timeout_ms: int = 0) -> None:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.index import ROOT, split_name
@@ -22,11 +21,10 @@ from natsobj_gui.core.sentences import describe_error
 from natsobj_gui.core.transfers import Transfer, TransferQueue, TransferState, safe_local_path
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.core.uploads import PlannedUpload, numbered_name, plan_uploads
-from natsobj_gui.dialogs import messages
 from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text
 from natsobj_gui.qt_compat import is_alive
-from natsobj_gui.views.ops_host import is_online
+from natsobj_gui.views.transfer_outcomes import TransferOutcomes
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -38,9 +36,6 @@ if TYPE_CHECKING:
 POLICY_KEY = "upload/overwrite"
 POLICIES = ("ask", "overwrite", "skip")
 DOWNLOAD_DIR_KEY = "download/folder"
-AUTO_RETRY_KEY = "transfers/retry_after_reconnect"
-# Automatic retries of one transfer at most: a server that drops every time needs a person.
-MAX_AUTO_RETRIES = 3
 SAVE_DELAY_MS = 500  # the saved queue follows state changes, a folder's worth at once
 
 
@@ -98,14 +93,21 @@ class TransferOps:
         self.work = work
         self.errors = errors  # status line, error boxes, the outage banner
         self.settings = settings
-        self.parent = parent  # of the dialogs, boxes and timers
-        # A bucket's status again after a failed upload: sealed or full since?
-        self.refresh_status = refresh_status
+        self.parent = parent  # of the dialogs and timers
         # A folder's transfers as one row of the panel; the panel sets it once it exists.
         self.grouping: Callable[[str], contextlib.AbstractContextManager[None]] | None = None
         # The queue needs a client only when a transfer starts; set_client provides it.
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
-        self.queue.subscribe(on_change=self._changed, on_added=self._added)
+        self.queue.subscribe(on_change=self._changed, on_added=self._changed)
+        # What the user is told when transfers end; retries after a reconnect.
+        self.outcomes = TransferOutcomes(
+            self.queue,
+            session=session,
+            errors=errors,
+            settings=settings,
+            parent=parent,
+            refresh_status=refresh_status,
+        )
         # The unfinished transfers of the last session come back paused; the file follows
         # the queue (coalesced) until the window closes.
         self.queue_path = default_queue_path()
@@ -117,21 +119,6 @@ class TransferOps:
         self._states: dict[int, TransferState] = {}
         for t in load_queue(self.queue_path):
             self.queue.restore(t)
-        self._error_box: QMessageBox | None = None
-        self._failures: list[str] = []  # reported in the next error box
-        # Downloads whose owner reports them itself (the session cache: Open, drag-out).
-        self.is_quiet: Callable[[Transfer], bool] = lambda t: False
-        self._box_pending = False
-        self._auto_retries: dict[int, int] = {}
-        self.auto_retry_action = QAction("Retry Transfers When Reconnected", parent)
-        self.auto_retry_action.setCheckable(True)
-        self.auto_retry_action.setChecked(self.auto_retry())
-        self.auto_retry_action.setToolTip(
-            "Transfers that failed because the connection dropped start again once it is back"
-        )
-        self.auto_retry_action.toggled.connect(
-            lambda on: self.settings.setValue(AUTO_RETRY_KEY, bool(on))
-        )
 
     # -- lifecycle --------------------------------------------------------------------------
     async def set_client(self, client: Client | None) -> None:
@@ -157,35 +144,11 @@ class TransferOps:
                 f"The transfer list could not be saved: {describe_error(exc)}", 0
             )
 
-    def _added(self, t: Transfer) -> None:
-        self._changed(t)
-
     async def shutdown(self) -> None:
         """Cancel every transfer and wait for the cleanups (partial uploads purged)."""
         await self.queue.close()
 
     # -- settings ---------------------------------------------------------------------------
-    def auto_retry(self) -> bool:
-        """Whether transfers the lost connection broke are retried when it is back."""
-        value = self.settings.value(AUTO_RETRY_KEY, True)
-        return value not in (False, "false", "0", 0)
-
-    def retry_dropped(self) -> int:
-        """Queue again the transfers that failed because the connection dropped."""
-        if not self.auto_retry():
-            return 0
-        n = 0
-        for t in self.queue.transfers():
-            tries = self._auto_retries.get(t.id, 0)
-            if t.state is TransferState.FAILED and t.dropped and tries < MAX_AUTO_RETRIES:
-                self._auto_retries[t.id] = tries + 1
-                n += self.queue.retry(t.id)
-        if n:
-            self.errors.show_status(
-                f"Retrying {count_text(n, 'transfer')} the lost connection broke", 0
-            )
-        return n
-
     def overwrite_policy(self) -> str:
         """'ask', 'overwrite' or 'skip' for uploads whose name already exists."""
         value = self.settings.value(POLICY_KEY, "ask")
@@ -387,49 +350,9 @@ class TransferOps:
             return contextlib.nullcontext()
         return self.grouping(label)
 
-    # -- outcomes ---------------------------------------------------------------------------
+    # -- the saved queue follows -------------------------------------------------------------
     def _changed(self, t: Transfer) -> None:
         if self._states.get(t.id) is not t.state:  # a new state, not just progress
             self._states[t.id] = t.state
             if self._keep_queue and not self._save_later.isActive():
                 self._save_later.start()
-        if t.state is TransferState.FAILED:
-            self._failed(t)
-        elif t.state is TransferState.DONE and not t.is_upload and not self.is_quiet(t):
-            self.errors.show_status(f"Downloaded {t.name} to {t.local_path}", 8000)
-
-    def _failed(self, t: Transfer) -> None:
-        verb = "Upload" if t.is_upload else "Download"
-        if t.is_upload:
-            # Sealed or full since we last looked? The actions should know.
-            self.refresh_status(t.bucket)
-        self.errors.show_status(f"{verb} of {t.name} failed: {t.error}", 10000)
-        if t.dropped or not is_online(self.session.client):
-            # Part of an outage: the banner, not a box; retried when the connection is back.
-            later = " It will be retried once the connection is back." if self.auto_retry() else ""
-            self.errors.banner.show_message(
-                f"{verb} of “{t.name}” failed: {t.error}.{later}", "error"
-            )
-            if is_online(self.session.client):  # back already: nothing else will trigger the retry
-                QTimer.singleShot(1000, self.parent, self.retry_dropped)
-            return
-        box_open = self._error_box is not None and is_alive(self._error_box)
-        if box_open or not self.parent.isVisible():
-            return  # one box at a time: the status bar and the panel show the rest
-        self._failures.append(f"{verb} of “{t.name}” failed: {t.error}")
-        if self._box_pending:
-            return  # failures of the same moment (a folder upload) share one box
-        self._box_pending = True
-        # Opened from the event loop, outside the queue's task that reported the failure.
-        QTimer.singleShot(0, self.parent, self._show_failures)
-
-    def _show_failures(self) -> None:
-        self._box_pending = False
-        failures, self._failures = self._failures, []
-        if not failures or not is_alive(self.parent):
-            return
-        title = "Transfer failed" if len(failures) == 1 else f"{len(failures)} transfers failed"
-        text = (
-            failures[0] if len(failures) == 1 else f"{failures[0]}\n(and {len(failures) - 1} more)"
-        )
-        self._error_box = messages.show_error(self.parent, title, text, details="\n".join(failures))

@@ -208,7 +208,7 @@ def test_transfers_broken_by_an_outage_retry_when_back(
         await wait_until(lambda: t.state is TransferState.DONE, timeout=30)
         assert (await client.store("tx_bucket").info("a.txt")).size == 5000
 
-        w.transfers.auto_retry_action.setChecked(False)
+        w.transfers.outcomes.auto_retry_action.setChecked(False)
         t = await outage("b.txt")
         await asyncio.sleep(1.5)
         assert t.state is TransferState.FAILED

@@ -22,7 +22,13 @@ from natsobj_gui.views.main_window import MainWindow
 from .window_support import close_window, settings_fixture  # noqa: F401 - fixtures
 
 # Modules that take separate small objects: no window, no host.
-WINDOWLESS = ("bucket_ops", "transfer_ops", "connection_manager", "embedded_watch")
+WINDOWLESS = (
+    "bucket_ops",
+    "transfer_ops",
+    "transfer_outcomes",
+    "connection_manager",
+    "embedded_watch",
+)
 HOSTS = {
     "object_ops": ops_host.ObjectHost,
     "open_ops": ops_host.Host,
