@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDockWidget,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
@@ -38,7 +37,7 @@ from natsobj_gui.views.ops_host import Work, is_online
 from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
-from natsobj_gui.views.window_state import restore_window, save_window, setting_str
+from natsobj_gui.views.window_state import make_dock, restore_window, save_window, setting_str
 
 STATUS_TIMEOUT_MS = 8000
 APP_TITLE = "NATS Object Browser"
@@ -108,13 +107,7 @@ class MainWindow(QMainWindow):
         )
         self.transfer_panel = TransferPanel(self.transfers.queue)
         self.transfers.grouping = self.transfer_panel.model.grouping
-        self.transfer_dock = QDockWidget("Transfers", self)
-        self.transfer_dock.setObjectName("transferDock")
-        self.transfer_dock.setWidget(self.transfer_panel)
-        self.transfer_dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
+        self.transfer_dock = make_dock("Transfers", "transferDock", self.transfer_panel, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfer_dock)
 
         self.client_label = ""

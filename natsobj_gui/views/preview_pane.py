@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
-    QDockWidget,
     QLabel,
     QPlainTextEdit,
     QSizePolicy,
@@ -25,6 +24,7 @@ from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.formatting import count_text
 from natsobj_gui.views.preview_content import Preview, load_preview
+from natsobj_gui.views.window_state import make_dock
 
 if TYPE_CHECKING:
     from natsobj_gui.views.ops_host import PreviewHost
@@ -130,13 +130,7 @@ class PreviewOps:
     def __init__(self, window: PreviewHost) -> None:
         self.w = window
         self.pane = PreviewPane()
-        self.dock = QDockWidget("Preview", window.window())
-        self.dock.setObjectName("previewDock")
-        self.dock.setWidget(self.pane)
-        self.dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
+        self.dock = make_dock("Preview", "previewDock", self.pane, window.window())
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         # Wide enough for a hex line, the table keeps most of the window (a saved window
         # state restores the user's width).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 if TYPE_CHECKING:
     from natsobj_gui.views.main_window import MainWindow
@@ -14,6 +15,18 @@ def setting_str(settings: QSettings, key: str) -> str:
     """A string setting, '' when missing or of another type (a hand-edited file)."""
     value = settings.value(key, "")
     return value if isinstance(value, str) else ""
+
+
+def make_dock(title: str, name: str, widget: QWidget, parent: QWidget) -> QDockWidget:
+    """A movable, closable dock holding `widget`; `name` keys it in the saved window state."""
+    dock = QDockWidget(title, parent)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable
+        | QDockWidget.DockWidgetFeature.DockWidgetClosable
+    )
+    return dock
 
 
 def restore_window(w: MainWindow) -> None:
