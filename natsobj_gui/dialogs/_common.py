@@ -1,4 +1,5 @@
-"""Small widgets shared by the dialogs: selectable values, copy buttons, key/value tables."""
+"""Small widgets shared by the dialogs: selectable values, copy buttons, key/value tables
+(and the plain many-row table setup the object table shares)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStyle,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -294,3 +296,14 @@ def align_form_labels(*forms: QFormLayout) -> None:
         w.setMinimumWidth(width)
         if isinstance(w, QLabel):
             w.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def plain_rows(table: QTableView, row_height: int) -> None:
+    """No row numbers, grid or wrapping, one fixed row height: Qt then never measures the
+    rows to lay out 100,000 of them."""
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    rows = table.verticalHeader()
+    rows.setVisible(False)
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(row_height)

@@ -40,7 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from natsobj_gui.core.types import BucketInfo, ObjectInfo
-from natsobj_gui.dialogs._common import fit_to_width, message_icon, size_text, value_label
+from natsobj_gui.dialogs._common import (
+    fit_to_width,
+    message_icon,
+    plain_rows,
+    size_text,
+    value_label,
+)
 from natsobj_gui.formatting import human_size
 from natsobj_gui.models.headed_table import HeadedTableModel, Index
 
@@ -115,12 +121,7 @@ class DeleteObjectsDialog(QDialog):
         self.list = QTableView()
         self.list.setModel(self.list_model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setShowGrid(False)
-        self.list.setWordWrap(False)
-        rows = self.list.verticalHeader()
-        rows.setVisible(False)
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        plain_rows(self.list, self.fontMetrics().height() + 6)
         header = self.list.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)

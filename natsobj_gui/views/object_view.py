@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
-    QMimeData,
     QModelIndex,
     QPoint,
     Qt,
     QTimer,
     Signal,
-)
-from PySide6.QtGui import (
-    QDrag,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QIcon,
-    QKeyEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,22 +17,20 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.dialogs._common import plain_rows
 from natsobj_gui.formatting import count_text
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.models.sort_proxy import ObjectSortProxy
-from natsobj_gui.views.drop import accept, accept_if_local, dragged_objects, take_drop
-from natsobj_gui.views.empty_hint import EmptyHintMixin
+from natsobj_gui.views.object_table import ObjectTable
 
 FILTER_DEBOUNCE_ROWS = 5000
 FILTER_DEBOUNCE_MS = 250
-DRAGGABLE = Qt.ItemFlag.ItemIsDragEnabled
 
 
 class BreadcrumbBar(QWidget):
@@ -108,75 +95,6 @@ class BreadcrumbBar(QWidget):
         ]
 
 
-class ObjectTable(EmptyHintMixin, QTableView):
-    """A table that takes file drops and turns Enter into `activated_row`."""
-
-    files_dropped = Signal(list, str)  # list[Path], target folder prefix
-    objects_dropped = Signal(list, str)  # object names of this bucket, target folder prefix
-    activated_row = Signal(QModelIndex)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.bucket = ""
-        self.prefix = ""
-        self.writable = True
-        self.folder_at_index = lambda index: None  # set by ObjectView
-        self.empty_text = ""  # shown while the table has no rows
-        # Set by DragOut: the drag data for dragged rows (else the model's own mimeData).
-        self.drag_data: Callable[[list[QModelIndex]], QMimeData] | None = None
-
-    def startDrag(self, supported: Qt.DropAction) -> None:
-        if self.drag_data is None:
-            super().startDrag(supported)
-            return
-        rows = [i for i in self.selectionModel().selectedRows(0) if i.flags() & DRAGGABLE]
-        if not rows:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(self.drag_data(rows))
-        icon = rows[0].data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(icon, QIcon):
-            drag.setPixmap(icon.pixmap(32, 32))
-        # A copy: file managers copy the local files, our own folders move (a rename).
-        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
-
-    def _folder_at(self, event: QDragMoveEvent | QDropEvent) -> str | None:
-        return self.folder_at_index(self.indexAt(event.position().toPoint()))
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if not accept_if_local(event, self.writable):
-            # Our own objects: accepted on entry, the row under the mouse decides on move.
-            accept(event, self.writable and bool(dragged_objects(event.mimeData(), self.bucket)))
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if not accept_if_local(event, self.writable):
-            names = dragged_objects(event.mimeData(), self.bucket)
-            accept(event, self.writable and bool(names) and self._folder_at(event) is not None)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        if not self.writable:
-            event.ignore()
-            return
-        folder = self._folder_at(event)
-        names = dragged_objects(event.mimeData(), self.bucket)
-        if names:
-            # Objects dropped on a folder row move into it (a rename each).
-            if accept(event, folder is not None):
-                self.objects_dropped.emit(names, folder)
-            return
-        paths = take_drop(event)
-        if paths:
-            # Dropping on a folder row puts the files in that folder, like a file manager.
-            self.files_dropped.emit(paths, folder if folder is not None else self.prefix)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated_row.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 class ObjectView(QWidget):
     """Objects and virtual folders of the current folder, sortable and filterable."""
 
@@ -230,8 +148,6 @@ class ObjectView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setAcceptDrops(True)
         self.table.viewport().setAcceptDrops(True)
@@ -240,11 +156,7 @@ class ObjectView(QWidget):
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.table.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.table.setDropIndicatorShown(False)
-        vh = self.table.verticalHeader()
-        vh.setVisible(False)
-        # Fixed row heights: Qt never measures 100,000 rows to lay them out.
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        plain_rows(self.table, self.fontMetrics().height() + 8)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
@@ -381,13 +293,6 @@ class ObjectView(QWidget):
         """The selected folder prefixes."""
         return self.selection()[0]
 
-    def _context_menu(self, pos: QPoint) -> None:
-        # On empty space the menu is about the folder: the old selection must not stay
-        # selected and be offered for Delete.
-        if not self.table.indexAt(pos).isValid():
-            self.table.clearSelection()
-        self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
-
     def _activate(self, index: QModelIndex) -> None:
         folder = self.folder_at(index)
         if folder is not None:
@@ -398,7 +303,8 @@ class ObjectView(QWidget):
             self.object_activated.emit(info)
 
     def _context_menu(self, pos: QPoint) -> None:
-        # On empty space, as in file managers: nothing selected, so only folder actions.
+        # On empty space, as in file managers: nothing selected, so only folder actions (the
+        # old selection must not stay selected and be offered for Delete).
         if not self.table.indexAt(pos).isValid():
             self.table.clearSelection()
         self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
