@@ -19,18 +19,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -48,12 +42,11 @@ from natsobj_gui.core.profiles import (
 from natsobj_gui.core.secrets import KINDS, NoKeyringError, SecretStore, SecretStoreError
 from natsobj_gui.core.types import ConnectProfile
 from natsobj_gui.dialogs._common import ERROR_STYLE, OK_STYLE
+from natsobj_gui.dialogs.connect_widgets import ProfileList, ProfileSide, profile_of
 from natsobj_gui.dialogs.context_import import ContextImportDialog
 from natsobj_gui.dialogs.keyring_work import KeyringWork, OffThread, run_inline
-from natsobj_gui.dialogs.profile_editor import SESSION_HINT, STORED_HINT, ProfileEditor
+from natsobj_gui.dialogs.profile_editor import SESSION_HINT, STORED_HINT
 from natsobj_gui.formatting import count_text
-
-PROFILE_ROLE = Qt.ItemDataRole.UserRole
 
 
 class ConnectDialog(QDialog):
@@ -88,51 +81,18 @@ class ConnectDialog(QDialog):
         self._message_error = False
         self._connect_after: Profile | None = None  # Connect pressed while consent is asked
 
-        self.list = QListWidget()
-        self.list.setMinimumWidth(190)
-        self.new_button = QPushButton("New")
-        self.duplicate_button = QPushButton("Duplicate")
-        self.delete_button = QPushButton("Delete")
-        self.import_button = QPushButton("Import nats contexts…")
-        left = QWidget()
-        left_lay = QVBoxLayout(left)
-        left_lay.setContentsMargins(0, 0, 0, 0)
-        left_lay.addWidget(self.list, 1)
-        row = QHBoxLayout()
-        for b in (self.new_button, self.duplicate_button, self.delete_button):
-            row.addWidget(b)
-        left_lay.addLayout(row)
-        left_lay.addWidget(self.import_button)
+        left = self.profile_list = ProfileList()
+        self.list = left.list
+        self.new_button, self.duplicate_button = left.new_button, left.duplicate_button
+        self.delete_button, self.import_button = left.delete_button, left.import_button
 
-        self.editor = ProfileEditor()
-        self.embedded_note = QLabel()
-        self.embedded_note.setWordWrap(True)
-        self.test_button = QPushButton("Test connection")
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
-        right = QWidget()
-        right_lay = QVBoxLayout(right)
-        right_lay.addWidget(self.embedded_note)
-        right_lay.addWidget(self.editor)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addStretch(1)
-        right_lay.addLayout(test_row)
-        right_lay.addWidget(self.result)
-        right_lay.addWidget(self.message)
-        # Spare height goes below: the test button stays under the fields (or the note).
-        right_lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(right)
+        right = ProfileSide()
+        self.editor, self.embedded_note = right.editor, right.embedded_note
+        self.test_button, self.result, self.message = right.test_button, right.result, right.message
 
         split = QSplitter()
         split.addWidget(left)
-        split.addWidget(scroll)
+        split.addWidget(right)
         split.setStretchFactor(1, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
@@ -162,27 +122,13 @@ class ConnectDialog(QDialog):
 
     def reload(self, select_id: str = "") -> None:
         """Refill the list from the store and select a profile by id."""
-        self.list.blockSignals(True)
-        self.list.clear()
-        for profile in self.profiles.all():
-            item = QListWidgetItem(profile.name)
-            item.setData(PROFILE_ROLE, profile)
-            if profile.embedded:
-                font = QFont(item.font())
-                font.setItalic(True)
-                item.setFont(font)
-                item.setToolTip("The app's own server on this computer (not editable)")
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        ids = [self._item_profile(self.list.item(i)).id for i in range(self.list.count())]
-        self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+        self.profile_list.fill(self.profiles.all(), select_id)
 
     def current_profile(self) -> Profile:
-        item = self.list.currentItem()
-        return self._item_profile(item) if item else self.profiles.all()[0]
+        return self.profile_list.current() or self.profiles.all()[0]
 
     def _item_profile(self, item: QListWidgetItem) -> Profile:
-        return item.data(PROFILE_ROLE)
+        return profile_of(item)
 
     def _on_current(self, item: QListWidgetItem | None, _old: object = None) -> None:
         if item is None:
@@ -239,10 +185,7 @@ class ConnectDialog(QDialog):
 
     def _add_unsaved(self, profile: Profile) -> None:
         self._stored[profile.id] = set()  # a new id: nothing stored under it
-        item = QListWidgetItem(profile.name)
-        item.setData(PROFILE_ROLE, profile)
-        self.list.addItem(item)
-        self.list.setCurrentItem(item)
+        self.profile_list.add(profile)
         self.editor.name.setFocus()
         self.editor.name.selectAll()
 
