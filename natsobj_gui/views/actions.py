@@ -50,7 +50,12 @@ class WindowActions:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
         self.buckets = BucketOps(
-            window, window, window.work, window.show_status, window, window.transfers.queue
+            session=window,
+            nav=window,
+            work=window.work,
+            status=window.show_status,
+            parent=window,
+            queue=window.transfers.queue,
         )
         self.objects = ObjectOps(window)
         self.clipboard = ClipboardOps(window)

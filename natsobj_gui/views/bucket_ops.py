@@ -39,6 +39,7 @@ class BucketOps:
 
     def __init__(
         self,
+        *,
         session: Session,
         nav: Navigator,
         work: Work,

@@ -106,12 +106,12 @@ def test_bucket_ops_from_small_objects(
     reports: list[tuple[str, str]] = []
     work = Work(JobRunner(parent), lambda title, error: reports.append((title, str(error))))
     ops = BucketOps(
-        place,
-        nav,
-        work,
-        lambda text, timeout_ms=0: status.append(text),
-        parent,
-        TransferQueue(client),
+        session=place,
+        nav=nav,
+        work=work,
+        status=lambda text, timeout_ms=0: status.append(text),
+        parent=parent,
+        queue=TransferQueue(client),
     )
     dest = tmp_path / "b.natsobj-backup"
 
