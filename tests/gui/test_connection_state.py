@@ -16,13 +16,11 @@ from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.server import free_port
 from natsobj_gui.views.connection_indicator import ConnState
 
-from .window_support import (  # noqa: F401 - fixtures
+from .window_support import (
     close_window,
-    config_home_fixture,
     message_boxes,
     open_bucket,
     profile_action,
-    settings_fixture,
     table_names,
     unconnected_window,
     wait_signal,
