@@ -15,7 +15,27 @@ from core.raw import chunk_subjects
 from natsobj_gui.core import Client
 from natsobj_gui.core.partial import PART_GLOB
 
+from .test_cli_script import env, script
+
 CHUNK = 128 * 1024
+
+
+def with_bucket(url: str, bound: float, cli_env: Path) -> list[str]:
+    """The `natsobj` command line for `url` with `--timeout bound`, once it made bucket "b"."""
+    base = [script(), "-s", url, "--timeout", f"{bound:g}s"]
+    subprocess.run(
+        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
+    )
+    return base
+
+
+def spawn(
+    argv: list[str], cli_env: Path, stdin: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """`argv` as a child process: its output dropped, its stderr kept for `ended`."""
+    return subprocess.Popen(
+        argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env(cli_env)
+    )
 
 
 def chunk_counts(url: str, bucket: str) -> dict[str, int]:

@@ -12,8 +12,8 @@ from pathlib import Path
 from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
-from .running import chunk_counts, ended, feed, has_part_data, wait_for
-from .test_cli_script import env, script
+from .running import chunk_counts, ended, feed, has_part_data, spawn, wait_for, with_bucket
+from .test_cli_script import env
 
 BOUND = 3.0
 
@@ -21,10 +21,7 @@ BOUND = 3.0
 def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
     fresh_server: LocalServer, cli_env: Path
 ) -> None:
-    base = [script(), "-s", fresh_server.url, "--timeout", f"{BOUND:g}s"]
-    subprocess.run(
-        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
-    )
+    base = with_bucket(fresh_server.url, BOUND, cli_env)
     old = subprocess.run(
         [*base, "put", "b", "-", "--name", "obj"],
         input=b"previous version",
@@ -33,13 +30,7 @@ def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
         timeout=60,
     )
     assert old.returncode == 0, old.stderr
-    proc = subprocess.Popen(
-        [*base, "put", "-f", "b", "-", "--name", "obj"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
-    )
+    proc = spawn([*base, "put", "-f", "b", "-", "--name", "obj"], cli_env, stdin=subprocess.PIPE)
     stop = threading.Event()
     threading.Thread(target=feed, args=(proc, stop), daemon=True).start()
     try:
@@ -64,10 +55,7 @@ def test_put_to_a_killed_server_exits_non_zero_within_the_timeout(
 def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
     fresh_server: LocalServer, cli_env: Path, tmp_path: Path
 ) -> None:
-    base = [script(), "-s", fresh_server.url, "--timeout", f"{BOUND:g}s"]
-    subprocess.run(
-        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
-    )
+    base = with_bucket(fresh_server.url, BOUND, cli_env)
     subprocess.run(
         [*base, "put", "b", "-", "--name", "big"],
         input=os.urandom(32 * 1024 * 1024),
@@ -79,13 +67,7 @@ def test_get_from_a_killed_server_exits_non_zero_within_the_timeout(
     out = tmp_path / "out"
     out.mkdir()
     (out / "big").write_bytes(b"mine")
-    proc = subprocess.Popen(
-        [*base, "get", "-f", "b", "big", "-O", str(out / "big")],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
-    )
+    proc = spawn([*base, "get", "-f", "b", "big", "-O", str(out / "big")], cli_env)
     try:
         wait_for(lambda: has_part_data(out), poll=0.002)
         proc.send_signal(signal.SIGSTOP)  # frozen mid-download while its server dies

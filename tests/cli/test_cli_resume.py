@@ -50,6 +50,12 @@ def _killed_get(url: str, bucket: str, dest: Path, cli_env: Path) -> int:
     return json.loads(partial_paths(dest)[1].read_text())["bytes"]
 
 
+def _only_the_whole_file(dest: Path, data: bytes) -> None:
+    """The get wrote all of `data` to `dest` and left no partial beside it."""
+    assert dest.read_bytes() == data
+    assert [p.name for p in dest.parent.iterdir()] == ["big"]
+
+
 @pytest.fixture
 def cut_get(
     cli: Cli, nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
@@ -71,8 +77,7 @@ def test_a_get_after_a_sigkilled_get_resumes(
     lines = res.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("resuming 'big': "), res.err
     assert lines[0].endswith(" % already downloaded")
-    assert dest.read_bytes() == data
-    assert [p.name for p in dest.parent.iterdir()] == ["big"]
+    _only_the_whole_file(dest, data)
 
 
 def test_a_changed_object_starts_over_saying_so(
@@ -85,8 +90,7 @@ def test_a_changed_object_starts_over_saying_so(
     assert res.err.strip() == (
         "the object changed since the partial download of 'big': starting over"
     )
-    assert dest.read_bytes() == new
-    assert [p.name for p in dest.parent.iterdir()] == ["big"]
+    _only_the_whole_file(dest, new)
 
 
 def test_no_resume_starts_over_quietly(
@@ -95,5 +99,4 @@ def test_no_resume_starts_over_quietly(
     data, dest, _ = cut_get
     res = cli.ok("get", bucket, "big", "-O", str(dest), "--no-resume")
     assert res.err.strip() == ""
-    assert dest.read_bytes() == data
-    assert [p.name for p in dest.parent.iterdir()] == ["big"]
+    _only_the_whole_file(dest, data)

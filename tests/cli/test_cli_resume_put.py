@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 from natsobj_gui.core import Client, orphans
 from natsobj_gui.core.server import LocalServer
 
-from .running import chunk_counts, ended, wait_for
-from .test_cli_script import env, script
+from .running import chunk_counts, ended, spawn, wait_for, with_bucket
 
 BOUND = 20.0
 SIZE = 48 * 1024 * 1024
@@ -29,20 +27,11 @@ async def _read_back(url: str, bucket: str) -> tuple[bytes, int]:
 def test_put_of_a_file_survives_a_server_restart(
     fresh_server: LocalServer, cli_env: Path, tmp_path: Path
 ) -> None:
-    base = [script(), "-s", fresh_server.url, "--timeout", f"{BOUND:g}s"]
-    subprocess.run(
-        [*base, "add", "b"], check=True, capture_output=True, env=env(cli_env), timeout=60
-    )
+    base = with_bucket(fresh_server.url, BOUND, cli_env)
     data = os.urandom(SIZE)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
-    proc = subprocess.Popen(
-        [*base, "put", "b", str(path), "--name", "big"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
-    )
+    proc = spawn([*base, "put", "b", str(path), "--name", "big"], cli_env)
     try:
         wait_for(lambda: sum(chunk_counts(fresh_server.url, "b").values()) > 20, poll=0.01)
         proc.send_signal(signal.SIGSTOP)  # frozen mid-upload while its server dies

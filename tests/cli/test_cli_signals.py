@@ -15,8 +15,8 @@ from natsobj_gui.core.partial import partial_paths
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
-from .running import chunk_counts, ended, feed, has_part_data, wait_for
-from .test_cli_script import _run_on_tty, env, script
+from .running import chunk_counts, ended, feed, has_part_data, spawn, wait_for
+from .test_cli_script import _run_on_tty, script
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -25,12 +25,10 @@ def test_signal_mid_put_leaves_only_the_previous_version(
 ) -> None:
     cli.ok("put", bucket, "-", "--name", "obj", stdin=b"previous version")
     old = json.loads(cli.ok("info", bucket, "obj", "--json").text)["nuid"]
-    proc = subprocess.Popen(
+    proc = spawn(
         [script(), "-s", nats_server.url, "put", "-f", bucket, "-", "--name", "obj"],
+        cli_env,
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
     )
     stop = threading.Event()
     feeder = threading.Thread(target=feed, args=(proc, stop), daemon=True)
@@ -58,12 +56,8 @@ def test_sigterm_mid_get_keeps_a_partial_the_next_get_continues(
     cli.ok("put", bucket, "-", "--name", "big", stdin=data)
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.Popen(
-        [script(), "-s", nats_server.url, "get", bucket, "big", "-O", str(out / "big")],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(cli_env),
+    proc = spawn(
+        [script(), "-s", nats_server.url, "get", bucket, "big", "-O", str(out / "big")], cli_env
     )
     try:
         wait_for(lambda: has_part_data(out), poll=0.002)

@@ -10,6 +10,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import nats.js.errors
+import pytest
+
 from natsobj_gui.core import Client
 
 ROLLUP = {"Nats-Rollup": "sub"}
@@ -76,3 +79,26 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+class NoLeaderFor:
+    """Fails the publishes `refused` picks (by their 1-based count) as when no stream leader
+    takes them (a 503); the others go through. `sent` counts every publish."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, client: Client, refused: Callable[[int], bool]
+    ) -> None:
+        self.sent = 0
+        js = client.conn.js
+        real = js.publish_async
+
+        async def publish_async(subject: str, payload: bytes = b"", **kw):
+            self.sent += 1
+            if not refused(self.sent):
+                return await real(subject, payload, **kw)
+            # What nats-py reports when no stream leader takes the message (a 503 status).
+            fut = asyncio.get_running_loop().create_future()
+            fut.set_exception(nats.js.errors.NoStreamResponseError())
+            return fut
+
+        monkeypatch.setattr(js, "publish_async", publish_async)

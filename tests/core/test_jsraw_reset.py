@@ -167,13 +167,17 @@ async def test_close_cancelled_during_its_consumer_delete_leaves_no_stray_error(
     errors: list[dict] = []
     loop.set_exception_handler(lambda _lp, ctx: errors.append(ctx))
     deleting = asyncio.Event()
+    ended = asyncio.Event()
 
     async def gone(*_args: object) -> None:
         # As nats-py's request can: a cancellation does not stop the reply from landing.
         deleting.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.sleep(0.2)
-        raise nats.js.errors.NotFoundError
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.2)
+            raise nats.js.errors.NotFoundError
+        finally:
+            ended.set()
 
     consumer = OrderedConsumer(
         store.conn.nc,
@@ -190,7 +194,7 @@ async def test_close_cancelled_during_its_consumer_delete_leaves_no_stray_error(
         await asyncio.wait_for(deleting.wait(), 5)
         closing.cancel()
         await asyncio.gather(closing, return_exceptions=True)
-        await asyncio.sleep(0.4)  # the delete ends with its error meanwhile
+        await asyncio.wait_for(ended.wait(), 5)  # the delete ends with its error
         del closing
         gc.collect()
         await asyncio.sleep(0)

@@ -238,6 +238,7 @@ async def test_put_from_an_idle_source_fails_when_the_connection_drops(
     store = await outage_client.create_bucket("idle_source")
     await store.put("obj", b"previous version")
     sent = asyncio.Event()
+    acked = asyncio.Event()
 
     async def quiet_after_a_while() -> AsyncIterator[bytes]:
         for _ in range(20):
@@ -246,15 +247,21 @@ async def test_put_from_an_idle_source_fails_when_the_connection_drops(
         await asyncio.Event().wait()  # the writer goes quiet, for good
         yield b""
 
+    def progress(p: Progress) -> None:
+        if p.chunks_done >= 20:
+            acked.set()
+
     async def kill_when_quiet() -> None:
         await sent.wait()
-        await asyncio.sleep(0.5)  # every chunk sent so far is acknowledged
+        await acked.wait()  # every chunk sent so far is acknowledged
         _kill(fresh_server)
 
     killer = asyncio.ensure_future(kill_when_quiet())
     started = time.monotonic()
     with pytest.raises(E.ConnectionLostError) as caught:
-        await asyncio.wait_for(store.put("obj", quiet_after_a_while()), OUTAGE + 20)
+        await asyncio.wait_for(
+            store.put("obj", quiet_after_a_while(), progress=progress), OUTAGE + 20
+        )
     await killer
     assert time.monotonic() - started < OUTAGE + SLACK + 1
     assert "previous version is intact; nothing was stored" in str(caught.value)

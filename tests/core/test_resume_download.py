@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -90,39 +91,60 @@ async def test_a_cancelled_get_resumes_and_fetches_little_again(
     assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
 
 
-async def test_a_changed_object_starts_over_with_a_note(store: ObjectStore, tmp_path: Path) -> None:
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+async def _store_a_new_version(store: ObjectStore, dest: Path) -> bytes:
     new = os.urandom(len(DATA))
     await store.put("big", new, chunk_size=CHUNK)
-    notes = await _get_noted(store, dest)
-    assert dest.read_bytes() == new
-    assert notes == ["the object changed since the partial download of 'big': starting over"]
+    return new
 
 
-async def test_a_modified_partial_starts_over(store: ObjectStore, tmp_path: Path) -> None:
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+async def _change_a_byte_of_the_part(store: ObjectStore, dest: Path) -> bytes:
     part, _ = partial_paths(dest)
     with open(part, "r+b") as f:  # same size, one byte changed
         f.seek(1000)
         f.write(bytes([DATA[1000] ^ 0xFF]))
-    notes = await _get_noted(store, dest)
-    assert dest.read_bytes() == DATA
-    assert notes == ["the partial download of 'big' was modified: starting over"]
+    return DATA
 
 
-async def test_a_different_chunk_size_starts_over(store: ObjectStore, tmp_path: Path) -> None:
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+async def _double_the_chunk_size_kept(store: ObjectStore, dest: Path) -> bytes:
     _, sidecar = partial_paths(dest)
     doc = json.loads(sidecar.read_text())
     sidecar.write_text(json.dumps({**doc, "chunk_size": CHUNK * 2}))
+    return DATA
+
+
+@pytest.mark.parametrize(
+    ("change", "note"),
+    [
+        pytest.param(
+            _store_a_new_version,
+            "the object changed since the partial download of 'big': starting over",
+            id="object_changed",
+        ),
+        pytest.param(
+            _change_a_byte_of_the_part,
+            "the partial download of 'big' was modified: starting over",
+            id="partial_modified",
+        ),
+        pytest.param(
+            _double_the_chunk_size_kept,
+            "the object's chunk size changed since the partial download of 'big': starting over",
+            id="chunk_size_changed",
+        ),
+    ],
+)
+async def test_a_change_since_the_cut_starts_over_with_a_note(
+    store: ObjectStore,
+    tmp_path: Path,
+    change: Callable[[ObjectStore, Path], Awaitable[bytes]],
+    note: str,
+) -> None:
+    """`change` alters the object or the kept partial; it returns what the get must write."""
+    dest = tmp_path / "big.bin"
+    await _put_and_cut(store, dest)
+    expected = await change(store, dest)
     notes = await _get_noted(store, dest)
-    assert dest.read_bytes() == DATA
-    assert notes == [
-        "the object's chunk size changed since the partial download of 'big': starting over"
-    ]
+    assert dest.read_bytes() == expected
+    assert notes == [note]
 
 
 async def test_no_resume_starts_over(

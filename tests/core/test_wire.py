@@ -13,19 +13,10 @@ from natsobj_gui.core.wire import decode_info, digest_hex, encode_info
 from .raw import chunk_subj, meta_subj, raw_meta, raw_meta_json, stream
 
 ZERO = "0001-01-01T00:00:00Z"
-# Go's ObjectInfo field order, up to the optional digest / deleted.
-ALL_KEYS = (
-    "name",
-    "description",
-    "headers",
-    "metadata",
-    "options",
-    "bucket",
-    "nuid",
-    "size",
-    "mtime",
-    "chunks",
-)
+# Go's ObjectInfo field order (it embeds ObjectMeta first), up to the optional digest /
+# deleted: written out as nats.go has it, not taken from the product it is held against.
+META_KEYS = ("name", "description", "headers", "metadata", "options")
+ALL_KEYS = (*META_KEYS, "bucket", "nuid", "size", "mtime", "chunks")
 DIGEST_RE = re.compile(r"^SHA-256=[A-Za-z0-9_-]{43}=$")
 
 

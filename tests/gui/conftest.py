@@ -19,6 +19,9 @@ from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.qt_compat import close_loop, new_event_loop
 
+# The main-window fixtures (`settings`, `config_home`, `window`) for every GUI test module.
+from .window_support import config_home_fixture, settings_fixture, window_fixture  # noqa: F401
+
 
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:

@@ -16,13 +16,11 @@ from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.server import free_port
 from natsobj_gui.views.connection_indicator import ConnState
 
-from .window_support import (  # noqa: F401 - fixtures
+from .window_support import (
     close_window,
-    config_home_fixture,
     message_boxes,
     open_bucket,
     profile_action,
-    settings_fixture,
     table_names,
     unconnected_window,
     wait_signal,
@@ -191,9 +189,9 @@ def test_transfers_broken_by_an_outage_retry_when_back(
         assert t.dropped, t.error
         assert not message_boxes()
         assert name in w.banner.text.text()
-        await asyncio.sleep(0.3)  # the panel's buttons follow in a throttled update
         retry = w.transfer_panel.retry_button
-        assert not retry.isEnabled() and "unreachable" in retry.toolTip()
+        # The panel's buttons follow in a throttled update.
+        await wait_until(lambda: not retry.isEnabled() and "unreachable" in retry.toolTip())
         back = wait_signal(w.buckets_loaded, timeout=40)
         await asyncio.to_thread(server.start)
         await back

@@ -20,12 +20,9 @@ from natsobj_gui.dialogs.profile_editor import STORED_HINT
 from natsobj_gui.views.connection_indicator import ConnState
 from natsobj_gui.views.connection_manager import StartResult
 
-from .window_support import (  # noqa: F401 - fixtures
+from .window_support import (
     close_window,
-    config_home_fixture,
-    message_boxes,
     profile_action,
-    settings_fixture,
     table_names,
     unconnected_window,
     wait_signal,

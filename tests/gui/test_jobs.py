@@ -62,8 +62,10 @@ def test_job_states_and_signals(qloop) -> None:
 def test_same_key_cancels_the_stale_job(qloop) -> None:
     runner = JobRunner()
     finished: list[str] = []
+    started: list[str] = []
 
     async def listing(tag: str, delay: float) -> str:
+        started.append(tag)
         try:
             await asyncio.sleep(delay)
         except asyncio.CancelledError:
@@ -73,7 +75,7 @@ def test_same_key_cancels_the_stale_job(qloop) -> None:
 
     async def body() -> None:
         first = runner.run(listing("a", 30), key="listing")
-        await asyncio.sleep(0.01)  # let it start, so its cancel handler runs
+        await wait_until(lambda: "a" in started)  # running, so its cancel handler runs
         other = runner.run(listing("x", 0.01), key="other")
         second = runner.run(listing("b", 0.01), key="listing")
         assert runner.job("listing") is second
@@ -90,9 +92,11 @@ def test_shutdown_cancels_everything_and_waits_for_cleanup(qloop) -> None:
     runner = JobRunner()
     cleaned: list[int] = []
     counts: list[int] = []
+    started: list[int] = []
     runner.countChanged.connect(counts.append)
 
     async def work(i: int) -> None:
+        started.append(i)
         try:
             await asyncio.sleep(30)
         finally:
@@ -101,7 +105,7 @@ def test_shutdown_cancels_everything_and_waits_for_cleanup(qloop) -> None:
 
     async def body() -> None:
         jobs = [runner.run(work(i)) for i in range(3)]
-        await asyncio.sleep(0.01)
+        await wait_until(lambda: len(started) == 3)  # each in its try, so each cleans up
         await runner.shutdown()
         assert all(j.state is JobState.CANCELLED for j in jobs)
 

@@ -13,14 +13,7 @@ from natsobj_gui.icons import icon
 from natsobj_gui.models import file_icons
 from natsobj_gui.models.object_columns import COL_DESCRIPTION, COL_SIZE
 
-from .window_support import (  # noqa: F401 - fixtures
-    open_bucket,
-    row_of,
-    settings_fixture,
-    table_names,
-    wait_until,
-    window_fixture,
-)
+from .window_support import open_bucket, row_of, wait_until
 
 
 def test_backspace_goes_up_but_not_while_typing(qloop, window, store) -> None:

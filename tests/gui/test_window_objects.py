@@ -11,17 +11,15 @@ from natsobj_gui.core.types import ObjectMeta
 from natsobj_gui.jobs import JobState
 from natsobj_gui.qt_compat import is_alive
 
-from .window_support import (  # noqa: F401 - fixtures
+from .window_support import (
     close_window,
     drop_files,
     make_window,
     message_boxes,
     open_bucket,
     row_of,
-    settings_fixture,
     table_names,
     wait_until,
-    window_fixture,
 )
 
 

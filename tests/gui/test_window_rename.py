@@ -10,15 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
 from natsobj_gui.models.object_columns import COL_SIZE
 
-from .window_support import (  # noqa: F401 - fixtures
-    message_boxes,
-    open_bucket,
-    row_of,
-    settings_fixture,
-    table_names,
-    wait_until,
-    window_fixture,
-)
+from .window_support import message_boxes, open_bucket, row_of, table_names, wait_until
 
 
 def _editor(w) -> QLineEdit | None:

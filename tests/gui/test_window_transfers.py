@@ -9,15 +9,7 @@ from natsobj_gui.core.download import TEMP_GLOB
 from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE
 
-from .window_support import (  # noqa: F401 - fixtures
-    drop_files,
-    open_bucket,
-    row_of,
-    settings_fixture,
-    table_names,
-    wait_until,
-    window_fixture,
-)
+from .window_support import drop_files, open_bucket, row_of, table_names, wait_until
 
 CHUNK = DEFAULT_CHUNK_SIZE
 

@@ -36,6 +36,22 @@ def test_first_passes_then_coalesces_and_last_always_delivered(qapp) -> None:
     assert got == [1, 49, 50]
 
 
+def test_a_value_after_a_shorter_quiet_waits_for_the_rest_of_the_interval(qapp) -> None:
+    clock = Clock()
+    got: list[int] = []
+    th = Throttle(got.append, interval=0.1, clock=clock)
+    th(1)
+    clock.t += 0.06  # quiet, but for less than the interval: no timer is running
+    th(2)
+    assert got == [1] and th.pending
+    assert th._timer.interval() == 40  # ms: the rest of the interval, not a whole one
+    th.flush()
+    assert got == [1, 2]
+    clock.t += 0.101
+    th(3)  # a whole interval after the last delivery: straight through
+    assert got == [1, 2, 3] and not th.pending
+
+
 def test_interval_zero_passes_everything(qapp) -> None:
     got: list[int] = []
     th = Throttle(got.append, interval=0)
