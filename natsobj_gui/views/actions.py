@@ -50,8 +50,8 @@ class WindowActions:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
         self.buckets = BucketOps(
-            session=window,
-            nav=window,
+            session=window.nav,
+            nav=window.nav,
             work=window.work,
             status=window.show_status,
             parent=window,
@@ -95,8 +95,8 @@ class WindowActions:
         self.delete_bucket = a(
             "Delete Bucket…", self.buckets.delete_bucket, "delete", sp.SP_TrashIcon
         )
-        self.refresh = a("Refresh", window.refresh, "refresh", sp.SP_BrowserReload, "F5")
-        self.up = a("Up One Folder", window.go_up, "", sp.SP_FileDialogToParent, "Alt+Up")
+        self.refresh = a("Refresh", window.nav.refresh, "refresh", sp.SP_BrowserReload, "F5")
+        self.up = a("Up One Folder", window.nav.go_up, "", sp.SP_FileDialogToParent, "Alt+Up")
         self.up.setToolTip("Up one folder (Alt+Up or Backspace)")
         self.upload_files = a(
             "Upload Files…", t.upload_files_dialog, "upload", sp.SP_ArrowUp, "Ctrl+U"
@@ -144,7 +144,7 @@ class WindowActions:
         self.up_key = QAction(window)
         self.up_key.setShortcut(QKeySequence(Qt.Key.Key_Backspace))
         self.up_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.up_key.triggered.connect(lambda _=False: window.go_up())
+        self.up_key.triggered.connect(lambda _=False: window.nav.go_up())
         window.objects.table.addAction(self.up_key)
         # Enter is the table's own key (folders and objects open).
         self.info.setToolTip("Object info (Alt+Enter)")

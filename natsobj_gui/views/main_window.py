@@ -1,11 +1,14 @@
-"""The main window: bucket tree, object table, transfer panel; one live watch per open bucket."""
+"""The main window: bucket tree, object table, transfer panel, and the connection.
+
+Where the window is (buckets, open bucket and folder, live listing) is its Navigation
+(views/navigation.py); the window reads it through a few properties for its handlers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -20,9 +23,8 @@ from PySide6.QtWidgets import (
 from natsobj_gui.core import Client, ConnectionEvents
 from natsobj_gui.core.embedded import EmbeddedServer
 from natsobj_gui.core.errors import JetStreamNotEnabledError
-from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
-from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
-from natsobj_gui.formatting import count_text
+from natsobj_gui.core.index import BucketIndex
+from natsobj_gui.core.types import BucketInfo
 from natsobj_gui.jobs import Job, JobRunner
 from natsobj_gui.models.bucket_tree_model import BucketTreeModel
 from natsobj_gui.models.object_table_model import ObjectTableModel
@@ -30,16 +32,14 @@ from natsobj_gui.views.actions import WindowActions
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_manager import ConnectionManager
 from natsobj_gui.views.embedded_watch import EmbeddedWatch
-from natsobj_gui.views.empty_hint import empty_hints
-from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
+from natsobj_gui.views.navigation import Navigation
 from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.ops_host import Work, is_online
 from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
 from natsobj_gui.views.transfer_panel import TransferPanel
-from natsobj_gui.views.window_state import make_dock, restore_window, save_window, setting_str
+from natsobj_gui.views.window_state import make_dock, restore_window, save_window
 
-STATUS_TIMEOUT_MS = 8000
 APP_TITLE = "NATS Object Browser"
 
 
@@ -56,24 +56,13 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
         self.settings = settings if settings is not None else QSettings()
-        self.client: Client | None = None
-        self.bucket = ""
-        self.prefix = ""
-        self.index: BucketIndex | None = None
-        self.buckets: dict[str, BucketInfo] = {}
-        # True while the old bucket's tree nodes go away: the tree's current index moves to
-        # the old bucket then, and that must not reopen it (see _set_bucket).
-        self._relocating = False
         # Set by the app: the embedded local server, started on demand (embedded_url()).
         self.embedded: EmbeddedServer | None = None
         self._owns_embedded = False
-        self._restore_bucket: str | None = setting_str(self.settings, "session/last_bucket") or None
-        self._restore_prefix = setting_str(self.settings, "session/last_prefix")
 
         self.jobs = JobRunner(self)
         self.tree_model = BucketTreeModel(self)
         self.tree = BucketTreeView(self.tree_model)
-        self.tree.is_writable = self.is_writable
         self.object_model = ObjectTableModel(self)
         self.objects = ObjectView(self.object_model)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -96,14 +85,28 @@ class MainWindow(QMainWindow):
         )
 
         self.work = Work(self.jobs, self.report_error)
+        self.nav = Navigation(
+            tree=self.tree,
+            tree_model=self.tree_model,
+            objects=self.objects,
+            object_model=self.object_model,
+            work=self.work,
+            status=self.show_status,
+            settings=self.settings,
+            parent=self,
+        )
+        # What the handlers that take the window (views/ops_host.py's Hosts) call of it.
+        self.open_location = self.nav.open_location
+        self.is_writable = self.nav.is_writable
+        self.forget_object = self.nav.forget_object
         self.transfers = TransferOps(
-            session=self,
+            session=self.nav,
             selection=self.objects,
             work=self.work,
             errors=self.errors,
             settings=self.settings,
             parent=self,
-            refresh_status=self.refresh_bucket_status,
+            refresh_status=self.nav.refresh_bucket_status,
         )
         self.transfer_panel = TransferPanel(self.transfers.queue)
         self.transfers.grouping = self.transfer_panel.model.grouping
@@ -130,19 +133,18 @@ class MainWindow(QMainWindow):
         self._wire()
         restore_window(self)
         self.window_actions.update_enabled()
-        self.update_hints()
+        self.nav.update_hints()
 
     # -- wiring -----------------------------------------------------------------------------
     def _wire(self) -> None:
-        self.tree.node_selected.connect(self.open_location)
-        # Expanding a bucket that is not open opens it: one live listing at a time.
-        self.tree_model.indexWanted.connect(
-            lambda bucket: None if self._relocating else self.tree.select_node(bucket, "")
-        )
+        nav = self.nav
+        nav.changed.connect(self.window_actions.update_enabled)
+        nav.location_changed.connect(self.location_changed)
+        nav.listing_done.connect(self.listing_done)
+        nav.buckets_loaded.connect(self.buckets_loaded)
         self.tree.files_dropped.connect(self.transfers.upload_paths)
         self.tree.objects_dropped.connect(self.window_actions.objects.move_objects)
         self.tree.context_menu_requested.connect(self.window_actions.tree_menu)
-        self.objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
         self.objects.object_activated.connect(self.window_actions.open.open_object)
         self.objects.files_dropped.connect(
             lambda paths, prefix: self.transfers.upload_paths(paths, self.bucket, prefix)
@@ -154,10 +156,6 @@ class MainWindow(QMainWindow):
         )
         self.objects.context_menu_requested.connect(self.window_actions.object_menu)
         self.objects.selection_changed.connect(self.window_actions.update_enabled)
-        # The open folder lost its last object: show its parent rather than an empty page.
-        self.object_model.prefixRemoved.connect(
-            lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
-        )
         self.embedded_watch.moved.connect(lambda _url: self.connections.reconnect_embedded())
         # Connection dropped: server actions off; our own server died? it restarts at once.
         lost, back = self.connections.lost, self.connections.back
@@ -169,7 +167,7 @@ class MainWindow(QMainWindow):
         back.connect(lambda: self.transfer_panel.set_online(True))
         back.connect(self.window_actions.update_enabled)
         back.connect(
-            lambda: self.run_job(self.load_buckets(), key="buckets", error_title="Refresh failed")
+            lambda: self.run_job(nav.load_buckets(), key="buckets", error_title="Refresh failed")
         )
         back.connect(self.transfers.outcomes.retry_dropped)
 
@@ -187,6 +185,36 @@ class MainWindow(QMainWindow):
         """Connected and the connection is up (not reconnecting)."""
         return is_online(self.client)
 
+    # -- the location, read through the navigation (the handlers' Hosts read these) --------
+    @property
+    def client(self) -> Client | None:
+        """The connection (none: None); the navigation lists and watches through it."""
+        return self.nav.client
+
+    @client.setter
+    def client(self, client: Client | None) -> None:
+        self.nav.client = client
+
+    @property
+    def bucket(self) -> str:
+        """The open bucket ("" for none)."""
+        return self.nav.bucket
+
+    @property
+    def prefix(self) -> str:
+        """The open folder in it ("" for its top)."""
+        return self.nav.prefix
+
+    @property
+    def index(self) -> BucketIndex | None:
+        """The open bucket's live listing."""
+        return self.nav.index
+
+    @property
+    def buckets(self) -> dict[str, BucketInfo]:
+        """The connection's buckets by name."""
+        return self.nav.buckets
+
     def run_job(
         self, coro: Coroutine[Any, Any, Any], *, key: str | None = None, error_title: str = "Error"
     ) -> Job:
@@ -202,16 +230,14 @@ class MainWindow(QMainWindow):
         """Use another connection (or none): closes the old one and reloads everything."""
         for key in ("watch", "buckets", "refresh"):
             self.jobs.cancel(key)
-        old, self.client = self.client, client
+        old = self.client
         self.banner.clear()
         self.transfer_panel.set_online(True)  # a new connection (or none: retries say why)
-        self._set_bucket("")
-        self.buckets = {}
-        self.tree_model.set_buckets([])
+        self.nav.set_client(client)
         self.client_label = label if client is not None else ""
         # Ending in the app's display name, so Qt does not append it a second time.
         self.setWindowTitle(f"{label} — {APP_TITLE}" if client is not None and label else APP_TITLE)
-        self.update_hints()
+        self.nav.update_hints()
         self.client_changed.emit()
         self.window_actions.update_enabled()
         # Transfers on the old connection stop and clean up (purge partial uploads) first.
@@ -221,7 +247,7 @@ class MainWindow(QMainWindow):
                 await old.close()
         if client is not None:
             try:
-                await self.load_buckets()
+                await self.nav.load_buckets()
             except Exception as exc:
                 if isinstance(exc, JetStreamNotEnabledError):  # connected, but of no use
                     self.connections.show_failed(label, str(exc))
@@ -244,173 +270,6 @@ class MainWindow(QMainWindow):
                 await client.close()
         if self._owns_embedded and self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
-
-    # -- buckets ----------------------------------------------------------------------------
-    async def load_buckets(self) -> None:
-        """(Re)list the buckets, keeping or restoring the selection."""
-        if self.client is None:
-            return
-        infos = await self.client.buckets.list()
-        self.buckets = {b.name: b for b in infos}
-        current = (self.bucket, self.prefix) if self.bucket else None
-        self.tree_model.set_buckets(sorted(infos, key=lambda b: b.name.lower()))
-        if current and current[0] in self.buckets:
-            self.tree.select_node(*current)  # set_buckets kept the nodes and the live index
-        elif current:
-            self._set_bucket("")
-        elif self._restore_bucket in self.buckets:
-            bucket, prefix = self._restore_bucket, self._restore_prefix
-            self._restore_bucket = None
-            self.open_location(bucket, prefix)
-        n = len(infos)
-        self.show_status(count_text(n, "bucket"), STATUS_TIMEOUT_MS)
-        self.window_actions.update_enabled()
-        self.update_hints()
-        self.buckets_loaded.emit()
-
-    def refresh(self) -> None:
-        """F5: list buckets again and restart the current bucket's listing."""
-        if self.client is None:
-            return
-        bucket, prefix = self.bucket, self.prefix
-
-        async def again() -> None:
-            await self.load_buckets()
-            if bucket and bucket in self.buckets:
-                # A fresh index for the same bucket: its tree node stays expanded.
-                self.index = None
-                self.open_location(bucket, prefix)
-
-        self.run_job(again(), key="refresh", error_title="Refresh failed")
-
-    def update_hints(self) -> None:
-        """The grey texts of the empty tree and table: what is going on, what to do next."""
-        listed = self.index is not None and self.index.initial_done
-        connected, writable = self.client is not None, self.is_writable(self.bucket)
-        tree, table = empty_hints(connected, bool(self.buckets), self.bucket, listed, writable)
-        self.tree.set_empty_text(tree)
-        self.objects.set_empty_hint(table)
-
-    def is_writable(self, bucket: str) -> bool:
-        """False for a sealed (or unknown) bucket."""
-        info = self.buckets.get(bucket)
-        return info is not None and not info.sealed
-
-    def update_bucket_info(self, info: BucketInfo) -> None:
-        """Record a fresh status (after edit or seal) and refresh what depends on it."""
-        self.buckets[info.name] = info
-        self.tree_model.set_buckets(list(self.buckets.values()))  # updates nodes in place
-        self.window_actions.update_enabled()
-        self.objects.set_writable(self.is_writable(self.bucket))
-        self.update_hints()
-
-    def refresh_bucket_status(self, bucket: str) -> None:
-        """Re-read one bucket's status in the background (after a failed write, say)."""
-        if self.client is None or bucket not in self.buckets:
-            return
-        client = self.client
-
-        async def status() -> None:
-            self.update_bucket_info(await client.buckets.status(bucket))
-
-        # Quiet: the failure that prompted this was already reported.
-        self.jobs.run(status(), key=f"status:{bucket}")
-
-    # -- location and live watch ------------------------------------------------------------
-    def open_location(self, bucket: str, prefix: str = "") -> None:
-        """Show a bucket's folder; a new bucket starts its watch and cancels the old one."""
-        if not bucket or self.client is None or self._relocating:
-            return
-        if bucket != self.bucket or self.index is None:
-            self._set_bucket(bucket, prefix)
-        elif prefix != self.prefix:
-            self.prefix = prefix
-            self.object_model.set_prefix(prefix)
-        else:
-            return
-        self.objects.set_location(bucket, prefix)
-        self.objects.set_writable(self.is_writable(bucket))
-        if self.tree.current_node() != (bucket, prefix):
-            self.tree.select_node(bucket, prefix)
-        self.settings.setValue("session/last_bucket", bucket)
-        self.settings.setValue("session/last_prefix", prefix)
-        self.window_actions.update_enabled()
-        self.update_hints()
-        self.location_changed.emit(bucket, prefix)
-
-    def go_up(self) -> None:
-        """Alt+Up: open the folder that holds the current one."""
-        if self.bucket and self.prefix:
-            self.open_location(self.bucket, parent_folder(self.prefix))
-
-    async def close_bucket(self) -> None:
-        """Show no bucket and wait until its watch has stopped (before deleting the bucket)."""
-        job = self.jobs.job("watch")
-        self._set_bucket("")
-        if job is not None:
-            await job.wait()
-
-    def _set_bucket(self, bucket: str, prefix: str = "") -> None:
-        self.jobs.cancel("watch")
-        old = self.bucket
-        self.bucket, self.prefix = bucket, prefix
-        self.index = BucketIndex(bucket) if bucket else None
-        index = self.index
-        # Swapping tree nodes moves the tree's current index (and a stale expanded bucket
-        # asks for its index): none of that may reopen a location meanwhile.
-        self._relocating = True
-        try:
-            if old and old != bucket:
-                # Nothing keeps the old bucket's folders current any more: drop them (the
-                # view remembers which folders were open for when it comes back).
-                self.tree.fold_bucket(old)
-                self.tree_model.set_index(old, None)
-                release_listing_memory()
-            if bucket:
-                self.tree_model.set_index(bucket, index)
-        finally:
-            self._relocating = False
-        self.object_model.set_bucket(index, prefix)
-        self.objects.set_location(bucket, prefix)
-        self.update_hints()
-        if not bucket or index is None:
-            self.window_actions.update_enabled()
-            return
-        self.show_status(f"Listing {bucket}…")
-        assert self.client is not None
-        listing = follow_bucket(
-            self.client.store(bucket),
-            index,
-            lambda change: self._apply(bucket, change),
-            lambda: self.index is index,
-        )
-        self.run_job(listing, key="watch", error_title=f"Listing {bucket} failed")
-
-    def forget_object(self, info: ObjectInfo) -> None:
-        """Drop an object the watch cannot report gone (a rename purges the old name)."""
-        index = self.index
-        if index is None or index.bucket != info.bucket or info.name not in index:
-            return
-        gone = replace(info, deleted=True)
-        self._apply(info.bucket, index.apply([WatchEvent(WatchKind.DELETE, gone)]))
-
-    def _apply(self, bucket: str, change: IndexChange) -> None:
-        if not change:
-            return
-        self.object_model.apply(change)
-        self.tree_model.apply(bucket, change)
-        if self.prefix in change.added_folders and self.tree.current_node() != (
-            bucket,
-            self.prefix,
-        ):
-            # The folder was opened before its listing arrived: now the tree can show it.
-            self.tree.select_node(bucket, self.prefix)
-        if change.initial_done:
-            n = len(self.index) if self.index is not None else 0
-            self.show_status(f"{bucket}: {count_text(n, 'object')}", STATUS_TIMEOUT_MS)
-            self.update_hints()
-            self.listing_done.emit(bucket)
-        self.window_actions.update_enabled()
 
     # -- settings ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

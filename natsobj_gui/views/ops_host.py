@@ -58,6 +58,10 @@ class Work:
         """Cancel the job running under `key`, if any."""
         self.jobs.cancel(key)
 
+    def job(self, key: str) -> Job | None:
+        """The unfinished job running under `key`, if any."""
+        return self.jobs.job(key)
+
 
 class Session(Protocol):
     """What the window shows, read only: connection, open bucket and folder, listing, buckets."""

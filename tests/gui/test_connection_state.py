@@ -145,7 +145,7 @@ def test_embedded_server_killed_under_the_app_comes_back(
         client, label = await connect_target(args, embedded, w.connection_events())
         await w.set_client(client, label)
         await client.create_bucket("kept_bucket")
-        await w.load_buckets()
+        await w.nav.load_buckets()
         assert indicator.state is ConnState.CONNECTED
         pid, url = embedded.pid, embedded.url
 

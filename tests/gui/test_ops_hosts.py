@@ -1,8 +1,9 @@
-"""The window's command handlers use only their small roles, and MainWindow fills them.
+"""The window's command handlers use only their small roles, and the window fills them.
 
-The bucket and transfer handlers, the connection manager and the embedded-server watch never
-see the window (tests/gui/test_narrow_ops.py builds them without one); the smaller handlers
-read it through one small Protocol each.
+The bucket and transfer handlers, the connection manager, the embedded-server watch and the
+window's Navigation never see the window (tests/gui/test_narrow_ops.py builds them without
+one); the smaller handlers read it through one small Protocol each. The Navigation is the
+Session and Navigator the bucket and transfer handlers get.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ WINDOWLESS = (
     "transfer_outcomes",
     "connection_manager",
     "embedded_watch",
+    "navigation",
 )
 HOSTS = {
     "object_ops": ops_host.ObjectHost,
@@ -85,18 +87,27 @@ def test_narrow_handlers_never_see_the_window(module: str) -> None:
     assert not used_of_window(module), f"{module} still reads the window"
 
 
+def assert_fills(obj: object, proto: type) -> None:
+    """`obj` has every name `proto` declares, and its methods are callable."""
+    missing = {n for n in members(proto) if not hasattr(obj, n)}
+    assert not missing, f"{type(obj).__name__} lacks {sorted(missing)} of {proto.__name__}"
+    for name in members(proto):
+        if inspect.isfunction(inspect.getattr_static(proto, name, None)):
+            assert callable(getattr(obj, name)), name
+
+
 def test_the_main_window_is_every_host(qloop, settings) -> None:
     QApplication.instance().setQuitOnLastWindowClosed(False)
     w = MainWindow(settings)
     try:
         assert all(callable(getattr(w.objects, n)) for n in members(ops_host.Selection))
-        roles = {ops_host.Session, ops_host.Navigator, ops_host.ConnectionHost}
-        for proto in {*HOSTS.values(), *roles}:
-            missing = {n for n in members(proto) if not hasattr(w, n)}
-            assert not missing, f"MainWindow lacks {sorted(missing)} of {proto.__name__}"
-            for name in members(proto):
-                declared = inspect.getattr_static(proto, name, None)
-                if inspect.isfunction(declared):
-                    assert callable(getattr(w, name)), name
+        for proto in {*HOSTS.values(), ops_host.ConnectionHost}:
+            assert_fills(w, proto)
+        assert_fills(w.nav, ops_host.Session)
+        assert_fills(w.nav, ops_host.Navigator)
+        # The bucket and transfer handlers get the Navigation, not the window.
+        buckets = w.window_actions.buckets
+        assert buckets.session is w.nav and buckets.nav is w.nav
+        assert w.transfers.session is w.nav
     finally:
         close_window(qloop, w)

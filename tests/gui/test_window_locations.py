@@ -50,7 +50,7 @@ def test_opening_another_bucket_from_a_deep_folder_stays_there(
             assert (window.bucket, window.prefix) == (store.bucket, "")
             await wait_until(lambda: window.tree_model.index_for(store.bucket, "2024/").isValid())
         finally:
-            await window.close_bucket()
+            await window.nav.close_bucket()
             await client.buckets.delete(other)
 
     qloop.run_until_complete(body())
@@ -78,7 +78,7 @@ def test_open_folders_come_back_after_f5_and_a_bucket_switch(
             assert expanded("a/b/")
             # F5 rebuilds the bucket's folders from a new listing: the open ones reopen.
             done = wait_signal(window.listing_done, timeout=30)
-            window.refresh()
+            window.nav.refresh()
             await done
             await wait_until(lambda: expanded("a/") and expanded("a/b/"), what="after F5")
             # Another bucket drops this bucket's folders; coming back brings them back.
@@ -95,7 +95,7 @@ def test_open_folders_come_back_after_f5_and_a_bucket_switch(
             tree.collapse(model.index_for(store.bucket, "a/b/"))
             assert "a/b/" not in tree.open_folders(store.bucket)
         finally:
-            await window.close_bucket()
+            await window.nav.close_bucket()
             await client.buckets.delete(other)
 
     qloop.run_until_complete(body())

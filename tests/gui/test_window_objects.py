@@ -147,7 +147,7 @@ def test_sealed_bucket_error_is_shown_and_window_stays_usable(
         await wait_until(lambda: window.buckets[store.bucket].sealed)
         assert not window.window_actions.upload_files.isEnabled()
         # Still usable: a refresh lists everything again.
-        window.refresh()
+        window.nav.refresh()
         await wait_until(lambda: table_names(window) == ["kept.txt"])
         assert not window.window_actions.upload_files.isEnabled()
         assert not window.objects.table.writable
@@ -182,7 +182,7 @@ def test_new_selection_cancels_the_stale_listing(qloop, window, store, client) -
             await wait_until(lambda: "in-b2.txt" in table_names(window))
             assert "in-a.txt" not in table_names(window)
         finally:
-            await window.close_bucket()
+            await window.nav.close_bucket()
             await client.buckets.delete(other.bucket)
 
     qloop.run_until_complete(body())
@@ -215,7 +215,7 @@ def test_settings_restore_last_bucket_and_columns(
             assert w2.objects.table.horizontalHeader().sectionSize(0) == 333
             assert w2.splitter.sizes()[0] == 300
             assert w2.client is not None
-            await w2.close_bucket()
+            await w2.nav.close_bucket()
             await w2.client.buckets.delete(bucket_name)
 
         qloop.run_until_complete(second())
@@ -358,7 +358,7 @@ def test_big_listing_is_applied_in_batches(qloop, window, store, client) -> None
         assert table_names(window) == [f"obj0000{i}" for i in range(10)]
         window.objects.filter_edit.clear()
         await wait_until(lambda: window.objects.proxy.rowCount() == n)
-        await window.close_bucket()
+        await window.nav.close_bucket()
 
     qloop.run_until_complete(body())
 

@@ -299,7 +299,7 @@ def test_drops_that_are_refused(qloop, window, store, client, tmp_path: Path) ->
         assert enter(table, [local, web], corner) == (False, False)
         # A sealed bucket takes nothing, on the table or on its tree node.
         await client.buckets.seal(store.bucket)
-        window.refresh()
+        window.nav.refresh()
         await wait_until(lambda: window.buckets[store.bucket].sealed)
         await wait_until(lambda: window.jobs.job("refresh") is None)
         assert enter(table, [local], corner)[1] is False

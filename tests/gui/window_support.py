@@ -102,7 +102,7 @@ def window_fixture(
 
 async def open_bucket(w: MainWindow, bucket: str, prefix: str = "") -> None:
     """Reload the bucket list, open `bucket` and wait until its initial listing is shown."""
-    await w.load_buckets()
+    await w.nav.load_buckets()
     assert bucket in w.buckets, f"{bucket} not listed"
     done = wait_signal(w.listing_done, timeout=30)
     w.open_location(bucket, prefix)
