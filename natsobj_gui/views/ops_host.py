@@ -3,8 +3,10 @@ Protocol each, never the whole MainWindow (tests/gui/test_ops_hosts.py checks bo
 
 The bucket and transfer handlers, the connection manager and the embedded-server watch take
 separate small roles at construction (a Session to read, Work to run jobs, the window's
-ErrorReporter to tell the user, a parent widget for dialogs); the smaller handlers take one
-Protocol below. Dialogs and timers get `window()` (QWidget.window(): the main window).
+ErrorReporter to tell the user, a parent widget for dialogs); the window's Navigation
+(views/navigation.py) is their Session and Navigator. The smaller handlers take one
+Protocol below, which the window fills. Dialogs and timers get `window()`
+(QWidget.window(): the main window).
 """
 
 from __future__ import annotations

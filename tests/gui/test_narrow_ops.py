@@ -2,7 +2,8 @@
 with a few small objects and no MainWindow at all.
 
 Each is built here from plain stand-ins for the window's roles (a Session of values, a
-Navigator that records, Work on a JobRunner, a bare parent widget) against a real server.
+Navigator that records, Work on a JobRunner, a bare parent widget) against a real server;
+the window's Navigation from the tree, the table and their models alone.
 """
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ from natsobj_gui.core.secrets import SecretStore
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.types import BucketConfig, BucketInfo, ObjectInfo
 from natsobj_gui.jobs import JobRunner, JobState
+from natsobj_gui.models.bucket_tree_model import BucketTreeModel
+from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.bucket_ops import BACKUP_JOB, BucketOps
+from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.connection_indicator import ConnState
 from natsobj_gui.views.connection_manager import ConnectionManager
 from natsobj_gui.views.embedded_watch import EmbeddedWatch
+from natsobj_gui.views.navigation import Navigation
+from natsobj_gui.views.object_view import ObjectView
 from natsobj_gui.views.ops_host import Work
 from natsobj_gui.views.outage import ErrorReporter, OutageBanner
 from natsobj_gui.views.transfer_ops import TransferOps
@@ -282,3 +288,56 @@ def test_embedded_watch_from_small_objects(qloop, parent, tmp_path: Path) -> Non
         watch.stop()
         embedded.stop()
         banner.deleteLater()
+
+
+def test_navigation_from_small_objects(qloop, client, store, parent, tmp_path: Path) -> None:
+    bucket = store.bucket
+    tree_model, object_model = BucketTreeModel(parent), ObjectTableModel(parent)
+    tree, objects = BucketTreeView(tree_model), ObjectView(object_model)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    status: list[str] = []
+    reports: list[tuple[str, str]] = []
+    work = Work(JobRunner(parent), lambda title, error: reports.append((title, str(error))))
+    nav = Navigation(
+        tree=tree,
+        tree_model=tree_model,
+        objects=objects,
+        object_model=object_model,
+        work=work,
+        status=lambda text, timeout_ms=0: status.append(text),
+        settings=settings,
+        parent=parent,
+    )
+    changes: list[bool] = []
+    nav.changed.connect(lambda: changes.append(True))
+    places: list[tuple[str, str]] = []
+    nav.location_changed.connect(lambda b, p: places.append((b, p)))
+
+    async def body() -> None:
+        for name in ("a/x", "a/b/y", "top"):
+            await store.put(name, b"data")
+        nav.set_client(client)
+        await nav.load_buckets()
+        assert bucket in nav.buckets and nav.is_writable(bucket)
+        assert tree_model.buckets() == [bucket] and changes
+
+        done = wait_signal(nav.listing_done, timeout=30)
+        nav.open_location(bucket, "a/")
+        assert (await done) == (bucket,)
+        assert nav.index is not None and len(nav.index) == 3
+        assert object_model.rowCount() == 2  # the folder b/ and x
+        assert places == [(bucket, "a/")] and status[-1] == f"{bucket}: 3 objects"
+        assert settings.value("session/last_prefix") == "a/"
+
+        nav.go_up()
+        assert (nav.bucket, nav.prefix) == (bucket, "") and places[-1] == (bucket, "")
+        nav.forget_object(await store.info("top"))
+        assert "top" not in nav.index and object_model.rowCount() == 1  # the folder a/
+
+        await nav.close_bucket()
+        assert (nav.bucket, nav.index, work.job("watch")) == ("", None, None)
+        assert not reports
+
+    qloop.run_until_complete(body())
+    for widget in (tree, objects):
+        widget.deleteLater()
