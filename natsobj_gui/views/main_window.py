@@ -85,28 +85,21 @@ class MainWindow(QMainWindow):
         )
 
         self.work = Work(self.jobs, self.report_error)
-        self.nav = Navigation(
-            tree=self.tree,
-            tree_model=self.tree_model,
-            objects=self.objects,
-            object_model=self.object_model,
-            work=self.work,
-            status=self.show_status,
-            settings=self.settings,
-            parent=self,
+        self.nav = nav = Navigation(
+            self.tree, self.objects, self.work, self.show_status, self.settings, self
         )
         # What the handlers that take the window (views/ops_host.py's Hosts) call of it.
-        self.open_location = self.nav.open_location
-        self.is_writable = self.nav.is_writable
-        self.forget_object = self.nav.forget_object
+        self.open_location = nav.open_location
+        self.is_writable = nav.is_writable
+        self.forget_object = nav.forget_object
         self.transfers = TransferOps(
-            session=self.nav,
+            session=nav,
             selection=self.objects,
             work=self.work,
             errors=self.errors,
             settings=self.settings,
             parent=self,
-            refresh_status=self.nav.refresh_bucket_status,
+            refresh_status=nav.refresh_bucket_status,
         )
         self.transfer_panel = TransferPanel(self.transfers.queue)
         self.transfers.grouping = self.transfer_panel.model.grouping

@@ -15,8 +15,6 @@ from natsobj_gui.core import Client
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
 from natsobj_gui.core.types import BucketInfo, ObjectInfo, WatchEvent, WatchKind
 from natsobj_gui.formatting import count_text
-from natsobj_gui.models.bucket_tree_model import BucketTreeModel
-from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.views.bucket_tree_view import BucketTreeView
 from natsobj_gui.views.empty_hint import empty_hints
 from natsobj_gui.views.live_listing import follow_bucket, release_listing_memory
@@ -37,19 +35,16 @@ class Navigation(QObject):
 
     def __init__(
         self,
-        *,
         tree: BucketTreeView,
-        tree_model: BucketTreeModel,
         objects: ObjectView,
-        object_model: ObjectTableModel,
         work: Work,
         status: ShowStatus,
         settings: QSettings,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.tree, self.tree_model = tree, tree_model
-        self.objects, self.object_model = objects, object_model
+        self.tree, self.tree_model = tree, tree.tree_model
+        self.objects, self.object_model = objects, objects.model
         self.work = work
         self.show_status = status
         self.settings = settings
@@ -66,12 +61,12 @@ class Navigation(QObject):
         tree.is_writable = self.is_writable
         tree.node_selected.connect(self.open_location)
         # Expanding a bucket that is not open opens it: one live listing at a time.
-        tree_model.indexWanted.connect(
+        self.tree_model.indexWanted.connect(
             lambda bucket: None if self._relocating else tree.select_node(bucket, "")
         )
         objects.folder_activated.connect(lambda p: self.open_location(self.bucket, p))
         # The open folder lost its last object: show its parent rather than an empty page.
-        object_model.prefixRemoved.connect(
+        self.object_model.prefixRemoved.connect(
             lambda prefix: self.open_location(self.bucket, parent_folder(prefix))
         )
 

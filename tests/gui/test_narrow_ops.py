@@ -298,16 +298,11 @@ def test_navigation_from_small_objects(qloop, client, store, parent, tmp_path: P
     status: list[str] = []
     reports: list[tuple[str, str]] = []
     work = Work(JobRunner(parent), lambda title, error: reports.append((title, str(error))))
-    nav = Navigation(
-        tree=tree,
-        tree_model=tree_model,
-        objects=objects,
-        object_model=object_model,
-        work=work,
-        status=lambda text, timeout_ms=0: status.append(text),
-        settings=settings,
-        parent=parent,
-    )
+
+    def say(text: str, timeout_ms: int = 0) -> None:
+        status.append(text)
+
+    nav = Navigation(tree, objects, work, say, settings, parent)
     changes: list[bool] = []
     nav.changed.connect(lambda: changes.append(True))
     places: list[tuple[str, str]] = []
