@@ -13,7 +13,7 @@ from natsobj_gui.icons import icon
 from natsobj_gui.models import file_icons
 from natsobj_gui.models.object_columns import COL_DESCRIPTION, COL_SIZE
 
-from .window_support import open_bucket, row_of, wait_until
+from .window_support import open_bucket, put_and_open, row_of, wait_until
 
 
 def test_backspace_goes_up_but_not_while_typing(qloop, window, store) -> None:
@@ -41,9 +41,9 @@ def test_backspace_goes_up_but_not_while_typing(qloop, window, store) -> None:
 
 def test_folder_rows_show_count_and_total_size_in_the_size_column(qloop, window, store) -> None:
     async def body() -> None:
-        await store.put("docs/a.txt", b"x" * 1000)
-        await store.put("docs/sub/b.txt", b"y" * 1048)
-        await open_bucket(window, store.bucket)
+        await put_and_open(
+            window, store, {"docs/a.txt": b"x" * 1000, "docs/sub/b.txt": b"y" * 1048}
+        )
         proxy = window.objects.proxy
         r = row_of(window, "docs/")
         assert proxy.index(r, COL_SIZE).data() == "2 objects, 2.0 KiB"
@@ -110,9 +110,7 @@ def test_bucket_status_counts_the_listed_objects(qloop, window, store) -> None:
         return [d for d in tops if isinstance(d, BucketStatusDialog) and d.isVisible()]
 
     async def body() -> None:
-        await store.put("a.txt", b"a")
-        await store.put("d/b.txt", b"b")
-        await open_bucket(window, store.bucket)
+        await put_and_open(window, store, {"a.txt": b"a", "d/b.txt": b"b"})
         window.window_actions.bucket_status.trigger()
         await wait_until(lambda: bool(dialogs()))
         dlg = dialogs()[0]

@@ -13,6 +13,7 @@ from natsobj_gui.dialogs.upload_dialog import UploadDialog
 from .window_support import (  # noqa: F401 - fixtures
     drag_objects,
     open_bucket,
+    put_and_open,
     row_of,
     settings_fixture,
     table_names,
@@ -103,9 +104,7 @@ def test_open_folders_come_back_after_f5_and_a_bucket_switch(
 
 def test_rename_by_another_client_replaces_the_row(qloop, window, store) -> None:
     async def body() -> None:
-        await store.put("old/name.txt", b"x")
-        await store.put("stay.txt", b"y")
-        await open_bucket(window, store.bucket)
+        await put_and_open(window, store, {"old/name.txt": b"x", "stay.txt": b"y"})
         assert table_names(window) == ["old/", "stay.txt"]
         # Another connection renames: the old meta is purged (no watch event for it).
         await store.update_meta("old/name.txt", ObjectMeta(name="new/name.txt"))

@@ -16,6 +16,7 @@ from .window_support import (  # noqa: F401 - fixtures
     close_window,
     make_window,
     open_bucket,
+    put_and_open,
     row_of,
     settings_fixture,
     wait_until,
@@ -147,9 +148,7 @@ def test_selection_moves_cancel_the_previous_preview_and_the_toggle_is_remembere
     try:
 
         async def body() -> None:
-            await store.put("one.txt", b"1")
-            await store.put("two.txt", b"2")
-            await open_bucket(w, store.bucket)
+            await put_and_open(w, store, {"one.txt": b"1", "two.txt": b"2"})
             ops = w.window_actions.preview
             ops.toggle.trigger()
             titles: list[str] = []

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
 from natsobj_gui.models.object_columns import COL_SIZE
 
-from .window_support import message_boxes, open_bucket, row_of, table_names, wait_until
+from .window_support import message_boxes, put_and_open, row_of, table_names, wait_until
 
 
 def _editor(w) -> QLineEdit | None:
@@ -41,9 +41,9 @@ def _rename_to(w, label: str, new: str) -> None:
 
 def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
     async def body() -> None:
-        await store.put("docs/report.txt", b"r")
-        await store.put("docs/other.txt", b"o")
-        await open_bucket(window, store.bucket, "docs/")
+        await put_and_open(
+            window, store, {"docs/report.txt": b"r", "docs/other.txt": b"o"}, "docs/"
+        )
         editor = _start_f2(window, "report.txt")
         assert editor.text() == "report.txt"
         await wait_until(lambda: editor.selectedText() == "report")  # the extension is kept
@@ -63,9 +63,7 @@ def test_f2_renames_in_place_and_escape_cancels(qloop, window, store) -> None:
 
 def test_rename_errors_show_beside_the_cell_not_in_a_box(qloop, window, store) -> None:
     async def body() -> None:
-        await store.put("a.txt", b"a")
-        await store.put("b.txt", b"b")
-        await open_bucket(window, store.bucket)
+        await put_and_open(window, store, {"a.txt": b"a", "b.txt": b"b"})
         ops = window.window_actions.rename
         _rename_to(window, "a.txt", "b.txt")
         await wait_until(lambda: "already exists" in ops.last_error)
@@ -83,9 +81,7 @@ def test_rename_errors_show_beside_the_cell_not_in_a_box(qloop, window, store) -
 
 def test_slow_second_click_edits_and_folders_do_not(qloop, window, store) -> None:
     async def body() -> None:
-        await store.put("dir/x.txt", b"x")
-        await store.put("y.txt", b"y")
-        await open_bucket(window, store.bucket)
+        await put_and_open(window, store, {"dir/x.txt": b"x", "y.txt": b"y"})
         table = window.objects.table
         proxy = window.objects.proxy
         cell = proxy.index(row_of(window, "y.txt"), 0)

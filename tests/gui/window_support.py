@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from natsobj_gui.core import Client
+from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.views.main_window import MainWindow
 
@@ -110,6 +110,15 @@ async def open_bucket(w: MainWindow, bucket: str, prefix: str = "") -> None:
     assert got == bucket
 
 
+async def put_and_open(
+    w: MainWindow, store: ObjectStore, objects: dict[str, bytes], prefix: str = ""
+) -> None:
+    """Put `objects` (name: content) in `store`, then open its bucket as open_bucket does."""
+    for name, data in objects.items():
+        await store.put(name, data)
+    await open_bucket(w, store.bucket, prefix)
+
+
 def table_names(w: MainWindow) -> list[str]:
     """What the table shows in its name column, in view order."""
     proxy = w.objects.proxy
@@ -176,6 +185,7 @@ __all__ = [
     "message_boxes",
     "open_bucket",
     "profile_action",
+    "put_and_open",
     "row_of",
     "send_drag",
     "settings_fixture",
