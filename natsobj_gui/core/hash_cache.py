@@ -13,8 +13,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .embedded import app_data_dir
-
 log = logging.getLogger(__name__)
 CACHE_ENV = "NATSOBJ_HASH_CACHE"  # tests and scripts point the cache elsewhere
 CACHE_NAME = "hash-cache.sqlite3"
@@ -25,7 +23,11 @@ Key = tuple[int, int]  # (size, mtime_ns)
 def default_cache_path() -> Path:
     """$NATSOBJ_HASH_CACHE, else `hash-cache.sqlite3` in the app's data folder."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else app_data_dir() / CACHE_NAME
+    if env:
+        return Path(env)
+    from .dirs import app_data_dir  # platformdirs: only when the default is wanted
+
+    return app_data_dir() / CACHE_NAME
 
 
 def file_sha256(path: str | os.PathLike[str]) -> bytes:
@@ -73,7 +75,7 @@ class HashCache:
             return {}
         return {p: ((s, m), bytes(sha)) for p, s, m, sha in rows}
 
-    def remember(self, path: Path, size: int, mtime_ns: int, sha: bytes) -> None:
+    def remember(self, path: str | os.PathLike[str], size: int, mtime_ns: int, sha: bytes) -> None:
         self._new.append((str(path), size, mtime_ns, sha))
 
     def digest(

@@ -46,6 +46,7 @@ class SyncItem:
     reason: str = ""
     local: Path | None = None
     info: ObjectInfo | None = None  # the remote object, when there is one
+    mtime_ns: int | None = None  # the local file's, as scanned: its hash cache key
 
     @property
     def transfers(self) -> bool:
@@ -199,7 +200,8 @@ async def _plan(
     # Only same-size pairs need a local digest; the cache spares reading unchanged files.
     pairs = [f for rel, f in local.items() if rel in remote and remote[rel].size == f.size]
     hits, misses = cache.hits, cache.misses
-    await asyncio.to_thread(_hash_all, cache, root, pairs)
+    if pairs:  # a first sync has nothing to compare: no cache query, no thread
+        await asyncio.to_thread(_hash_all, cache, root, pairs)
     upload = direction is Direction.UPLOAD
     # A local special file matters when it is a source, or when an object wants its place.
     items = [
@@ -226,9 +228,9 @@ def _compare(
     rel: str, f: LocalFile | None, info: ObjectInfo | None, upload: bool, delete: bool
 ) -> SyncItem:
     """One name's action."""
-    path = f.path if f is not None else None
+    path, stamp = (f.path, f.mtime_ns) if f is not None else (None, None)
     if info is not None and info.link is not None:
-        return SyncItem(rel, Action.SKIP, 0, "a link: not synced", path, info)
+        return SyncItem(rel, Action.SKIP, 0, "a link: not synced", path, info, stamp)
     if not upload and info is not None and local_name_for(rel) is None:
         return SyncItem(rel, Action.SKIP, info.size, "cannot be a local file name", path, info)
     if f is None:
@@ -239,14 +241,14 @@ def _compare(
         return SyncItem(rel, Action.DOWNLOAD, info.size, "only in the bucket", None, info)
     if info is None:
         if upload:
-            return SyncItem(rel, Action.UPLOAD, f.size, "only in the folder", path)
+            return SyncItem(rel, Action.UPLOAD, f.size, "only in the folder", path, None, stamp)
         action = Action.DELETE if delete else Action.EXTRA
-        return SyncItem(rel, action, f.size, "only in the folder", path)
+        return SyncItem(rel, action, f.size, "only in the folder", path, None, stamp)
     move = Action.UPLOAD if upload else Action.DOWNLOAD
     size = f.size if upload else info.size
     if info.size != f.size:
-        return SyncItem(rel, move, size, "size differs", path, info)
+        return SyncItem(rel, move, size, "size differs", path, info, stamp)
     remote_sha = wire.digest_bytes(info.digest)
     if remote_sha is None or remote_sha != f.sha:
-        return SyncItem(rel, move, size, "content differs", path, info)
-    return SyncItem(rel, Action.SAME, f.size, "", path, info)
+        return SyncItem(rel, move, size, "content differs", path, info, stamp)
+    return SyncItem(rel, Action.SAME, f.size, "", path, info, stamp)

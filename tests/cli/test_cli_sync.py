@@ -40,6 +40,9 @@ def test_upload_and_download_map_names_like_folder_uploads(
     assert _names(cli, bucket) == ["backup/a/x.txt", "backup/top.bin"]
     assert hash_cache.is_file()
 
+    # The first sync's uploads filled the hash cache: checking again reads no file.
+    check = json.loads(cli.ok("sync", str(src), f"{bucket}/backup", "--dry-run", "--json").text)
+    assert (check["plan"]["hashed_files"], check["plan"]["cached_hashes"]) == (0, 2)
     again = cli.ok("sync", str(src), f"{bucket}/backup")
     assert "Uploaded 0 files" in again.text and "2 already the same" in again.text
 

@@ -82,6 +82,22 @@ async def test_upload_then_resync_reads_nothing_and_other_clients_read_it(
     assert (again.hashed, again.cache_hits) == (0, 4)
 
 
+async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_stamp(
+    store: ObjectStore, tmp_path: Path, cache: HashCache
+) -> None:
+    root = tmp_path / "d"
+    _tree(root, {"moved.txt": b"old!", "still.txt": b"same"})
+    plan = await plan_sync(store, root, "", UP, cache=cache)
+    (root / "moved.txt").write_bytes(b"new!")  # same size, after the scan
+    os.utime(root / "moved.txt", ns=(5, 5))
+    result = await run_sync(store, plan, cache=cache)
+    assert result.matches and await store.get_bytes("moved.txt") == b"new!"
+    again = await plan_sync(store, root, "", UP, cache=cache)
+    assert again.count(Action.SAME) == 2 and not again.todo
+    # The untouched file came from the cache; the rewritten one was read again.
+    assert (again.hashed, again.cache_hits) == (1, 1)
+
+
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
