@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -114,25 +115,35 @@ def scan_local(root: Path, patterns: Sequence[str]) -> tuple[list[LocalFile], li
     """Regular files under `root` (not excluded), and what was skipped with the reason."""
     files: list[LocalFile] = []
     skipped: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(d for d in dirnames if not excluded(rel_dir + d, patterns))
-        for name in filenames:
-            rel = rel_dir + name
-            if excluded(rel, patterns) or is_our_file(name):  # not a download's partial
-                continue
-            path = Path(dirpath) / name
-            try:
-                st = path.stat()
-            except OSError:
-                skipped.append(rel)
-                continue
-            if not path.is_file():
-                skipped.append(rel)
-                continue
-            files.append(LocalFile(rel, path, st.st_size, st.st_mtime_ns))
+    _scan(str(root), "", patterns, files, skipped)
     return files, skipped
+
+
+def _scan(
+    folder: str, rel_dir: str, patterns: Sequence[str], files: list[LocalFile], skipped: list[str]
+) -> None:
+    """One folder of scan_local, as os.walk sees it: one stat per entry, links to folders
+    not followed, an unreadable folder passed over."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError:
+        return
+    for entry in entries:
+        rel = rel_dir + entry.name
+        try:
+            st = entry.stat()  # follows a link to a file: its content is synced
+        except OSError:
+            st = None  # a broken link, or gone since the listing
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            if not entry.is_symlink() and not excluded(rel, patterns):
+                _scan(entry.path, rel + "/", patterns, files, skipped)
+        elif excluded(rel, patterns) or is_our_file(entry.name):  # not a download's partial
+            continue
+        elif st is None or not stat.S_ISREG(st.st_mode):
+            skipped.append(rel)
+        else:
+            files.append(LocalFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
 
 
 def local_name_for(rel: str) -> str | None:

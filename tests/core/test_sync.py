@@ -98,6 +98,26 @@ async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_sta
     assert (again.hashed, again.cache_hits) == (1, 1)
 
 
+async def test_the_folder_scan_follows_file_links_only_and_reports_special_files(
+    store: ObjectStore, tmp_path: Path, cache: HashCache
+) -> None:
+    root = tmp_path / "d"
+    _tree(root, {"a/x.txt": b"x", "skip/me.txt": b"s", "top.txt": b"t"})
+    os.mkfifo(root / "a" / "fifo")
+    (root / "broken").symlink_to(tmp_path / "nowhere")
+    (root / "to-file").symlink_to(root / "top.txt")
+    (root / "to-folder").symlink_to(root / "a", target_is_directory=True)
+    plan = await plan_sync(store, root, "", UP, cache=cache, exclude=("skip",))
+    assert [(i.rel, i.action) for i in plan.items] == [
+        ("a/fifo", Action.SKIP),
+        ("a/x.txt", Action.UPLOAD),
+        ("broken", Action.SKIP),
+        ("to-file", Action.UPLOAD),
+        ("top.txt", Action.UPLOAD),
+    ]
+    assert {i.reason for i in plan.of(Action.SKIP)} == {"not a readable regular file"}
+
+
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
