@@ -368,10 +368,13 @@ async def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from natsobj_gui.core.client import Client
-    from natsobj_gui.core.embedded import EmbeddedServer
 
     func = command_function(args.func)
-    local = EmbeddedServer() if args.local else None
+    local = None
+    if args.local:
+        from natsobj_gui.core.embedded import EmbeddedServer  # its server module: --local only
+
+        local = EmbeddedServer()
     try:
         if local is None:
             profile = build_profile(args)
