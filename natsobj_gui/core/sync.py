@@ -106,7 +106,9 @@ class _Run:
         self.plan = plan
         self.tracker = _Tracker(plan, report)
         self.cache = cache
-        self.base = str(plan.root.resolve())  # the cache's key: whatever path named the folder
+        # The cache's keys: the same whatever path named the folder.
+        base = str(plan.root.resolve())
+        self.base = base if base.endswith(os.sep) else base + os.sep
         self.done: list[SyncItem] = []
         self.failed: list[tuple[SyncItem, str]] = []
 
@@ -124,8 +126,8 @@ class _Run:
             return
         # Keyed by the file as scanned: a change since then (before or during the upload)
         # gives it another mtime, so this entry is never taken for different content.
-        key = os.path.join(self.base, *item.rel.split("/"))
-        self.cache.remember(key, item.size, item.mtime_ns, sha)
+        rel = item.rel if os.sep == "/" else item.rel.replace("/", os.sep)
+        self.cache.remember(self.base + rel, item.size, item.mtime_ns, sha)
 
 
 async def _current_metas(
@@ -163,8 +165,8 @@ async def _upload_all(
     """The uploads, through put_many as `natsobj put DIR` (so at least as fast)."""
     metas = await _current_metas(store, run, items, concurrency)
     by_name = {run.plan.object_name(i.rel): i for i in items}
-    puts = [
-        PutItem(metas[name], _local_path(run.plan, item))
+    puts = [  # str paths: a Path is turned into one by every open and stat of the put
+        PutItem(metas[name], str(_local_path(run.plan, item)))
         for name, item in by_name.items()
         if name in metas
     ]
