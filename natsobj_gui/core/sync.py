@@ -80,7 +80,10 @@ class _Tracker:
             done = self.finished_bytes + sum(self.moving.values())
             self.report(Progress(self.files, self.total_files, done, self.total_bytes))
 
-    def callback(self, item: SyncItem) -> Callable[[Progress], None]:
+    def callback(self, item: SyncItem) -> Callable[[Progress], None] | None:
+        if self.report is None:
+            return None  # nobody to tell: the transfer need not report each chunk
+
         def on_progress(p: Progress) -> None:
             self.moving[item.rel] = p.bytes_done
             self._emit()

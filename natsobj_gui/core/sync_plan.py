@@ -138,8 +138,8 @@ def _scan(
         if st is not None and stat.S_ISDIR(st.st_mode):
             if not entry.is_symlink() and not excluded(rel, patterns):
                 _scan(entry.path, rel + "/", patterns, files, skipped)
-        elif excluded(rel, patterns) or is_our_file(entry.name):  # not a download's partial
-            continue
+        elif (patterns and excluded(rel, patterns)) or is_our_file(entry.name):
+            continue  # excluded, or a download's partial (not the user's content)
         elif st is None or not stat.S_ISREG(st.st_mode):
             skipped.append(rel)
         else:
