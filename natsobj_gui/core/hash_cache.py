@@ -49,15 +49,34 @@ class HashCache:
         self.hits = self.misses = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Used from one worker thread at a time, never concurrently.
-            db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+            try:
+                self._db = self._open()
+            except sqlite3.OperationalError:
+                raise  # locked, read-only, not a file: not ours to remove
+            except sqlite3.DatabaseError as exc:
+                # Not a database (any more): a cache is rebuilt, not repaired.
+                log.warning("hash cache %s damaged, starting it over: %s", self.path, exc)
+                self.path.unlink()
+                self._db = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("hash cache %s unusable, working without it: %s", self.path, exc)
+
+    def _open(self) -> sqlite3.Connection:
+        # Used from one worker thread at a time, never concurrently.
+        db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+        try:
+            # No fsync per transaction (a sync's first write waited on the disk for the
+            # server's data): an OS crash may at worst damage the file, which the next
+            # open finds and starts over; an application crash cannot.
+            db.execute("PRAGMA synchronous=OFF")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS hashes ("
                 "path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha BLOB)"
             )
-            self._db = db
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("hash cache %s unusable, working without it: %s", self.path, exc)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def load(self, root: Path) -> dict[str, tuple[Key, bytes]]:
         """Every cached entry under `root` (one query, not one per file)."""

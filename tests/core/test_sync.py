@@ -118,6 +118,22 @@ async def test_the_folder_scan_follows_file_links_only_and_reports_special_files
     assert {i.reason for i in plan.of(Action.SKIP)} == {"not a readable regular file"}
 
 
+def test_a_damaged_hash_cache_is_started_over(tmp_path: Path) -> None:
+    path = tmp_path / "hashes.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))  # what a torn write leaves
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"data")
+    st = f.stat()
+    cache = HashCache(path)
+    sha = cache.digest(f, st.st_size, st.st_mtime_ns, {})
+    cache.close()
+    again = HashCache(path)
+    try:
+        assert again.load(tmp_path) == {str(f): ((st.st_size, st.st_mtime_ns), sha)}
+    finally:
+        again.close()
+
+
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
