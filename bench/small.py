@@ -27,6 +27,7 @@ from .common import (
     machine_note,
     measure,
     median,
+    precompile,
     print_table,
     run_child,
     run_in_scratch,
@@ -318,6 +319,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     print(f"bench.small: {args.files} files, {args.objects} listed; {machine_note()}")
+    precompile()
 
     def run(work: Path) -> None:
         with local_server(work / "store") as server:

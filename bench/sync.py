@@ -17,7 +17,15 @@ import sys
 import time
 from pathlib import Path
 
-from .common import DATA_DIR, BenchError, local_server, machine_note, print_table, verdict
+from .common import (
+    DATA_DIR,
+    BenchError,
+    local_server,
+    machine_note,
+    precompile,
+    print_table,
+    verdict,
+)
 
 RESYNC_TARGET = 2.0  # seconds for a re-sync of unchanged files
 TIMEOUT = 900.0
@@ -87,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = DATA_DIR / f"sync-{os.getpid()}"
     print(machine_note())
+    precompile()
     rows: list[list[str]] = []
     try:
         work.mkdir(parents=True)
