@@ -12,7 +12,6 @@ import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import errors as E
 from . import wire
@@ -98,8 +97,8 @@ class _Tracker:
         self._emit()
 
 
-def _local_path(plan: SyncPlan, item: SyncItem) -> Path:
-    return item.local or plan.root.joinpath(*item.rel.split("/"))
+def _local_path(plan: SyncPlan, item: SyncItem) -> str:
+    return item.local or str(plan.root.joinpath(*item.rel.split("/")))
 
 
 class _Run:
@@ -168,8 +167,8 @@ async def _upload_all(
     """The uploads, through put_many as `natsobj put DIR` (so at least as fast)."""
     metas = await _current_metas(store, run, items, concurrency)
     by_name = {run.plan.object_name(i.rel): i for i in items}
-    puts = [  # str paths: a Path is turned into one by every open and stat of the put
-        PutItem(metas[name], str(_local_path(run.plan, item)))
+    puts = [
+        PutItem(metas[name], _local_path(run.plan, item))
         for name, item in by_name.items()
         if name in metas
     ]
@@ -209,7 +208,7 @@ async def _delete(store: ObjectStore, plan: SyncPlan, item: SyncItem) -> None:
             await store.delete(item.info.name)
     else:
         with contextlib.suppress(FileNotFoundError):
-            _local_path(plan, item).unlink()
+            os.unlink(_local_path(plan, item))
 
 
 async def _each(store: ObjectStore, run: _Run, items: list[SyncItem], concurrency: int) -> None:

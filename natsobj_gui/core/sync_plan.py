@@ -45,7 +45,7 @@ class SyncItem:
     action: Action
     size: int  # bytes transferred, or the size of what is deleted or kept
     reason: str = ""
-    local: Path | None = None
+    local: str | None = None  # the local file, as scanned (a str: a Path costs 4 µs each)
     info: ObjectInfo | None = None  # the remote object, when there is one
     mtime_ns: int | None = None  # the local file's, as scanned: its hash cache key
 
@@ -88,7 +88,7 @@ class SyncPlan:
 @dataclass
 class LocalFile:
     rel: str
-    path: Path
+    path: str
     size: int
     mtime_ns: int
     sha: bytes | None = field(default=None)
@@ -143,7 +143,7 @@ def _scan(
         elif st is None or not stat.S_ISREG(st.st_mode):
             skipped.append(rel)
         else:
-            files.append(LocalFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
+            files.append(LocalFile(rel, entry.path, st.st_size, st.st_mtime_ns))
 
 
 def local_name_for(rel: str) -> str | None:
@@ -216,7 +216,9 @@ async def _plan(
     upload = direction is Direction.UPLOAD
     # A local special file matters when it is a source, or when an object wants its place.
     items = [
-        SyncItem(rel, Action.SKIP, 0, "not a readable regular file", root / rel, remote.get(rel))
+        SyncItem(
+            rel, Action.SKIP, 0, "not a readable regular file", str(root / rel), remote.get(rel)
+        )
         for rel in unreadable
         if upload or rel in remote
     ]
