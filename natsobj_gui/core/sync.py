@@ -137,7 +137,10 @@ async def _current_metas(
 ) -> dict[str, ObjectMeta]:
     """Each upload's meta: a replaced object keeps what it says about itself, as of now."""
     metas = {run.plan.object_name(i.rel): ObjectMeta(run.plan.object_name(i.rel)) for i in items}
-    replaced = iter([i for i in items if i.info is not None])
+    replacing = [i for i in items if i.info is not None]
+    if not replacing:  # a first sync: nothing to look up
+        return metas
+    replaced = iter(replacing)
 
     async def worker() -> None:
         for item in replaced:
@@ -152,7 +155,7 @@ async def _current_metas(
                 continue
             metas[name] = ObjectMeta(name, old.description, old.headers, old.metadata)
 
-    await run_workers(worker() for _ in range(max(1, concurrency)))
+    await run_workers(worker() for _ in range(min(max(1, concurrency), len(replacing))))
     return metas
 
 
