@@ -19,12 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nats
-
-from natsobj_gui.core.client import Client
-from natsobj_gui.core.put_many import PutItem, put_many
-from natsobj_gui.core.types import BucketConfig, ObjectMeta
-
 from .common import (
     REPO_ROOT,
     BenchError,
@@ -33,13 +27,12 @@ from .common import (
     machine_note,
     measure,
     median,
+    precompile,
     print_table,
     run_child,
     run_in_scratch,
     verdict,
 )
-from .listing import BUCKET as LIST_BUCKET
-from .listing import build
 
 KIB = 1024
 UPLOAD_TARGET = 2.0  # ours at least twice as fast as a nats-py put loop
@@ -54,7 +47,15 @@ def _files(folder: str) -> list[tuple[str, Path]]:
     return [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*")) if p.is_file()]
 
 
+# Each child imports only its own side's library: nats-py's whole-process figure must not
+# carry our imports (~0.1 s), nor ours nats-py's object store.
+
+
 async def _child_small_ours(spec: dict[str, Any]) -> dict[str, Any]:
+    from natsobj_gui.core.client import Client
+    from natsobj_gui.core.put_many import PutItem, put_many
+    from natsobj_gui.core.types import ObjectMeta
+
     client = await Client.connect(spec["url"])
     try:
         store = client.store(spec["bucket"])
@@ -73,6 +74,8 @@ async def _child_small_ours(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _child_small_natspy(spec: dict[str, Any]) -> dict[str, Any]:
+    import nats
+
     nc = await nats.connect(spec["url"])
     try:
         obs = await nc.jetstream().object_store(spec["bucket"])
@@ -90,6 +93,8 @@ async def _child_small_natspy(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def _child_ls_natspy(spec: dict[str, Any]) -> dict[str, Any]:
     """nats-py's list, every info printed as indented JSON: what `ls --json` does."""
+    import nats
+
     nc = await nats.connect(spec["url"])
     try:
         obs = await nc.jetstream().object_store(spec["bucket"])
@@ -170,6 +175,9 @@ def make_folder(folder: Path, n: int) -> int:
 
 
 async def _fresh_bucket(url: str, bucket: str) -> None:
+    from natsobj_gui.core.client import Client
+    from natsobj_gui.core.types import BucketConfig
+
     async with await Client.connect(url) as client:
         if await client.buckets.exists(bucket):
             await client.buckets.delete(bucket)
@@ -177,6 +185,8 @@ async def _fresh_bucket(url: str, bucket: str) -> None:
 
 
 async def _count(url: str, bucket: str) -> int:
+    from natsobj_gui.core.client import Client
+
     async with await Client.connect(url) as client:
         return len(await client.store(bucket).list())
 
@@ -205,6 +215,10 @@ def bench_uploads(url: str, folder: Path, n: int, repeat: int) -> dict[str, list
 
 def bench_listing(url: str, n: int, repeat: int, work: Path) -> dict[str, list[float]]:
     """Whole-process `natsobj ls --json` vs nats-py (and nats.go when go is installed)."""
+    from natsobj_gui.core.client import Client
+
+    from .listing import BUCKET as LIST_BUCKET
+    from .listing import build
 
     async def populate() -> None:
         async with await Client.connect(url) as client:
@@ -305,6 +319,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     print(f"bench.small: {args.files} files, {args.objects} listed; {machine_note()}")
+    precompile()
 
     def run(work: Path) -> None:
         with local_server(work / "store") as server:

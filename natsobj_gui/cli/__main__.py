@@ -1,7 +1,5 @@
 """`python -m natsobj_gui.cli`: the same as the `natsobj` console script."""
 
-import sys
+from .main import console_main
 
-from .main import main
-
-sys.exit(main())
+console_main()

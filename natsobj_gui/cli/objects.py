@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,16 +75,29 @@ def _default_name(path: str) -> str:
     return name
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
-    """Regular files under a folder, sorted, with their `/`-separated relative paths."""
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for fname in sorted(files):
-            path = Path(root) / fname
-            if not path.is_file():
-                out.note(f"skipping {path}: not a regular file")
-                continue
-            yield path, path.relative_to(folder).as_posix()
+def _walk(folder: str, rel: str = "") -> Iterator[tuple[str, str, int]]:
+    """Regular files under a folder in `os.walk` order (sorted, files first), with their
+    `/`-separated relative paths and sizes: one stat per file, no Path objects."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return  # an unreadable subfolder is passed over, as os.walk does
+    dirs = []
+    for entry in entries:
+        try:
+            st = entry.stat()  # follows a symbolic link, as Path.is_file does
+        except OSError:
+            st = None  # a broken link
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            if not entry.is_symlink():  # as os.walk: a linked folder is not followed
+                dirs.append(entry)
+        elif st is None or not stat.S_ISREG(st.st_mode):
+            out.note(f"skipping {entry.path}: not a regular file")
+        else:
+            yield entry.path, rel + entry.name, st.st_size
+    for entry in dirs:
+        yield from _walk(entry.path, f"{rel}{entry.name}/")
 
 
 async def _put_one(
@@ -145,11 +159,12 @@ async def _put_folder(
     meta: Callable[[str], ObjectMeta],
 ) -> int:
     prefix = (args.name or "").strip("/")
-    files = [(p, f"{prefix}/{rel}" if prefix else rel) for p, rel in _walk(folder)]
+    lead = f"{prefix}/" if prefix else ""
+    files = [(path, lead + rel, size) for path, rel, size in _walk(str(folder))]
     if not files:
         raise CliError(f"folder {folder} has no files to upload")
     live = {o.name for o in await store.list()}
-    clash = [name for _, name in files if name in live]
+    clash = [name for _, name, _ in files if name in live]
     if clash:
         confirm(
             f"Replace {len(clash)} existing object(s) in {args.bucket} ({_preview(clash)})?",
@@ -161,16 +176,15 @@ async def _put_folder(
 async def _put_files(
     store: ObjectStore,
     folder: Path,
-    files: list[tuple[Path, str]],
+    files: list[tuple[str, str, int]],
     args: argparse.Namespace,
     meta: Callable[[str], ObjectMeta],
 ) -> int:
     """Upload a folder's files several at a time, with one bar for them all."""
-    sizes = {name: _size(path) for path, name in files}
-    total_bytes = sum(sizes.values())
+    total_bytes = sum(size for _, _, size in files)
     done_files = done_bytes = 0
     failed: list[str] = []
-    items = [PutItem(meta(name), path) for path, name in files]
+    items = [PutItem(meta(name), path) for path, name, _ in files]
     with ProgressBar(str(folder), unit="files") as bar:
 
         def finished(outcome: PutOutcome) -> None:
@@ -205,13 +219,6 @@ def _leaf(name: str) -> str:
     if not leaf:
         raise CliError(f"cannot derive a file name from {name!r}: give -O FILE")
     return leaf
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # the put reports it
 
 
 def _destination(output: str | None, name: str) -> Path:

@@ -120,7 +120,9 @@ async def cmd_sync(client: Client, args: argparse.Namespace) -> int:
         if direction is Direction.DOWNLOAD:
             folder.mkdir(parents=True, exist_ok=True)
         with ProgressBar(f"sync {remote}") as bar:
-            result = await run_sync(store, plan, progress=bar, cache=cache)
+            # Not a terminal: no bar to draw, so no progress to add up per chunk and file.
+            report = bar if bar.enabled else None
+            result = await run_sync(store, plan, progress=report, cache=cache)
     finally:
         cache.close()
     return _report(result, args)

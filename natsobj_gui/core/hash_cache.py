@@ -13,8 +13,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .embedded import app_data_dir
-
 log = logging.getLogger(__name__)
 CACHE_ENV = "NATSOBJ_HASH_CACHE"  # tests and scripts point the cache elsewhere
 CACHE_NAME = "hash-cache.sqlite3"
@@ -25,7 +23,11 @@ Key = tuple[int, int]  # (size, mtime_ns)
 def default_cache_path() -> Path:
     """$NATSOBJ_HASH_CACHE, else `hash-cache.sqlite3` in the app's data folder."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else app_data_dir() / CACHE_NAME
+    if env:
+        return Path(env)
+    from .dirs import app_data_dir  # platformdirs: only when the default is wanted
+
+    return app_data_dir() / CACHE_NAME
 
 
 def file_sha256(path: str | os.PathLike[str]) -> bytes:
@@ -47,15 +49,34 @@ class HashCache:
         self.hits = self.misses = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Used from one worker thread at a time, never concurrently.
-            db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+            try:
+                self._db = self._open()
+            except sqlite3.OperationalError:
+                raise  # locked, read-only, not a file: not ours to remove
+            except sqlite3.DatabaseError as exc:
+                # Not a database (any more): a cache is rebuilt, not repaired.
+                log.warning("hash cache %s damaged, starting it over: %s", self.path, exc)
+                self.path.unlink()
+                self._db = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("hash cache %s unusable, working without it: %s", self.path, exc)
+
+    def _open(self) -> sqlite3.Connection:
+        # Used from one worker thread at a time, never concurrently.
+        db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+        try:
+            # No fsync per transaction (a sync's first write waited on the disk for the
+            # server's data): an OS crash may at worst damage the file, which the next
+            # open finds and starts over; an application crash cannot.
+            db.execute("PRAGMA synchronous=OFF")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS hashes ("
                 "path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha BLOB)"
             )
-            self._db = db
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("hash cache %s unusable, working without it: %s", self.path, exc)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def load(self, root: Path) -> dict[str, tuple[Key, bytes]]:
         """Every cached entry under `root` (one query, not one per file)."""
@@ -73,7 +94,7 @@ class HashCache:
             return {}
         return {p: ((s, m), bytes(sha)) for p, s, m, sha in rows}
 
-    def remember(self, path: Path, size: int, mtime_ns: int, sha: bytes) -> None:
+    def remember(self, path: str | os.PathLike[str], size: int, mtime_ns: int, sha: bytes) -> None:
         self._new.append((str(path), size, mtime_ns, sha))
 
     def digest(

@@ -8,7 +8,6 @@ import os
 import stat
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from pathlib import Path
 from typing import BinaryIO, Protocol, Union
 
 PutSource = Union[  # noqa: UP007 - readable in signatures and docs
@@ -40,7 +39,8 @@ def source_size(source: PutSource) -> int | None:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return len(source)
     if isinstance(source, (str, os.PathLike)):
-        size = os.path.getsize(source) if is_regular_path(source) else 0
+        st = os.stat(source)  # one stat: a missing file fails here, as its open would
+        size = st.st_size if stat.S_ISREG(st.st_mode) else 0
         # 0 is also what /proc and /sys files report, whatever they hold: read to the end.
         return size or None
     if hasattr(source, "seek") and hasattr(source, "tell") and hasattr(source, "read"):
@@ -155,7 +155,9 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
         slots.release()  # a pump waiting for room notices the stop at once
 
 
-async def _from_path(path: Path, chunk_size: int, offset: int = 0) -> AsyncIterator[bytes]:
+async def _from_path(
+    path: str | os.PathLike, chunk_size: int, offset: int = 0
+) -> AsyncIterator[bytes]:
     with open(path, "rb", buffering=0) as f:
         if offset:
             f.seek(offset)
@@ -200,7 +202,7 @@ def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     if isinstance(source, (str, os.PathLike)):
         if not is_regular_path(source):  # streams like stdin, read on a thread
             return _rechunk(read_in_thread(_OpenOnRead(source), chunk_size), chunk_size)
-        return _rechunk(_from_path(Path(source), chunk_size), chunk_size)
+        return _rechunk(_from_path(source, chunk_size), chunk_size)
     if hasattr(source, "read"):
         # Regular files are read inline (fast); anything that may wait, in a thread.
         reader = _from_reader if is_fast_reader(source) else read_in_thread
@@ -216,12 +218,18 @@ class Reread:
     """A source whose chunks can be read again from any one: bytes, a regular file, or a
     seekable file object. A resumed put re-sends from the first chunk the stream lacks."""
 
-    def __init__(self, source: PutSource, size: int, chunk_size: int) -> None:
+    def __init__(
+        self,
+        source: PutSource,
+        size: int,
+        chunk_size: int,
+        stamp: tuple[int, int, int] | None = None,
+    ) -> None:
         self.source, self.size, self.chunk_size = source, size, chunk_size
         self._origin = 0
         self._stamp: tuple[int, int, int] | None = None
         if isinstance(source, (str, os.PathLike)):
-            self._stamp = _stamp(source)
+            self._stamp = stamp or _stamp(source)
         elif not isinstance(source, (bytes, bytearray, memoryview)):
             self._origin = source.tell()  # type: ignore[union-attr]
 
@@ -231,6 +239,12 @@ class Reread:
 
         A file object has a size only when it can seek and tell.
         """
+        if isinstance(source, (str, os.PathLike)):
+            # One stat for size, kind and stamp: a folder of small files pays it per file.
+            st = os.stat(source)
+            if not stat.S_ISREG(st.st_mode) or not st.st_size:
+                return None  # a FIFO streams; a size of 0 may be a /proc file
+            return cls(source, st.st_size, chunk_size, (st.st_size, st.st_mtime_ns, st.st_ino))
         size = source_size(source)
         if not size or may_wait(source):
             return None  # a size of 0 may be a /proc file: it streams
@@ -252,7 +266,7 @@ class Reread:
             view = bytes(source)
             return _from_sync(view[i : i + size] for i in range(offset, len(view), size))
         if isinstance(source, (str, os.PathLike)):
-            return _rechunk(_from_path(Path(source), size, offset), size)
+            return _rechunk(_from_path(source, size, offset), size)
         source.seek(self._origin + offset)  # type: ignore[union-attr]
         return _rechunk(_from_reader(source, size), size)  # type: ignore[arg-type]
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import errors as E
 from . import wire
 from .formatting import human_size
 from .hash_cache import HashCache
-from .put_many import DEFAULT_CONCURRENCY
+from .put_many import DEFAULT_CONCURRENCY, PutItem, PutOutcome, put_many
 from .sentences import describe_error
 from .store import ObjectStore
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
-from .transfer import DEFAULT_WINDOW
-from .types import ObjectMeta, Progress
+from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 from .workers import run_workers
 
 SyncProgress = Callable[[Progress], None]  # chunks_* count files here
@@ -73,7 +72,6 @@ class _Tracker:
         self.total_bytes = sum(i.size for i in todo if i.transfers)
         self.files = self.finished_bytes = 0
         self.moving: dict[str, int] = {}
-        self.sent: set[str] = set()  # uploads whose every chunk is acknowledged
         self.report = report
 
     def _emit(self) -> None:
@@ -81,53 +79,116 @@ class _Tracker:
             done = self.finished_bytes + sum(self.moving.values())
             self.report(Progress(self.files, self.total_files, done, self.total_bytes))
 
-    def callback(self, item: SyncItem) -> Callable[[Progress], None]:
+    def callback(self, item: SyncItem) -> Callable[[Progress], None] | None:
+        if self.report is None:
+            return None  # nobody to tell: the transfer need not report each chunk
+
         def on_progress(p: Progress) -> None:
             self.moving[item.rel] = p.bytes_done
-            if p.done and p.chunks_total > 0:
-                self.sent.add(item.rel)
             self._emit()
 
         return on_progress
 
     def finished(self, item: SyncItem) -> None:
         self.moving.pop(item.rel, None)
-        self.sent.discard(item.rel)
         self.files += 1
         if item.transfers:
             self.finished_bytes += item.size
         self._emit()
 
 
-def _local_path(plan: SyncPlan, item: SyncItem) -> Path:
-    return item.local or plan.root.joinpath(*item.rel.split("/"))
+def _local_path(plan: SyncPlan, item: SyncItem) -> str:
+    return item.local or str(plan.root.joinpath(*item.rel.split("/")))
 
 
-async def _upload(
-    store: ObjectStore, plan: SyncPlan, item: SyncItem, cb, cache, slots: asyncio.Semaphore
+class _Run:
+    """One run of a plan: what was done, what failed, and the progress of it all."""
+
+    def __init__(self, plan: SyncPlan, report: SyncProgress | None, cache: HashCache | None):
+        self.plan = plan
+        self.tracker = _Tracker(plan, report)
+        self.cache = cache
+        # The cache's keys: the same whatever path named the folder.
+        base = str(plan.root.resolve())
+        self.base = base if base.endswith(os.sep) else base + os.sep
+        self.done: list[SyncItem] = []
+        self.failed: list[tuple[SyncItem, str]] = []
+
+    def finished(self, item: SyncItem, error: Exception | None) -> None:
+        if error is None:
+            self.done.append(item)
+        else:
+            self.failed.append((item, describe_error(error)))
+        self.tracker.finished(item)
+
+    def uploaded(self, item: SyncItem, info: ObjectInfo) -> None:
+        """Keep the digest the upload computed: the next sync need not read the file."""
+        sha = wire.digest_bytes(info.digest)
+        if self.cache is None or sha is None or item.mtime_ns is None or info.size != item.size:
+            return
+        # Keyed by the file as scanned: a change since then (before or during the upload)
+        # gives it another mtime, so this entry is never taken for different content.
+        rel = item.rel if os.sep == "/" else item.rel.replace("/", os.sep)
+        self.cache.remember(self.base + rel, item.size, item.mtime_ns, sha)
+
+
+async def _current_metas(
+    store: ObjectStore, run: _Run, items: list[SyncItem], concurrency: int
+) -> dict[str, ObjectMeta]:
+    """Each upload's meta: a replaced object keeps what it says about itself, as of now."""
+    metas = {run.plan.object_name(i.rel): ObjectMeta(run.plan.object_name(i.rel)) for i in items}
+    replacing = [i for i in items if i.info is not None]
+    if not replacing:  # a first sync: nothing to look up
+        return metas
+    replaced = iter(replacing)
+
+    async def worker() -> None:
+        for item in replaced:
+            name = run.plan.object_name(item.rel)
+            try:
+                old = await store.info(name)
+            except E.ObjectNotFoundError:
+                continue  # deleted meanwhile: a new object
+            except E.ObjectStoreError as exc:
+                del metas[name]
+                run.finished(item, exc)
+                continue
+            metas[name] = ObjectMeta(name, old.description, old.headers, old.metadata)
+
+    await run_workers(worker() for _ in range(min(max(1, concurrency), len(replacing))))
+    return metas
+
+
+def _chunk_progress(tracker: _Tracker, item: SyncItem) -> Callable[[Progress], None] | None:
+    # A file of one chunk is done when that chunk is: its end reports it, at less cost.
+    return tracker.callback(item) if item.size > DEFAULT_CHUNK_SIZE else None
+
+
+async def _upload_all(
+    store: ObjectStore, run: _Run, items: list[SyncItem], concurrency: int
 ) -> None:
-    path = _local_path(plan, item)
-    name = plan.object_name(item.rel)
-    old = None
-    if item.info is not None:
-        # Content changes; what the object says about itself (as of now) stays.
-        with contextlib.suppress(E.ObjectNotFoundError):
-            old = await store.info(name)
-    meta = ObjectMeta(
-        name,
-        old.description if old else "",
-        old.headers if old else {},
-        old.metadata if old else {},
+    """The uploads, through put_many as `natsobj put DIR` (so at least as fast)."""
+    metas = await _current_metas(store, run, items, concurrency)
+    by_name = {run.plan.object_name(i.rel): i for i in items}
+    puts = [
+        PutItem(metas[name], _local_path(run.plan, item))
+        for name, item in by_name.items()
+        if name in metas
+    ]
+
+    def on_done(outcome: PutOutcome) -> None:
+        item = by_name[outcome.item.meta.name]
+        if outcome.info is not None:
+            run.uploaded(item, outcome.info)
+        run.finished(item, outcome.error)
+
+    await put_many(
+        store,
+        puts,
+        concurrency=concurrency,
+        progress=lambda put: _chunk_progress(run.tracker, by_name[put.meta.name]),
+        on_done=on_done,
     )
-    before = path.stat()
-    info = await store.put(meta, path, progress=cb, slots=slots)
-    after = path.stat()
-    sha = wire.digest_bytes(info.digest)
-    unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-    if cache is not None and sha is not None and unchanged and info.size == after.st_size:
-        # What we uploaded is this file's digest: the next sync need not read it.
-        key = plan.root.resolve().joinpath(*item.rel.split("/"))
-        cache.remember(key, after.st_size, after.st_mtime_ns, sha)
 
 
 async def _download(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb) -> None:
@@ -150,7 +211,26 @@ async def _delete(store: ObjectStore, plan: SyncPlan, item: SyncItem) -> None:
             await store.delete(item.info.name)
     else:
         with contextlib.suppress(FileNotFoundError):
-            _local_path(plan, item).unlink()
+            os.unlink(_local_path(plan, item))
+
+
+async def _each(store: ObjectStore, run: _Run, items: list[SyncItem], concurrency: int) -> None:
+    """Downloads or deletions, `concurrency` at a time; each failure is collected."""
+    queue = iter(items)
+
+    async def worker() -> None:
+        for item in queue:
+            try:
+                if item.action is Action.DOWNLOAD:
+                    await _download(store, run.plan, item, run.tracker.callback(item))
+                else:
+                    await _delete(store, run.plan, item)
+            except (E.ObjectStoreError, OSError) as exc:
+                run.finished(item, exc)
+            else:
+                run.finished(item, None)
+
+    await run_workers(worker() for _ in range(max(1, concurrency)))
 
 
 async def run_sync(
@@ -163,51 +243,22 @@ async def run_sync(
 ) -> SyncResult:
     """Transfer, then delete, what the plan says; failures are collected, not raised.
 
-    Cancelling stops every transfer through its own rollback before CancelledError leaves.
+    Cancelling stops every transfer through its own rollback before CancelledError leaves
+    (an upload whose chunks are all stored still publishes its info first).
     """
-    tracker = _Tracker(plan, progress)
-    # As `natsobj put DIR` (put_many): the uploads share one put's window of chunks.
-    slots = asyncio.Semaphore(DEFAULT_WINDOW)
-    done: list[SyncItem] = []
-    failed: list[tuple[SyncItem, str]] = []
-
-    async def one(item: SyncItem) -> None:
-        cb = tracker.callback(item)
-        try:
-            if item.action is Action.UPLOAD:
-                await _upload(store, plan, item, cb, cache, slots)
-            elif item.action is Action.DOWNLOAD:
-                await _download(store, plan, item, cb)
-            else:
-                await _delete(store, plan, item)
-        except (E.ObjectStoreError, OSError) as exc:
-            failed.append((item, describe_error(exc)))
-        else:
-            done.append(item)
-        tracker.finished(item)
-
-    async def worker(queue: Iterator[SyncItem]) -> None:
-        for item in queue:
-            task = asyncio.ensure_future(one(item))
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                # An upload whose chunks are all stored is publishing its info: let it end,
-                # so that it is reported as done (core.transfer.put finishes that part
-                # whatever cancels arrive, then ends cancelled).
-                if item.rel not in tracker.sent:
-                    task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                raise
-
+    run = _Run(plan, progress, cache)
     try:
-        for batch in (plan.of(Action.UPLOAD, Action.DOWNLOAD), plan.of(Action.DELETE)):
-            queue = iter(batch)
-            await run_workers(worker(queue) for _ in range(max(1, concurrency)))
+        uploads = plan.of(Action.UPLOAD)
+        if uploads:
+            await _upload_all(store, run, uploads, concurrency)
+        for batch in (plan.of(Action.DOWNLOAD), plan.of(Action.DELETE)):
+            if batch:
+                await _each(store, run, batch, concurrency)
     finally:
         if cache is not None:
+            # What the finished uploads learnt, in one transaction (a cancel keeps it too).
             await asyncio.to_thread(cache.flush)
-    return SyncResult(plan, tuple(done), tuple(failed))
+    return SyncResult(plan, tuple(run.done), tuple(run.failed))
 
 
 def describe_plan(plan: SyncPlan) -> str:

@@ -114,6 +114,24 @@ def test_folder_tree_round_trip(cli: Cli, bucket: str, tmp_path: Path) -> None:
     assert got == ["deep/er/x.bin", "readme.md"]
 
 
+def test_folder_put_follows_file_links_and_skips_what_is_not_a_file(
+    cli: Cli, bucket: str, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "a" / "z.txt").write_bytes(b"z")
+    (src / "b.txt").write_bytes(b"bb")
+    os.mkfifo(src / "fifo")
+    (src / "broken").symlink_to(tmp_path / "nowhere")
+    (src / "to-file").symlink_to(src / "b.txt")
+    (src / "to-folder").symlink_to(src / "a")  # not followed: no loop, no copy
+    put = cli.ok("put", bucket, str(src))
+    assert "Put 3 files (5 B)" in put.text
+    assert f"skipping {src / 'fifo'}: not a regular file" in put.err
+    assert f"skipping {src / 'broken'}: not a regular file" in put.err
+    assert cli.ok("ls", bucket, "--names").text.split() == ["a/z.txt", "b.txt", "to-file"]
+
+
 def test_folder_put_with_prefix_and_clash(cli: Cli, bucket: str, tmp_path: Path) -> None:
     src = tmp_path / "f"
     src.mkdir()

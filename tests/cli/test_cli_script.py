@@ -75,6 +75,31 @@ def test_script_put_stdin_ls_json_and_error(
     ]
 
 
+def test_script_output_to_a_pipe_is_whole_or_ends_quietly(
+    nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
+) -> None:
+    """The script leaves without the interpreter's teardown: its last lines still arrive."""
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(300):
+        (src / f"f{i:03}.txt").write_bytes(b"x" * i)
+    base = [script(), "-s", nats_server.url, "put", bucket, str(src)]
+    put = subprocess.run(base, capture_output=True, env=env(cli_env), timeout=120)
+    assert put.returncode == 0, put.stderr
+    lines = put.stdout.decode().splitlines()
+    assert len(lines) == 301 and lines[-1].startswith("Put 300 files")
+    # A reader that stops after one line (`| head -1`): one clean exit, no traceback.
+    proc = subprocess.Popen(
+        [*base, "-f"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(cli_env)
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) in (0, 1)
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
 def test_script_progress_bar_on_a_terminal(
     nats_server: LocalServer, bucket: str, cli_env: Path, tmp_path: Path
 ) -> None:

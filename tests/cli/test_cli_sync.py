@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,9 @@ def test_upload_and_download_map_names_like_folder_uploads(
     assert _names(cli, bucket) == ["backup/a/x.txt", "backup/top.bin"]
     assert hash_cache.is_file()
 
+    # The first sync's uploads filled the hash cache: checking again reads no file.
+    check = json.loads(cli.ok("sync", str(src), f"{bucket}/backup", "--dry-run", "--json").text)
+    assert (check["plan"]["hashed_files"], check["plan"]["cached_hashes"]) == (0, 2)
     again = cli.ok("sync", str(src), f"{bucket}/backup")
     assert "Uploaded 0 files" in again.text and "2 already the same" in again.text
 
@@ -117,3 +122,33 @@ def test_bad_arguments(cli: Cli, tmp_path: Path) -> None:
     cli("sync", str(tmp_path / "file"), "b").assert_one_line_error("is a file")
     cli("sync", "not a bucket!", str(tmp_path)).assert_one_line_error("neither a local folder")
     cli("sync", str(tmp_path), "no_such_bucket_x").assert_one_line_error("not found")
+
+
+def test_put_dir_and_sync_import_only_what_they_need(
+    cli: Cli, bucket: str, tmp_path: Path, hash_cache: Path
+) -> None:
+    """Neither loads the embedded server's modules; only sync loads SQLite (its cache)."""
+    src = tmp_path / "d"
+    _tree(src, {"a.txt": b"a", "b/c.txt": b"c"})
+    code = (
+        "import sys\n"
+        "from natsobj_gui.cli.main import main\n"
+        "assert main(sys.argv[1:]) == 0\n"
+        "seen = {'natsobj_gui.core.embedded', 'natsobj_gui.core.server', 'sqlite3'}\n"
+        "print('loaded:', *sorted(seen & set(sys.modules)))\n"
+    )
+    env = {**os.environ, "NATSOBJ_HASH_CACHE": str(hash_cache)}
+
+    def loaded(*args: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", code, "-s", cli.url, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.splitlines()[-1].removeprefix("loaded:").strip()
+
+    assert loaded("put", bucket, str(src), "--name", "put") == ""
+    assert loaded("sync", str(src), f"{bucket}/sync") == "sqlite3"

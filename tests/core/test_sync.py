@@ -82,6 +82,58 @@ async def test_upload_then_resync_reads_nothing_and_other_clients_read_it(
     assert (again.hashed, again.cache_hits) == (0, 4)
 
 
+async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_stamp(
+    store: ObjectStore, tmp_path: Path, cache: HashCache
+) -> None:
+    root = tmp_path / "d"
+    _tree(root, {"moved.txt": b"old!", "still.txt": b"same"})
+    plan = await plan_sync(store, root, "", UP, cache=cache)
+    (root / "moved.txt").write_bytes(b"new!")  # same size, after the scan
+    os.utime(root / "moved.txt", ns=(5, 5))
+    result = await run_sync(store, plan, cache=cache)
+    assert result.matches and await store.get_bytes("moved.txt") == b"new!"
+    again = await plan_sync(store, root, "", UP, cache=cache)
+    assert again.count(Action.SAME) == 2 and not again.todo
+    # The untouched file came from the cache; the rewritten one was read again.
+    assert (again.hashed, again.cache_hits) == (1, 1)
+
+
+async def test_the_folder_scan_follows_file_links_only_and_reports_special_files(
+    store: ObjectStore, tmp_path: Path, cache: HashCache
+) -> None:
+    root = tmp_path / "d"
+    _tree(root, {"a/x.txt": b"x", "skip/me.txt": b"s", "top.txt": b"t"})
+    os.mkfifo(root / "a" / "fifo")
+    (root / "broken").symlink_to(tmp_path / "nowhere")
+    (root / "to-file").symlink_to(root / "top.txt")
+    (root / "to-folder").symlink_to(root / "a", target_is_directory=True)
+    plan = await plan_sync(store, root, "", UP, cache=cache, exclude=("skip",))
+    assert [(i.rel, i.action) for i in plan.items] == [
+        ("a/fifo", Action.SKIP),
+        ("a/x.txt", Action.UPLOAD),
+        ("broken", Action.SKIP),
+        ("to-file", Action.UPLOAD),
+        ("top.txt", Action.UPLOAD),
+    ]
+    assert {i.reason for i in plan.of(Action.SKIP)} == {"not a readable regular file"}
+
+
+def test_a_damaged_hash_cache_is_started_over(tmp_path: Path) -> None:
+    path = tmp_path / "hashes.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))  # what a torn write leaves
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"data")
+    st = f.stat()
+    cache = HashCache(path)
+    sha = cache.digest(f, st.st_size, st.st_mtime_ns, {})
+    cache.close()
+    again = HashCache(path)
+    try:
+        assert again.load(tmp_path) == {str(f): ((st.st_size, st.st_mtime_ns), sha)}
+    finally:
+        again.close()
+
+
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
