@@ -170,6 +170,53 @@ def _damage(
     return ""
 
 
+def plain_fields(raw: dict) -> tuple[str, str, str, int, int, str, dict] | None:
+    """(name, bucket, nuid, size, chunks, digest, options) of a sound info in the plain shape.
+
+    The plain shape is what our put and nats.go write for an object with no description,
+    headers, metadata or link: exactly these eight keys, a token nuid, sane counts, a
+    SHA-256 digest and a non-zero chunk size. Nearly every listed info has it, and for it
+    the general path below can be skipped: it would find nothing to convert or refuse.
+    None for anything else (which takes the general path).
+    """
+    if len(raw) != 8 or "mtime" not in raw:
+        return None
+    get = raw.get
+    name, options, bucket, nuid = get("name"), get("options"), get("bucket"), get("nuid")
+    size, chunks, digest = get("size"), get("chunks"), get("digest")
+    # Eight keys of which these seven are present: no other key can be there.
+    if (
+        name.__class__ is str
+        and name
+        and options.__class__ is dict
+        and len(options) == 1
+        and options.get("max_chunk_size").__class__ is int
+        and options["max_chunk_size"]
+        and bucket.__class__ is str
+        and nuid.__class__ is str
+        and nuid.isascii()
+        and (nuid.isalnum() or TOKEN_RE.fullmatch(nuid) is not None)
+        and size.__class__ is int
+        and 0 <= size <= MAX_COUNT
+        and chunks.__class__ is int
+        and 0 <= chunks <= MAX_COUNT
+        and digest.__class__ is str
+        and len(digest) == 52
+        and digest[:8] == DIGEST_PREFIX
+    ):
+        return name, bucket, nuid, size, chunks, digest, options
+    return None
+
+
+def own_subject(subject: str, name: str) -> bool:
+    """True when `subject` ends in the name's own token (padded base64 of its UTF-8)."""
+    # Fast: the standard alphabet equals the URL-safe one unless it holds `+` or `/`.
+    try:
+        return subject.endswith("." + _b2a(name.encode(), newline=False).decode())
+    except UnicodeEncodeError:
+        return False
+
+
 def decode_info(
     data: bytes, modified: datetime | None = None, subject: str = "", revision: int = 0
 ) -> ObjectInfo:
@@ -186,6 +233,20 @@ def decode_info(
         raw = _load_slowly(data)
     if raw.__class__ is not dict:
         raise ValueError("its info is not a JSON object")
+    plain = plain_fields(raw)
+    if plain is not None and (not subject or own_subject(subject, plain[0])):
+        name, bucket, nuid, size, chunks, digest, options = plain
+        return _new_info(
+            name, bucket, nuid, size, chunks, digest, "", {}, {}, None,
+            options["max_chunk_size"], False, modified, {}, {}, "", "", revision,
+        )  # fmt: skip
+    return _decode_general(raw, modified, subject, revision)
+
+
+def _decode_general(
+    raw: dict, modified: datetime | None, subject: str, revision: int
+) -> ObjectInfo:
+    """decode_info for any JSON object: every field converted, checked and kept."""
     get = raw.get
     options = get("options")
     if options.__class__ is not dict:
@@ -216,12 +277,7 @@ def decode_info(
     ):  # fmt: skip
         damaged = _damage(name, nuid, size, chunks, digest, raw_link, not deleted and not link)
     if subject:
-        # Fast: the standard alphabet equals the URL-safe one unless it holds `+` or `/`.
-        try:
-            same = subject.endswith("." + _b2a(name.encode(), newline=False).decode())
-        except UnicodeEncodeError:
-            same = False
-        if same:
+        if own_subject(subject, name):
             subject = ""  # the name's own subject: not worth a string per listed object
         elif not subject_holds_name(subject, name):
             if name:
