@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import fields
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from natsobj_gui.core import wire
+from natsobj_gui.core import ObjectInfo, wire
 from natsobj_gui.core.wire_decode import _decode_general, plain_fields
 
 from .raw import digest_of
@@ -142,3 +143,12 @@ def test_mtime_text_at_rounding_edges() -> None:
         for base in (0, second, second + 123_456_000):
             nanos = base + offset
             assert wire.mtime_text(nanos) == wire.timestamp_from_nanos(nanos).isoformat()
+
+
+def test_a_decoded_info_is_a_true_frozen_object_info() -> None:
+    data = json.dumps(_plain()).encode()
+    for info in (wire.decode_info(data), wire.decode_info(data + b" ", subject=_subject("x"))):
+        assert type(info) is ObjectInfo
+        with pytest.raises(FrozenInstanceError):
+            info.name = "other"  # type: ignore[misc]
+        assert replace(info, size=3) == ObjectInfo(**{**_all_fields(info), "size": 3})
