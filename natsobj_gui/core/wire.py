@@ -194,6 +194,7 @@ def timestamp_from_nanos(nanos: int) -> datetime:
 # "YYYY-MM-DDTHH:MM:SS" per whole second: a listing's infos share few seconds.
 _SECOND_TEXT: dict[int, str] = {}
 _SECOND_TEXT_MAX = 4096
+_modf = math.modf
 
 
 def mtime_text(nanos: int) -> str:
@@ -203,7 +204,7 @@ def mtime_text(nanos: int) -> str:
     same float arithmetic as datetime.fromtimestamp's (modf, then round half to even), so
     the text cannot differ from the datetime's.
     """
-    fraction, whole = math.modf(nanos / 1e9)
+    fraction, whole = _modf(nanos / 1e9)
     micro = round(fraction * 1e6)
     if micro >= 1_000_000:
         micro -= 1_000_000

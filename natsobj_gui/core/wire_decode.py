@@ -202,10 +202,12 @@ def plain_fields(raw: dict) -> tuple[str, str, str, int, int, str, dict] | None:
     """
     if len(raw) != 8 or "mtime" not in raw:
         return None
-    get = raw.get
-    name, options, bucket, nuid = get("name"), get("options"), get("bucket"), get("nuid")
-    size, chunks, digest = get("size"), get("chunks"), get("digest")
-    # Eight keys of which these seven are present: no other key can be there.
+    try:
+        name, options, bucket, nuid = raw["name"], raw["options"], raw["bucket"], raw["nuid"]
+        size, chunks, digest = raw["size"], raw["chunks"], raw["digest"]
+    except KeyError:
+        return None
+    # Eight keys of which these eight are present: no other key can be there.
     if (
         name.__class__ is str
         and name
