@@ -195,6 +195,8 @@ def timestamp_from_nanos(nanos: int) -> datetime:
 _SECOND_TEXT: dict[int, str] = {}
 _SECOND_TEXT_MAX = 4096
 _modf = math.modf
+# Three digits per lookup: cheaper than formatting `{micro:06d}` per info.
+_DIGITS3 = tuple(f"{i:03d}" for i in range(1000))
 
 
 def mtime_text(nanos: int) -> str:
@@ -217,4 +219,6 @@ def mtime_text(nanos: int) -> str:
         if len(_SECOND_TEXT) >= _SECOND_TEXT_MAX:
             _SECOND_TEXT.clear()
         text = _SECOND_TEXT[second] = datetime.fromtimestamp(second, tz=UTC).isoformat()[:-6]
-    return f"{text}.{micro:06d}+00:00" if micro else f"{text}+00:00"
+    if not micro:
+        return f"{text}+00:00"
+    return f"{text}.{_DIGITS3[micro // 1000]}{_DIGITS3[micro % 1000]}+00:00"
