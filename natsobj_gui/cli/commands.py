@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from natsobj_gui.core import (
@@ -114,6 +115,12 @@ async def cmd_ls(client: Client, args: argparse.Namespace) -> int:
         return 0
     store = client.store(args.bucket)
     await client.buckets.status(args.bucket)  # an empty listing must not hide a typo
+    if args.json:
+        # Straight from the wire to JSON: nats.go's speed on 100,000 objects needs it.
+        rows = await store.list_json(show_deleted=args.deleted)
+        rows.sort(key=itemgetter("name"))
+        out.print_json(rows)
+        return 0
     objects = sorted(await store.list(show_deleted=args.deleted), key=lambda o: o.name)
     _print_listing(
         args,

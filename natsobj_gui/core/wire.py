@@ -7,13 +7,16 @@ re-exported here, the one module the rest of the app imports.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+from orjson import loads as _loads
+
 from .errors import InvalidMetaError
 from .types import ObjectInfo
-from .wire_decode import damaged_info, decode_entry, decode_info
+from .wire_decode import damaged_info, decode_entry, decode_info, own_subject, plain_fields
 from .wire_names import (
     DIGEST_PREFIX,
     ROLLUP_HEADERS,
@@ -49,10 +52,13 @@ __all__ = [
     "digests_equal",
     "encode_info",
     "info_fields",
+    "info_json",
     "is_token",
     "latin1_meta_subject",
+    "listing_row",
     "meta_filter",
     "meta_subject",
+    "mtime_text",
     "parse_timestamp",
     "stream_name",
     "subject_holds_name",
@@ -63,7 +69,7 @@ __all__ = [
 ZERO_MTIME = "0001-01-01T00:00:00Z"
 
 
-def info_fields(info: ObjectInfo, mtime: str = ZERO_MTIME, *, unknown: bool = True) -> dict:
+def info_fields(info: ObjectInfo, mtime: str | None = ZERO_MTIME, *, unknown: bool = True) -> dict:
     """An info as nats.go's ObjectInfo JSON object: its field order and omitempty rules."""
     out: dict[str, Any] = {"name": info.name}
     if info.description:
@@ -97,6 +103,48 @@ def info_fields(info: ObjectInfo, mtime: str = ZERO_MTIME, *, unknown: bool = Tr
         for k, v in info.extra.items():
             out.setdefault(k, v)
     return out
+
+
+def info_json(info: ObjectInfo) -> dict[str, Any]:
+    """nats.go's ObjectInfo JSON (field order, omitempty) with the real modification time.
+
+    A damaged entry adds `"damaged": reason` (nats.go has no such field).
+    """
+    mtime = info.modified.isoformat() if info.modified else None
+    out = info_fields(info, mtime, unknown=False)
+    if info.damaged:
+        out["damaged"] = info.damaged
+    return out
+
+
+def listing_row(data: bytes, nanos: int, subject: str, bucket: str) -> dict[str, Any] | None:
+    """info_json of a meta message read from `bucket` at `nanos`, when its info is plain.
+
+    Plain (wire_decode.plain_fields: sound, no description, headers, metadata or link,
+    under its name's own subject) is nearly every info of a large listing; for those this
+    builds the row from the JSON directly, without an ObjectInfo or a datetime. None for
+    anything else: decode_entry and info_json then give the row, damaged or not.
+    """
+    try:
+        raw = _loads(data)
+    except ValueError:
+        return None
+    if raw.__class__ is not dict:
+        return None
+    plain = plain_fields(raw)
+    if plain is None or not own_subject(subject, plain[0]):
+        return None
+    name, _, nuid, size, chunks, digest, options = plain
+    return {
+        "name": name,
+        "options": options,  # exactly {"max_chunk_size": non-zero int}
+        "bucket": bucket,  # where it was read, as decode_entry says
+        "nuid": nuid,
+        "size": size,
+        "mtime": mtime_text(nanos),
+        "chunks": chunks,
+        "digest": digest,
+    }
 
 
 def encode_info(info: ObjectInfo) -> bytes:
@@ -141,3 +189,36 @@ def parse_timestamp(value: str | None) -> datetime | None:
 
 def timestamp_from_nanos(nanos: int) -> datetime:
     return datetime.fromtimestamp(nanos / 1e9, tz=UTC)
+
+
+# "YYYY-MM-DDTHH:MM:SS" per whole second: a listing's infos share few seconds.
+_SECOND_TEXT: dict[int, str] = {}
+_SECOND_TEXT_MAX = 4096
+_modf = math.modf
+# Three digits per lookup: cheaper than formatting `{micro:06d}` per info.
+_DIGITS3 = tuple(f"{i:03d}" for i in range(1000))
+
+
+def mtime_text(nanos: int) -> str:
+    """timestamp_from_nanos(nanos).isoformat(), character for character, a few times faster.
+
+    A 100,000-object `ls --json` formats 100,000 of them. The microseconds come from the
+    same float arithmetic as datetime.fromtimestamp's (modf, then round half to even), so
+    the text cannot differ from the datetime's.
+    """
+    fraction, whole = _modf(nanos / 1e9)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        micro -= 1_000_000
+        whole += 1.0
+    if whole < 0 or micro < 0:
+        return timestamp_from_nanos(nanos).isoformat()  # before 1970: not worth a copy
+    second = int(whole)
+    text = _SECOND_TEXT.get(second)
+    if text is None:
+        if len(_SECOND_TEXT) >= _SECOND_TEXT_MAX:
+            _SECOND_TEXT.clear()
+        text = _SECOND_TEXT[second] = datetime.fromtimestamp(second, tz=UTC).isoformat()[:-6]
+    if not micro:
+        return f"{text}+00:00"
+    return f"{text}.{_DIGITS3[micro // 1000]}{_DIGITS3[micro % 1000]}+00:00"
