@@ -227,10 +227,6 @@ def bench_listing(url: str, n: int, repeat: int, work: Path) -> dict[str, list[f
     print(f"building a bucket of {n:,} objects ...", flush=True)
     asyncio.run(populate())
     go = _go_lister(work)
-    # An installed natsobj has its bytecode (pip compiles it); a checkout run with
-    # PYTHONDONTWRITEBYTECODE=1 would compile ~30 modules from source in every timed run.
-    compile_cmd = [sys.executable, "-m", "compileall", "-q", "natsobj_gui"]
-    subprocess.run(compile_cmd, cwd=REPO_ROOT, check=True, timeout=120)
     cli = [sys.executable, "-m", "natsobj_gui.cli", "-s", url, "ls", LIST_BUCKET, "--json"]
     times: dict[str, list[float]] = {"ours": [], "natspy": [], "go": []}
     timeout = 120 + n / 200
