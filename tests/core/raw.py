@@ -76,3 +76,21 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+def unstored_chunks(monkeypatch: Any, refuse: Callable[[int], bool]) -> list[int]:
+    """Make the n-th chunk publish (from 1) go where no stream listens when `refuse(n)`:
+    the server answers it with a real 503 no-responders status. Returns [publishes]."""
+    from natsobj_gui.core import ack_window
+
+    real = ack_window.publish
+    sent = [0]
+
+    async def publish(nc: Any, subject: str, reply: str, payload: bytes, header: bytes = b""):
+        sent[0] += 1
+        if refuse(sent[0]):
+            subject = "natsobj.test.nobody"
+        await real(nc, subject, reply, payload, header)
+
+    monkeypatch.setattr(ack_window, "publish", publish)
+    return sent

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
-import nats.js.errors
 import pytest
 
 from natsobj_gui.core import Client, transfer
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.types import ObjectMeta
 
-from .raw import chunk_subjects
+from .raw import chunk_subjects, unstored_chunks
 
 
 async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
@@ -21,21 +19,8 @@ async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
     """No responders for a chunk while the stream exists: BucketUnavailableError, rolled back."""
     await store.put("obj", b"previous version")
     before = await store.info("obj")
-    js = client.conn.js
-    real = js.publish_async
-    sent = 0
-
-    async def publish_async(subject: str, payload: bytes = b"", **kw):
-        nonlocal sent
-        sent += 1
-        if sent <= 3:
-            return await real(subject, payload, **kw)
-        # What nats-py reports when no stream leader takes the message (a 503 status).
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_exception(nats.js.errors.NoStreamResponseError())
-        return fut
-
-    monkeypatch.setattr(js, "publish_async", publish_async)
+    # What a stream between leaders answers: no responders (a 503) for chunks 4 on.
+    unstored_chunks(monkeypatch, lambda n: n > 3)
     # A stream source: bytes or a file would wait for a leader within the outage bound
     # (test_put_across_leader_loss shows them continue once there is one).
     source = (os.urandom(1000) for _ in range(10))

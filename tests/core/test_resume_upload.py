@@ -8,7 +8,6 @@ import os
 import time
 from pathlib import Path
 
-import nats.js.errors
 import pytest
 from nats.js.object_store import ObjectStore as NatsPyObjectStore
 
@@ -19,7 +18,7 @@ from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.types import Progress
 
-from .raw import chunk_subjects
+from .raw import chunk_subjects, unstored_chunks
 
 RESUME_LOG = "natsobj_gui.core.put_resume"
 OUTAGE = 6.0
@@ -218,25 +217,12 @@ async def test_put_rides_out_a_stream_without_leader(
 ) -> None:
     """No stream leader takes some chunks (a 503): they are sent again once one does."""
     store = await outage_client.create_bucket("resume_leader")
-    js = outage_client.conn.js
-    real = js.publish_async
-    sent = 0
-
-    async def publish_async(subject: str, payload: bytes = b"", **kw):
-        nonlocal sent
-        sent += 1
-        if not 20 < sent <= 30:
-            return await real(subject, payload, **kw)
-        # What nats-py reports when no stream leader takes the message (a 503 status).
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_exception(nats.js.errors.NoStreamResponseError())
-        return fut
-
-    monkeypatch.setattr(js, "publish_async", publish_async)
+    # What a stream between leaders answers: no responders (a 503) for chunks 21 to 30.
+    counter = unstored_chunks(monkeypatch, lambda n: 20 < n <= 30)
     data = os.urandom(CHUNK * 100)
     info = await asyncio.wait_for(store.put("obj", data, chunk_size=CHUNK), OUTAGE + 30)
     monkeypatch.undo()
-    assert sent > 100  # some were sent again
+    assert counter[0] > 100  # some were sent again
     assert await store.get_bytes("obj") == data
     assert await chunk_subjects(outage_client, store.bucket) == {
         f"$O.{store.bucket}.C.{info.nuid}": 100
