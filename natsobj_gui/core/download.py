@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
-import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from . import errors as E
 from . import wire
+from .chunk_hash import ChunkHash
 from .connection import Connection
 from .jsraw import Deliver, JsMsg, OrderedConsumer
 from .partial import TEMP_GLOB, NoteCallback, Partial, open_partial, open_temp
@@ -31,6 +33,7 @@ UNUSABLE = (
 __all__ = [
     "TEMP_GLOB",
     "NoteCallback",
+    "chunk_consumer",
     "get_to_file",
     "is_stream_target",
     "open_temp",
@@ -39,20 +42,17 @@ __all__ = [
 
 
 class _Sink:
-    """Where received chunks go: hashed and written inline, in order.
+    """Where received chunks go: written inline, in order, and hashed (ChunkHash: on a
+    thread once big enough, overlapping the loop's reads and the file writes).
 
-    A worker thread for hashing and writing was measured slower here (hand-off and GIL
-    cost more than they overlap on two cores), so only fsync/rename leave the loop. A
-    hashing thread fed 1 MiB batches was no faster either (256 MiB verify, A/B in one
-    session: 0.59-0.70x of the raw-read ceiling inline, 0.60-0.71x threaded): nats-server
-    keeps the other core busy sending, so there is no idle core to overlap with.
-    A resumed download starts from its kept partial's position and hash.
+    A resumed download starts from its kept partial's position and hash; a checkpoint
+    records the hash of exactly the bytes written (ChunkHash.hexdigest catches up first).
     """
 
     def __init__(self, out: BinaryIO | None, keep: Partial | None = None) -> None:
         self.out = out
         self.keep = keep
-        self.sha = keep.sha if keep else hashlib.sha256()
+        self.hash = ChunkHash(keep.sha if keep else None)
         self.size = keep.state.bytes if keep else 0
         # Chunk messages received (empty ones too: some writers end with one, NATS.Net).
         self.received = keep.state.chunks if keep else 0
@@ -63,7 +63,7 @@ class _Sink:
         self.received += 1
         self.last_seq = seq
         if data:
-            self.sha.update(data)
+            self.hash.update(data)
             if self.out is not None:
                 self.out.write(data)
             self.size += len(data)
@@ -73,7 +73,7 @@ class _Sink:
 
     def checkpoint(self, now: bool = False) -> None:
         assert self.keep is not None
-        self.keep.record(self.size, self.received, self.last_seq, self.sha, now=now)
+        self.keep.record(self.size, self.received, self.last_seq, self.hash, now=now)
 
 
 async def read_chunks(
@@ -85,7 +85,11 @@ async def read_chunks(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
 ) -> None:
     """Stream the chunks of a resolved (non-link) object into `out` and verify them."""
-    await _fill(conn, info, _Sink(out), progress, idle_timeout)
+    sink = _Sink(out)
+    try:
+        await _fill(conn, info, sink, progress, idle_timeout)
+    finally:
+        sink.hash.close()
 
 
 async def _fill(
@@ -104,7 +108,7 @@ async def _fill(
         if sink.size < info.size and sink.chunks < info.chunks:
             raise E.MissingChunksError(info.name, sink.chunks, info.chunks, 0)
         raise E.SizeMismatchError(info.name, info.size, sink.size)
-    actual = wire.digest_string(sink.sha)
+    actual = wire.digest_string(await sink.hash.finish())
     if info.digest and not wire.digests_equal(info.digest, actual):
         raise E.DigestMismatchError(info.name, info.digest, actual)
 
@@ -136,13 +140,10 @@ async def _receive(
     first = sink.last_seq + 1 if sink.last_seq else 0
     had = sink.received
 
-    consumer = OrderedConsumer(
-        conn.nc,
-        conn.jsm,
-        wire.stream_name(info.bucket),
-        wire.chunk_subject(info.bucket, info.nuid),
+    consumer = chunk_consumer(
+        conn,
+        info,
         on_msg,
-        deliver=Deliver.BY_START_SEQUENCE if first else Deliver.ALL,
         start_seq=first,
         idle_timeout=idle_timeout,
         # Less the watchdog's tick, so a get ends within the bound like a put does.
@@ -169,6 +170,30 @@ async def _receive(
         if conn.lost_for() is not None:
             raise E.ConnectionLostError(_lost(info.name)) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
+
+
+def chunk_consumer(
+    conn: Connection,
+    info: ObjectInfo,
+    on_msg: Callable[[JsMsg], bool],
+    *,
+    start_seq: int = 0,
+    idle_timeout: float | None = None,
+    outage_timeout: float | None = None,
+) -> OrderedConsumer:
+    """An ordered consumer of an object's chunks, from stream sequence `start_seq` on (0:
+    all of them); the bench's raw-read ceiling reads through the same one."""
+    return OrderedConsumer(
+        conn.nc,
+        conn.jsm,
+        wire.stream_name(info.bucket),
+        wire.chunk_subject(info.bucket, info.nuid),
+        on_msg,
+        deliver=Deliver.BY_START_SEQUENCE if start_seq else Deliver.ALL,
+        start_seq=start_seq,
+        idle_timeout=idle_timeout,
+        outage_timeout=outage_timeout,
+    )
 
 
 def is_stream_target(dest: Path) -> bool:
@@ -208,7 +233,7 @@ async def get_to_file(
     sink = _Sink(keep.f, keep)
     kept = False
     try:
-        with keep.f as f:
+        with keep.f as f, contextlib.closing(sink.hash):
             try:
                 await _fill(conn, info, sink, progress, idle_timeout)
             except BaseException as exc:
