@@ -100,8 +100,19 @@ async def _fill(
     idle_timeout: float,
 ) -> None:
     """Receive what the sink lacks, then check the whole content's size and digest."""
-    if sink.received < info.chunks or sink.size < info.size or not sink.received:
-        await _receive(conn, info, sink, progress, idle_timeout)
+
+    def on_msg(msg: JsMsg) -> bool:
+        sink.add(msg.data, msg.stream_seq)
+        if progress:
+            total = max(info.chunks, sink.received)
+            progress(Progress(sink.received, total, sink.size, max(info.size, sink.size)))
+        return msg.pending == 0
+
+    if info.size <= 0 and info.chunks <= 0:
+        if progress:
+            progress(Progress(0, 0, 0, 0))
+    elif sink.received < info.chunks or sink.size < info.size or not sink.received:
+        await _receive(conn, info, sink, on_msg, idle_timeout)
     elif progress:  # a kept partial that already had everything
         progress(Progress(sink.received, info.chunks, sink.size, info.size))
     if sink.size != info.size:
@@ -121,21 +132,10 @@ async def _receive(
     conn: Connection,
     info: ObjectInfo,
     sink: _Sink,
-    progress: ProgressCallback | None,
+    on_msg: Callable[[JsMsg], bool],
     idle_timeout: float,
 ) -> None:
-    if info.size <= 0 and info.chunks <= 0:
-        if progress:
-            progress(Progress(0, 0, 0, 0))
-        return
-
-    def on_msg(msg: JsMsg) -> bool:
-        sink.add(msg.data, msg.stream_seq)
-        if progress:
-            total = max(info.chunks, sink.received)
-            progress(Progress(sink.received, total, sink.size, max(info.size, sink.size)))
-        return msg.pending == 0
-
+    """Read the chunks the sink lacks into `on_msg`, riding out a lost connection at start."""
     # A resumed download asks only for the chunks after the last one it kept.
     first = sink.last_seq + 1 if sink.last_seq else 0
     had = sink.received
