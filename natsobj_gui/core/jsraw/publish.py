@@ -72,7 +72,7 @@ def ack_error(data: bytes, headers: bytes | None) -> BaseException | None:
     """The error a publish ack reports (as nats-py would raise it), or None for a stored one."""
     if headers is not None and headers.startswith(_NO_RESPONDERS):
         return nats.js.errors.NoStreamResponseError()
-    if headers is None and data and b'"error"' not in data:
+    if headers is None and data.startswith(b'{"stream"') and b'"error"' not in data:
         return None  # the common case, without parsing: {"stream":...,"seq":...}
     try:
         resp = json.loads(data)
