@@ -217,7 +217,7 @@ class ChunkSender:
             await asyncio.wait(inflight, timeout=SETTLE)
             for fut in inflight:
                 if not fut.done():
-                    fut.cancel()  # frees nats-py's in-flight slot
+                    fut.cancel()  # frees the window's slots
                 elif not fut.cancelled():
                     fut.exception()  # seen: the chunk is checked in the stream instead
         return await self._check(deadline, exc)
