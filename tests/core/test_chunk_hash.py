@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import os
+import threading
+import time
 
 import pytest
 
-from natsobj_gui.core import chunk_hash
+from natsobj_gui.core import ObjectStore, chunk_hash
 from natsobj_gui.core.chunk_hash import ChunkHash
 
 SIZES = (3000, 5000, 7000, 128 * 1024, 1, 50_000) * 8
@@ -58,3 +62,34 @@ def test_close_drops_what_is_queued_and_ends_the_thread(monkeypatch: pytest.Monk
     assert h.thread is not None
     h.thread.join(5)
     assert not h.thread.is_alive()
+
+
+def _hash_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "natsobj-hash" and t.is_alive()]
+
+
+async def test_big_put_and_gets_leave_no_hashing_thread(store: ObjectStore, tmp_path) -> None:
+    """Past THREAD_AFTER a put and a get hash on a thread; each ends with its transfer,
+    whether it succeeded or failed."""
+    data = os.urandom(chunk_hash.THREAD_AFTER + 3 * 1024 * 1024)
+    before = set(_hash_threads())
+    info = await store.put("big", data, chunk_size=128 * 1024)
+    assert (
+        info.digest == "SHA-256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
+    )
+    assert (await store.verify("big")).size == len(data)
+    dest = await store.get_file("big", tmp_path / "big.bin")
+    assert dest.read_bytes() == data
+
+    async def fail_midway():
+        for i in range(60):
+            if i == 50:
+                raise RuntimeError("source failed")
+            yield data[i * 128 * 1024 : (i + 1) * 128 * 1024]
+
+    with pytest.raises(Exception, match="source failed"):
+        await store.put("broken", fail_midway(), chunk_size=128 * 1024)
+    deadline = time.monotonic() + 5
+    while set(_hash_threads()) - before and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not set(_hash_threads()) - before
