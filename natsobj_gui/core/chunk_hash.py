@@ -31,11 +31,13 @@ class ChunkHash:
     `ahead` how many hand-offs may wait. `hexdigest` and `finish` wait for the thread.
     """
 
-    def __init__(self, sha: Any = None, *, block: int | None = None, ahead: int = AHEAD) -> None:
+    def __init__(
+        self, sha: Any = None, *, block: int | None = None, ahead: int | None = None
+    ) -> None:
         self.sha = sha if sha is not None else hashlib.sha256()
         self._inline_left = THREAD_AFTER
         self._queue: queue.SimpleQueue[Any] | None = None
-        self._room = threading.Semaphore(ahead)
+        self._room = threading.Semaphore(AHEAD if ahead is None else ahead)
         self._failed: BaseException | None = None
         self._batch: list[bytes] = []
         self._batch_bytes = 0
