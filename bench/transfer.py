@@ -307,29 +307,33 @@ def disk_speed(work: Path, size: int) -> float:
 
 
 def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) -> dict:
-    """All six operations on one size, interleaved per round; returns per-op result lists."""
+    """Every operation on one size, interleaved per round; returns per-op result lists."""
     size = size_mib * MIB
     path = work / f"data-{size_mib}.bin"
     write_random_file(path, size)
-    ours, theirs = f"ours-{size_mib}", f"natspy-{size_mib}"
     base = {"url": url, "bucket": BUCKET, "path": str(path)}
     dest = str(work / f"out-{size_mib}")
-    # Both readers fetch the same object (ours, byte-compatible with nats.go).
-    specs = {
-        "put_ours": {**base, "name": ours},
-        "put_natspy": {**base, "name": theirs},
-        "put_ceiling": base,
-        "put_frames": base,
-        "get_ours": {**base, "name": ours, "dest": dest},
-        "get_natspy": {**base, "name": ours, "dest": dest},
-        "get_verify": {**base, "name": ours},
-        "get_ceiling": {**base, "name": ours},
-    }
     puts, gets = list(OPS[:4]), list(OPS[4:])
     results: dict[str, list[Any]] = {op: [] for op in OPS}
     results["disk"] = [disk_speed(work, size)]
+    names: list[str] = []
     try:
         for rnd in range(repeat):
+            # Each round's puts store new names, as the ceilings write into a purged stream:
+            # replacing a version would add the purge of its chunks to the timed put.
+            ours, theirs = f"ours-{size_mib}-{rnd}", f"natspy-{size_mib}-{rnd}"
+            names += [ours, theirs]
+            # Both readers fetch the same object (ours, byte-compatible with nats.go).
+            specs = {
+                "put_ours": {**base, "name": ours},
+                "put_natspy": {**base, "name": theirs},
+                "put_ceiling": base,
+                "put_frames": base,
+                "get_ours": {**base, "name": ours, "dest": dest},
+                "get_natspy": {**base, "name": ours, "dest": dest},
+                "get_verify": {**base, "name": ours},
+                "get_ceiling": {**base, "name": ours},
+            }
             # Rotate the order each round so no side always follows the same neighbour.
             for op in puts[rnd % 4 :] + puts[: rnd % 4]:
                 results[op].append(_run(op, specs[op], size, work))
@@ -337,16 +341,23 @@ def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) 
                     asyncio.run(_purge_raw(url))
             for op in gets if rnd % 2 == 0 else gets[::-1]:
                 results[op].append(_run(op, specs[op], size, work))
+            asyncio.run(_delete_objects(url, [ours, theirs]))  # outside the timing
         if profile:
             prof_dir = DATA_DIR / "profiles"
+            names.append(f"ours-{size_mib}-prof")
             for op in ("put_ours", "get_ours"):
                 out = prof_dir / f"{op}-{size_mib}MiB.prof"
-                spec = {**base, "name": ours, "dest": str(work / "out-prof"), "profile": str(out)}
+                spec = {
+                    **base,
+                    "name": names[-1],
+                    "dest": str(work / "out-prof"),
+                    "profile": str(out),
+                }
                 _run(op, spec, size, work)
                 print(f"profile: {out} (top functions in {out.with_suffix('.txt')})")
     finally:
         path.unlink(missing_ok=True)
-        asyncio.run(_delete_objects(url, [ours, theirs]))
+        asyncio.run(_delete_objects(url, names))
     return results
 
 
