@@ -260,7 +260,8 @@ def test_publish_acks_are_read_as_nats_py_would_raise_them() -> None:
 
 
 async def test_chunk_publishes_queue_the_payload_itself_and_acks_come_by_index(client) -> None:
-    """No copy of the payload while framing; each ack reaches its window with its index."""
+    """No copy of the payload while framing, queued or sent directly; each ack reaches its
+    window with its index."""
     from natsobj_gui.core.jsraw.publish import ack_inbox, msg_id_header, publish
 
     nc = client.conn.nc
@@ -272,9 +273,15 @@ async def test_chunk_publishes_queue_the_payload_itself_and_acks_come_by_index(c
     acks: list[tuple[int, object]] = []
     reply = inbox.register(lambda index, err: acks.append((index, err)))
     payload = os.urandom(100_000)
+    # The inbox's SUB is still queued: the frame queues behind it, the payload as is.
+    assert nc._pending
     await publish(nc, "jsraw.pub", f"{reply}0", payload)
-    assert any(item is payload for item in nc._pending)  # queued as is, not copied
+    assert any(item is payload for item in nc._pending)
+    await nc.flush()
+    assert not nc._pending
+    # Nothing queued: straight to the socket, nothing left in nats-py's buffer.
     await publish(nc, "jsraw.pub", f"{reply}1", payload, msg_id_header("x.1"))
+    assert not nc._pending
     await publish(nc, "jsraw.pub", f"{reply}2", payload, msg_id_header("x.1"))  # duplicate
     await publish(nc, "nobody.listens", f"{reply}3", b"x")
     deadline = asyncio.get_running_loop().time() + 5

@@ -9,6 +9,7 @@ nats-py's), and its ack comes straight from our parser to the window that sent i
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +17,13 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client as NATS
+from nats.aio.transport import TcpTransport
 
 from .fastpath import _router
 
 _CRLF = b"\r\n"
+# Bytes a direct write may leave in the transport's buffer before waiting for it to drain.
+DIRECT_BACKLOG = 1 << 20
 # The status line of a "no responders" answer: no stream took the message (a 503).
 _NO_RESPONDERS = b"NATS/1.0 503"
 
@@ -33,10 +37,11 @@ def msg_id_header(ident: str) -> bytes:
 
 
 async def publish(nc: NATS, subject: str, reply: str, payload: bytes, header: bytes = b"") -> None:
-    """Queue one message in nats-py's outgoing buffer, as its own publish would.
+    """Send one message as nats-py's own publish would, without copying the payload.
 
-    The same checks and the same flushing as nats-py's `publish` (pins.py checked its
-    shape), but the payload is queued as is: nats-py's flusher joins the buffer once.
+    The same checks as nats-py's `publish` (pins.py checked its shape). With nothing of
+    nats-py's queued, the frame goes straight to the socket; else it is queued in
+    nats-py's buffer as is, for its flusher (and its re-send after a reconnect).
     """
     if nc.is_closed:
         raise nats.errors.ConnectionClosedError
@@ -54,18 +59,44 @@ async def publish(nc: NATS, subject: str, reply: str, payload: bytes, header: by
         line = f"HPUB {subject} {reply} {hlen} {hlen + size}\r\n".encode() + header
     else:
         line = f"PUB {subject} {reply} {size}\r\n".encode()
+    stats = nc.stats
+    stats["out_msgs"] += 1
+    stats["out_bytes"] += size
+    writer = _direct_writer(nc)
+    if writer is not None:
+        # Straight into the socket (or the transport's buffer, which is reused): no join
+        # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
+        writer.write(line)
+        writer.write(payload)
+        writer.write(_CRLF)
+        if writer.transport.get_write_buffer_size() > DIRECT_BACKLOG:
+            # The socket is full: let it drain (and the loop run), as nats-py's flusher
+            # would. A lost connection is nats-py's to notice; the window sees it.
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.drain()
+        return
     pending = nc._pending
     pending.append(line)
     pending.append(payload)
     pending.append(_CRLF)
-    stats = nc.stats
-    stats["out_msgs"] += 1
-    stats["out_bytes"] += size
     nc._pending_data_size += len(line) + size + 2
     if nc._max_pending_size > 0 and nc._pending_data_size > nc._max_pending_size:
         await nc._flush_pending(force_flush=True)
     elif nc._flush_queue is not None and nc._flush_queue.empty():
         await nc._flush_pending()
+
+
+def _direct_writer(nc: NATS) -> Any:
+    """The connection's stream writer when a frame may go straight to it: connected over
+    plain TCP or TLS, with nothing of nats-py's still queued (which must go first: a SUB
+    before the publishes whose acks it receives). Else None: nats-py's buffer, which it
+    re-sends after a reconnect."""
+    if nc._pending or not nc.is_connected:
+        return None
+    transport = nc._transport
+    if type(transport) is not TcpTransport:
+        return None  # a websocket frames each write
+    return transport._io_writer
 
 
 def ack_error(data: bytes, headers: bytes | None) -> BaseException | None:
