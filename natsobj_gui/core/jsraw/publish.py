@@ -1,10 +1,11 @@
-"""Lean chunk publishes: frames queued without copying the payload, acks routed by token.
+"""Lean chunk publishes: frames sent without copying the payload, acks routed by token.
 
-nats-py's `publish_async` copies each payload twice while framing it (`hpub_cmd`), draws
-a random token (a system call), and answers each ack through a Msg, a queue, a task, a
-JSON parse, a dataclass and a Future with two callbacks. A chunk needs none of that: its
-frame goes into nats-py's own outgoing buffer (the flusher and reconnect logic stay
-nats-py's), and its ack comes straight from our parser to the window that sent it.
+nats-py's `publish_async` copies each payload twice while framing it (`hpub_cmd`) and its
+flusher joins them all again, draws a random token (a system call), and answers each ack
+through a Msg, a queue, a task, a JSON parse, a dataclass and a Future with two
+callbacks. A chunk needs none of that: its frame goes to the socket (or, behind anything
+nats-py still has queued or while disconnected, into nats-py's buffer, which it re-sends
+after a reconnect), and its ack comes straight from our parser to the window that sent it.
 """
 
 from __future__ import annotations
