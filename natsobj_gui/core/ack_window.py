@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 
 from . import errors as E
 from . import wire
 from .connection import Connection
+from .jsraw.publish import AckInbox, ack_inbox, msg_id_header, publish
 from .types import Progress
 
 ACK_TIMEOUT = 10.0
-MSG_ID_HEADER = "Nats-Msg-Id"
+# How often a wait for acks checks for a denial, a lost connection or the ack timeout.
+TICK = 0.25
 
 
 class AckWindow:
     """Publishes chunks to one subject with at most `size` unacknowledged, reporting progress.
 
-    Progress is counted when an ack lands, not when the source yields its next chunk (a
-    slow source would hold it back by a whole window). After `abandon`, nothing more is
-    counted: the rollback owns what is still in flight.
+    No Future per chunk: acks come from the parser (jsraw.publish.AckInbox) and are
+    counted in order; the sending task waits only when the window is full. Progress is
+    counted when an ack lands, not when the source yields its next chunk (a slow source
+    would hold it back by a whole window). After `abandon`, nothing more is counted: the
+    rollback owns what is still in flight.
     """
 
     def __init__(
@@ -44,131 +49,199 @@ class AckWindow:
         self.progress = progress
         # Chunks in flight across several puts at once (put_many): one slot per chunk.
         self.slots = slots
-        self.pending: deque[tuple[asyncio.Future, int]] = deque()
+        self._held = 0  # slots taken for chunks not yet landed
         # A resumed put starts at its first chunk not stored (all before it are full).
         self.first = first
         self.sent_chunks = self.acked_chunks = first
         self.sent_bytes = self.acked_bytes = first * chunk
+        self.inflight = 0  # published, neither acked nor refused yet
+        self._sizes: deque[int] = deque()  # of the chunks from acked_chunks on, as sent
+        self._early: set[int] = set()  # acked while an earlier chunk was not
         # Each chunk's message id (`Nats-Msg-Id`) by index: a re-sent chunk is deduplicated.
         self.msg_id = msg_id
         self.failed = False
-        self._callback_errors: list[Exception] = []
+        self.error: BaseException | None = None  # the first refusal (or progress error)
+        self._callback_error: Exception | None = None
+        self._since = time.monotonic()  # when the oldest chunk in flight became the oldest
+        self._waiter: asyncio.Future[None] | None = None
+        self._want = 0  # wake the waiter once at most this many are in flight
+        self._landed: asyncio.Future[None] | None = None  # after abandon: all landed
+        self._inbox: AckInbox | None = None
+        self._reply = ""
         self._task = asyncio.current_task()
 
     async def send(self, data: bytes) -> None:
         """Publish one chunk, first waiting while the window is full."""
+        if self.error is not None:
+            await self._raise()
         slots = self.slots
         if slots is not None:
             # Our own acks free slots too; waiting for them keeps the wait bounded in time.
-            while slots.locked() and self.pending:
-                await self._ack_oldest()
+            while slots.locked() and self.inflight:
+                await self._wait_until(self.inflight - 1)
             await slots.acquire()
+            self._held += 1
+        index = self.sent_chunks
+        n = len(data)
+        if not self.inflight:
+            self._since = time.monotonic()
+        # Counted first: its ack may land before publish returns (a forced flush), and once
+        # queued it is on its way, so a rollback must wait for it.
+        self.inflight += 1
+        self._sizes.append(n)
+        self.sent_chunks = index + 1
+        self.sent_bytes += n
         try:
-            headers = {MSG_ID_HEADER: self.msg_id(self.sent_chunks)} if self.msg_id else None
-            fut = await self.conn.js.publish_async(self.subject, data, headers=headers)
+            if self._inbox is None:
+                self._inbox = await ack_inbox(self.conn.nc)
+                self._reply = self._inbox.register(self._on_ack)
+            header = msg_id_header(self.msg_id(index)) if self.msg_id else b""
+            await publish(self.conn.nc, self.subject, f"{self._reply}{index}", data, header)
         except BaseException as exc:
+            # Refused before it was queued: not sent.
+            self.inflight -= 1
+            self._sizes.pop()
+            self.sent_chunks = index
+            self.sent_bytes -= n
             if slots is not None:
                 slots.release()
+                self._held -= 1
             if not isinstance(exc, Exception):
                 raise
             raise self.conn.translate(exc, bucket=self.bucket, subject=self.subject) from exc
-        # Track the chunk first: it is already on its way, so a rollback must wait for it.
-        self.pending.append((fut, len(data)))
-        if slots is not None:
-            fut.add_done_callback(lambda _fut: slots.release())  # acked, failed or cancelled
-        fut.add_done_callback(self._on_ack)
         if self._task is not None and self._task.cancelling():
             # nats-py swallows CancelledError while it waits for a forced flush.
             raise asyncio.CancelledError
         if self.conn.lost_for() is not None:
             raise E.ConnectionLostError()  # what was in flight is lost with it
-        self.sent_bytes += len(data)
-        self.sent_chunks += 1
-        pending = self.pending
-        while len(pending) >= self.size or (pending and pending[0][0].done()):
-            await self._ack_oldest()
-        self._raise_callback_error()
+        if self.inflight >= self.size:
+            await self._wait_until(self.size - 1)
+        if self.error is not None:
+            await self._raise()
 
     async def drain(self) -> None:
         """Wait for every chunk's ack."""
-        while self.pending:
-            await self._ack_oldest()
-        self._raise_callback_error()
+        await self._wait_until(0)
+        if self.error is not None:
+            await self._raise()
+        self._let_go()
 
     def abandon(self, *, cancel: bool = False) -> list[asyncio.Future]:
-        """Stop counting and hand over the chunks in flight (cancelled: never to be acked)."""
+        """Stop counting and hand over the chunks in flight as one future that is done
+        once they all landed (cancelled: they are never to be acked)."""
         self.failed = True
-        inflight = [f for f, _ in self.pending]
+        if not self.inflight:
+            self._let_go()
+            return []
+        if self._landed is None:
+            self._landed = asyncio.get_running_loop().create_future()
+            self._landed.add_done_callback(lambda _fut: self._let_go())
         if cancel:
-            for fut in inflight:
-                fut.cancel()
-        return inflight
+            self._landed.cancel()
+        return [self._landed]
+
+    def _let_go(self) -> None:
+        """Free what the window holds: its slots and its acks' token."""
+        if self.slots is not None:
+            for _ in range(self._held):
+                self.slots.release()
+            self._held = 0
+        if self._inbox is not None:
+            self._inbox.unregister(self._reply)
+            self._inbox = None
 
     def _total_chunks(self) -> int:
         if self.total_bytes is None:
             return max(self.sent_chunks, self.acked_chunks)
         return -(-self.total_bytes // self.chunk)
 
-    def _count_acked(self) -> None:
-        """Count the acked chunks at the head of the window, reporting each one."""
-        pending = self.pending
-        while not self.failed and pending:
-            fut, n = pending[0]
-            if not fut.done() or fut.cancelled() or fut.exception() is not None:
-                return  # errors are raised (and translated) by _ack_oldest
-            pending.popleft()
+    def _on_ack(self, index: int, err: BaseException | None) -> None:
+        """One chunk landed (stored, or refused with `err`); called from the parser."""
+        if index < self.acked_chunks or index in self._early or index >= self.sent_chunks:
+            return  # a repeated ack, or not one of ours
+        self.inflight -= 1
+        if self._held:
+            self._held -= 1
+            assert self.slots is not None
+            self.slots.release()
+        if err is not None:
+            if self.error is None and not self.failed:
+                self.error = err
+            self._early.add(index)  # landed, never counted: the put fails
+        elif index != self.acked_chunks:
+            self._early.add(index)
+        elif not self.failed:
+            self._count(index)
+        self._wake()
+
+    def _count(self, index: int) -> None:
+        """Count the chunk at the head of the window and those acked early behind it."""
+        sizes, early = self._sizes, self._early
+        while True:
+            n = sizes.popleft()
             self.acked_bytes += n
-            self.acked_chunks += 1
-            if self.progress:
+            self.acked_chunks = index = index + 1
+            if self.progress and not self._callback_error:
                 total = self.total_bytes if self.total_bytes is not None else self.sent_bytes
-                self.progress(
-                    Progress(
-                        self.acked_chunks,
-                        self._total_chunks(),
-                        self.acked_bytes,
-                        max(total, self.acked_bytes),
-                    )
+                progress = Progress(
+                    self.acked_chunks,
+                    self._total_chunks(),
+                    self.acked_bytes,
+                    max(total, self.acked_bytes),
                 )
+                try:
+                    self.progress(progress)
+                except Exception as exc:
+                    # A failing progress callback must fail the put, not vanish.
+                    self._callback_error = exc
+                    self.error = self.error or exc
+            if index not in early:
+                break
+            early.discard(index)
+        self._since = time.monotonic()
 
-    def _on_ack(self, _fut: asyncio.Future) -> None:
-        # A failing progress callback must fail the put, not vanish into the loop's log.
-        try:
-            self._count_acked()
-        except Exception as exc:
-            self._callback_errors.append(exc)
+    def _wake(self) -> None:
+        if self.inflight <= self._want or self.error is not None:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+        if not self.inflight and self._landed is not None and not self._landed.done():
+            self._landed.set_result(None)
 
-    def _raise_callback_error(self) -> None:
-        if self._callback_errors:
-            raise self._callback_errors[0]
+    async def _wait_until(self, most: int) -> None:
+        """Wait until at most `most` chunks are in flight; a refusal, a denial, a lost
+        connection or ACK_TIMEOUT without an ack end the wait with an error."""
+        loop = asyncio.get_running_loop()
+        while self.inflight > most and self.error is None:
+            waiter = self._waiter = loop.create_future()
+            self._want = most
+            try:
+                await asyncio.wait((waiter,), timeout=TICK)
+            finally:
+                self._waiter = None
+            if waiter.done():
+                continue
+            denial = self.conn.recent_denial(self.subject.rsplit(".", 1)[0])
+            if denial:
+                raise E.PermissionDeniedError(denial)
+            if self.conn.lost_for() is not None:
+                raise E.ConnectionLostError()  # the acks, if any, went to the dead connection
+            if time.monotonic() - self._since > ACK_TIMEOUT:
+                raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {self.subject}")
+        if self.error is not None:
+            await self._raise()
 
-    async def _ack_oldest(self) -> None:
-        await await_ack(self.conn, self.pending[0][0], self.bucket, self.subject)
-        self._count_acked()
-
-
-async def await_ack(conn: Connection, fut: asyncio.Future, bucket: str, subject: str) -> None:
-    """Wait for one publish ack; a permissions violation ends the wait early."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ACK_TIMEOUT
-    while not fut.done():
-        await asyncio.wait((fut,), timeout=0.25)
-        if fut.done():
-            break
-        denial = conn.recent_denial(subject.rsplit(".", 1)[0])
-        if denial:
-            raise E.PermissionDeniedError(denial)
-        if conn.lost_for() is not None:
-            raise E.ConnectionLostError()  # the ack, if any, went to the dead connection
-        if loop.time() > deadline:
-            raise E.ServerTimeoutError(f"no acknowledgement for a chunk on {subject}")
-    try:
-        fut.result()
-    except Exception as exc:
-        err = conn.translate(exc, bucket=bucket, subject=subject)
-        if isinstance(err, E.BucketNotFoundError) and await _bucket_exists(conn, bucket):
+    async def _raise(self) -> None:
+        """Raise the first refusal as the core's error (a progress error as it is)."""
+        exc = self.error
+        assert exc is not None
+        if exc is self._callback_error:
+            raise exc
+        err = self.conn.translate(exc, bucket=self.bucket, subject=self.subject)
+        if isinstance(err, E.BucketNotFoundError) and await _bucket_exists(self.conn, self.bucket):
             # Nobody stored the chunk, yet the stream is there: a clustered stream between
             # leaders drops its subjects' interest for a moment. Not a deleted bucket.
-            err = E.BucketUnavailableError(bucket)
+            err = E.BucketUnavailableError(self.bucket)
         raise err from exc
 
 

@@ -7,6 +7,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +32,7 @@ UNUSABLE = (
 __all__ = [
     "TEMP_GLOB",
     "NoteCallback",
+    "chunk_consumer",
     "get_to_file",
     "is_stream_target",
     "open_temp",
@@ -43,10 +45,12 @@ class _Sink:
 
     A worker thread for hashing and writing was measured slower here (hand-off and GIL
     cost more than they overlap on two cores), so only fsync/rename leave the loop. A
-    hashing thread fed 1 MiB batches was no faster either (256 MiB verify, A/B in one
-    session: 0.59-0.70x of the raw-read ceiling inline, 0.60-0.71x threaded): nats-server
-    keeps the other core busy sending, so there is no idle core to overlap with.
-    A resumed download starts from its kept partial's position and hash.
+    hashing thread was no faster either, fed 1 MiB batches (256 MiB verify, A/B in one
+    session: 0.59-0.70x of the raw-read ceiling inline, 0.60-0.71x threaded) or joined
+    1 MiB blocks (child processes, 7 rounds at load ~6: 373 MB/s inline, 378 threaded, for
+    0.08 s more CPU): nats-server keeps the other core busy sending, so there is no idle
+    core to overlap with. A resumed download starts from its kept partial's position and
+    hash.
     """
 
     def __init__(self, out: BinaryIO | None, keep: Partial | None = None) -> None:
@@ -96,8 +100,19 @@ async def _fill(
     idle_timeout: float,
 ) -> None:
     """Receive what the sink lacks, then check the whole content's size and digest."""
-    if sink.received < info.chunks or sink.size < info.size or not sink.received:
-        await _receive(conn, info, sink, progress, idle_timeout)
+
+    def on_msg(msg: JsMsg) -> bool:
+        sink.add(msg.data, msg.stream_seq)
+        if progress:
+            total = max(info.chunks, sink.received)
+            progress(Progress(sink.received, total, sink.size, max(info.size, sink.size)))
+        return msg.pending == 0
+
+    if info.size <= 0 and info.chunks <= 0:
+        if progress:
+            progress(Progress(0, 0, 0, 0))
+    elif sink.received < info.chunks or sink.size < info.size or not sink.received:
+        await _receive(conn, info, sink, on_msg, idle_timeout)
     elif progress:  # a kept partial that already had everything
         progress(Progress(sink.received, info.chunks, sink.size, info.size))
     if sink.size != info.size:
@@ -117,32 +132,18 @@ async def _receive(
     conn: Connection,
     info: ObjectInfo,
     sink: _Sink,
-    progress: ProgressCallback | None,
+    on_msg: Callable[[JsMsg], bool],
     idle_timeout: float,
 ) -> None:
-    if info.size <= 0 and info.chunks <= 0:
-        if progress:
-            progress(Progress(0, 0, 0, 0))
-        return
-
-    def on_msg(msg: JsMsg) -> bool:
-        sink.add(msg.data, msg.stream_seq)
-        if progress:
-            total = max(info.chunks, sink.received)
-            progress(Progress(sink.received, total, sink.size, max(info.size, sink.size)))
-        return msg.pending == 0
-
+    """Read the chunks the sink lacks into `on_msg`, riding out a lost connection at start."""
     # A resumed download asks only for the chunks after the last one it kept.
     first = sink.last_seq + 1 if sink.last_seq else 0
     had = sink.received
 
-    consumer = OrderedConsumer(
-        conn.nc,
-        conn.jsm,
-        wire.stream_name(info.bucket),
-        wire.chunk_subject(info.bucket, info.nuid),
+    consumer = chunk_consumer(
+        conn,
+        info,
         on_msg,
-        deliver=Deliver.BY_START_SEQUENCE if first else Deliver.ALL,
         start_seq=first,
         idle_timeout=idle_timeout,
         # Less the watchdog's tick, so a get ends within the bound like a put does.
@@ -169,6 +170,30 @@ async def _receive(
         if conn.lost_for() is not None:
             raise E.ConnectionLostError(_lost(info.name)) from None
         raise E.MissingChunksError(info.name, sink.chunks, info.chunks, idle_timeout) from None
+
+
+def chunk_consumer(
+    conn: Connection,
+    info: ObjectInfo,
+    on_msg: Callable[[JsMsg], bool],
+    *,
+    start_seq: int = 0,
+    idle_timeout: float | None = None,
+    outage_timeout: float | None = None,
+) -> OrderedConsumer:
+    """An ordered consumer of an object's chunks, from stream sequence `start_seq` on (0:
+    all of them); the bench's raw-read ceiling reads through the same one."""
+    return OrderedConsumer(
+        conn.nc,
+        conn.jsm,
+        wire.stream_name(info.bucket),
+        wire.chunk_subject(info.bucket, info.nuid),
+        on_msg,
+        deliver=Deliver.BY_START_SEQUENCE if start_seq else Deliver.ALL,
+        start_seq=start_seq,
+        idle_timeout=idle_timeout,
+        outage_timeout=outage_timeout,
+    )
 
 
 def is_stream_target(dest: Path) -> bool:

@@ -114,7 +114,7 @@ async def put(
         if progress and sender.chunks == 0:
             progress(Progress(0, 0, 0, 0))
     except BaseException as exc:
-        # A denied publish is never acknowledged: don't wait (and free nats-py's slots).
+        # A denied publish is never acknowledged: don't wait (and free the window's slots).
         inflight = sender.acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
         purged = await _finish(_rollback(conn, bucket, nuid, inflight))
         if isinstance(exc, E.ConnectionLostError):
@@ -279,7 +279,7 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
             await asyncio.wait(inflight, timeout=RESENT_SETTLE if was_lost else ACK_TIMEOUT)
         for fut in inflight:
             if not fut.done():
-                fut.cancel()  # frees nats-py's in-flight slot; the purge below still runs
+                fut.cancel()  # frees the window's slots; the purge below still runs
             elif not fut.cancelled():
                 fut.exception()  # mark failed acks as seen: the put already failed
     for attempt in range(3):

@@ -10,9 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import nats.js.errors
-import pytest
-
 from natsobj_gui.core import Client
 
 ROLLUP = {"Nats-Rollup": "sub"}
@@ -81,24 +78,19 @@ async def eventually(
         await asyncio.sleep(0.05)
 
 
-class NoLeaderFor:
-    """Fails the publishes `refused` picks (by their 1-based count) as when no stream leader
-    takes them (a 503); the others go through. `sent` counts every publish."""
+def unstored_chunks(monkeypatch: Any, refuse: Callable[[int], bool]) -> list[int]:
+    """Make the n-th chunk publish (from 1) go where no stream listens when `refuse(n)`:
+    the server answers it with a real 503 no-responders status. Returns [publishes]."""
+    from natsobj_gui.core import ack_window
 
-    def __init__(
-        self, monkeypatch: pytest.MonkeyPatch, client: Client, refused: Callable[[int], bool]
-    ) -> None:
-        self.sent = 0
-        js = client.conn.js
-        real = js.publish_async
+    real = ack_window.publish
+    sent = [0]
 
-        async def publish_async(subject: str, payload: bytes = b"", **kw):
-            self.sent += 1
-            if not refused(self.sent):
-                return await real(subject, payload, **kw)
-            # What nats-py reports when no stream leader takes the message (a 503 status).
-            fut = asyncio.get_running_loop().create_future()
-            fut.set_exception(nats.js.errors.NoStreamResponseError())
-            return fut
+    async def publish(nc: Any, subject: str, reply: str, payload: bytes, header: bytes = b""):
+        sent[0] += 1
+        if refuse(sent[0]):
+            subject = "natsobj.test.nobody"
+        await real(nc, subject, reply, payload, header)
 
-        monkeypatch.setattr(js, "publish_async", publish_async)
+    monkeypatch.setattr(ack_window, "publish", publish)
+    return sent

@@ -7,6 +7,7 @@ import os
 
 import nats
 import nats.aio.client
+import nats.js.errors
 import nats.protocol.parser
 import pytest
 
@@ -58,7 +59,9 @@ async def test_router_takes_consumer_messages_off_the_public_path(store) -> None
     await asyncio.wait_for(consumer.run(), 10)
     assert seen == [100_000, 100_000, 100_000]
     assert fallback == []
-    assert router.handlers == {}, "closed consumers must unregister"
+    # Only the put's ack inbox stays (one per connection).
+    inbox = nc.__dict__.get("_natsobj_ack_inbox")
+    assert set(router.handlers) <= {inbox.sid}, "closed consumers must unregister"
 
 
 async def test_public_path_works_without_the_router(store, monkeypatch) -> None:
@@ -242,3 +245,56 @@ async def test_fast_parser_installed_mid_payload_still_takes_messages(nats_serve
 async def test_connected_clients_reconnect_without_limit(client) -> None:
     """connect() passes a small limit (a failing first connect must end); jsraw lifts it."""
     assert client.conn.nc.options["max_reconnect_attempts"] == -1
+
+
+def test_publish_acks_are_read_as_nats_py_would_raise_them() -> None:
+    from natsobj_gui.core.jsraw.publish import ack_error
+
+    assert ack_error(b'{"stream":"OBJ_b","seq":7}', None) is None
+    assert ack_error(b'{"stream":"OBJ_b","seq":7,"duplicate":true}', None) is None
+    full = b'{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}'
+    err = ack_error(full, None)
+    assert isinstance(err, nats.js.errors.ServiceUnavailableError) and err.err_code == 10077
+    assert isinstance(ack_error(b"", b"NATS/1.0 503\r\n\r\n"), nats.js.errors.NoStreamResponseError)
+    assert isinstance(ack_error(b"not json", None), nats.js.errors.APIError)
+
+
+async def test_chunk_publishes_queue_the_payload_itself_and_acks_come_by_index(client) -> None:
+    """No copy of the payload while framing, queued or sent directly; each ack reaches its
+    window with its index."""
+    from natsobj_gui.core.jsraw.publish import ack_inbox, msg_id_header, publish
+
+    nc = client.conn.nc
+    await client.conn.api(
+        "STREAM.CREATE.JSRAW_PUB", {"name": "JSRAW_PUB", "subjects": ["jsraw.pub"]}
+    )
+    inbox = await ack_inbox(nc)
+    assert await ack_inbox(nc) is inbox  # one per connection
+    acks: list[tuple[int, object]] = []
+    reply = inbox.register(lambda index, err: acks.append((index, err)))
+    payload = os.urandom(100_000)
+    # The inbox's SUB is still queued: the frame queues behind it, the payload as is.
+    assert nc._pending
+    await publish(nc, "jsraw.pub", f"{reply}0", payload)
+    assert any(item is payload for item in nc._pending)
+    await nc.flush()
+    assert not nc._pending
+    # Nothing queued: straight to the socket, nothing left in nats-py's buffer.
+    await publish(nc, "jsraw.pub", f"{reply}1", payload, msg_id_header("x.1"))
+    assert not nc._pending
+    await publish(nc, "jsraw.pub", f"{reply}2", payload, msg_id_header("x.1"))  # duplicate
+    await publish(nc, "nobody.listens", f"{reply}3", b"x")
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(acks) < 4 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+    by_index = dict(acks)  # the no-responders answer may come before the stream's acks
+    assert sorted(by_index) == [0, 1, 2, 3]
+    assert [by_index[i] for i in range(3)] == [None, None, None]
+    assert isinstance(by_index[3], nats.js.errors.NoStreamResponseError)
+    inbox.unregister(reply)
+    await publish(nc, "jsraw.pub", f"{reply}4", b"late")
+    await nc.flush()
+    await asyncio.sleep(0.1)
+    assert len(acks) == 4  # a token given up is not called again
+    info = await client.conn.api("STREAM.INFO.JSRAW_PUB", {})
+    assert info["state"]["messages"] == 3  # the duplicate id was stored once

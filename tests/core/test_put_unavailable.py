@@ -10,7 +10,7 @@ from natsobj_gui.core import Client, transfer
 from natsobj_gui.core import errors as E
 from natsobj_gui.core.types import ObjectMeta
 
-from .raw import NoLeaderFor, chunk_subjects
+from .raw import chunk_subjects, unstored_chunks
 
 
 async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
@@ -19,7 +19,8 @@ async def test_unstored_chunk_of_an_existing_bucket_is_unavailable_not_missing(
     """No responders for a chunk while the stream exists: BucketUnavailableError, rolled back."""
     await store.put("obj", b"previous version")
     before = await store.info("obj")
-    NoLeaderFor(monkeypatch, client, lambda n: n > 3)
+    # What a stream between leaders answers: no responders (a 503) for chunks 4 on.
+    unstored_chunks(monkeypatch, lambda n: n > 3)
     # A stream source: bytes or a file would wait for a leader within the outage bound
     # (test_put_across_leader_loss shows them continue once there is one).
     source = (os.urandom(1000) for _ in range(10))

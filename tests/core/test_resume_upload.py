@@ -18,7 +18,7 @@ from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.types import Progress
 
-from .raw import NoLeaderFor, chunk_subjects
+from .raw import chunk_subjects, unstored_chunks
 
 RESUME_LOG = "natsobj_gui.core.put_resume"
 OUTAGE = 6.0
@@ -217,11 +217,12 @@ async def test_put_rides_out_a_stream_without_leader(
 ) -> None:
     """No stream leader takes some chunks (a 503): they are sent again once one does."""
     store = await outage_client.create_bucket("resume_leader")
-    publishes = NoLeaderFor(monkeypatch, outage_client, lambda n: 20 < n <= 30)
+    # What a stream between leaders answers: no responders (a 503) for chunks 21 to 30.
+    counter = unstored_chunks(monkeypatch, lambda n: 20 < n <= 30)
     data = os.urandom(CHUNK * 100)
     info = await asyncio.wait_for(store.put("obj", data, chunk_size=CHUNK), OUTAGE + 30)
     monkeypatch.undo()
-    assert publishes.sent > 100  # some were sent again
+    assert counter[0] > 100  # some were sent again
     assert await store.get_bytes("obj") == data
     assert await chunk_subjects(outage_client, store.bucket) == {
         f"$O.{store.bucket}.C.{info.nuid}": 100

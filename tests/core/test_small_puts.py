@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from natsobj_gui.core import Client, ObjectMeta, ObjectStore
+from natsobj_gui.core import Client, ObjectMeta, ObjectStore, ack_window
 from natsobj_gui.core.put_many import PutItem, PutOutcome, put_many
 
 from .raw import chunk_subj, chunk_subjects
@@ -107,24 +107,22 @@ async def test_one_failing_file_orphans_nothing(store: ObjectStore, client: Clie
 async def test_puts_sharing_slots_keep_that_many_chunks_in_flight_in_all(
     store: ObjectStore, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    js = client.conn.js
-    real = js.publish_async
+    real_publish, real_on_ack = ack_window.publish, ack_window.AckWindow._on_ack
     in_flight = peak = 0
 
-    async def publish_async(*args, **kw):
+    async def publish(*args, **kw) -> None:
         nonlocal in_flight, peak
-        fut = await real(*args, **kw)
-        in_flight += 1
+        in_flight += 1  # counted first: its ack may land before publish returns
         peak = max(peak, in_flight)
+        await real_publish(*args, **kw)
 
-        def landed(_fut) -> None:
-            nonlocal in_flight
-            in_flight -= 1
+    def on_ack(window, index: int, err) -> None:
+        nonlocal in_flight
+        in_flight -= 1
+        real_on_ack(window, index, err)
 
-        fut.add_done_callback(landed)
-        return fut
-
-    monkeypatch.setattr(js, "publish_async", publish_async)
+    monkeypatch.setattr(ack_window, "publish", publish)
+    monkeypatch.setattr(ack_window.AckWindow, "_on_ack", on_ack)
     slots = asyncio.Semaphore(3)
     bodies = {f"o{i}": os.urandom(20_000) for i in range(4)}
     infos = await asyncio.wait_for(
@@ -132,7 +130,7 @@ async def test_puts_sharing_slots_keep_that_many_chunks_in_flight_in_all(
         60,
     )
     monkeypatch.undo()
-    assert peak <= 3 and all(i.chunks == 20 for i in infos)
+    assert peak == 3 and in_flight == 0 and all(i.chunks == 20 for i in infos)
     assert slots._value == 3  # every slot came back
     for name, body in bodies.items():
         assert await store.get_bytes(name) == body

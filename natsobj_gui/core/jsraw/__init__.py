@@ -4,6 +4,8 @@
   reconnect limit after connect, the server's INFO).
 - `fastpath`: our MSG/HMSG parsing and routing of consumer messages by subscription id,
   skipping nats-py's per-message header parsing, Msg objects and queues.
+- `publish`: chunk publishes framed into nats-py's outgoing buffer without copying, their
+  acks routed by token from our parser to the window that sent them.
 - `consumer`: an ordered push consumer with immediate flow-control replies (nats-py's own
   wait for a 0.25 s timer, which stalls downloads), gap and heartbeat recovery.
 - `pins`: what these replace, checked at import (names, signatures, source digests): a

@@ -29,6 +29,22 @@ REPLACED = (
     # patches.fix_publish_async_errors wraps it; _init_async_reply subscribes it by name.
     Replaced(_js.JetStreamContext, "_handle_async_reply", ("self", "msg"), "5b0fc31dfbd6978a"),
     Replaced(_js.JetStreamContext, "_init_async_reply", ("self",), "57e040f62c786f71"),
+    # publish.publish mirrors publish/_send_publish/_send_command (checks, framing, buffer,
+    # stats) and calls _flush_pending as they do.
+    Replaced(
+        _client.Client,
+        "publish",
+        ("self", "subject", "payload", "reply", "headers"),
+        "97d776c391adfd8b",
+    ),
+    Replaced(
+        _client.Client,
+        "_send_publish",
+        ("self", "subject", "reply", "payload", "payload_size", "headers"),
+        "300b534f8eabee74",
+    ),
+    Replaced(_client.Client, "_send_command", ("self", "cmd", "priority"), "ed57e8e86389cf94"),
+    Replaced(_client.Client, "_flush_pending", ("self", "force_flush"), "317c8d7ef54b90b7"),
     # fastpath replaces parse and shares its buffer and state (set by reset).
     Replaced(_parser.Parser, "parse", ("self", "data"), "7d6165f1766cccd1"),
     Replaced(_parser.Parser, "reset", ("self",), "0f304f3f8691385f"),

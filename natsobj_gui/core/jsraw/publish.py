@@ -1,0 +1,183 @@
+"""Lean chunk publishes: frames sent without copying the payload, acks routed by token.
+
+nats-py's `publish_async` copies each payload twice while framing it (`hpub_cmd`) and its
+flusher joins them all again, draws a random token (a system call), and answers each ack
+through a Msg, a queue, a task, a JSON parse, a dataclass and a Future with two
+callbacks. A chunk needs none of that: its frame goes to the socket (or, behind anything
+nats-py still has queued or while disconnected, into nats-py's buffer, which it re-sends
+after a reconnect), and its ack comes straight from our parser to the window that sent it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NATS
+from nats.aio.transport import TcpTransport
+
+from .fastpath import _router
+
+_CRLF = b"\r\n"
+# Bytes a direct write may leave in the transport's buffer before waiting for it to drain.
+DIRECT_BACKLOG = 1 << 20
+# The status line of a "no responders" answer: no stream took the message (a 503).
+_NO_RESPONDERS = b"NATS/1.0 503"
+
+# (chunk index, error or None); called from the parser, so it must not block.
+AckHandler = Callable[[int, "BaseException | None"], None]
+
+
+def msg_id_header(ident: str) -> bytes:
+    """A header block holding only `Nats-Msg-Id: ident`, ready for an HPUB frame."""
+    return b"NATS/1.0\r\nNats-Msg-Id: " + ident.encode() + b"\r\n\r\n"
+
+
+async def publish(nc: NATS, subject: str, reply: str, payload: bytes, header: bytes = b"") -> None:
+    """Send one message as nats-py's own publish would, without copying the payload.
+
+    The same checks as nats-py's `publish` (pins.py checked its shape). With nothing of
+    nats-py's queued, the frame goes straight to the socket; else it is queued in
+    nats-py's buffer as is, for its flusher (and its re-send after a reconnect).
+    """
+    if nc.is_closed:
+        raise nats.errors.ConnectionClosedError
+    if nc.is_draining_pubs:
+        raise nats.errors.ConnectionDrainingError
+    size = len(payload)
+    if not nc.is_connected and (
+        nc._max_pending_size <= 0 or size + nc._pending_data_size > nc._max_pending_size
+    ):
+        raise nats.errors.OutboundBufferLimitError
+    if size > nc._max_payload:
+        raise nats.errors.MaxPayloadError
+    if header:
+        hlen = len(header)
+        line = f"HPUB {subject} {reply} {hlen} {hlen + size}\r\n".encode() + header
+    else:
+        line = f"PUB {subject} {reply} {size}\r\n".encode()
+    stats = nc.stats
+    stats["out_msgs"] += 1
+    stats["out_bytes"] += size
+    writer = _direct_writer(nc)
+    if writer is not None:
+        # Straight into the socket (or the transport's buffer, which is reused): no join
+        # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
+        writer.write(line)
+        writer.write(payload)
+        writer.write(_CRLF)
+        if writer.transport.get_write_buffer_size() > DIRECT_BACKLOG:
+            # The socket is full: let it drain (and the loop run), as nats-py's flusher
+            # would. A lost connection is nats-py's to notice; the window sees it.
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.drain()
+        return
+    pending = nc._pending
+    pending.append(line)
+    pending.append(payload)
+    pending.append(_CRLF)
+    nc._pending_data_size += len(line) + size + 2
+    if nc._max_pending_size > 0 and nc._pending_data_size > nc._max_pending_size:
+        await nc._flush_pending(force_flush=True)
+    elif nc._flush_queue is not None and nc._flush_queue.empty():
+        await nc._flush_pending()
+
+
+def _direct_writer(nc: NATS) -> Any:
+    """The connection's stream writer when a frame may go straight to it: connected over
+    plain TCP or TLS, with nothing of nats-py's still queued (which must go first: a SUB
+    before the publishes whose acks it receives). Else None: nats-py's buffer, which it
+    re-sends after a reconnect."""
+    if nc._pending or not nc.is_connected:
+        return None
+    transport = nc._transport
+    if type(transport) is not TcpTransport:
+        return None  # a websocket frames each write
+    return transport._io_writer
+
+
+def ack_error(data: bytes, headers: bytes | None) -> BaseException | None:
+    """The error a publish ack reports (as nats-py would raise it), or None for a stored one."""
+    if headers is not None and headers.startswith(_NO_RESPONDERS):
+        return nats.js.errors.NoStreamResponseError()
+    if headers is None and data.startswith(b'{"stream"') and b'"error"' not in data:
+        return None  # the common case, without parsing: {"stream":...,"seq":...}
+    try:
+        resp = json.loads(data)
+    except ValueError:
+        return nats.js.errors.APIError(description=f"unreadable publish ack: {data[:80]!r}")
+    if isinstance(resp, dict) and "error" in resp:
+        try:
+            nats.js.errors.APIError.from_error(resp["error"])  # raises the typed error
+        except nats.js.errors.APIError as err:
+            return err
+        except (KeyError, TypeError):
+            return nats.js.errors.APIError(description=str(resp["error"])[:200])
+    return None
+
+
+class AckInbox:
+    """The connection's wildcard reply subject for chunk acks, read by our parser.
+
+    Each window registers under a token and publishes with reply `<prefix><token>.<index>`;
+    an ack is handed to its window's handler with the index. Acks for a token no longer
+    registered (a window that gave up) are dropped. nats-py re-subscribes it on reconnect.
+    """
+
+    def __init__(self, nc: NATS, prefix: str, sid: int) -> None:
+        self.nc = nc
+        self.prefix = prefix  # "<inbox>." : a reply is prefix + token + "." + index
+        self.sid = sid
+        self.handlers: dict[bytes, AckHandler] = {}
+        self._next = 0
+        self._skip = len(prefix)
+
+    def register(self, handler: AckHandler) -> str:
+        """A new token whose acks go to `handler`; returns the reply prefix to publish with."""
+        self._next += 1
+        token = b"%x" % self._next
+        self.handlers[token] = handler
+        return f"{self.prefix}{token.decode()}."
+
+    def unregister(self, reply_prefix: str) -> None:
+        token = reply_prefix[self._skip : -1].encode()
+        self.handlers.pop(token, None)
+
+    def on_raw(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+        token, _, index = subject[self._skip :].partition(b".")
+        handler = self.handlers.get(token)
+        if handler is None or not index.isdigit():
+            return
+        handler(int(index), ack_error(data, headers))
+
+    async def on_msg(self, msg: Any) -> None:
+        """Public-API path (when the router is unavailable): the same, from a parsed Msg."""
+        raw = msg.headers
+        status = _NO_RESPONDERS if raw and raw.get("Status") == "503" else None
+        self.on_raw(msg.subject.encode(), b"", msg.data, status)
+
+
+async def ack_inbox(nc: NATS) -> AckInbox:
+    """The connection's AckInbox, subscribed on first use."""
+    inbox = nc.__dict__.get("_natsobj_ack_inbox")
+    if inbox is None:
+        prefix = nc.new_inbox() + "."
+        holder: list[AckInbox] = []
+
+        async def on_msg(msg: Any) -> None:
+            await holder[0].on_msg(msg)
+
+        sub = await nc.subscribe(prefix + ">", cb=on_msg)
+        inbox = nc.__dict__.get("_natsobj_ack_inbox")
+        if inbox is not None:  # another put subscribed meanwhile
+            await sub.unsubscribe()
+            return inbox
+        inbox = AckInbox(nc, prefix, sub._id)
+        holder.append(inbox)
+        _router(nc).handlers[sub._id] = inbox.on_raw
+        nc.__dict__["_natsobj_ack_inbox"] = inbox
+    return inbox
