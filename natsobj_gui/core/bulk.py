@@ -4,7 +4,8 @@ Each object goes tombstone first, then (once the tombstone is acked) the purge o
 chunks, exactly as `ObjectStore.delete` does for one. A fixed pool of `window` workers
 keeps at most that many publishes or purge requests outstanding. On cancel no new object
 is started and every object already started is finished (its tombstone acked and its
-chunks purged), so each object is either fully deleted or untouched.
+chunks purged), so each object is either fully deleted or untouched. Only the version
+that was listed is deleted: one that another client wrote since is kept, and reported.
 """
 
 from __future__ import annotations
@@ -148,21 +149,36 @@ async def delete_infos(
     return [r for r in results if r is not None]
 
 
+# What an operator reads when another client wrote the object after it was listed.
+CHANGED = "it was changed by another client after it was listed; it was kept"
+
+
 async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[DeleteResult, bool]:
-    """Tombstone, then purge, as `ObjectStore.delete`; True when the whole run must stop."""
+    """Tombstone, then purge, as `ObjectStore.delete`; True when the whole run must stop.
+
+    Only the version that was listed is deleted: the tombstone is published with the
+    listed revision as the expected last sequence of its subject, so a version another
+    client wrote since (and its chunks) stays. An info without a revision is read again.
+    """
     name = info.name
     if info.deleted:
         return DeleteResult(name, Outcome.NOT_FOUND, "it is already deleted"), False
-    # As ObjectStore.delete: where the info was found; a damaged one gets a sound tombstone.
-    tomb = tombstone(replace(info, bucket=bucket))
+    subject = ""
     try:
-        subject = meta_io.meta_subject_of(tomb)
-        data = meta_io.encode_meta(conn, tomb)
-        try:
-            fut = await conn.js.publish_async(subject, data, headers=dict(wire.ROLLUP_HEADERS))
-            await conn.guarded(asyncio.wait_for(fut, ACK_TIMEOUT), subject)
-        except Exception as exc:
-            raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+        subject = meta_io.meta_subject_of(replace(info, bucket=bucket))
+        expected: int | None = info.revision
+        if not expected:
+            # Unknown revision: the newest from the stream leader must still be this
+            # version (the same chunks); its sequence then guards the tombstone.
+            current = await meta_io.read_meta(conn, bucket, subject, direct=False)
+            if current is None or current.deleted:
+                return DeleteResult(name, Outcome.NOT_FOUND, "it is already deleted"), False
+            if current.nuid != info.nuid:
+                return DeleteResult(name, Outcome.FAILED, CHANGED), False
+            info, expected = current, current.revision or None
+        await _publish_tombstone(conn, bucket, info, subject, expected)
+    except E.ConcurrentUpdateError:
+        return await _lost_race(conn, bucket, name, subject), False
     except E.ObjectStoreError as exc:
         return DeleteResult(name, Outcome.FAILED, str(exc)), isinstance(exc, _FATAL)
     # Links own no chunks; a damaged info's nuid is not ours to trust (it may be a wildcard).
@@ -177,3 +193,35 @@ async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[
         text += " remove it later"
         return DeleteResult(name, Outcome.FAILED, text), isinstance(exc, _FATAL)
     return DeleteResult(name, Outcome.DELETED, freed=info.size), False
+
+
+async def _publish_tombstone(
+    conn: Connection, bucket: str, info: ObjectInfo, subject: str, expected: int | None
+) -> None:
+    """Publish the info's tombstone, pipelined; ConcurrentUpdateError if not `expected`."""
+    # As ObjectStore.delete: where the info was found; a damaged one gets a sound tombstone.
+    tomb = tombstone(replace(info, bucket=bucket))
+    data = meta_io.encode_meta(conn, tomb)
+    headers = dict(wire.ROLLUP_HEADERS)
+    if expected is not None:
+        headers[meta_io.EXPECTED_SEQ_HEADER] = str(expected)
+    try:
+        fut = await conn.js.publish_async(subject, data, headers=headers)
+        await conn.guarded(asyncio.wait_for(fut, ACK_TIMEOUT), subject)
+    except Exception as exc:
+        if getattr(exc, "err_code", None) == meta_io.ERR_WRONG_LAST_SEQUENCE:
+            raise E.ConcurrentUpdateError(CHANGED) from exc
+        raise conn.translate(exc, bucket=bucket, subject=subject) from exc
+
+
+async def _lost_race(conn: Connection, bucket: str, name: str, subject: str) -> DeleteResult:
+    """The result for an object another client wrote after the listing: kept, or gone."""
+    try:
+        current = await meta_io.read_meta(conn, bucket, subject, direct=False)
+    except E.ObjectStoreError:
+        current = None  # we cannot tell more; what we know for sure is that it changed
+    else:
+        if current is None or current.deleted:
+            text = "it was deleted by another client after it was listed"
+            return DeleteResult(name, Outcome.NOT_FOUND, text)
+    return DeleteResult(name, Outcome.FAILED, CHANGED)
