@@ -5,7 +5,7 @@ Usage (in a child, on the qasync loop)::
     meter = StallMeter(trace=True)
     meter.start()
     ...                      # the measured operation
-    figures = meter.stop()   # stall_max, stall_p99, stall_top, gc_*, slow (if traced)
+    figures = meter.stop()   # stall_max, stall_p99, stall_top, gc_*, slow, slow_cpu (traced)
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ class StallMeter(QObject):
         self.gaps: list[tuple[float, float]] = []  # (gap seconds, began at, since start)
         self.gc_pauses: list[tuple[float, float, int]] = []  # (seconds, at, generation)
         self.slow: list[tuple[float, float, str]] = []  # (seconds, at, callback)
+        # The same callbacks' CPU time on this thread, and each full GC's: what the app
+        # itself spent, apart from the time other processes took the CPU away.
+        self.slow_cpu: list[tuple[float, float, str]] = []  # (CPU seconds, at, callback)
+        self.gc_cpu: list[float] = []
+        self._gc_cpu = 0.0
         self._t0 = self._last = self._gc_start = self._cpu = 0.0
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._orig_run: Callable[[asyncio.Handle], None] | None = None
@@ -48,6 +53,8 @@ class StallMeter(QObject):
         self.gaps.clear()
         self.gc_pauses.clear()
         self.slow.clear()
+        self.slow_cpu.clear()
+        self.gc_cpu.clear()
         gc.callbacks.append(self._on_gc)
         if self.trace:
             self._trace_on()
@@ -64,9 +71,12 @@ class StallMeter(QObject):
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_start = time.perf_counter()
+            self._gc_cpu = time.thread_time()
         else:
             pause = time.perf_counter() - self._gc_start
             self.gc_pauses.append((pause, self._gc_start - self._t0, info["generation"]))
+            if info["generation"] == 2:
+                self.gc_cpu.append(time.thread_time() - self._gc_cpu)
 
     def _trace_on(self) -> None:
         # Time every asyncio callback (a task step, a transport's read) to name the slow ones.
@@ -75,10 +85,13 @@ class StallMeter(QObject):
 
         def run(handle: asyncio.Handle) -> None:
             start = time.perf_counter()
+            cpu = time.thread_time()
             orig(handle)
             took = time.perf_counter() - start
             if took >= SLOW_CALLBACK:
                 meter.slow.append((took, start - meter._t0, _label(handle)))
+                cpu = time.thread_time() - cpu
+                meter.slow_cpu.append((cpu, start - meter._t0, _label(handle)))
 
         asyncio.events.Handle._run = run  # type: ignore[method-assign]
 
@@ -115,6 +128,8 @@ class StallMeter(QObject):
         if self.trace:
             out["slow"] = [[s, at, what] for s, at, what in sorted(self.slow, reverse=True)[:8]]
             out["slow_total"] = sum(s for s, _, _ in self.slow)
+            out["slow_cpu"] = [[s, at, w] for s, at, w in sorted(self.slow_cpu, reverse=True)[:8]]
+            out["gc_full_cpu_max"] = max(self.gc_cpu, default=0.0)
         return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 
 import nats
@@ -10,7 +11,14 @@ import pytest
 
 from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core import errors as E
-from natsobj_gui.core.bulk import CHANGED, BulkProgress, Outcome, delete_infos, select
+from natsobj_gui.core.bulk import (
+    CHANGED,
+    BulkProgress,
+    DeleteResult,
+    Outcome,
+    delete_infos,
+    select,
+)
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.types import ObjectMeta
 
@@ -96,7 +104,7 @@ async def test_prefix_and_already_deleted_info(store: ObjectStore, client: Clien
 
 
 async def test_empty_and_bucket_gone(store: ObjectStore, client: Client) -> None:
-    assert await delete_infos(client.conn, store.bucket, []) == []
+    assert list(await delete_infos(client.conn, store.bucket, [])) == []
     infos = [await store.put(f"o{i}", b"x") for i in range(5)]
     await client.buckets.delete(store.bucket)
     results = await delete_infos(client.conn, store.bucket, infos, window=2)
@@ -216,3 +224,17 @@ async def test_deleted_elsewhere_after_listing_is_not_found(
     assert result.outcome is Outcome.NOT_FOUND
     assert result.message == "it was deleted by another client after it was listed"
     assert await chunk_subjects(client, store.bucket) == {}
+
+
+async def test_results_are_compact_until_read(store: ObjectStore, client: Client) -> None:
+    infos = [await store.put(f"r/{i:03d}", b"x" * i) for i in range(60)]
+    results = await delete_infos(client.conn, store.bucket, infos, window=8)
+    # 100,000 result objects alive to the end made every full GC rescan them (GUI stalls).
+    gc.collect()
+    assert not any(isinstance(o, DeleteResult) for o in gc.get_objects())
+    assert len(results) == 60 and results.done == 60 and results.freed == sum(range(60))
+    assert [r.name for r in results] == [i.name for i in infos]
+    assert results[-1] == DeleteResult("r/059", Outcome.DELETED, "", 59) == results[59]
+    assert results[58:] == [results[58], results[59]] and results.failed() == []
+    with pytest.raises(IndexError):
+        results[60]
