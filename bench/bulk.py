@@ -218,6 +218,7 @@ async def _gui_delete(window: Any, rows: int, spec: dict[str, Any]) -> dict[str,
     stalls = meter.stop()
     _end_profile(prof, spec, "delete")
     out = {"delete_s": seconds, "deleted_rows": rows, "stall_max": stalls["stall_max"]}
+    out["stall_cpu_top"] = stalls["stall_cpu_top"]
     if trace:  # the longest gaps, GC pauses, the slowest loop callbacks (the parent prints)
         keys = ("stall_top", "stall_p99", "gc_full", "gc_full_max", "gc_total", "cpu_share")
         traced = ("preempted", "slow", "slow_total", "slow_cpu", "gc_full_cpu_max")
@@ -372,6 +373,9 @@ def report(args: argparse.Namespace, r: dict[str, dict[str, Any]]) -> None:
             f"longest stall {stall:.0f} ms (target < {TARGET_STALL * 1000:.0f} ms): "
             f"{verdict(d < TARGET_GUI_DELETE and stall < TARGET_STALL * 1000)}"
         )
+    if "stall_cpu_top" in gui:
+        cpu_ms = ", ".join(f"{c * 1000:.0f} ms at {at:.1f} s" for c, at in gui["stall_cpu_top"])
+        print(f"longest stalls in the GUI thread's own CPU time: {cpu_ms}")
     if "trace" in gui:  # the child's stderr is not shown: its trace comes back in the JSON
         t = gui["trace"]
         cpu, _at, what = (t["slow_cpu"] or [[0.0, 0.0, "none"]])[0]

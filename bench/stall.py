@@ -39,7 +39,8 @@ class StallMeter(QObject):
         # itself spent, apart from the time other processes took the CPU away.
         self.slow_cpu: list[tuple[float, float, str]] = []  # (CPU seconds, at, callback)
         self.gc_cpu: list[float] = []
-        self._gc_cpu = 0.0
+        self.gaps_cpu: list[tuple[float, float]] = []  # (CPU seconds in a gap, began at)
+        self._gc_cpu = self._last_cpu = 0.0
         self._t0 = self._last = self._gc_start = self._cpu = 0.0
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._orig_run: Callable[[asyncio.Handle], None] | None = None
@@ -55,18 +56,22 @@ class StallMeter(QObject):
         self.slow.clear()
         self.slow_cpu.clear()
         self.gc_cpu.clear()
+        self.gaps_cpu.clear()
         gc.callbacks.append(self._on_gc)
         if self.trace:
             self._trace_on()
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._cpu = time.process_time()
         self._t0 = self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.gaps.append((now - self._last, self._last - self._t0))
-        self._last = now
+        # The GUI thread's own CPU time in the gap: a gap far longer was other processes'.
+        self.gaps_cpu.append((cpu - self._last_cpu, self._last - self._t0))
+        self._last, self._last_cpu = now, cpu
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -124,6 +129,12 @@ class StallMeter(QObject):
             # away show up here, not in our code.
             "cpu_share": cpu / wall if wall > 0 else 0.0,
             "preempted": usage.ru_nivcsw - self._usage.ru_nivcsw,
+            # The longest gaps counted in the GUI thread's CPU time: the app's own stalls,
+            # which a busy machine cannot inflate (it can only add waiting).
+            "stall_cpu_top": [
+                [max(0.0, c - self.interval), at]
+                for c, at in sorted(self.gaps_cpu, reverse=True)[:TOP]
+            ],
         }
         if self.trace:
             out["slow"] = [[s, at, what] for s, at, what in sorted(self.slow, reverse=True)[:8]]
