@@ -5,7 +5,7 @@ Usage (in a child, on the qasync loop)::
     meter = StallMeter(trace=True)
     meter.start()
     ...                      # the measured operation
-    figures = meter.stop()   # stall_max, stall_p99, stall_top, gc_*, slow (if traced)
+    figures = meter.stop()   # stall_max, stall_p99, stall_top, gc_*, slow, slow_cpu (traced)
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ class StallMeter(QObject):
         self.gaps: list[tuple[float, float]] = []  # (gap seconds, began at, since start)
         self.gc_pauses: list[tuple[float, float, int]] = []  # (seconds, at, generation)
         self.slow: list[tuple[float, float, str]] = []  # (seconds, at, callback)
+        # The same callbacks' CPU time on this thread, and each full GC's: what the app
+        # itself spent, apart from the time other processes took the CPU away.
+        self.slow_cpu: list[tuple[float, float, str]] = []  # (CPU seconds, at, callback)
+        self.gc_cpu: list[float] = []
+        self.gaps_cpu: list[tuple[float, float]] = []  # (CPU seconds in a gap, began at)
+        self._gc_cpu = self._last_cpu = 0.0
         self._t0 = self._last = self._gc_start = self._cpu = 0.0
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._orig_run: Callable[[asyncio.Handle], None] | None = None
@@ -48,25 +54,34 @@ class StallMeter(QObject):
         self.gaps.clear()
         self.gc_pauses.clear()
         self.slow.clear()
+        self.slow_cpu.clear()
+        self.gc_cpu.clear()
+        self.gaps_cpu.clear()
         gc.callbacks.append(self._on_gc)
         if self.trace:
             self._trace_on()
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
         self._cpu = time.process_time()
         self._t0 = self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.gaps.append((now - self._last, self._last - self._t0))
-        self._last = now
+        # The GUI thread's own CPU time in the gap: a gap far longer was other processes'.
+        self.gaps_cpu.append((cpu - self._last_cpu, self._last - self._t0))
+        self._last, self._last_cpu = now, cpu
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._gc_start = time.perf_counter()
+            self._gc_cpu = time.thread_time()
         else:
             pause = time.perf_counter() - self._gc_start
             self.gc_pauses.append((pause, self._gc_start - self._t0, info["generation"]))
+            if info["generation"] == 2:
+                self.gc_cpu.append(time.thread_time() - self._gc_cpu)
 
     def _trace_on(self) -> None:
         # Time every asyncio callback (a task step, a transport's read) to name the slow ones.
@@ -75,10 +90,13 @@ class StallMeter(QObject):
 
         def run(handle: asyncio.Handle) -> None:
             start = time.perf_counter()
+            cpu = time.thread_time()
             orig(handle)
             took = time.perf_counter() - start
             if took >= SLOW_CALLBACK:
                 meter.slow.append((took, start - meter._t0, _label(handle)))
+                cpu = time.thread_time() - cpu
+                meter.slow_cpu.append((cpu, start - meter._t0, _label(handle)))
 
         asyncio.events.Handle._run = run  # type: ignore[method-assign]
 
@@ -111,10 +129,18 @@ class StallMeter(QObject):
             # away show up here, not in our code.
             "cpu_share": cpu / wall if wall > 0 else 0.0,
             "preempted": usage.ru_nivcsw - self._usage.ru_nivcsw,
+            # The longest gaps counted in the GUI thread's CPU time: the app's own stalls,
+            # which a busy machine cannot inflate (it can only add waiting).
+            "stall_cpu_top": [
+                [max(0.0, c - self.interval), at]
+                for c, at in sorted(self.gaps_cpu, reverse=True)[:TOP]
+            ],
         }
         if self.trace:
             out["slow"] = [[s, at, what] for s, at, what in sorted(self.slow, reverse=True)[:8]]
             out["slow_total"] = sum(s for s, _, _ in self.slow)
+            out["slow_cpu"] = [[s, at, w] for s, at, w in sorted(self.slow_cpu, reverse=True)[:8]]
+            out["gc_full_cpu_max"] = max(self.gc_cpu, default=0.0)
         return out
 
 

@@ -33,7 +33,7 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
             raise ObjectNotFoundError(args.bucket, missing[0])
         raise CliError(f"nothing to delete in {args.bucket}: no object matches")
     confirm(_question(args.bucket, infos), force=args.force)
-    results = await delete_infos(client.conn, args.bucket, infos)
+    results = list(await delete_infos(client.conn, args.bucket, infos))
     results += [DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing]
     _report(args, results)
     return 0 if all(r.ok for r in results) else 1

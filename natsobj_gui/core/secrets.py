@@ -64,6 +64,8 @@ class SecretStore:
         self.service = service
         self._session: dict[str, str] = {}
         self._session_ok = False
+        # What `available` said last (None: not asked yet), for a GUI thread that must not ask.
+        self.last_available: bool | None = None
 
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
@@ -77,8 +79,9 @@ class SecretStore:
 
     @property
     def available(self) -> bool:
-        """True when secrets go to a real keyring."""
-        return backend_usable(self.backend)
+        """True when secrets go to a real keyring (finding the backend may block: a thread)."""
+        self.last_available = backend_usable(self.backend)
+        return self.last_available
 
     def allow_session_only(self, consent: bool) -> None:
         """Record the user's answer to 'keep secrets only while the app runs?'."""
@@ -98,10 +101,14 @@ class SecretStore:
             except keyring.errors.KeyringError as exc:
                 # The exception text comes from the backend; it never contains the value.
                 raise SecretStoreError(f"the keyring refused to store the {kind}: {exc}") from None
+        self.keep_for_session(profile_id, kind, value)
+        return "session"
+
+    def keep_for_session(self, profile_id: str, kind: str, value: str) -> None:
+        """Keep a secret in memory only, after the user agreed; no keyring call at all."""
         if not self._session_ok:
             raise NoKeyringError(self.backend_name)
         self._session[_key(profile_id, kind)] = value
-        return "session"
 
     def get(self, profile_id: str, kind: str) -> str | None:
         """The stored secret or None; a keyring failure is logged (without the secret)."""

@@ -312,9 +312,9 @@ class ObjectStore:
         append, decode, stamp = out.append, wire.decode_entry, wire.timestamp_from_nanos
 
         def on_msg(msg: JsMsg) -> bool:
-            # This runs once per object of the bucket. Damaged entries are listed too. No
-            # revision: every rewrite reads the info again, and an int per object is 28 bytes.
-            info = decode(msg.data, stamp(msg.timestamp_ns), msg.subject, bucket)
+            # This runs once per object of the bucket. Damaged entries are listed too. The
+            # revision lets a bulk delete tombstone only the version that was listed.
+            info = decode(msg.data, stamp(msg.timestamp_ns), msg.subject, bucket, msg.stream_seq)
             if show_deleted or not info.deleted:
                 append(info)
             return msg.pending == 0

@@ -9,10 +9,10 @@ Usage::
     dlg.open()
 
 The dialog is passive: it never runs a coroutine. Browsing uses `stored_kinds` (read ahead
-off the GUI thread; without it the dialog reads the keyring itself). Saving, Delete and
-Test hand their keyring work to `off_thread(work, done)`, which runs `work` in a thread and
-calls `done(result)` on the GUI thread (standalone, it runs inline); one at a time, in
-order. Without a keyring it asks, non-modally, before keeping a secret in memory.
+off the GUI thread). All its keyring work (reading what is not read ahead, asking whether a
+keyring exists, Save, Delete, Test) goes to `off_thread(work, done)`, which runs `work` in a
+thread and calls `done(result)` on the GUI thread (standalone, it runs inline); one at a
+time, in order. Without a keyring it asks, non-modally, before keeping a secret in memory.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ class ConnectDialog(QDialog):
         self._stored = stored_kinds if stored_kinds is not None else {}
         self.embedded_url = embedded_url
         self._keyring = KeyringWork(off_thread, lambda text: self.show_message(text, error=True))
+        self._reading: dict[str, object] = {}  # profile id -> its queued read's token
+        self._hint = SESSION_HINT if secrets.last_available is False else STORED_HINT
         self._pending: list[tuple[Profile, dict[str, str]]] = []  # waiting for consent
         self._testing = False
         self._message_error = False
@@ -116,6 +118,8 @@ class ConnectDialog(QDialog):
         self.connect_button.clicked.connect(self.connect_current)
         self.buttons.rejected.connect(self.reject)
         self.editor.changed.connect(self._update_buttons)
+        # Finding the keyring backend may probe the desktop's services: not on this thread.
+        self._keyring.run(lambda: secrets.available, self._set_usable)
         self.reload(current_id or profiles.last_used)
 
     # -- list -----------------------------------------------------------------------------
@@ -134,7 +138,7 @@ class ConnectDialog(QDialog):
         if item is None:
             return
         profile = self._item_profile(item)
-        self.editor.stored_hint = STORED_HINT if self.secrets.available else SESSION_HINT
+        self.editor.stored_hint = self._hint
         self.editor.set_profile(profile, self._stored_kinds(profile))
         self.embedded_note.setText(
             "The embedded local server runs on this computer "
@@ -150,8 +154,31 @@ class ConnectDialog(QDialog):
         if profile.embedded:
             return set()
         if profile.id not in self._stored:  # not read ahead (new, or after a keyring error)
-            self._stored[profile.id] = set(self.secrets.secrets_for(profile.id))
-        return set(self._stored[profile.id])
+            self._read_stored(profile.id)  # shown as nothing stored until it is read
+        return set(self._stored.get(profile.id, ()))
+
+    def _read_stored(self, profile_id: str) -> None:
+        """Read which secret kinds the keyring holds for a profile, in turn with the writes."""
+        if profile_id in self._reading:
+            return
+        token = self._reading[profile_id] = object()
+        secrets = self.secrets
+
+        def done(kinds: set[str]) -> None:
+            if self._reading.get(profile_id) is not token:
+                return  # a write since makes this read stale
+            del self._reading[profile_id]
+            self._stored[profile_id] = kinds
+            if self.current_profile().id == profile_id:
+                self.editor.mark_stored(kinds)
+
+        self._keyring.run(lambda: set(secrets.secrets_for(profile_id)), done)
+
+    def _set_usable(self, usable: bool) -> None:
+        self._hint = STORED_HINT if usable else SESSION_HINT
+        if self.editor.stored_hint != self._hint and self.list.count():
+            self.editor.stored_hint = self._hint
+            self.editor.mark_stored(self._stored.get(self.current_profile().id, set()))
 
     def _update_buttons(self) -> None:
         profile = self.current_profile()
@@ -198,6 +225,7 @@ class ConnectDialog(QDialog):
         secrets = self.secrets
         self._keyring.run(lambda: secrets.forget_profile(profile.id), lambda _none: None)
         self._stored.pop(profile.id, None)
+        self._reading.pop(profile.id, None)
         self.profiles_changed.emit()
         self.reload(EMBEDDED_ID)
 
@@ -226,6 +254,7 @@ class ConnectDialog(QDialog):
         keep = {k for k in KINDS if profile.secret_kind is not None and k == profile.secret_kind}
         typed = {k: v for k, v in typed.items() if k in keep}
         stored = self._stored.pop(profile.id, None)
+        self._reading.pop(profile.id, None)  # a read queued before this write is stale
         # What will be stored, shown meanwhile (an unknown state is read again when shown).
         if typed or stored is not None:
             self._stored[profile.id] = set(typed) or (stored or set()) & keep
@@ -290,7 +319,7 @@ class ConnectDialog(QDialog):
             self.secrets.allow_session_only(True)
             for profile, typed in pending:
                 for kind, value in typed.items():
-                    self.secrets.set(profile.id, kind, value)
+                    self.secrets.keep_for_session(profile.id, kind, value)
                 self._stored.setdefault(profile.id, set()).update(typed)
             self.show_message("Saved. The secret is kept in memory until the app quits.")
             current = self.current_profile()

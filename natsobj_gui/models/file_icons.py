@@ -3,7 +3,7 @@ when the theme has none (Windows, macOS and bare Linux sessions)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from PySide6.QtCore import QMimeDatabase
 from PySide6.QtGui import QIcon
@@ -13,8 +13,10 @@ from ..icons import icon
 _DB: QMimeDatabase | None = None
 
 
+@lru_cache(maxsize=4096)
 def mime_type_name(name: str) -> str:
     """The MIME type of an object name, by its extension ('application/octet-stream' if none)."""
+    # Cached: every repaint asks again for the ~50 rows in sight, 0.15 ms each.
     global _DB
     if _DB is None:
         _DB = QMimeDatabase()
@@ -38,3 +40,4 @@ def file_icon(name: str) -> QIcon:
 def clear_cache() -> None:
     """Forget looked-up icons (after the icon theme changed)."""
     _icon_for_type.cache_clear()
+    mime_type_name.cache_clear()

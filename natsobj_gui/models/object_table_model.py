@@ -9,16 +9,15 @@ Usage::
     model.apply(index.apply(events))                           # targeted inserts/moves/removes
     info = model.info_at(row); prefix = model.folder_at(row)   # source rows
 
-The model keeps its rows sorted itself (a Python key sort takes ~0.1 s for 100,000 rows,
-while Qt's proxy sort calling Python per comparison takes seconds), so ObjectSortProxy
-forwards header clicks to `sort()`. Folders stay first in either order. New rows are
-inserted at their sorted place; a large batch is appended and re-sorted in one layout change.
+The rows are kept sorted by ObjectRows (models/object_rows.py), which ObjectSortProxy asks
+to `sort()` on header clicks. New rows are inserted at their sorted place; a large batch
+is appended and re-sorted in one layout change.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -31,7 +30,6 @@ from PySide6.QtCore import (
 
 from ..core.index import ROOT, BucketIndex, IndexChange, parent_folder, split_name
 from ..core.types import ObjectInfo
-from .headed_table import HeadedTableModel
 from .object_columns import (
     BULK_INSERT,
     COL_CHUNKS,
@@ -53,6 +51,7 @@ from .object_columns import (
     object_cell,
     objects_mime,
 )
+from .object_rows import ObjectRows
 
 # The table's columns and roles are public names of this module too.
 __all__ = [
@@ -81,7 +80,7 @@ _FOLDER_FLAGS = _BASE | Qt.ItemFlag.ItemIsDropEnabled
 _OBJECT_FLAGS = _BASE | Qt.ItemFlag.ItemIsDragEnabled
 
 
-class ObjectTableModel(HeadedTableModel):
+class ObjectTableModel(ObjectRows):
     """The direct children (folders, then objects) of one folder prefix of a BucketIndex."""
 
     headers = HEADERS
@@ -92,14 +91,6 @@ class ObjectTableModel(HeadedTableModel):
         super().__init__(parent)
         self._index: BucketIndex | None = None
         self._prefix = ROOT
-        self._folders: list[str] = []
-        self._objects: list[ObjectInfo] = []
-        # Object name -> row when built (lazily); rows removed since are in _gone, sorted,
-        # so a removal batch costs what it removes, not a rebuild over every row.
-        self._pos: dict[str, int] | None = None
-        self._gone: list[int] = []
-        self._sort_column = COL_NAME
-        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # -- content ---------------------------------------------------------------------------
 
@@ -136,61 +127,7 @@ class ObjectTableModel(HeadedTableModel):
         """Show nothing."""
         self.set_bucket(None)
 
-    def info_at(self, row: int) -> ObjectInfo | None:
-        """The object at a source row, or None for a folder row / out of range."""
-        i = row - len(self._folders)
-        return self._objects[i] if 0 <= i < len(self._objects) else None
-
-    def folder_at(self, row: int) -> str | None:
-        """The folder prefix at a source row, or None for an object row."""
-        return self._folders[row] if 0 <= row < len(self._folders) else None
-
-    def row_of(self, name: str) -> int:
-        """The source row of an object name, or -1."""
-        r = self._object_row(name)
-        return -1 if r is None else r + len(self._folders)
-
-    def row_of_folder(self, prefix: str) -> int:
-        """The source row of a folder prefix, or -1."""
-        try:
-            return self._folders.index(prefix)
-        except ValueError:
-            return -1
-
-    def infos(self) -> list[ObjectInfo]:
-        """The objects shown, in row order."""
-        return list(self._objects)
-
-    def split_rows(self, rows: Sequence[int]) -> tuple[list[str], list[ObjectInfo]]:
-        """The folders and the objects at these source rows (out-of-range rows skipped)."""
-        folders, objects, nf = self._folders, self._objects, len(self._folders)
-        end = nf + len(objects)
-        return (
-            [folders[r] for r in rows if 0 <= r < nf],
-            [objects[r - nf] for r in rows if nf <= r < end],
-        )
-
-    def _positions(self) -> dict[str, int]:
-        if self._pos is None:
-            self._pos = {o.name: i for i, o in enumerate(self._objects)}
-            self._gone = []
-        return self._pos
-
-    def _object_row(self, name: str) -> int | None:
-        """The index in _objects of an object name, or None."""
-        r = self._positions().get(name)
-        if r is None or not self._gone:
-            return r
-        return r - bisect_left(self._gone, r)
-
-    def _forget_positions(self) -> None:
-        self._pos = None
-        self._gone = []
-
     # -- Qt model API ------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._folders) + len(self._objects)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         # Precomputed: Qt asks once per cell (12 per row) on selections and paints, and
@@ -224,60 +161,6 @@ class ObjectTableModel(HeadedTableModel):
         """Dragged objects as JSON [{bucket, name}] (for drops onto folders or other buckets)."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
         return objects_mime(self.bucket, [n for r in rows if (n := self.info_at(r)) is not None])
-
-    # -- sorting -----------------------------------------------------------------------------
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort rows by a column (folders stay first), keeping selections (layout change)."""
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        keys = [self._row_key(i.row()) for i in old]
-        self._sort_column, self._sort_order = column, order
-        self._sort_lists()
-        self._forget_positions()
-        new_rows = [self._key_row(k) for k in keys]
-        self.changePersistentIndexList(
-            old,
-            [
-                self.index(r, i.column()) if r >= 0 else QModelIndex()
-                for r, i in zip(new_rows, old, strict=True)
-            ],
-        )
-        self.layoutChanged.emit()
-
-    def _descending(self) -> bool:
-        return self._sort_order == Qt.SortOrder.DescendingOrder
-
-    def _sort_lists(self) -> None:
-        desc = self._descending()
-        self._folders.sort(key=folder_key, reverse=desc)
-        self._objects.sort(key=key_func(self._sort_column), reverse=desc)
-
-    def _row_key(self, row: int) -> tuple[bool, str] | None:
-        nf = len(self._folders)
-        if 0 <= row < nf:
-            return (False, self._folders[row])
-        if nf <= row < nf + len(self._objects):
-            return (True, self._objects[row - nf].name)
-        return None
-
-    def _key_row(self, key: tuple[bool, str] | None) -> int:
-        if key is None:
-            return -1
-        return self.row_of(key[1]) if key[0] else self.row_of_folder(key[1])
-
-    def _insert_pos(self, items: Sequence[Any], key: tuple, keyf: Callable[[Any], tuple]) -> int:
-        """Where `key` goes in the already sorted `items` (after equal keys)."""
-        lo, hi = 0, len(items)
-        desc = self._descending()
-        while lo < hi:
-            mid = (lo + hi) // 2
-            k = keyf(items[mid])
-            if (k > key) if desc else (k <= key):
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
 
     # -- incremental changes --------------------------------------------------------------
 

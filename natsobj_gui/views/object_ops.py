@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from natsobj_gui.core.bulk import BulkProgress, DeleteResult, Outcome, delete_infos
+from natsobj_gui.core.bulk import BulkProgress, DeleteResults, delete_infos
 from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
@@ -128,12 +128,12 @@ class ObjectOps:
         # A progress call per object would repaint thousands of times a second: ~15 Hz.
         throttle = Throttle(show, parent=self.w.window())
 
-        async def delete() -> list[DeleteResult]:
+        async def delete() -> DeleteResults:
             try:
                 results = await delete_infos(conn, bucket, infos, progress=throttle)
             finally:
                 throttle.flush()
-            failed = [r for r in results if r.outcome is Outcome.FAILED]
+            failed = results.failed()  # 100,000 results are not read one by one
             if failed:
                 first = failed[0]
                 raise ObjectStoreError(

@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
 from pathlib import Path
 
+import nats
+
+from natsobj_gui.cli import common
 from natsobj_gui.core import Client
+from natsobj_gui.core.bulk import CHANGED
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
+from .running import chunk_counts
 
 
 def _fill(cli: Cli, bucket: str, tmp_path: Path, names: dict[str, bytes]) -> None:
@@ -96,3 +102,31 @@ def test_many_names_are_found_in_one_listing(cli: Cli, bucket: str, tmp_path: Pa
     outcomes = {r["name"]: r["outcome"] for r in json.loads(res.text)}
     assert outcomes == {**dict.fromkeys(names[:69], "deleted"), "missing": "not found"}
     assert _names(cli, bucket) == ["n069"]
+
+
+def test_object_replaced_while_asking_is_kept(
+    cli: Cli, bucket: str, tmp_path: Path, nats_server: LocalServer, monkeypatch
+) -> None:
+    _fill(cli, bucket, tmp_path, {"logs/a": b"a" * 10, "logs/b": b"b" * 20})
+
+    def replace_then_answer(prompt: str) -> str:
+        # While the operator reads the question, another client writes a new logs/b.
+        async def put() -> None:
+            other = await nats.connect(nats_server.url)
+            try:
+                await (await other.jetstream().object_store(bucket)).put("logs/b", b"new")
+            finally:
+                await other.close()
+
+        worker = threading.Thread(target=asyncio.run, args=(put(),))
+        worker.start()
+        worker.join(30)
+        return "y"
+
+    monkeypatch.setattr(common, "_ask", replace_then_answer)
+    res = cli("del", bucket, "--prefix", "logs/", "--json", tty_answer="y")
+    assert res.code == 1
+    outcomes = {r["name"]: (r["outcome"], r.get("message")) for r in json.loads(res.text)}
+    assert outcomes == {"logs/a": ("deleted", None), "logs/b": ("failed", CHANGED)}
+    assert cli.ok("get", bucket, "logs/b", "-O", "-").out == b"new"
+    assert len(chunk_counts(nats_server.url, bucket)) == 1  # the new version's, whole

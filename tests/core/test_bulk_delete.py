@@ -1,14 +1,25 @@
-"""Bulk delete against a real server: a mixed set, odd entries, progress, cancel mid-way."""
+"""Bulk delete against a real server: a mixed set, odd entries, progress, cancel, races."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+from dataclasses import replace
 
+import nats
 import pytest
 
 from natsobj_gui.core import Client, ObjectStore
 from natsobj_gui.core import errors as E
-from natsobj_gui.core.bulk import BulkProgress, Outcome, delete_infos, select
+from natsobj_gui.core.bulk import (
+    CHANGED,
+    BulkProgress,
+    DeleteResult,
+    Outcome,
+    delete_infos,
+    select,
+)
+from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.types import ObjectMeta
 
 from .raw import chunk_subjects, publish_meta, raw_meta_json
@@ -93,7 +104,7 @@ async def test_prefix_and_already_deleted_info(store: ObjectStore, client: Clien
 
 
 async def test_empty_and_bucket_gone(store: ObjectStore, client: Client) -> None:
-    assert await delete_infos(client.conn, store.bucket, []) == []
+    assert list(await delete_infos(client.conn, store.bucket, [])) == []
     infos = [await store.put(f"o{i}", b"x") for i in range(5)]
     await client.buckets.delete(store.bucket)
     results = await delete_infos(client.conn, store.bucket, infos, window=2)
@@ -139,3 +150,91 @@ async def test_cancel_mid_way_leaves_each_object_whole_or_gone(
             intact += 1
     assert deleted >= 40 and intact > 0
     assert len(chunks) == intact  # no orphan chunk set of a tombstoned object
+
+
+async def _put_elsewhere(url: str, bucket: str, name: str, data: bytes) -> None:
+    """Another client (nats-py's object store, on a connection of its own) writes `name`."""
+    other = await nats.connect(url)
+    try:
+        theirs = await other.jetstream().object_store(bucket)
+        await theirs.put(name, data)
+    finally:
+        await other.close()
+
+
+async def test_version_written_after_listing_is_kept(
+    store: ObjectStore, client: Client, nats_server: LocalServer
+) -> None:
+    bucket = store.bucket
+    for name in ("a", "b", "c"):
+        await store.put(name, name.encode() * 300, chunk_size=100)
+    listed = await store.list()
+    assert all(i.revision for i in listed)  # a listing knows which version it saw
+    fresh = b"new data" * 40_000  # 320,000 bytes: three chunks of nats-py's 128 KiB
+    await _put_elsewhere(nats_server.url, bucket, "b", fresh)
+    new = await store.info("b")
+    assert new.nuid != next(i.nuid for i in listed if i.name == "b")
+
+    results = await delete_infos(client.conn, bucket, listed, window=3)
+
+    by_name = {r.name: r for r in results}
+    assert by_name["a"].outcome is Outcome.DELETED and by_name["c"].outcome is Outcome.DELETED
+    assert by_name["b"].outcome is Outcome.FAILED
+    assert by_name["b"].message == CHANGED and by_name["b"].freed == 0
+    # The new version is whole: its meta, all its chunks, its data; nothing else is left.
+    assert (await store.info("b")).nuid == new.nuid
+    assert await chunk_subjects(client, bucket) == {f"$O.{bucket}.C.{new.nuid}": 3}
+    assert await store.get_bytes("b") == fresh
+    assert [i.name for i in await store.list()] == ["b"]
+
+
+async def test_unknown_revision_is_read_again(
+    store: ObjectStore, client: Client, nats_server: LocalServer
+) -> None:
+    bucket = store.bucket
+    for name in ("same", "replaced", "gone"):
+        await store.put(name, name.encode() * 300, chunk_size=100)
+    # Infos from somewhere that did not keep the stream sequence.
+    listed = [replace(i, revision=0) for i in await store.list()]
+    await _put_elsewhere(nats_server.url, bucket, "replaced", b"theirs")
+    await store.delete("gone")
+    new = await store.info("replaced")
+
+    results = await delete_infos(client.conn, bucket, listed, window=2)
+
+    outcomes = {r.name: (r.outcome, r.message) for r in results}
+    assert outcomes == {
+        "same": (Outcome.DELETED, ""),
+        "replaced": (Outcome.FAILED, CHANGED),
+        "gone": (Outcome.NOT_FOUND, "it is already deleted"),
+    }
+    assert await chunk_subjects(client, bucket) == {f"$O.{bucket}.C.{new.nuid}": 1}
+    assert await store.get_bytes("replaced") == b"theirs"
+
+
+async def test_deleted_elsewhere_after_listing_is_not_found(
+    store: ObjectStore, client: Client
+) -> None:
+    await store.put("x", b"x" * 300, chunk_size=100)
+    listed = await store.list()
+    await store.delete("x")
+    await store.put("x", b"again")
+    await store.delete("x")  # the tombstone now is another client's, newer than the listing
+    [result] = await delete_infos(client.conn, store.bucket, listed)
+    assert result.outcome is Outcome.NOT_FOUND
+    assert result.message == "it was deleted by another client after it was listed"
+    assert await chunk_subjects(client, store.bucket) == {}
+
+
+async def test_results_are_compact_until_read(store: ObjectStore, client: Client) -> None:
+    infos = [await store.put(f"r/{i:03d}", b"x" * i) for i in range(60)]
+    results = await delete_infos(client.conn, store.bucket, infos, window=8)
+    # 100,000 result objects alive to the end made every full GC rescan them (GUI stalls).
+    gc.collect()
+    assert not any(isinstance(o, DeleteResult) for o in gc.get_objects())
+    assert len(results) == 60 and results.done == 60 and results.freed == sum(range(60))
+    assert [r.name for r in results] == [i.name for i in infos]
+    assert results[-1] == DeleteResult("r/059", Outcome.DELETED, "", 59) == results[59]
+    assert results[58:] == [results[58], results[59]] and results.failed() == []
+    with pytest.raises(IndexError):
+        results[60]

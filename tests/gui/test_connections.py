@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from pathlib import Path
 
 import keyring
+import keyring.backend
 import keyring.backends.fail
+import keyring.errors
 import pytest
 from auth.support import MemoryKeyring, assert_no_secret
 from PySide6.QtWidgets import QMessageBox
 
 from natsobj_gui.core import Client
+from natsobj_gui.core import secrets as secrets_module
 from natsobj_gui.core.profiles import AuthKind, Profile, ProfileStore, to_connect_profile
-from natsobj_gui.core.secrets import SecretStore
+from natsobj_gui.core.secrets import KINDS, SecretStore
 from natsobj_gui.dialogs.profile_editor import STORED_HINT
 from natsobj_gui.views.connection_indicator import ConnState
 from natsobj_gui.views.connection_manager import StartResult
@@ -315,6 +319,69 @@ def test_the_dialog_uses_the_keyring_off_the_gui_thread(qloop, settings, config_
     calls = {call for call, _gui in backend.calls}
     assert {"get", "set", "delete"} <= calls
     assert [call for call, gui in backend.calls if gui] == []
+
+
+class _RefusingKeyring(_ThreadKeyring):
+    """A keyring that refuses writes while `refuse` is set (a locked or broken backend)."""
+
+    refuse = False
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if self.refuse:
+            self._note("set")
+            raise keyring.errors.PasswordSetError("the collection is locked")
+        super().set_password(service, username, password)
+
+
+def test_unknown_stored_secrets_are_read_off_the_gui_thread(
+    qloop, settings, config_home, monkeypatch
+) -> None:
+    """What the dialog did not read ahead (an imported profile, one whose write failed) and
+    whether a keyring exists at all are asked in a thread, never on the GUI thread."""
+    backend = _RefusingKeyring()
+    keyring.set_keyring(backend)
+    asked: list[bool] = []  # whether a keyring is usable: asked on the GUI thread?
+    usable = secrets_module.backend_usable
+
+    def noted_usable(b: keyring.backend.KeyringBackend) -> bool:
+        asked.append(threading.current_thread() is threading.main_thread())
+        return usable(b)
+
+    monkeypatch.setattr(secrets_module, "backend_usable", noted_usable)
+    folder = config_home / "nats" / "context"
+    folder.mkdir(parents=True)
+    (folder / "plain.json").write_text(json.dumps({"url": "nats://127.0.0.1:1"}))
+    w = unconnected_window(settings)
+
+    def gets() -> int:
+        return sum(call == "get" for call, _gui in backend.calls)
+
+    async def body() -> None:
+        dlg = await w.connections.show_dialog()  # no saved profile: nothing was read ahead
+        [imported] = dlg.import_contexts(["plain"])  # no secret: nothing known about its id
+        await wait_until(lambda: gets() == len(KINDS), timeout=10)
+        assert dlg.current_profile().id == imported.id
+        # A write the keyring refuses: what it holds is unknown, read again when shown.
+        backend.refuse = True
+        _fill(dlg, "Refused", PASSWORD)
+        dlg.save_button.click()
+        await wait_until(lambda: "not its secret" in dlg.message.text(), timeout=10)
+        refused = dlg.current_profile()
+        backend.refuse = False
+        # Meanwhile the password got into the keyring (another app, or an unlock).
+        backend.items[("natsobj-gui", f"{refused.id}:password")] = PASSWORD
+        dlg.list.setCurrentRow(0)
+        dlg.reload(refused.id)
+        await wait_until(lambda: dlg.editor.password.placeholderText() == STORED_HINT, timeout=10)
+        dlg.close()
+
+    try:
+        qloop.run_until_complete(body())
+    finally:
+        close_window(qloop, w)
+    assert gets() >= 2 * len(KINDS) and asked
+    assert [call for call, gui in backend.calls if gui] == []
+    assert True not in asked
 
 
 def test_without_a_keyring_the_window_asks_before_keeping_the_password(

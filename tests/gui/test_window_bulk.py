@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import nats
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from natsobj_gui.core import errors as E
 from natsobj_gui.core import wire
+from natsobj_gui.core.bulk import CHANGED
 from natsobj_gui.core.transfer import new_nuid
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.models.object_table_model import ObjectTableModel
@@ -17,6 +19,7 @@ from natsobj_gui.qt_compat import is_alive
 from .window_support import (  # noqa: F401 - fixtures
     close_window,
     make_window,
+    message_boxes,
     open_bucket,
     settings_fixture,
     table_names,
@@ -134,6 +137,37 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         assert await store.list() == []
         assert await _chunk_counts(client, store.bucket) == {}
         assert "Deleted" in window.statusBar().currentMessage()
+
+    qloop.run_until_complete(body())
+
+
+def test_object_replaced_after_confirming_is_kept(qloop, window, store, client, nats_server):
+    async def body() -> None:
+        for name in ("r/a", "r/b"):
+            await store.put(name, name.encode() * 50, chunk_size=40)
+        await open_bucket(window, store.bucket, "r/")
+        table = window.objects.table
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        window.window_actions.delete.trigger()
+        dlg = window.window_actions.objects.delete_dialog
+        assert dlg is not None and dlg.names() == ["r/a", "r/b"]
+        # While the dialog asks, another client (its own connection) writes a new r/b.
+        other = await nats.connect(nats_server.url)
+        try:
+            await (await other.jetstream().object_store(store.bucket)).put("r/b", b"theirs")
+        finally:
+            await other.close()
+        new = await store.info("r/b")
+        dlg.delete_button.click()
+        await wait_until(lambda: len(message_boxes()) == 1, timeout=30)
+        box = message_boxes()[0]
+        assert "1 object of 2 could not be deleted" in box.text()
+        assert CHANGED in box.text()
+        box.close()
+        assert [i.name for i in await store.list()] == ["r/b"]
+        assert await _chunk_counts(client, store.bucket) == {f"$O.{store.bucket}.C.{new.nuid}": 1}
+        assert await store.get_bytes("r/b") == b"theirs"
 
     qloop.run_until_complete(body())
 

@@ -357,3 +357,15 @@ def test_rows_stay_found_across_removal_batches(qapp, col: int, order: Qt.SortOr
     assert [m.row_of(m.info_at(r).name) for r in range(1, m.rowCount())] == list(
         range(1, m.rowCount())
     )
+
+
+def test_split_runs_slices_ranges_and_reads_lists(model: ObjectTableModel) -> None:
+    rows = model.rowCount()
+    every = list(range(rows))
+    assert model.split_runs([range(rows)]) == model.split_rows(every)
+    # Runs across the folder/object border, a list in view order, an empty and a long range.
+    runs = [range(1, 5), [rows - 1, 0], range(3, 3), range(rows - 2, rows + 5)]
+    expected = model.split_rows([1, 2, 3, 4, rows - 1, 0, rows - 2, rows - 1])
+    assert model.split_runs(runs) == expected
+    folders, objects = model.split_runs([range(0, 2)])
+    assert folders == ["photos/", "reports/"] and objects == []
