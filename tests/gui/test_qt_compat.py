@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from natsobj_gui import qt_compat
-from natsobj_gui.core.pins import source_digest
+from natsobj_gui.core.pins import source_digest, unvouched
 
 
 def test_task_steps_queued_behind_the_stop_run_at_the_next_run(
@@ -126,6 +126,8 @@ def test_qasync_is_the_release_qt_compat_was_written_against() -> None:
     """The import-time check is not vacuous here: qasync's source is readable and matches."""
     for replaced in qt_compat.QASYNC_REPLACED:
         assert source_digest(getattr(replaced.owner, replaced.name)) == replaced.digest
+    # and the import vouches for them by one hash of qasync's file (core/pins.check)
+    assert unvouched(qt_compat.QASYNC_REPLACED, qt_compat.QASYNC_FILES) == []
 
 
 def test_a_cancelled_timeout_lets_go_of_its_qt_timer(
