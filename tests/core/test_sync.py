@@ -52,6 +52,15 @@ async def _sync(store, root, prefix, direction, cache, **kw):
     return plan, await run_sync(store, plan, cache=cache, **kw)
 
 
+async def _replan(
+    store: ObjectStore, root: Path, prefix: str, direction: Direction, cache: HashCache, same: int
+) -> tuple[int, int]:
+    """Plan the same sync again: `same` pairs alike, nothing to do; (hashed, cache hits)."""
+    again = await plan_sync(store, root, prefix, direction, cache=cache)
+    assert again.count(Action.SAME) == same and not again.todo
+    return again.hashed, again.cache_hits
+
+
 FILES = {
     "a/x.txt": b"hello\n",
     "a/b/deep.bin": os.urandom(300_000),
@@ -76,10 +85,8 @@ async def test_upload_then_resync_reads_nothing_and_other_clients_read_it(
     for rel, data in FILES.items():
         assert (await obs.get(f"backup/{rel}")).data == data
 
-    again = await plan_sync(store, root, "backup", UP, cache=cache)
-    assert again.count(Action.SAME) == 4 and not again.todo
     # The upload left each digest in the cache: nothing was read to compare.
-    assert (again.hashed, again.cache_hits) == (0, 4)
+    assert await _replan(store, root, "backup", UP, cache, 4) == (0, 4)
 
 
 async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_stamp(
@@ -92,10 +99,8 @@ async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_sta
     os.utime(root / "moved.txt", ns=(5, 5))
     result = await run_sync(store, plan, cache=cache)
     assert result.matches and await store.get_bytes("moved.txt") == b"new!"
-    again = await plan_sync(store, root, "", UP, cache=cache)
-    assert again.count(Action.SAME) == 2 and not again.todo
     # The untouched file came from the cache; the rewritten one was read again.
-    assert (again.hashed, again.cache_hits) == (1, 1)
+    assert await _replan(store, root, "", UP, cache, 2) == (1, 1)
 
 
 async def test_the_folder_scan_follows_file_links_only_and_reports_special_files(
@@ -144,11 +149,9 @@ async def test_download_writes_the_tree_under_the_folder(
     plan, result = await _sync(store, out, "backup", DOWN, cache)
     assert result.matches and plan.count(Action.DOWNLOAD) == 4
     assert _read_tree(out) == FILES
-    again = await plan_sync(store, out, "backup", DOWN, cache=cache)
-    assert again.count(Action.SAME) == 4 and not again.todo
-    assert again.hashed == 4  # the same-size pairs, read once …
-    third = await plan_sync(store, out, "backup", DOWN, cache=cache)
-    assert (third.hashed, third.cache_hits) == (0, 4)  # … then never again
+    hashed, _ = await _replan(store, out, "backup", DOWN, cache, 4)
+    assert hashed == 4  # the same-size pairs, read once …
+    assert await _replan(store, out, "backup", DOWN, cache, 4) == (0, 4)  # … then never again
 
 
 async def test_a_change_on_each_side_is_found_by_digest(
