@@ -31,6 +31,12 @@ def _tree(root: Path, files: dict[str, bytes]) -> None:
         p.write_bytes(data)
 
 
+async def _objects(store: ObjectStore, objects: dict[str, bytes]) -> None:
+    """Store each object: the bucket's side, as `_tree` writes the folder's."""
+    for name, data in objects.items():
+        await store.put(name, data)
+
+
 def _read_tree(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
@@ -142,8 +148,7 @@ def test_a_damaged_hash_cache_is_started_over(tmp_path: Path) -> None:
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    for rel, data in FILES.items():
-        await store.put(f"backup/{rel}", data)
+    await _objects(store, {f"backup/{rel}": data for rel, data in FILES.items()})
     await store.put("elsewhere/not-mine", b"x")
     out = tmp_path / "OUT"
     plan, result = await _sync(store, out, "backup", DOWN, cache)
@@ -177,8 +182,7 @@ async def test_a_change_on_each_side_is_found_by_digest(
         {"m": "1"},
     )
 
-    await store.put("remote.txt", b"bbbb")
-    await store.put("new-remote.txt", b"n")
+    await _objects(store, {"remote.txt": b"bbbb", "new-remote.txt": b"n"})
     plan, result = await _sync(store, root, "", DOWN, cache)
     assert [(i.rel, i.action, i.reason) for i in plan.todo] == [
         ("new-remote.txt", Action.DOWNLOAD, "only in the bucket"),
@@ -192,9 +196,9 @@ async def test_delete_removes_extras_only_when_asked(
 ) -> None:
     root = tmp_path / "d"
     _tree(root, {"keep.txt": b"k"})
-    await store.put("p/keep.txt", b"k")
-    await store.put("p/extra.txt", b"extra")
-    await store.put("other/x", b"outside the prefix")
+    await _objects(
+        store, {"p/keep.txt": b"k", "p/extra.txt": b"extra", "other/x": b"outside the prefix"}
+    )
 
     plan, result = await _sync(store, root, "p", UP, cache)
     assert plan.of(Action.EXTRA)[0].rel == "extra.txt" and result.matches
@@ -282,8 +286,7 @@ async def test_cancelled_download_leaves_no_partial_files(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
     files = {f"f{i:02}.bin": os.urandom(400_000) for i in range(12)}
-    for rel, data in files.items():
-        await store.put(rel, data)
+    await _objects(store, files)
     out = tmp_path / "out"
     plan = await plan_sync(store, out, "", DOWN, cache=cache)
     out.mkdir()
@@ -305,8 +308,7 @@ async def test_cancelled_download_leaves_no_partial_files(
 async def test_failures_are_collected_and_the_rest_goes_on(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    await store.put("a/file", b"1")
-    await store.put("b", b"2")
+    await _objects(store, {"a/file": b"1", "b": b"2"})
     out = tmp_path / "out"
     (out / "a" / "file").mkdir(parents=True)  # a folder where the file must go
     _, result = await _sync(store, out, "", DOWN, cache)
@@ -318,8 +320,7 @@ async def test_failures_are_collected_and_the_rest_goes_on(
 async def test_symlinks_never_take_a_download_out_of_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    await store.put("link/escaped.txt", b"must not leave the folder")
-    await store.put("fine.txt", b"f")
+    await _objects(store, {"link/escaped.txt": b"must not leave the folder", "fine.txt": b"f"})
     outside = tmp_path / "outside"
     outside.mkdir()
     out = tmp_path / "out"
