@@ -17,11 +17,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from natsobj_gui.core.server import LocalServer
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client as NatsPyClient
+    from nats.js.object_store import ObjectStore as NatsPyStore
+
+    from natsobj_gui.core.jsraw import OrderedConsumer
+    from natsobj_gui.core.store import ObjectStore
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 REPO_ROOT = DATA_DIR.parent.parent
@@ -79,6 +86,57 @@ async def measure(
         "rss_growth": max(0, rss_after - rss_before),
         "peak_reset": reset,
     }
+
+
+async def measure_ours(
+    spec: dict[str, Any],
+    op: Callable[[ObjectStore], Awaitable[dict[str, Any]]],
+    bucket: str | None = None,
+) -> dict[str, Any]:
+    """Connect our client and measure `op` on the spec's bucket (profiled if the spec asks)."""
+    # Imported here: a nats-py child must not carry our client's imports in its figures.
+    from natsobj_gui.core.client import Client
+
+    async with await Client.connect(spec["url"]) as client:
+        store = client.store(bucket or spec["bucket"])
+        return await measure(lambda: op(store), spec.get("profile"))
+
+
+@contextlib.asynccontextmanager
+async def natspy_conn(url: str) -> AsyncIterator[NatsPyClient]:
+    """A nats-py connection of its own, closed on exit."""
+    import nats
+
+    nc = await nats.connect(url)
+    try:
+        yield nc
+    finally:
+        await nc.close()
+
+
+@contextlib.asynccontextmanager
+async def natspy_store(url: str, bucket: str) -> AsyncIterator[NatsPyStore]:
+    """nats-py's object store for `bucket` on a connection of its own, closed on exit."""
+    async with natspy_conn(url) as nc:
+        yield await nc.jetstream().object_store(bucket)
+
+
+async def measure_natspy(
+    spec: dict[str, Any],
+    op: Callable[[NatsPyStore], Awaitable[dict[str, Any]]],
+    bucket: str | None = None,
+) -> dict[str, Any]:
+    """Connect nats-py and measure `op` on its object store of the spec's bucket."""
+    async with natspy_store(spec["url"], bucket or spec["bucket"]) as obs:
+        return await measure(lambda: op(obs), spec.get("profile"))
+
+
+async def run_to_end(consumer: OrderedConsumer) -> None:
+    """Run an ordered consumer until its handler ends it; one with nothing pending just closes."""
+    if await consumer.start():
+        await consumer.wait()
+    else:
+        await consumer.close()
 
 
 def write_profile(prof: cProfile.Profile, path: Path) -> None:

@@ -15,9 +15,7 @@ import os
 import sys
 import time
 from collections import deque
-from typing import Any
-
-import nats
+from typing import TYPE_CHECKING, Any
 
 from natsobj_gui.core import wire
 from natsobj_gui.core.client import Client
@@ -33,11 +31,19 @@ from .common import (
     local_server,
     machine_note,
     measure,
+    measure_natspy,
+    measure_ours,
     median,
     print_table,
     run_child,
+    run_to_end,
     verdict,
 )
+
+if TYPE_CHECKING:
+    from nats.js.object_store import ObjectStore as NatsPyStore
+
+    from natsobj_gui.core.store import ObjectStore
 
 STORE_DIR = DATA_DIR / "listing-store"
 MARKER = STORE_DIR / "bench-listing.json"
@@ -78,36 +84,23 @@ def meta_for(name: str, bucket: str, nuid: str, data: bytes) -> ObjectInfo:
 
 
 async def _child_list_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    client = await Client.connect(spec["url"])
-    try:
-        store = client.store(BUCKET)
+    async def op(store: ObjectStore) -> dict[str, Any]:
+        return {"count": len(await store.list())}
 
-        async def op() -> dict[str, Any]:
-            return {"count": len(await store.list())}
-
-        return await measure(op, spec.get("profile"))
-    finally:
-        await client.close()
+    return await measure_ours(spec, op, BUCKET)
 
 
 async def _child_list_natspy(spec: dict[str, Any]) -> dict[str, Any]:
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(BUCKET)
+    async def op(obs: NatsPyStore) -> dict[str, Any]:
+        return {"count": len(await obs.list())}
 
-        async def op() -> dict[str, Any]:
-            return {"count": len(await obs.list())}
-
-        return await measure(op)
-    finally:
-        await nc.close()
+    return await measure_natspy(spec, op, BUCKET)
 
 
 async def _child_list_floor(spec: dict[str, Any]) -> dict[str, Any]:
     """Our consumer alone, counting messages without decoding: what list() cannot beat."""
-    client = await Client.connect(spec["url"])
-    conn = client.conn
-    try:
+    async with await Client.connect(spec["url"]) as client:
+        conn = client.conn
 
         async def op() -> dict[str, Any]:
             count = 0
@@ -125,15 +118,10 @@ async def _child_list_floor(spec: dict[str, Any]) -> dict[str, Any]:
                 on_msg,
                 deliver=Deliver.LAST_PER_SUBJECT,
             )
-            if await consumer.start():
-                await consumer.wait()
-            else:
-                await consumer.close()
+            await run_to_end(consumer)
             return {"count": count}
 
         return await measure(op)
-    finally:
-        await client.close()
 
 
 HANDLERS = {

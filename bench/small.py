@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import (
     REPO_ROOT,
@@ -25,14 +25,21 @@ from .common import (
     child_main,
     local_server,
     machine_note,
-    measure,
+    measure_natspy,
+    measure_ours,
     median,
+    natspy_store,
     precompile,
     print_table,
     run_child,
     run_in_scratch,
     verdict,
 )
+
+if TYPE_CHECKING:
+    from nats.js.object_store import ObjectStore as NatsPyStore
+
+    from natsobj_gui.core.store import ObjectStore
 
 KIB = 1024
 UPLOAD_TARGET = 2.0  # ours at least twice as fast as a nats-py put loop
@@ -52,58 +59,37 @@ def _files(folder: str) -> list[tuple[str, Path]]:
 
 
 async def _child_small_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    from natsobj_gui.core.client import Client
     from natsobj_gui.core.put_many import PutItem, put_many
     from natsobj_gui.core.types import ObjectMeta
 
-    client = await Client.connect(spec["url"])
-    try:
-        store = client.store(spec["bucket"])
+    async def op(store: ObjectStore) -> dict[str, Any]:
+        items = [PutItem(ObjectMeta(name), path) for name, path in _files(spec["folder"])]
+        outcomes = await put_many(store, items)
+        failed = [o for o in outcomes if o.error is not None]
+        if failed:
+            raise BenchError(f"{len(failed)} uploads failed: {failed[0].error}")
+        return {"count": len(outcomes)}
 
-        async def op() -> dict[str, Any]:
-            items = [PutItem(ObjectMeta(name), path) for name, path in _files(spec["folder"])]
-            outcomes = await put_many(store, items)
-            failed = [o for o in outcomes if o.error is not None]
-            if failed:
-                raise BenchError(f"{len(failed)} uploads failed: {failed[0].error}")
-            return {"count": len(outcomes)}
-
-        return await measure(op)
-    finally:
-        await client.close()
+    return await measure_ours(spec, op)
 
 
 async def _child_small_natspy(spec: dict[str, Any]) -> dict[str, Any]:
-    import nats
+    async def op(obs: NatsPyStore) -> dict[str, Any]:
+        files = _files(spec["folder"])
+        for name, path in files:
+            await obs.put(name, path.read_bytes())
+        return {"count": len(files)}
 
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
-
-        async def op() -> dict[str, Any]:
-            files = _files(spec["folder"])
-            for name, path in files:
-                await obs.put(name, path.read_bytes())
-            return {"count": len(files)}
-
-        return await measure(op)
-    finally:
-        await nc.close()
+    return await measure_natspy(spec, op)
 
 
 async def _child_ls_natspy(spec: dict[str, Any]) -> dict[str, Any]:
     """nats-py's list, every info printed as indented JSON: what `ls --json` does."""
-    import nats
-
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
+    async with natspy_store(spec["url"], spec["bucket"]) as obs:
         infos = await obs.list()
         with open(os.devnull, "w") as sink:
             sink.write(json.dumps([i.as_dict() for i in infos], indent=2))
         return {"count": len(infos)}
-    finally:
-        await nc.close()
 
 
 HANDLERS = {

@@ -14,9 +14,7 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
-
-import nats
+from typing import TYPE_CHECKING, Any
 
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.download import chunk_consumer
@@ -35,13 +33,22 @@ from .common import (
     local_server,
     machine_note,
     measure,
+    measure_natspy,
+    measure_ours,
     median,
+    natspy_conn,
     print_table,
     run_child,
     run_in_scratch,
+    run_to_end,
     verdict,
     write_random_file,
 )
+
+if TYPE_CHECKING:
+    from nats.js.object_store import ObjectStore as NatsPyStore
+
+    from natsobj_gui.core.store import ObjectStore
 
 BUCKET = "bench"
 RAW_STREAM = "BENCH_RAW"
@@ -78,82 +85,51 @@ CEILING_TARGET = 0.8
 
 
 async def _child_put_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    client = await Client.connect(spec["url"])
-    try:
-        store = client.store(spec["bucket"])
+    async def op(store: ObjectStore) -> dict[str, Any]:
+        info = await store.put(spec["name"], Path(spec["path"]))
+        return {"bytes": info.size}
 
-        async def op() -> dict[str, Any]:
-            info = await store.put(spec["name"], Path(spec["path"]))
-            return {"bytes": info.size}
-
-        return await measure(op, spec.get("profile"))
-    finally:
-        await client.close()
+    return await measure_ours(spec, op)
 
 
 async def _child_get_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    client = await Client.connect(spec["url"])
-    try:
-        store = client.store(spec["bucket"])
+    async def op(store: ObjectStore) -> dict[str, Any]:
+        dest = await store.get_file(spec["name"], spec["dest"])
+        return {"bytes": dest.stat().st_size}
 
-        async def op() -> dict[str, Any]:
-            dest = await store.get_file(spec["name"], spec["dest"])
-            return {"bytes": dest.stat().st_size}
-
-        return await measure(op, spec.get("profile"))
-    finally:
-        await client.close()
+    return await measure_ours(spec, op)
 
 
 async def _child_get_verify(spec: dict[str, Any]) -> dict[str, Any]:
-    client = await Client.connect(spec["url"])
-    try:
-        store = client.store(spec["bucket"])
+    async def op(store: ObjectStore) -> dict[str, Any]:
+        return {"bytes": (await store.verify(spec["name"])).size}
 
-        async def op() -> dict[str, Any]:
-            return {"bytes": (await store.verify(spec["name"])).size}
-
-        return await measure(op)
-    finally:
-        await client.close()
+    return await measure_ours(spec, op)
 
 
 async def _child_put_natspy(spec: dict[str, Any]) -> dict[str, Any]:
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
+    async def op(obs: NatsPyStore) -> dict[str, Any]:
+        with open(spec["path"], "rb") as f:
+            info = await obs.put(spec["name"], f)
+        return {"bytes": info.size}
 
-        async def op() -> dict[str, Any]:
-            with open(spec["path"], "rb") as f:
-                info = await obs.put(spec["name"], f)
-            return {"bytes": info.size}
-
-        return await measure(op)
-    finally:
-        await nc.close()
+    return await measure_natspy(spec, op)
 
 
 async def _child_get_natspy(spec: dict[str, Any]) -> dict[str, Any]:
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
+    async def op(obs: NatsPyStore) -> dict[str, Any]:
+        with open(spec["dest"], "wb") as f:
+            await obs.get(spec["name"], writeinto=f)
+            # Same durability as our get_file (which fsyncs before its rename).
+            f.flush()
+            os.fsync(f.fileno())
+        return {"bytes": os.path.getsize(spec["dest"])}
 
-        async def op() -> dict[str, Any]:
-            with open(spec["dest"], "wb") as f:
-                await obs.get(spec["name"], writeinto=f)
-                # Same durability as our get_file (which fsyncs before its rename).
-                f.flush()
-                os.fsync(f.fileno())
-            return {"bytes": os.path.getsize(spec["dest"])}
-
-        return await measure(op)
-    finally:
-        await nc.close()
+    return await measure_natspy(spec, op)
 
 
 async def _child_put_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
-    nc = await nats.connect(spec["url"])
-    try:
+    async with natspy_conn(spec["url"]) as nc:
         js = nc.jetstream()
 
         async def op() -> dict[str, Any]:
@@ -170,15 +146,12 @@ async def _child_put_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
             return {"bytes": sent}
 
         return await measure(op)
-    finally:
-        await nc.close()
 
 
 async def _child_put_frames(spec: dict[str, Any]) -> dict[str, Any]:
     """Raw publishes through the lean path our put uses (jsraw.publish, acks only counted):
     no hash, no message ids, no progress, no window class."""
-    nc = await nats.connect(spec["url"])
-    try:
+    async with natspy_conn(spec["url"]) as nc:
         inbox = await ack_inbox(nc)
 
         async def op() -> dict[str, Any]:
@@ -213,15 +186,12 @@ async def _child_put_frames(spec: dict[str, Any]) -> dict[str, Any]:
             return {"bytes": sent}
 
         return await measure(op)
-    finally:
-        await nc.close()
 
 
 async def _child_get_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
     """The object's chunks through an ordered push consumer that only counts bytes."""
-    client = await Client.connect(spec["url"])
-    conn = client.conn
-    try:
+    async with await Client.connect(spec["url"]) as client:
+        conn = client.conn
         info = await client.store(spec["bucket"]).info(spec["name"])
 
         async def op() -> dict[str, Any]:
@@ -232,16 +202,10 @@ async def _child_get_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
                 got += len(msg.data)
                 return msg.pending == 0
 
-            consumer = chunk_consumer(conn, info, on_msg)
-            if await consumer.start():
-                await consumer.wait()
-            else:
-                await consumer.close()
+            await run_to_end(chunk_consumer(conn, info, on_msg))
             return {"bytes": got}
 
         return await measure(op)
-    finally:
-        await client.close()
 
 
 HANDLERS = {

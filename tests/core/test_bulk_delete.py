@@ -20,7 +20,7 @@ from natsobj_gui.core.bulk import (
     select,
 )
 from natsobj_gui.core.server import LocalServer
-from natsobj_gui.core.types import ObjectMeta
+from natsobj_gui.core.types import ObjectInfo, ObjectMeta
 
 from .raw import chunk_subjects, publish_meta, raw_meta_json
 
@@ -162,13 +162,18 @@ async def _put_elsewhere(url: str, bucket: str, name: str, data: bytes) -> None:
         await other.close()
 
 
+async def _put_and_list(store: ObjectStore, names: tuple[str, ...]) -> list[ObjectInfo]:
+    """Each name stored as three 100-byte chunks of itself; the bucket's listing after."""
+    for name in names:
+        await store.put(name, name.encode() * 300, chunk_size=100)
+    return await store.list()
+
+
 async def test_version_written_after_listing_is_kept(
     store: ObjectStore, client: Client, nats_server: LocalServer
 ) -> None:
     bucket = store.bucket
-    for name in ("a", "b", "c"):
-        await store.put(name, name.encode() * 300, chunk_size=100)
-    listed = await store.list()
+    listed = await _put_and_list(store, ("a", "b", "c"))
     assert all(i.revision for i in listed)  # a listing knows which version it saw
     fresh = b"new data" * 40_000  # 320,000 bytes: three chunks of nats-py's 128 KiB
     await _put_elsewhere(nats_server.url, bucket, "b", fresh)
@@ -192,10 +197,10 @@ async def test_unknown_revision_is_read_again(
     store: ObjectStore, client: Client, nats_server: LocalServer
 ) -> None:
     bucket = store.bucket
-    for name in ("same", "replaced", "gone"):
-        await store.put(name, name.encode() * 300, chunk_size=100)
     # Infos from somewhere that did not keep the stream sequence.
-    listed = [replace(i, revision=0) for i in await store.list()]
+    listed = [
+        replace(i, revision=0) for i in await _put_and_list(store, ("same", "replaced", "gone"))
+    ]
     await _put_elsewhere(nats_server.url, bucket, "replaced", b"theirs")
     await store.delete("gone")
     new = await store.info("replaced")

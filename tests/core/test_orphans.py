@@ -29,14 +29,19 @@ def _info(bucket: str, name: str, nuid: str, size: int, chunks: int, **extra) ->
     }
 
 
+async def _orphan_scanned(client: Client, b: str, nuid: str, chunks: list[bytes]) -> O.OrphanReport:
+    """`chunks` stored under `nuid` with no info (as a put cut short leaves them), then a
+    scan that counts no grace."""
+    await publish_chunks(client, b, nuid, chunks)
+    return await O.scan(client.conn, b, grace=0)
+
+
 async def test_raw_chunks_without_info_are_found_measured_and_purged(
     client: Client, store: ObjectStore
 ) -> None:
     b = store.bucket
     kept = await store.put("keep", os.urandom(5000), chunk_size=1024)
-    await publish_chunks(client, b, "RAWORPHAN1", [b"a" * 100, b"b" * 200, b"c" * 300])
-
-    report = await O.scan(client.conn, b, grace=0)
+    report = await _orphan_scanned(client, b, "RAWORPHAN1", [b"a" * 100, b"b" * 200, b"c" * 300])
     assert [o.nuid for o in report.orphans] == ["RAWORPHAN1"]
     orphan = report.orphans[0]
     assert (orphan.chunks, orphan.size, orphan.status) == (3, 600, "orphan")
@@ -183,8 +188,7 @@ async def test_a_put_completing_after_the_scan_is_not_purged(
     client: Client, store: ObjectStore
 ) -> None:
     b = store.bucket
-    await publish_chunks(client, b, "LATEPUT", [b"l" * 50, b"l" * 50])
-    report = await O.scan(client.conn, b, grace=0)
+    report = await _orphan_scanned(client, b, "LATEPUT", [b"l" * 50, b"l" * 50])
     assert [o.nuid for o in report.orphans] == ["LATEPUT"]
     # Its info lands between the scan and the cleanup, as a slow put's would.
     await publish_meta(client, b, "late", _info(b, "late", "LATEPUT", 100, 2))
@@ -217,8 +221,7 @@ async def test_a_purge_never_removes_chunks_stored_after_the_scan(
     client: Client, store: ObjectStore
 ) -> None:
     b = store.bucket
-    await publish_chunks(client, b, "RESUMED", [b"r" * 10, b"r" * 10])
-    report = await O.scan(client.conn, b, grace=0)
+    report = await _orphan_scanned(client, b, "RESUMED", [b"r" * 10, b"r" * 10])
     await publish_chunks(client, b, "RESUMED", [b"r" * 10])
     result = await O.clean(client.conn, report)
     assert result.chunks == 2

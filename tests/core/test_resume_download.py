@@ -62,10 +62,11 @@ async def _interrupt_at(store: ObjectStore, dest: Path, fraction: float) -> int:
     return kept
 
 
-async def _put_and_cut(store: ObjectStore, dest: Path) -> int:
-    """Store DATA as "big", then cancel a get of it to `dest` at 60%: the bytes kept."""
+@pytest.fixture
+async def dest(store: ObjectStore, tmp_path: Path) -> Path:
+    """DATA stored as "big"; the file the tests get it to."""
     await store.put("big", DATA, chunk_size=CHUNK)
-    return await _interrupt_at(store, dest, 0.6)
+    return tmp_path / "big.bin"
 
 
 async def _get_noted(store: ObjectStore, dest: Path, **kw) -> list[str]:
@@ -76,10 +77,9 @@ async def _get_noted(store: ObjectStore, dest: Path, **kw) -> list[str]:
 
 
 async def test_a_cancelled_get_resumes_and_fetches_little_again(
-    store: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: ObjectStore, dest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dest = tmp_path / "big.bin"
-    kept = await _put_and_cut(store, dest)
+    kept = await _interrupt_at(store, dest, 0.6)
     assert 0.55 * len(DATA) <= kept < len(DATA)
     assert not dest.exists()
     delivered = Delivered(monkeypatch)
@@ -134,13 +134,12 @@ async def _double_the_chunk_size_kept(store: ObjectStore, dest: Path) -> bytes:
 )
 async def test_a_change_since_the_cut_starts_over_with_a_note(
     store: ObjectStore,
-    tmp_path: Path,
+    dest: Path,
     change: Callable[[ObjectStore, Path], Awaitable[bytes]],
     note: str,
 ) -> None:
     """`change` alters the object or the kept partial; it returns what the get must write."""
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+    await _interrupt_at(store, dest, 0.6)
     expected = await change(store, dest)
     notes = await _get_noted(store, dest)
     assert dest.read_bytes() == expected
@@ -148,10 +147,9 @@ async def test_a_change_since_the_cut_starts_over_with_a_note(
 
 
 async def test_no_resume_starts_over(
-    store: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: ObjectStore, dest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+    await _interrupt_at(store, dest, 0.6)
     delivered = Delivered(monkeypatch)
     notes = await _get_noted(store, dest, resume=False)
     assert dest.read_bytes() == DATA
@@ -160,10 +158,9 @@ async def test_no_resume_starts_over(
 
 
 async def test_a_symlink_planted_as_the_part_file_is_never_written_through(
-    store: ObjectStore, tmp_path: Path
+    store: ObjectStore, dest: Path, tmp_path: Path
 ) -> None:
-    dest = tmp_path / "big.bin"
-    await _put_and_cut(store, dest)
+    await _interrupt_at(store, dest, 0.6)
     part, _ = partial_paths(dest)
     outside = tmp_path / "precious"
     outside.write_bytes(part.read_bytes())  # even with the right content
@@ -177,10 +174,8 @@ async def test_a_symlink_planted_as_the_part_file_is_never_written_through(
 
 
 async def test_a_users_file_under_the_sidecar_name_is_left_alone(
-    store: ObjectStore, tmp_path: Path
+    store: ObjectStore, dest: Path, tmp_path: Path
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
-    dest = tmp_path / "big.bin"
     part, sidecar = partial_paths(dest)
     sidecar.write_text('{"mine": true}')
     part.write_bytes(b"also mine")
@@ -244,10 +239,8 @@ async def test_a_get_cut_by_a_lost_server_resumes_once_it_is_back(
 
 
 async def test_two_gets_to_the_same_place_at_once_do_not_share_a_partial(
-    store: ObjectStore, tmp_path: Path
+    store: ObjectStore, dest: Path, tmp_path: Path
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
-    dest = tmp_path / "big.bin"
     notes: list[str] = []
     await asyncio.gather(
         store.get_file("big", dest, note=notes.append),
@@ -258,10 +251,8 @@ async def test_two_gets_to_the_same_place_at_once_do_not_share_a_partial(
 
 
 async def test_a_fifo_under_our_names_is_neither_waited_on_nor_touched(
-    store: ObjectStore, tmp_path: Path
+    store: ObjectStore, dest: Path
 ) -> None:
-    await store.put("big", DATA, chunk_size=CHUNK)
-    dest = tmp_path / "big.bin"
     part, sidecar = partial_paths(dest)
     os.mkfifo(sidecar)
     await asyncio.wait_for(store.get_file("big", dest), 30)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,26 @@ def _start_after(server: LocalServer, delay: float) -> None:
     server.start()
 
 
-def _crash_at(server: LocalServer, chunks: int, down: float, tasks: list[asyncio.Future]):
-    """A progress callback that kills the server once `chunks` are acknowledged."""
+def _crash_at(
+    server: LocalServer, chunks: int, down: float
+) -> tuple[Callable[[Progress], None], list[asyncio.Future]]:
+    """A progress callback that kills the server once `chunks` are acknowledged, and the
+    list its restart (`down` seconds later) lands in: empty while it has not fired."""
+    tasks: list[asyncio.Future] = []
 
     def progress(p: Progress) -> None:
         if p.chunks_done >= chunks and not tasks:
             _kill(server)
             tasks.append(asyncio.ensure_future(asyncio.to_thread(_start_after, server, down)))
 
-    return progress
+    return progress, tasks
+
+
+def _random_file(path: Path) -> bytes:
+    """COUNT chunks of random bytes written to `path`: a file for a put to read."""
+    data = os.urandom(CHUNK * COUNT)
+    path.write_bytes(data)
+    return data
 
 
 def test_chunk_ids_and_the_clean_prefix() -> None:
@@ -66,8 +78,7 @@ async def test_put_continues_after_the_server_is_killed_and_restarted(
     store = await outage_client.create_bucket("resume_put")
     old = await store.put("obj", b"previous version")
     data = os.urandom(CHUNK * COUNT - 123)
-    tasks: list[asyncio.Future] = []
-    progress = _crash_at(fresh_server, 40, 0.5, tasks)
+    progress, tasks = _crash_at(fresh_server, 40, 0.5)
     info = await asyncio.wait_for(
         store.put("obj", data, chunk_size=CHUNK, progress=progress), OUTAGE + 30
     )
@@ -89,11 +100,9 @@ async def test_put_from_a_file_continues_and_other_clients_read_it(
 ) -> None:
     """A file source is read again from the first missing chunk; nats-py reads the result."""
     store = await outage_client.create_bucket("resume_file")
-    data = os.urandom(CHUNK * COUNT)
     path = tmp_path / "big.bin"
-    path.write_bytes(data)
-    tasks: list[asyncio.Future] = []
-    progress = _crash_at(fresh_server, 100, 1.0, tasks)
+    data = _random_file(path)
+    progress, tasks = _crash_at(fresh_server, 100, 1.0)
     info = await asyncio.wait_for(
         store.put("big", path, chunk_size=CHUNK, progress=progress), OUTAGE + 30
     )
@@ -145,8 +154,7 @@ async def test_put_past_the_bound_fails_and_keeps_the_old_version(
     store = await outage_client.create_bucket("resume_late")
     old = await store.put("obj", b"previous version")
     data = os.urandom(CHUNK * COUNT)
-    tasks: list[asyncio.Future] = []
-    progress = _crash_at(fresh_server, 40, OUTAGE + 4, tasks)
+    progress, tasks = _crash_at(fresh_server, 40, OUTAGE + 4)
     started = time.monotonic()
     with pytest.raises(E.ConnectionLostError) as caught:
         await asyncio.wait_for(
@@ -167,11 +175,9 @@ async def test_queued_upload_continues_by_itself_after_an_outage(
 ) -> None:
     """The GUI's queue: an upload cut off by a server restart ends DONE, with no retry."""
     store = await outage_client.create_bucket("resume_queue")
-    data = os.urandom(CHUNK * COUNT)
     path = tmp_path / "queued.bin"
-    path.write_bytes(data)
-    tasks: list[asyncio.Future] = []
-    crash = _crash_at(fresh_server, 50, 1.0, tasks)
+    data = _random_file(path)
+    crash, tasks = _crash_at(fresh_server, 50, 1.0)
     queue = TransferQueue(outage_client, on_change=lambda t: crash(t.progress))
     t = queue.upload(store.bucket, path, "queued", chunk_size=CHUNK)
     await asyncio.wait_for(queue.wait_idle(), OUTAGE + 30)
@@ -190,9 +196,8 @@ async def test_file_changed_during_the_outage_is_not_continued(
     store = await outage_client.create_bucket("resume_changed")
     old = await store.put("obj", b"previous version")
     path = tmp_path / "changing.bin"
-    path.write_bytes(os.urandom(CHUNK * COUNT))
-    tasks: list[asyncio.Future] = []
-    crash = _crash_at(fresh_server, 40, 1.0, tasks)
+    _random_file(path)
+    crash, tasks = _crash_at(fresh_server, 40, 1.0)
 
     def progress(p: Progress) -> None:
         if not tasks:

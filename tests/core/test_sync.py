@@ -31,6 +31,12 @@ def _tree(root: Path, files: dict[str, bytes]) -> None:
         p.write_bytes(data)
 
 
+async def _objects(store: ObjectStore, objects: dict[str, bytes]) -> None:
+    """Store each object: the bucket's side, as `_tree` writes the folder's."""
+    for name, data in objects.items():
+        await store.put(name, data)
+
+
 def _read_tree(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
@@ -50,6 +56,15 @@ async def _sync(store, root, prefix, direction, cache, **kw):
         cache=cache,
     )
     return plan, await run_sync(store, plan, cache=cache, **kw)
+
+
+async def _replan(
+    store: ObjectStore, root: Path, prefix: str, direction: Direction, cache: HashCache, same: int
+) -> tuple[int, int]:
+    """Plan the same sync again: `same` pairs alike, nothing to do; (hashed, cache hits)."""
+    again = await plan_sync(store, root, prefix, direction, cache=cache)
+    assert again.count(Action.SAME) == same and not again.todo
+    return again.hashed, again.cache_hits
 
 
 FILES = {
@@ -76,10 +91,8 @@ async def test_upload_then_resync_reads_nothing_and_other_clients_read_it(
     for rel, data in FILES.items():
         assert (await obs.get(f"backup/{rel}")).data == data
 
-    again = await plan_sync(store, root, "backup", UP, cache=cache)
-    assert again.count(Action.SAME) == 4 and not again.todo
     # The upload left each digest in the cache: nothing was read to compare.
-    assert (again.hashed, again.cache_hits) == (0, 4)
+    assert await _replan(store, root, "backup", UP, cache, 4) == (0, 4)
 
 
 async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_stamp(
@@ -92,10 +105,8 @@ async def test_a_file_rewritten_after_planning_is_never_cached_under_its_old_sta
     os.utime(root / "moved.txt", ns=(5, 5))
     result = await run_sync(store, plan, cache=cache)
     assert result.matches and await store.get_bytes("moved.txt") == b"new!"
-    again = await plan_sync(store, root, "", UP, cache=cache)
-    assert again.count(Action.SAME) == 2 and not again.todo
     # The untouched file came from the cache; the rewritten one was read again.
-    assert (again.hashed, again.cache_hits) == (1, 1)
+    assert await _replan(store, root, "", UP, cache, 2) == (1, 1)
 
 
 async def test_the_folder_scan_follows_file_links_only_and_reports_special_files(
@@ -137,18 +148,15 @@ def test_a_damaged_hash_cache_is_started_over(tmp_path: Path) -> None:
 async def test_download_writes_the_tree_under_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    for rel, data in FILES.items():
-        await store.put(f"backup/{rel}", data)
+    await _objects(store, {f"backup/{rel}": data for rel, data in FILES.items()})
     await store.put("elsewhere/not-mine", b"x")
     out = tmp_path / "OUT"
     plan, result = await _sync(store, out, "backup", DOWN, cache)
     assert result.matches and plan.count(Action.DOWNLOAD) == 4
     assert _read_tree(out) == FILES
-    again = await plan_sync(store, out, "backup", DOWN, cache=cache)
-    assert again.count(Action.SAME) == 4 and not again.todo
-    assert again.hashed == 4  # the same-size pairs, read once …
-    third = await plan_sync(store, out, "backup", DOWN, cache=cache)
-    assert (third.hashed, third.cache_hits) == (0, 4)  # … then never again
+    hashed, _ = await _replan(store, out, "backup", DOWN, cache, 4)
+    assert hashed == 4  # the same-size pairs, read once …
+    assert await _replan(store, out, "backup", DOWN, cache, 4) == (0, 4)  # … then never again
 
 
 async def test_a_change_on_each_side_is_found_by_digest(
@@ -174,8 +182,7 @@ async def test_a_change_on_each_side_is_found_by_digest(
         {"m": "1"},
     )
 
-    await store.put("remote.txt", b"bbbb")
-    await store.put("new-remote.txt", b"n")
+    await _objects(store, {"remote.txt": b"bbbb", "new-remote.txt": b"n"})
     plan, result = await _sync(store, root, "", DOWN, cache)
     assert [(i.rel, i.action, i.reason) for i in plan.todo] == [
         ("new-remote.txt", Action.DOWNLOAD, "only in the bucket"),
@@ -189,9 +196,9 @@ async def test_delete_removes_extras_only_when_asked(
 ) -> None:
     root = tmp_path / "d"
     _tree(root, {"keep.txt": b"k"})
-    await store.put("p/keep.txt", b"k")
-    await store.put("p/extra.txt", b"extra")
-    await store.put("other/x", b"outside the prefix")
+    await _objects(
+        store, {"p/keep.txt": b"k", "p/extra.txt": b"extra", "other/x": b"outside the prefix"}
+    )
 
     plan, result = await _sync(store, root, "p", UP, cache)
     assert plan.of(Action.EXTRA)[0].rel == "extra.txt" and result.matches
@@ -279,8 +286,7 @@ async def test_cancelled_download_leaves_no_partial_files(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
     files = {f"f{i:02}.bin": os.urandom(400_000) for i in range(12)}
-    for rel, data in files.items():
-        await store.put(rel, data)
+    await _objects(store, files)
     out = tmp_path / "out"
     plan = await plan_sync(store, out, "", DOWN, cache=cache)
     out.mkdir()
@@ -302,8 +308,7 @@ async def test_cancelled_download_leaves_no_partial_files(
 async def test_failures_are_collected_and_the_rest_goes_on(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    await store.put("a/file", b"1")
-    await store.put("b", b"2")
+    await _objects(store, {"a/file": b"1", "b": b"2"})
     out = tmp_path / "out"
     (out / "a" / "file").mkdir(parents=True)  # a folder where the file must go
     _, result = await _sync(store, out, "", DOWN, cache)
@@ -315,8 +320,7 @@ async def test_failures_are_collected_and_the_rest_goes_on(
 async def test_symlinks_never_take_a_download_out_of_the_folder(
     store: ObjectStore, tmp_path: Path, cache: HashCache
 ) -> None:
-    await store.put("link/escaped.txt", b"must not leave the folder")
-    await store.put("fine.txt", b"f")
+    await _objects(store, {"link/escaped.txt": b"must not leave the folder", "fine.txt": b"f"})
     outside = tmp_path / "outside"
     outside.mkdir()
     out = tmp_path / "out"

@@ -43,6 +43,17 @@ async def _metas(client, bucket: str, names: list[str]) -> None:
     await asyncio.gather(*acks)
 
 
+def _ask_to_delete_all(window):
+    """Select every row of the table (Ctrl+A) and ask to delete them: the dialog that asks."""
+    table = window.objects.table
+    table.setFocus()
+    QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    window.window_actions.delete.trigger()
+    dlg = window.window_actions.objects.delete_dialog
+    assert dlg is not None
+    return dlg
+
+
 def test_select_all_asks_no_row_by_row(qloop, window, store, client, monkeypatch) -> None:
     calls = 0
     flags = ObjectTableModel.flags
@@ -92,12 +103,8 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         for name in names:
             await store.put(name, name.encode() * 50, chunk_size=200)
         await open_bucket(window, store.bucket, "d/")
-        table = window.objects.table
-        table.setFocus()
-        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        window.window_actions.delete.trigger()
-        dlg = window.window_actions.objects.delete_dialog
-        assert dlg is not None and len(dlg.names()) == 300
+        dlg = _ask_to_delete_all(window)
+        assert len(dlg.names()) == 300
         shown: list[tuple[int, int]] = []
         set_progress = dlg.set_progress
 
@@ -129,9 +136,7 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         await wait_until(lambda: len(table_names(window)) == 300 - deleted, timeout=20)
 
         # The rest in one go: the dialog closes itself and the folder is empty.
-        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        window.window_actions.delete.trigger()
-        dlg = window.window_actions.objects.delete_dialog
+        dlg = _ask_to_delete_all(window)
         dlg.delete_button.click()
         await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=60)
         assert await store.list() == []
@@ -146,12 +151,8 @@ def test_object_replaced_after_confirming_is_kept(qloop, window, store, client, 
         for name in ("r/a", "r/b"):
             await store.put(name, name.encode() * 50, chunk_size=40)
         await open_bucket(window, store.bucket, "r/")
-        table = window.objects.table
-        table.setFocus()
-        QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        window.window_actions.delete.trigger()
-        dlg = window.window_actions.objects.delete_dialog
-        assert dlg is not None and dlg.names() == ["r/a", "r/b"]
+        dlg = _ask_to_delete_all(window)
+        assert dlg.names() == ["r/a", "r/b"]
         # While the dialog asks, another client (its own connection) writes a new r/b.
         other = await nats.connect(nats_server.url)
         try:
