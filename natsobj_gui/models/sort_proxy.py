@@ -24,6 +24,7 @@ from ..qt_compat import change_filter
 from .object_table_model import FilterRole, FolderRole, ObjectTableModel, SortRole
 
 Index = QModelIndex | QPersistentModelIndex
+_EDITABLE = Qt.ItemFlag.ItemIsEditable
 
 
 class ObjectSortProxy(QSortFilterProxyModel):
@@ -60,13 +61,11 @@ class ObjectSortProxy(QSortFilterProxyModel):
         return text is not None and self._needle in str(text).casefold()
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Asked for every painted cell: the source's flags as they are, unless a name may be
+        # edited now (only an object's name cell; folders are virtual, nothing to rename).
         base = super().flags(index)
-        folder = index.data(FolderRole) is not None
-        if folder:
-            base |= Qt.ItemFlag.ItemIsDragEnabled  # dragged out as a local folder
-        # Only an object's name cell; folders are virtual and have nothing to rename.
-        if index.column() == 0 and not folder and self.is_name_editable():
-            return base | Qt.ItemFlag.ItemIsEditable
+        if index.column() == 0 and self.is_name_editable() and index.data(FolderRole) is None:
+            return base | _EDITABLE
         return base
 
     # -- sorting -----------------------------------------------------------------------------

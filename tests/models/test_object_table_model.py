@@ -369,3 +369,24 @@ def test_split_runs_slices_ranges_and_reads_lists(model: ObjectTableModel) -> No
     assert model.split_runs(runs) == expected
     folders, objects = model.split_runs([range(0, 2)])
     assert folders == ["photos/", "reports/"] and objects == []
+
+
+def test_proxy_flags_and_roles_a_paint_asks(model: ObjectTableModel) -> None:
+    proxy = ObjectSortProxy()
+    proxy.setSourceModel(model)
+    folder, obj_name = proxy.index(0, COL_NAME), proxy.index(model.row_of("big.iso"), COL_NAME)
+    assert folder.data(FolderRole) == "photos/"
+    drag, drop = Qt.ItemFlag.ItemIsDragEnabled, Qt.ItemFlag.ItemIsDropEnabled
+    editable = Qt.ItemFlag.ItemIsEditable
+    # Folders are dragged out (as local folders) and take drops; objects only drag.
+    assert proxy.flags(folder) & drag and proxy.flags(folder) & drop
+    assert proxy.flags(obj_name) & drag and not proxy.flags(obj_name) & drop
+    assert not proxy.flags(obj_name) & editable
+    proxy.is_name_editable = lambda: True
+    assert proxy.flags(obj_name) & editable
+    assert not proxy.flags(folder) & editable
+    assert not proxy.flags(obj_name.siblingAtColumn(COL_SIZE)) & editable
+    # The roles a delegate asks of every cell that no row answers; the ones rows answer.
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
+        assert obj_name.data(role) is None and folder.data(role) is None
+    assert obj_name.data() == "big.iso" and obj_name.data(ObjectRole).name == "big.iso"
