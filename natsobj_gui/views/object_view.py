@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QByteArray,
@@ -286,6 +286,13 @@ class ObjectView(QWidget):
     def selection(self) -> tuple[list[str], list[ObjectInfo]]:
         """The selected folder prefixes and objects, in view order, read once."""
         return self.model.split_runs(self._selected_source_rows())
+
+    def selection_counts(self, wanted: Callable[[ObjectInfo], bool]) -> tuple[int, int, bool]:
+        """Selected folders and objects counted, and whether any object is `wanted`.
+
+        Nothing is read per row of an unfiltered selection (see ObjectRows.count_runs).
+        """
+        return self.model.count_runs(self._selected_source_rows(), wanted)
 
     def selected_infos(self) -> list[ObjectInfo]:
         """The selected objects (folders excluded), in view order."""

@@ -371,6 +371,25 @@ def test_split_runs_slices_ranges_and_reads_lists(model: ObjectTableModel) -> No
     assert folders == ["photos/", "reports/"] and objects == []
 
 
+def test_count_runs_counts_what_split_runs_reads(model: ObjectTableModel) -> None:
+    rows = model.rowCount()
+    runs = [range(1, 5), [rows - 1, 0, rows + 3], range(3, 3), range(rows - 2, rows + 5)]
+    folders, objects = model.split_runs(runs)
+    seen: list[str] = []
+
+    def big(info: ObjectInfo) -> bool:
+        seen.append(info.name)
+        return info.size > 4 * GiB
+
+    assert model.count_runs(runs, big) == (len(folders), len(objects), True)
+    # A range is looked at only until a wanted object shows up.
+    seen.clear()
+    assert model.count_runs([range(rows)], big) == (2, rows - 2, True)
+    assert seen[-1] == "big.iso" and len(seen) < rows - 2
+    assert model.count_runs([range(0, 2)], big) == (2, 0, False)
+    assert model.count_runs([range(rows)], lambda _: False) == (2, rows - 2, False)
+
+
 def test_proxy_flags_and_roles_a_paint_asks(model: ObjectTableModel) -> None:
     proxy = ObjectSortProxy()
     proxy.setSourceModel(model)
