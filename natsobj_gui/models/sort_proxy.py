@@ -24,7 +24,10 @@ from ..qt_compat import change_filter
 from .object_table_model import FilterRole, FolderRole, ObjectTableModel, SortRole
 
 Index = QModelIndex | QPersistentModelIndex
-_EDITABLE = Qt.ItemFlag.ItemIsEditable
+
+
+def _never() -> bool:
+    return False
 
 
 class ObjectSortProxy(QSortFilterProxyModel):
@@ -37,8 +40,6 @@ class ObjectSortProxy(QSortFilterProxyModel):
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
-        # Set by the view's inline rename: whether object names may be edited in place now.
-        self.is_name_editable: Callable[[], bool] = lambda: False
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -60,13 +61,16 @@ class ObjectSortProxy(QSortFilterProxyModel):
         text = src.data(src.index(source_row, 0, source_parent), FilterRole)
         return text is not None and self._needle in str(text).casefold()
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        # Asked for every painted cell: the source's flags as they are, unless a name may be
-        # edited now (only an object's name cell; folders are virtual, nothing to rename).
-        base = super().flags(index)
-        if index.column() == 0 and self.is_name_editable() and index.data(FolderRole) is None:
-            return base | _EDITABLE
-        return base
+    # No flags() of its own: Qt asks for every painted cell, and a Python override there
+    # doubled the calls. The source says which cells are editable.
+    @property
+    def is_name_editable(self) -> Callable[[], bool]:
+        """Whether object names may be edited in place now (the source model's callable)."""
+        return getattr(self.sourceModel(), "is_name_editable", _never)
+
+    @is_name_editable.setter
+    def is_name_editable(self, editable: Callable[[], bool]) -> None:
+        self.sourceModel().is_name_editable = editable
 
     # -- sorting -----------------------------------------------------------------------------
 
