@@ -13,10 +13,31 @@ from ..icons import icon
 _DB: QMimeDatabase | None = None
 
 
-@lru_cache(maxsize=4096)
 def mime_type_name(name: str) -> str:
     """The MIME type of an object name, by its extension ('application/octet-stream' if none)."""
-    # Cached: every repaint asks again for the ~50 rows in sight, 0.15 ms each.
+    return _mime_type_of(_type_key(name.rpartition("/")[2]))
+
+
+def _type_key(leaf: str) -> str:
+    """A name that has the same MIME type as `leaf`: many leaves share one (cached) lookup.
+
+    Unique names (f000123.bin, IMG_0042.jpg) keep only their suffixes: a bulk delete
+    scrolls new names into sight on every repaint, and each lookup costs 0.05-0.15 ms.
+    A stem of letters only, or of digits only, is kept: the MIME database knows whole names
+    (Makefile.am, CMakeLists.txt, README.md, 001.vdr) whose type differs from their suffix's.
+    """
+    dot = leaf.find(".", 1)
+    if dot < 0:
+        return leaf
+    stem = leaf[:dot]
+    if any(c.isdigit() for c in stem) and not stem.isdigit():
+        return "x" + leaf[dot:]
+    return leaf
+
+
+@lru_cache(maxsize=4096)
+def _mime_type_of(name: str) -> str:
+    # Cached: every repaint asks again for the rows in sight.
     global _DB
     if _DB is None:
         _DB = QMimeDatabase()
@@ -40,4 +61,4 @@ def file_icon(name: str) -> QIcon:
 def clear_cache() -> None:
     """Forget looked-up icons (after the icon theme changed)."""
     _icon_for_type.cache_clear()
-    mime_type_name.cache_clear()
+    _mime_type_of.cache_clear()

@@ -88,6 +88,38 @@ class ObjectRows(HeadedTableModel):
                 objects += some_objects
         return folders, objects
 
+    def count_runs(
+        self, runs: Iterable[Sequence[int]], wanted: Callable[[ObjectInfo], bool]
+    ) -> tuple[int, int, bool]:
+        """How many folders and objects these runs of source rows hold, and whether any of
+        the objects is `wanted`.
+
+        A run that is a range costs O(1) plus the objects looked at until one is wanted:
+        the window's actions ask after every watch batch of a bulk delete.
+        """
+        objs, nf = self._objects, len(self._folders)
+        total = nf + len(objs)
+        folders = objects = 0
+        found = False
+        for run in runs:
+            if isinstance(run, range) and run.step == 1 and run.start >= 0:
+                start, stop = run.start, min(run.stop, total)
+                if stop <= start:
+                    continue
+                folders += max(0, min(stop, nf) - start)
+                first, end = max(start, nf) - nf, stop - nf
+                objects += end - first
+                if not found:
+                    found = any(wanted(objs[i]) for i in range(first, end))
+                continue
+            for r in run:
+                if 0 <= r < nf:
+                    folders += 1
+                elif nf <= r < total:
+                    objects += 1
+                    found = found or wanted(objs[r - nf])
+        return folders, objects, found
+
     def _positions(self) -> dict[str, int]:
         if self._pos is None:
             self._pos = {o.name: i for i, o in enumerate(self._objects)}

@@ -17,7 +17,7 @@ is appended and re-sorted in one layout change.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -74,10 +74,22 @@ __all__ = [
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _never() -> bool:
+    return False
+
+
 _DROP = Qt.ItemFlag.ItemIsDropEnabled
-_BASE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_BASE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+# Folders take drops (a move into them) and are dragged out as local folders.
 _FOLDER_FLAGS = _BASE | Qt.ItemFlag.ItemIsDropEnabled
-_OBJECT_FLAGS = _BASE | Qt.ItemFlag.ItemIsDragEnabled
+_OBJECT_FLAGS = _BASE
+_EDITABLE_NAME = _BASE | Qt.ItemFlag.ItemIsEditable
+_R = Qt.ItemDataRole
+# Roles the delegate asks of every painted cell that no row answers: 4 of the 7 data()
+# calls per cell, each a Python call through the proxy (a bulk delete repaints often).
+_UNANSWERED = frozenset(
+    int(r) for r in (_R.FontRole, _R.BackgroundRole, _R.ForegroundRole, _R.CheckStateRole)
+)
 
 
 class ObjectTableModel(ObjectRows):
@@ -91,6 +103,8 @@ class ObjectTableModel(ObjectRows):
         super().__init__(parent)
         self._index: BucketIndex | None = None
         self._prefix = ROOT
+        # Set by the view's inline rename: whether object names may be edited in place now.
+        self.is_name_editable: Callable[[], bool] = _never
 
     # -- content ---------------------------------------------------------------------------
 
@@ -134,10 +148,15 @@ class ObjectTableModel(ObjectRows):
         # building the flags with enum `|` each time cost seconds on 20,000 rows.
         if not index.isValid():
             return _DROP
-        return _FOLDER_FLAGS if index.row() < len(self._folders) else _OBJECT_FLAGS
+        if index.row() < len(self._folders):
+            return _FOLDER_FLAGS
+        # Only an object's name cell is edited in place; folders are virtual.
+        if index.column() == COL_NAME and self.is_name_editable():
+            return _EDITABLE_NAME
+        return _OBJECT_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role in _UNANSWERED or not index.isValid():
             return None
         row, col = index.row(), index.column()
         nf = len(self._folders)

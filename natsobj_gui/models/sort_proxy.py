@@ -26,6 +26,10 @@ from .object_table_model import FilterRole, FolderRole, ObjectTableModel, SortRo
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _never() -> bool:
+    return False
+
+
 class ObjectSortProxy(QSortFilterProxyModel):
     """Case-insensitive name filter; folders always first; Python comparison of sort keys."""
 
@@ -36,8 +40,6 @@ class ObjectSortProxy(QSortFilterProxyModel):
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.setSortRole(SortRole)
         self.setDynamicSortFilter(True)
-        # Set by the view's inline rename: whether object names may be edited in place now.
-        self.is_name_editable: Callable[[], bool] = lambda: False
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -59,15 +61,16 @@ class ObjectSortProxy(QSortFilterProxyModel):
         text = src.data(src.index(source_row, 0, source_parent), FilterRole)
         return text is not None and self._needle in str(text).casefold()
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        folder = index.data(FolderRole) is not None
-        if folder:
-            base |= Qt.ItemFlag.ItemIsDragEnabled  # dragged out as a local folder
-        # Only an object's name cell; folders are virtual and have nothing to rename.
-        if index.column() == 0 and not folder and self.is_name_editable():
-            return base | Qt.ItemFlag.ItemIsEditable
-        return base
+    # No flags() of its own: Qt asks for every painted cell, and a Python override there
+    # doubled the calls. The source says which cells are editable.
+    @property
+    def is_name_editable(self) -> Callable[[], bool]:
+        """Whether object names may be edited in place now (the source model's callable)."""
+        return getattr(self.sourceModel(), "is_name_editable", _never)
+
+    @is_name_editable.setter
+    def is_name_editable(self, editable: Callable[[], bool]) -> None:
+        self.sourceModel().is_name_editable = editable
 
     # -- sorting -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QStyle, QToolBar, QToolButton
 
+from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.views.bucket_ops import BucketOps
 from natsobj_gui.views.clipboard_ops import ClipboardOps
@@ -42,6 +43,11 @@ def _icon(name: str, fallback: QStyle.StandardPixmap | None = None) -> QIcon:
 
         return QApplication.style().standardIcon(fallback)
     return QIcon()
+
+
+def _readable(info: ObjectInfo) -> bool:
+    """Whether an object has content to download or open (a bucket link has none)."""
+    return not (info.link and info.link.is_bucket_link)
 
 
 class WindowActions:
@@ -285,7 +291,8 @@ class WindowActions:
     def object_menu(self, pos: QPoint) -> QMenu:
         """Right click in the object table; returns the menu shown."""
         menu = QMenu(self.w)
-        if self.w.objects.selected_infos():
+        folders, infos, _ = self.w.objects.selection_counts(_readable)
+        if infos:
             menu.addActions([self.open.open_action, self.open.open_with_action])
             menu.addSeparator()
             menu.addActions([self.info, self.rename.action, self.edit_meta, self.create_link])
@@ -295,7 +302,7 @@ class WindowActions:
             menu.addSeparator()
             menu.addAction(self.delete)
             menu.addSeparator()
-        elif self.w.objects.selected_folders():
+        elif folders:
             self.clipboard.menu(menu)
             menu.addActions([self.download, self.delete])
             menu.addSeparator()
@@ -312,9 +319,12 @@ class WindowActions:
         writable = has_bucket and w.is_writable(w.bucket)
         # Info shows what the listing holds: it stays available while reconnecting.
         listed = bool(w.bucket) and w.client is not None
-        folders, infos = w.objects.selection() if listed else ([], [])
-        one = len(infos) == 1
-        readable = any(not (i.link and i.link.is_bucket_link) for i in infos)
+        # Counted, not read: this runs after every watch batch (a bulk delete of 100,000
+        # selected rows brings hundreds) and on every selection change.
+        folders, infos, readable = (
+            w.objects.selection_counts(_readable) if listed else (0, 0, False)
+        )
+        one = infos == 1
         self.new_bucket.setEnabled(connected)
         self.restore_bucket.setEnabled(connected)
         self.refresh.setEnabled(connected)
@@ -329,15 +339,15 @@ class WindowActions:
         self.bucket_button.setEnabled(has_bucket)
         for act in (self.edit_bucket, self.seal_bucket, self.upload_files, self.upload_folder):
             act.setEnabled(writable)
-        self.download.setEnabled(connected and bool(readable or folders))
+        self.download.setEnabled(connected and (readable or folders > 0))
         self.save_as.setEnabled(connected and one and readable)
         self.info.setEnabled(one)
-        self.open.open_action.setEnabled(connected and bool(readable))
-        self.open.open_with_action.setEnabled(connected and bool(readable))
+        self.open.open_action.setEnabled(connected and readable)
+        self.open.open_with_action.setEnabled(connected and readable)
         self.edit_meta.setEnabled(one and writable)
         self.rename.action.setEnabled(one and writable)
         self.create_link.setEnabled(one and writable)
-        self.delete.setEnabled(bool(infos or folders) and writable)
+        self.delete.setEnabled((infos > 0 or folders > 0) and writable)
         self.filter.setEnabled(bool(w.bucket))
         self.up.setEnabled(bool(w.bucket) and bool(w.prefix))
         self._explain_offline(w.client is not None and not connected)

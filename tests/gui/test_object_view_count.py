@@ -55,3 +55,23 @@ def test_filter_is_per_folder_and_the_hint_says_what_it_hides(qapp) -> None:
     assert view.filter_edit.text() == ""
     assert view.proxy.rowCount() == 1 and view.count_label.text() == "1 item"
     assert view.table.empty_text == "This folder is empty."
+
+
+def test_scattered_removals_leave_one_selection_range(qapp) -> None:
+    names = [f"file{i:05d}.bin" for i in range(2_000)]
+    view, index = _view(qapp, names)
+    view.table.selectAll()
+    sm = view.table.selectionModel()
+    # Every other row of the first 600: Qt splits the selected range at each one.
+    for start in (0, 1000):
+        gone = names[start : start + 600 : 2]
+        view.model.apply(index.apply([WatchEvent(WatchKind.DELETE, _obj(n, True)) for n in gone]))
+    left = [n for n in names if n not in set(names[0:600:2] + names[1000:1600:2])]
+    assert len(sm.selection()) > 100  # split, until the joining timer runs
+    changes: list[int] = []
+    sm.selectionChanged.connect(lambda *_: changes.append(1))
+    qapp.processEvents()
+    assert len(sm.selection()) == 1
+    assert changes == []  # the same rows: joining them is no change
+    assert [i.name for i in view.selected_infos()] == left
+    assert view.selection_counts(lambda _: True) == (0, len(left), True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import nats
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 
 from natsobj_gui.core import errors as E
@@ -178,3 +178,41 @@ async def _chunk_counts(client, bucket: str) -> dict[str, int]:
         f"STREAM.INFO.OBJ_{bucket}", {"subjects_filter": f"$O.{bucket}.C.>"}
     )
     return dict((resp.get("state") or {}).get("subjects") or {})
+
+
+def test_actions_follow_a_selection_the_watch_removes(qloop, window, store, client) -> None:
+    """Counted from the selection's runs, the actions stay right while rows go away."""
+
+    async def body() -> None:
+        for name in ("e/a", "e/b", "e/c", "e/sub/x"):
+            await store.put(name, name.encode())
+        await store.add_bucket_link("e/only-link", store.bucket)
+        await open_bucket(window, store.bucket, "e/")
+        acts, table = window.window_actions, window.objects.table
+        assert table_names(window) == ["sub/", "a", "b", "c", "only-link"]
+        sm, model = table.selectionModel(), window.objects.proxy
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        sm.select(QItemSelection(model.index(1, 0), model.index(2, 0)), flags)  # a, b
+        assert acts.delete.isEnabled() and acts.download.isEnabled()
+        assert not acts.info.isEnabled() and not acts.save_as.isEnabled()  # two objects
+        await store.delete("e/a")  # the watch removes a selected row: one object is left
+        await wait_until(lambda: table_names(window)[1:2] == ["b"])
+        await wait_until(lambda: acts.info.isEnabled() and acts.save_as.isEnabled())
+        assert acts.delete.isEnabled() and acts.download.isEnabled()
+        await store.delete("e/b")  # and the last one: nothing selected
+        await wait_until(lambda: not acts.delete.isEnabled(), timeout=10)
+        assert not acts.info.isEnabled() and not acts.download.isEnabled()
+        # Only a bucket link: one object, but nothing to download or open.
+        sm.select(model.index(len(table_names(window)) - 1, 0), flags)
+        assert acts.info.isEnabled() and acts.delete.isEnabled()
+        assert not acts.download.isEnabled() and not acts.save_as.isEnabled()
+        assert not acts.open.open_action.isEnabled()
+        # A folder with it: the folder is downloadable.
+        sm.select(model.index(0, 0), flags)
+        assert acts.download.isEnabled() and not acts.save_as.isEnabled()
+        assert not acts.open.open_action.isEnabled()
+        menu = acts.object_menu(table.viewport().mapToGlobal(table.rect().center()))
+        assert acts.delete in menu.actions() and acts.open.open_action in menu.actions()
+        menu.close()
+
+    qloop.run_until_complete(body())

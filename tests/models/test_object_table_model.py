@@ -369,3 +369,43 @@ def test_split_runs_slices_ranges_and_reads_lists(model: ObjectTableModel) -> No
     assert model.split_runs(runs) == expected
     folders, objects = model.split_runs([range(0, 2)])
     assert folders == ["photos/", "reports/"] and objects == []
+
+
+def test_count_runs_counts_what_split_runs_reads(model: ObjectTableModel) -> None:
+    rows = model.rowCount()
+    runs = [range(1, 5), [rows - 1, 0, rows + 3], range(3, 3), range(rows - 2, rows + 5)]
+    folders, objects = model.split_runs(runs)
+    seen: list[str] = []
+
+    def big(info: ObjectInfo) -> bool:
+        seen.append(info.name)
+        return info.size > 4 * GiB
+
+    assert model.count_runs(runs, big) == (len(folders), len(objects), True)
+    # A range is looked at only until a wanted object shows up.
+    seen.clear()
+    assert model.count_runs([range(rows)], big) == (2, rows - 2, True)
+    assert seen[-1] == "big.iso" and len(seen) < rows - 2
+    assert model.count_runs([range(0, 2)], big) == (2, 0, False)
+    assert model.count_runs([range(rows)], lambda _: False) == (2, rows - 2, False)
+
+
+def test_proxy_flags_and_roles_a_paint_asks(model: ObjectTableModel) -> None:
+    proxy = ObjectSortProxy()
+    proxy.setSourceModel(model)
+    folder, obj_name = proxy.index(0, COL_NAME), proxy.index(model.row_of("big.iso"), COL_NAME)
+    assert folder.data(FolderRole) == "photos/"
+    drag, drop = Qt.ItemFlag.ItemIsDragEnabled, Qt.ItemFlag.ItemIsDropEnabled
+    editable = Qt.ItemFlag.ItemIsEditable
+    # Folders are dragged out (as local folders) and take drops; objects only drag.
+    assert proxy.flags(folder) & drag and proxy.flags(folder) & drop
+    assert proxy.flags(obj_name) & drag and not proxy.flags(obj_name) & drop
+    assert not proxy.flags(obj_name) & editable
+    proxy.is_name_editable = lambda: True
+    assert proxy.flags(obj_name) & editable
+    assert not proxy.flags(folder) & editable
+    assert not proxy.flags(obj_name.siblingAtColumn(COL_SIZE)) & editable
+    # The roles a delegate asks of every cell that no row answers; the ones rows answer.
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
+        assert obj_name.data(role) is None and folder.data(role) is None
+    assert obj_name.data() == "big.iso" and obj_name.data(ObjectRole).name == "big.iso"
