@@ -10,7 +10,7 @@ from collections.abc import Callable
 from . import errors as E
 from . import wire
 from .connection import Connection
-from .jsraw.publish import AckInbox, ack_inbox, msg_id_header, publish
+from .jsraw.publish import AckInbox, ack_inbox, chunk_lines, publish
 from .types import Progress
 
 ACK_TIMEOUT = 10.0
@@ -40,7 +40,7 @@ class AckWindow:
         progress: Callable[[Progress], None] | None,
         slots: asyncio.Semaphore | None = None,
         first: int = 0,
-        msg_id: Callable[[int], str] | None = None,
+        msg_ids: tuple[str, str] | None = None,
     ) -> None:
         self.conn, self.bucket, self.subject = conn, bucket, subject
         self.size = max(1, size)
@@ -57,8 +57,9 @@ class AckWindow:
         self.inflight = 0  # published, neither acked nor refused yet
         self._sizes: deque[int] = deque()  # of the chunks from acked_chunks on, as sent
         self._early: set[int] = set()  # acked while an earlier chunk was not
-        # Each chunk's message id (`Nats-Msg-Id`) by index: a re-sent chunk is deduplicated.
-        self.msg_id = msg_id
+        # Each chunk's message id (`Nats-Msg-Id`) is before + index + after: a re-sent
+        # chunk is deduplicated.
+        self.msg_ids = msg_ids
         self.failed = False
         self.error: BaseException | None = None  # the first refusal (or progress error)
         self._callback_error: Exception | None = None
@@ -68,6 +69,7 @@ class AckWindow:
         self._landed: asyncio.Future[None] | None = None  # after abandon: all landed
         self._inbox: AckInbox | None = None
         self._reply = ""
+        self._line: Callable[[int, int], bytes] | None = None  # chunk_lines, once registered
         self._task = asyncio.current_task()
 
     async def send(self, data: bytes) -> None:
@@ -92,11 +94,12 @@ class AckWindow:
         self.sent_chunks = index + 1
         self.sent_bytes += n
         try:
-            if self._inbox is None:
+            line = self._line
+            if line is None:
                 self._inbox = await ack_inbox(self.conn.nc)
                 self._reply = self._inbox.register(self._on_ack)
-            header = msg_id_header(self.msg_id(index)) if self.msg_id else b""
-            await publish(self.conn.nc, self.subject, f"{self._reply}{index}", data, header)
+                line = self._line = chunk_lines(self.subject, self._reply, self.msg_ids)
+            await publish(self.conn.nc, self.subject, "", data, line=line(index, n))
         except BaseException as exc:
             # Refused before it was queued: not sent.
             self.inflight -= 1
@@ -149,6 +152,7 @@ class AckWindow:
         if self._inbox is not None:
             self._inbox.unregister(self._reply)
             self._inbox = None
+            self._line = None
 
     def _total_chunks(self) -> int:
         if self.total_bytes is None:

@@ -29,7 +29,12 @@ class ChunkHash:
         self.sha = sha if sha is not None else hashlib.sha256()
         self._inline_left = THREAD_AFTER
         self._queue: queue.SimpleQueue[Any] | None = None
-        self._room = threading.Semaphore(AHEAD)
+        # Chunks queued and chunks hashed: two counters, not a Semaphore, whose acquire and
+        # release run a Condition in Python for every chunk on both threads. Each counter
+        # has one writer; the GIL orders the reads.
+        self._queued = self._hashed = 0
+        self._waiting = False  # the loop waits for room: the thread wakes it
+        self._room = threading.Event()
         self._failed: BaseException | None = None
         self.thread: threading.Thread | None = None
 
@@ -44,8 +49,22 @@ class ChunkHash:
                 return
             self._start()
         assert self._queue is not None
-        self._room.acquire()
+        if self._queued - self._hashed >= AHEAD:
+            self._wait_for_room()
+        self._queued += 1
         self._queue.put(data)
+
+    def _wait_for_room(self) -> None:
+        """Block until the thread is less than AHEAD chunks behind (milliseconds at most)."""
+        self._waiting = True
+        try:
+            while True:
+                self._room.clear()  # before the check: a chunk hashed after it sets it again
+                if self._queued - self._hashed < AHEAD or self._failed is not None:
+                    return
+                self._room.wait(0.1)
+        finally:
+            self._waiting = False
 
     async def finish(self) -> Any:
         """Wait (off the loop) until every chunk added is hashed; returns `sha`."""
@@ -71,7 +90,7 @@ class ChunkHash:
         self.thread.start()
 
     def _run(self, items: queue.SimpleQueue[Any]) -> None:
-        update, room = self.sha.update, self._room
+        update = self.sha.update
         while True:
             item = items.get()
             if item is None:
@@ -83,4 +102,6 @@ class ChunkHash:
                 update(item)
             except BaseException as exc:  # never seen; reported by finish, not lost
                 self._failed = exc
-            room.release()
+            self._hashed += 1
+            if self._waiting:
+                self._room.set()

@@ -122,9 +122,6 @@ class ChunkSender:
     def chunks(self) -> int:
         return self.reread.chunks_total if self.reread else self.acks.sent_chunks
 
-    def _msg_id(self, index: int) -> str:
-        return f"{self.nuid}.{index}" + (f".{self.rounds}" if self.rounds else "")
-
     def _window(self, first: int) -> AckWindow:
         return AckWindow(
             self.conn,
@@ -136,7 +133,10 @@ class ChunkSender:
             progress=self.progress,
             slots=self.slots,
             first=first,
-            msg_id=self._msg_id if self.reread else None,
+            # `<nuid>.<index>[.<round>]`, as chunk_index reads it back.
+            msg_ids=(f"{self.nuid}.", f".{self.rounds}" if self.rounds else "")
+            if self.reread
+            else None,
         )
 
     async def run(self, chunks: AsyncIterator[bytes]) -> None:

@@ -158,13 +158,21 @@ async def read_in_thread(reader: _Readable, chunk_size: int) -> AsyncIterator[by
 async def _from_path(
     path: str | os.PathLike, chunk_size: int, offset: int = 0
 ) -> AsyncIterator[bytes]:
+    """A regular file's chunks of exactly `chunk_size` bytes but the last.
+
+    A regular file's read is short only at its end; one that is not (a file growing
+    meanwhile) is filled up here, so no _rechunk layer runs per chunk.
+    """
     with open(path, "rb", buffering=0) as f:
         if offset:
             f.seek(offset)
-        while True:
-            data = f.read(chunk_size)
-            if not data:
-                return
+        read = f.read
+        while data := read(chunk_size):
+            while len(data) < chunk_size:
+                more = read(chunk_size - len(data))
+                if not more:
+                    break
+                data += more
             yield data
 
 
@@ -202,7 +210,7 @@ def iter_chunks(source: PutSource, chunk_size: int) -> AsyncIterator[bytes]:
     if isinstance(source, (str, os.PathLike)):
         if not is_regular_path(source):  # streams like stdin, read on a thread
             return _rechunk(read_in_thread(_OpenOnRead(source), chunk_size), chunk_size)
-        return _rechunk(_from_path(source, chunk_size), chunk_size)
+        return _from_path(source, chunk_size)
     if hasattr(source, "read"):
         # Regular files are read inline (fast); anything that may wait, in a thread.
         reader = _from_reader if is_fast_reader(source) else read_in_thread
@@ -266,7 +274,7 @@ class Reread:
             view = bytes(source)
             return _from_sync(view[i : i + size] for i in range(offset, len(view), size))
         if isinstance(source, (str, os.PathLike)):
-            return _rechunk(_from_path(source, size, offset), size)
+            return _from_path(source, size, offset)
         source.seek(self._origin + offset)  # type: ignore[union-attr]
         return _rechunk(_from_reader(source, size), size)  # type: ignore[arg-type]
 

@@ -86,11 +86,15 @@ def unstored_chunks(monkeypatch: Any, refuse: Callable[[int], bool]) -> list[int
     real = ack_window.publish
     sent = [0]
 
-    async def publish(nc: Any, subject: str, reply: str, payload: bytes, header: bytes = b""):
+    async def publish(
+        nc: Any, subject: str, reply: str, payload: bytes, header: bytes = b"", *, line=b""
+    ):
         sent[0] += 1
         if refuse(sent[0]):
+            # A chunk's prebuilt line (chunk_lines) names its subject once, first.
+            line = line.replace(subject.encode(), b"natsobj.test.nobody", 1)
             subject = "natsobj.test.nobody"
-        await real(nc, subject, reply, payload, header)
+        await real(nc, subject, reply, payload, header, line=line)
 
     monkeypatch.setattr(ack_window, "publish", publish)
     return sent

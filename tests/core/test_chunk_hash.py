@@ -79,3 +79,38 @@ async def test_big_puts_leave_no_hashing_thread(store: ObjectStore) -> None:
     while set(_hash_threads()) - before and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert not set(_hash_threads()) - before
+
+
+def test_a_stalled_hash_thread_holds_the_feeder_at_ahead_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Memory stays flat: while the thread cannot hash, the feeder blocks once AHEAD chunks
+    are queued or being hashed, and goes on as soon as the thread does."""
+    monkeypatch.setattr(chunk_hash, "THREAD_AFTER", 0)
+    monkeypatch.setattr(chunk_hash, "AHEAD", 4)
+    go = threading.Event()
+    seen: list[bytes] = []
+
+    class StalledSha:
+        def update(self, data: bytes) -> None:
+            go.wait(10)
+            seen.append(data)
+
+    h = ChunkHash(StalledSha())
+    fed: list[int] = []
+
+    def feed() -> None:
+        for i in range(10):
+            h.update(b"%d" % i)
+            fed.append(i)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    time.sleep(0.3)
+    assert len(fed) == 4 and feeder.is_alive()  # one in update, three queued: it waits
+    go.set()
+    feeder.join(5)
+    assert len(fed) == 10 and not feeder.is_alive()
+    asyncio.run(h.finish())
+    assert seen == [b"%d" % i for i in range(10)]
+    h.close()

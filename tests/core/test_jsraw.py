@@ -298,3 +298,21 @@ async def test_chunk_publishes_queue_the_payload_itself_and_acks_come_by_index(c
     assert len(acks) == 4  # a token given up is not called again
     info = await client.conn.api("STREAM.INFO.JSRAW_PUB", {})
     assert info["state"]["messages"] == 3  # the duplicate id was stored once
+
+
+def test_chunk_lines_are_the_bytes_publish_and_msg_id_header_build() -> None:
+    """A chunk's prebuilt line and header block are byte for byte what publish builds from
+    the subject, reply and msg_id_header (the frames other clients' servers see)."""
+    from natsobj_gui.core.jsraw.publish import chunk_lines, msg_id_header
+
+    subject, reply = "$O.bkt.C.AbCdEf123", "_INBOX.q8S2.7f."
+    for ids in (("AbCdEf123.", ""), ("AbCdEf123.", ".2"), None):
+        line = chunk_lines(subject, reply, ids)
+        for index, size in ((0, 1), (9, 131072), (10, 5), (99_999, 131072), (10**7, 77)):
+            if ids is None:
+                want = f"PUB {subject} {reply}{index} {size}\r\n".encode()
+            else:
+                header = msg_id_header(f"{ids[0]}{index}{ids[1]}")
+                hlen = len(header)
+                want = f"HPUB {subject} {reply}{index} {hlen} {hlen + size}\r\n".encode() + header
+            assert line(index, size) == want
