@@ -14,9 +14,12 @@ from natsobj_gui.core.types import WatchEvent, WatchKind
 # many events) before touching the models, so 100,000 objects cost a few batch inserts.
 COALESCE_SECONDS = 0.15
 COALESCE_LIMIT = 2.0
-# Bigger batches make fewer model updates but each one is a longer stall (index + models
-# for 15,000 events took ~45 ms); 5,000 keeps every step well under 50 ms.
+# Bigger batches make fewer model updates but each one is a longer stall. A fixed 5,000
+# stalled 42-56 ms once decoding got fast enough for every batch to reach it, so the cap
+# follows what an event cost in the last batch: one step takes about STEP_BUDGET.
 COALESCE_MAX = 5000
+COALESCE_MIN = 500
+STEP_BUDGET = 0.03
 # Once listed, a change shows at once, but a stream of them (a bulk delete: ~800 a second)
 # is applied at most this often: each batch repaints the table and re-reads the selection,
 # and applied per arrival that was ~55 batches a second, ~60 % of the CPU in repaints.
@@ -36,17 +39,19 @@ async def follow_bucket(
     watcher = store.watch()
     loop = asyncio.get_running_loop()
     window = COALESCE_SECONDS
+    limit = COALESCE_MAX
     gc_paused = _pause_gc()
     try:
         await watcher.start()
         while True:
-            events = await watcher.next_batch(COALESCE_MAX)
+            events = await watcher.next_batch(limit)
             if not index.initial_done:
-                events += await _gather_more(watcher, events, loop.time() + window)
+                events += await _gather_more(watcher, events, loop.time() + window, limit)
             if not current():
                 return
             started = loop.time()
             apply(index.apply(events))
+            limit = step_limit(loop.time() - started, len(events))
             if gc_paused and index.initial_done:
                 gc_paused = _resume_gc(freeze=True)
             # Each batch costs more as the table grows: wait longer between batches so the
@@ -59,6 +64,13 @@ async def follow_bucket(
         if gc_paused:
             _resume_gc(freeze=False)
         await watcher.close()
+
+
+def step_limit(seconds: float, events: int) -> int:
+    """How many events the next step may apply to stay near STEP_BUDGET."""
+    if events < COALESCE_MIN or seconds <= 0:
+        return COALESCE_MAX  # too few to say what one costs
+    return max(COALESCE_MIN, min(COALESCE_MAX, int(events * STEP_BUDGET / seconds)))
 
 
 def _pause_gc() -> bool:
@@ -89,17 +101,21 @@ def release_listing_memory() -> None:
     gc.unfreeze()
 
 
-async def _gather_more(watcher: Watcher, events: list[WatchEvent], deadline: float) -> list:
+async def _gather_more(
+    watcher: Watcher, events: list[WatchEvent], deadline: float, limit: int
+) -> list:
     more: list[WatchEvent] = []
     loop = asyncio.get_running_loop()
-    while len(events) + len(more) < COALESCE_MAX:
+    while len(events) + len(more) < limit:
         if any(e.kind is WatchKind.INITIAL_DONE for e in (*events[-1:], *more[-1:])):
             break
         remaining = deadline - loop.time()
         if remaining <= 0:
             break
         try:
-            more += await asyncio.wait_for(watcher.next_batch(COALESCE_MAX), remaining)
+            more += await asyncio.wait_for(
+                watcher.next_batch(limit - len(events) - len(more)), remaining
+            )
         except TimeoutError:
             break
     return more

@@ -40,3 +40,14 @@ def test_a_stream_of_deletes_reaches_the_models_in_a_few_batches(
         assert len(removing) <= 8, [len(c.removed) for c in removing]
 
     qloop.run_until_complete(body())
+
+
+def test_a_step_is_sized_by_what_the_last_one_cost() -> None:
+    # A fixed 5,000-event step stalled the window 42-56 ms once decoding made every batch
+    # reach it; the next step is sized so it takes about STEP_BUDGET.
+    from natsobj_gui.views import live_listing as ll
+
+    assert ll.step_limit(0.060, 5000) == int(5000 * ll.STEP_BUDGET / 0.060)
+    assert ll.step_limit(0.001, 5000) == ll.COALESCE_MAX  # cheap: the cap stays
+    assert ll.step_limit(5.0, 5000) == ll.COALESCE_MIN  # a slow machine still progresses
+    assert ll.step_limit(0.5, 10) == ll.COALESCE_MAX  # too few events to measure by
