@@ -267,11 +267,8 @@ async def _publish_tombstone(
     # As ObjectStore.delete: where the info was found; a damaged one gets a sound tombstone.
     tomb = tombstone(replace(info, bucket=bucket))
     data = meta_io.encode_meta(conn, tomb)
-    headers = dict(wire.ROLLUP_HEADERS)
-    if expected is not None:
-        headers[meta_io.EXPECTED_SEQ_HEADER] = str(expected)
     try:
-        fut = await conn.js.publish_async(subject, data, headers=headers)
+        fut = await conn.js.publish_async(subject, data, headers=meta_io.meta_headers(expected))
         await conn.guarded(asyncio.wait_for(fut, ACK_TIMEOUT), subject)
     except Exception as exc:
         if getattr(exc, "err_code", None) == meta_io.ERR_WRONG_LAST_SEQUENCE:

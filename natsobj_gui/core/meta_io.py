@@ -106,6 +106,14 @@ def meta_subject_of(info: ObjectInfo) -> str:
     return info.subject or wire.meta_subject(info.bucket, info.name)
 
 
+def meta_headers(expected: int | None) -> dict[str, str]:
+    """A meta publish's headers: the rollup, and with `expected` the sequence it requires."""
+    headers = dict(wire.ROLLUP_HEADERS)
+    if expected is not None:
+        headers[EXPECTED_SEQ_HEADER] = str(expected)
+    return headers
+
+
 async def publish_meta(conn: Connection, info: ObjectInfo, *, expected: int | None = None) -> int:
     """Publish an object's info with a subject rollup, so only the newest stays.
 
@@ -114,9 +122,7 @@ async def publish_meta(conn: Connection, info: ObjectInfo, *, expected: int | No
     """
     subject = meta_subject_of(info)
     data = encode_meta(conn, info)
-    headers = dict(wire.ROLLUP_HEADERS)
-    if expected is not None:
-        headers[EXPECTED_SEQ_HEADER] = str(expected)
+    headers = meta_headers(expected)
     try:
         ack = await conn.guarded(conn.js.publish(subject, data, headers=headers), subject)
     except Exception as exc:
