@@ -44,10 +44,6 @@ def _str(value: Any) -> str:
     return value if value.__class__ is str else ""
 
 
-def _int(value: Any) -> int:
-    return value if value.__class__ is int else 0
-
-
 def _headers(value: Any) -> dict[str, list[str]]:
     if not value or not isinstance(value, dict):
         return {}
