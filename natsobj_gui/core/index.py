@@ -240,13 +240,9 @@ class BucketIndex:
             self._names_by_nuid[info.nuid] = name
         delta = info.size - old.size
         if delta:
-            p = split_name(name)[0]
-            while True:
+            for p in (*ancestors(split_name(name)[0]), ROOT):
                 self._bytes[p] += delta
                 touched[p] = None
-                if not p:
-                    break
-                p = parent_folder(p)
 
     def _add(
         self,
