@@ -31,6 +31,7 @@ from .common import (
     child_main,
     local_server,
     machine_note,
+    natspy_store,
     print_table,
     run_child,
     verdict,
@@ -93,18 +94,12 @@ async def delete_ours(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def delete_natspy(spec: dict[str, Any]) -> dict[str, Any]:
     """The baseline: nats-py's ObjectStore.delete, one name after another."""
-    import nats
-
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
+    async with natspy_store(spec["url"], spec["bucket"]) as obs:
         names = [f"{FOLDER}f{i:06d}.bin" for i in range(spec["n"])]
         start = time.perf_counter()
         for name in names:
             await obs.delete(name)
         seconds = time.perf_counter() - start
-    finally:
-        await nc.close()
     async with await Client.connect(spec["url"]) as client:
         left = await client.store(spec["bucket"]).list()
     return {"seconds": seconds, "deleted": len(names), "left": len(left)}
