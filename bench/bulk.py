@@ -130,6 +130,8 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
 
     from natsobj_gui.views.main_window import MainWindow
 
+    from .gui_qt import close_window
+
     client = await Client.connect(spec["url"])
     ini = Path(tempfile.mkdtemp(prefix="bench-bulk-")) / "settings.ini"
     window = MainWindow(settings_cls(str(ini), settings_cls.Format.IniFormat))
@@ -168,11 +170,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         menu_s = _time_menu(window)
         gui_delete = await _gui_delete(window, rows, spec) if spec.get("delete_too") else {}
     finally:
-        window.close()
-        window.client = None
-        await window.transfers.set_client(None)
-        await window.shutdown()
-        window.deleteLater()
+        await close_window(window)
         await client.close()
     return {
         "rows": rows,

@@ -73,7 +73,7 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         if window is not None:
-            await _close_window(window)
+            await close_window(window)
         await client.close()
 
 
@@ -91,7 +91,7 @@ async def _open_window(window_cls: Any, client: Client, bucket: str) -> Any:
     return window
 
 
-async def _close_window(window: Any) -> None:
+async def close_window(window: Any) -> None:
     """Close as the app does, but leave the client to the caller."""
     window.close()
     window.client = None
@@ -150,7 +150,7 @@ async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
             **stalls,
         }
     finally:
-        await _close_window(window)
+        await close_window(window)
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
