@@ -34,6 +34,7 @@ from .common import (
     natspy_store,
     print_table,
     run_child,
+    start_profile,
     verdict,
     write_profile,
 )
@@ -81,7 +82,7 @@ async def delete_ours(spec: dict[str, Any]) -> dict[str, Any]:
     from natsobj_gui.core.bulk import delete_infos, select
 
     async with await Client.connect(spec["url"]) as client:
-        prof = _profiler(spec)
+        prof = start_profile(spec)
         start = time.perf_counter()
         infos, _ = select(await client.store(spec["bucket"]).list(), prefix=FOLDER)
         results = await delete_infos(client.conn, spec["bucket"], infos)
@@ -147,7 +148,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         rows = window.object_model.rowCount()
         table = window.objects.table
         table.setFocus()
-        prof = _profiler(spec, "select")
+        prof = start_profile(spec)
         start = time.perf_counter()
         # Synchronous: the selection, its signals (actions updated) and one repaint. No
         # processEvents: it would re-enter the qasync loop.
@@ -156,7 +157,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         select_s = time.perf_counter() - start
         _end_profile(prof, spec, "select")
         selected = len(table.selectionModel().selectedRows(0))
-        prof = _profiler(spec, "dialog")
+        prof = start_profile(spec)
         start = time.perf_counter()
         window.window_actions.delete.trigger()
         dlg = window.window_actions.objects.delete_dialog
@@ -197,7 +198,7 @@ async def _gui_delete(window: Any, rows: int, spec: dict[str, Any]) -> dict[str,
     await asyncio.sleep(0.2)
     trace = bool(spec.get("trace"))
     meter = StallMeter(trace=trace)
-    prof = _profiler(spec, "delete")
+    prof = start_profile(spec)
     meter.start()
     start = time.perf_counter()
     dlg.delete_button.click()
@@ -247,16 +248,6 @@ def _dialog_count(dlg: Any) -> int:
         return 0
     count = getattr(dlg, "count", None)
     return count() if count is not None else len(dlg.names())
-
-
-def _profiler(spec: dict[str, Any], tag: str = "") -> Any:
-    if not spec.get("profile"):
-        return None
-    import cProfile
-
-    prof = cProfile.Profile()
-    prof.enable()
-    return prof
 
 
 def _end_profile(prof: Any, spec: dict[str, Any], tag: str = "") -> None:
