@@ -31,8 +31,10 @@ from .common import (
     child_main,
     local_server,
     machine_note,
+    natspy_store,
     print_table,
     run_child,
+    start_profile,
     verdict,
     write_profile,
 )
@@ -80,7 +82,7 @@ async def delete_ours(spec: dict[str, Any]) -> dict[str, Any]:
     from natsobj_gui.core.bulk import delete_infos, select
 
     async with await Client.connect(spec["url"]) as client:
-        prof = _profiler(spec)
+        prof = start_profile(spec)
         start = time.perf_counter()
         infos, _ = select(await client.store(spec["bucket"]).list(), prefix=FOLDER)
         results = await delete_infos(client.conn, spec["bucket"], infos)
@@ -93,18 +95,12 @@ async def delete_ours(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def delete_natspy(spec: dict[str, Any]) -> dict[str, Any]:
     """The baseline: nats-py's ObjectStore.delete, one name after another."""
-    import nats
-
-    nc = await nats.connect(spec["url"])
-    try:
-        obs = await nc.jetstream().object_store(spec["bucket"])
+    async with natspy_store(spec["url"], spec["bucket"]) as obs:
         names = [f"{FOLDER}f{i:06d}.bin" for i in range(spec["n"])]
         start = time.perf_counter()
         for name in names:
             await obs.delete(name)
         seconds = time.perf_counter() - start
-    finally:
-        await nc.close()
     async with await Client.connect(spec["url"]) as client:
         left = await client.store(spec["bucket"]).list()
     return {"seconds": seconds, "deleted": len(names), "left": len(left)}
@@ -135,6 +131,8 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
 
     from natsobj_gui.views.main_window import MainWindow
 
+    from .gui_qt import close_window
+
     client = await Client.connect(spec["url"])
     ini = Path(tempfile.mkdtemp(prefix="bench-bulk-")) / "settings.ini"
     window = MainWindow(settings_cls(str(ini), settings_cls.Format.IniFormat))
@@ -150,7 +148,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         rows = window.object_model.rowCount()
         table = window.objects.table
         table.setFocus()
-        prof = _profiler(spec, "select")
+        prof = start_profile(spec)
         start = time.perf_counter()
         # Synchronous: the selection, its signals (actions updated) and one repaint. No
         # processEvents: it would re-enter the qasync loop.
@@ -159,7 +157,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         select_s = time.perf_counter() - start
         _end_profile(prof, spec, "select")
         selected = len(table.selectionModel().selectedRows(0))
-        prof = _profiler(spec, "dialog")
+        prof = start_profile(spec)
         start = time.perf_counter()
         window.window_actions.delete.trigger()
         dlg = window.window_actions.objects.delete_dialog
@@ -173,11 +171,7 @@ async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]
         menu_s = _time_menu(window)
         gui_delete = await _gui_delete(window, rows, spec) if spec.get("delete_too") else {}
     finally:
-        window.close()
-        window.client = None
-        await window.transfers.set_client(None)
-        await window.shutdown()
-        window.deleteLater()
+        await close_window(window)
         await client.close()
     return {
         "rows": rows,
@@ -204,7 +198,7 @@ async def _gui_delete(window: Any, rows: int, spec: dict[str, Any]) -> dict[str,
     await asyncio.sleep(0.2)
     trace = bool(spec.get("trace"))
     meter = StallMeter(trace=trace)
-    prof = _profiler(spec, "delete")
+    prof = start_profile(spec)
     meter.start()
     start = time.perf_counter()
     dlg.delete_button.click()
@@ -254,16 +248,6 @@ def _dialog_count(dlg: Any) -> int:
         return 0
     count = getattr(dlg, "count", None)
     return count() if count is not None else len(dlg.names())
-
-
-def _profiler(spec: dict[str, Any], tag: str = "") -> Any:
-    if not spec.get("profile"):
-        return None
-    import cProfile
-
-    prof = cProfile.Profile()
-    prof.enable()
-    return prof
 
 
 def _end_profile(prof: Any, spec: dict[str, Any], tag: str = "") -> None:

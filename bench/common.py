@@ -139,6 +139,15 @@ async def run_to_end(consumer: OrderedConsumer) -> None:
         await consumer.close()
 
 
+def start_profile(spec: dict[str, Any]) -> cProfile.Profile | None:
+    """A running profiler when the child's spec asks for one, else None."""
+    if not spec.get("profile"):
+        return None
+    prof = cProfile.Profile()
+    prof.enable()
+    return prof
+
+
 def write_profile(prof: cProfile.Profile, path: Path) -> None:
     """Dump the raw stats and a readable top-30 by own time next to them."""
     path.parent.mkdir(parents=True, exist_ok=True)

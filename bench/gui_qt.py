@@ -27,7 +27,7 @@ from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.qt_compat import close_loop, new_event_loop
 from natsobj_gui.views.main_window import MainWindow
 
-from .common import write_profile
+from .common import start_profile, write_profile
 from .stall import StallMeter
 
 # ---------------------------------------------------------------- handlers
@@ -48,7 +48,7 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
         )
         await asyncio.sleep(0.2)  # let the window settle before measuring
         meter = StallMeter(trace=bool(spec.get("trace")))
-        prof = _profiler(spec)
+        prof = start_profile(spec)
         meter.start()
         start = time.perf_counter()
         if spec["direction"] == "up":
@@ -73,7 +73,7 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         if window is not None:
-            await _close_window(window)
+            await close_window(window)
         await client.close()
 
 
@@ -91,7 +91,7 @@ async def _open_window(window_cls: Any, client: Client, bucket: str) -> Any:
     return window
 
 
-async def _close_window(window: Any) -> None:
+async def close_window(window: Any) -> None:
     """Close as the app does, but leave the client to the caller."""
     window.close()
     window.client = None
@@ -133,7 +133,7 @@ async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     try:
         await asyncio.sleep(0.2)
         meter = StallMeter(trace=bool(spec.get("trace")))
-        prof = _profiler(spec)
+        prof = start_profile(spec)
         meter.start()
         start = time.perf_counter()
         window.open_location(spec["bucket"], "")  # what selecting the bucket in the tree does
@@ -150,21 +150,13 @@ async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
             **stalls,
         }
     finally:
-        await _close_window(window)
+        await close_window(window)
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
     "gui_transfer": gui_transfer,
     "gui_list": gui_list,
 }
-
-
-def _profiler(spec: dict[str, Any]) -> cProfile.Profile | None:
-    if not spec.get("profile"):
-        return None
-    prof = cProfile.Profile()
-    prof.enable()
-    return prof
 
 
 def _end_profile(prof: cProfile.Profile | None, spec: dict[str, Any]) -> None:

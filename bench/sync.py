@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -18,12 +17,12 @@ import time
 from pathlib import Path
 
 from .common import (
-    DATA_DIR,
     BenchError,
     local_server,
     machine_note,
     precompile,
     print_table,
+    run_in_scratch,
     verdict,
 )
 
@@ -93,12 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=3, help="put DIR / first sync rounds; medians reported"
     )
     args = parser.parse_args(argv)
-    work = DATA_DIR / f"sync-{os.getpid()}"
     print(machine_note())
     precompile()
-    rows: list[list[str]] = []
-    try:
-        work.mkdir(parents=True)
+
+    def run(work: Path) -> None:
+        rows: list[list[str]] = []
         with local_server(work / "server") as server:
             url = server.url
             cache = work / "hashes.sqlite3"
@@ -128,15 +126,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([f"re-sync, unchanged ({n})", f"{again_s:.2f} s", "0 transferred"])
             rows.append([f"re-sync, empty hash cache ({n})", f"{cold_s:.2f} s", "reads all"])
             resync_ok = again_s < RESYNC_TARGET
-    except BenchError as exc:
-        print(f"FAILED: {exc}")
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print_table(["run (one natsobj process each)", "time", "note"], rows)
-    print(f"{verdict(resync_ok)}  re-sync of unchanged files < {RESYNC_TARGET:g} s")
-    print(f"{verdict(first_ok)}  first sync at least as fast as `natsobj put BUCKET DIR`")
-    return 0
+        print_table(["run (one natsobj process each)", "time", "note"], rows)
+        print(f"{verdict(resync_ok)}  re-sync of unchanged files < {RESYNC_TARGET:g} s")
+        print(f"{verdict(first_ok)}  first sync at least as fast as `natsobj put BUCKET DIR`")
+
+    return run_in_scratch("sync-", run)
 
 
 if __name__ == "__main__":

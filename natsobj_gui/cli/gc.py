@@ -15,14 +15,14 @@ from natsobj_gui.core.orphans import (
     clean,
     scan,
 )
-from natsobj_gui.formatting import count_text
+from natsobj_gui.formatting import count_text, human_duration
 
 from . import output as out
 
 
 def _age(orphan: OrphanSet, now: datetime) -> str:
-    age = orphan.age(now)
-    return "—" if age is None else ("0s" if age < 1 else out.human_duration(age))
+    age = orphan.age(now)  # None (unknown) is "—"; under a second is "0s", not "250ms"
+    return "0s" if age is not None and age < 1 else human_duration(age)
 
 
 def _size(orphan: OrphanSet) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
+from natsobj_gui.cli.gc import report_table
 from natsobj_gui.core import Client
-from natsobj_gui.core.orphans import chunk_counts
+from natsobj_gui.core.orphans import OrphanReport, OrphanSet, chunk_counts
 
 from .conftest import Cli
 
@@ -97,3 +99,17 @@ def test_gc_errors_are_one_line(cli: Cli, bucket: str) -> None:
     cli("gc", "no_such_bucket_gc").assert_one_line_error("no_such_bucket_gc")
     result = cli("gc", bucket, "--grace", "soon")
     assert result.code == 2 and "invalid duration" in result.err
+
+
+def test_gc_table_shows_ages_of_old_recent_and_unknown_sets() -> None:
+    """An hour-old set reads 1h30m (this crashed: output no longer had human_duration)."""
+    now = datetime.now(UTC)
+    sets = (
+        OrphanSet("OLD", 1, 10, now - timedelta(seconds=5400)),
+        OrphanSet("NEW", 1, 10, now - timedelta(seconds=0.25)),
+        OrphanSet("UNKNOWN", 1, None),
+    )
+    lines = report_table(OrphanReport("b", now, 3600.0, sets)).splitlines()
+    assert "1h30m" in next(line for line in lines if "OLD" in line)
+    assert " 0s " in next(line for line in lines if "NEW" in line) + " "
+    assert "—" in next(line for line in lines if "UNKNOWN" in line)
