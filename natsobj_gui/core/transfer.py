@@ -63,8 +63,9 @@ async def put(
     subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
     if old is not None and old.subject:
         subject_meta = old.subject  # where the name was found (nats.js encodes some apart)
-    size_hint = source_size(source)
     chunk = clamp_chunk_size(chunk_size, conn.max_payload)
+    reread = Reread.of(source, chunk)  # stats a path once: a folder of small files pays per file
+    size_hint = reread.size if reread is not None else source_size(source)
     nuid = new_nuid()
     # Refuse an unstorable info before uploading anything; a full-length digest and large
     # counts stand in for the real ones.
@@ -73,11 +74,9 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    reread = Reread.of(source, chunk)
     if reread is not None and chunk > conn.max_payload - MSG_ID_ROOM:
         # A resumable chunk carries a message id, and headers count against max_payload.
-        chunk = max(1, conn.max_payload - MSG_ID_ROOM)
-        reread = Reread.of(source, chunk)
+        chunk = reread.chunk_size = max(1, conn.max_payload - MSG_ID_ROOM)
     sender = ChunkSender(
         conn,
         bucket,
