@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
-from .ack_window import ACK_TIMEOUT
+from .ack_window import ACK_TIMEOUT, stop_waiting
 from .connection import Connection
 from .meta_io import (
     encode_meta,
@@ -276,11 +276,7 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
             # store them after a purge sent right behind them: let their acks land first.
             # Chunks written to the dead connection are never acknowledged: wait briefly.
             await asyncio.wait(inflight, timeout=RESENT_SETTLE if was_lost else ACK_TIMEOUT)
-        for fut in inflight:
-            if not fut.done():
-                fut.cancel()  # frees the window's slots; the purge below still runs
-            elif not fut.cancelled():
-                fut.exception()  # mark failed acks as seen: the put already failed
+        stop_waiting(inflight)  # the purge below still runs
     for attempt in range(3):
         if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
             log.info("rollback purge of %s skipped: the connection is lost", nuid)
