@@ -38,7 +38,6 @@ TEMP_GLOB = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
 PART_GLOB = f"{TEMP_PREFIX}*{PART_SUFFIX}"
-SIDECAR_GLOB = f"{TEMP_PREFIX}*{SIDECAR_SUFFIX}"
 MARK = "natsobj partial download"  # a sidecar without it is not ours
 VERSION = 1
 MAX_SIDECAR = 64 * 1024
