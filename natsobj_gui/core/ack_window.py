@@ -249,6 +249,16 @@ class AckWindow:
         raise err from exc
 
 
+def stop_waiting(inflight: list[asyncio.Future]) -> None:
+    """After a wait for `abandon`'s chunks: give up on those not landed (freeing the window's
+    slots), and mark failed acks as seen (the put failed already, or checks the stream)."""
+    for fut in inflight:
+        if not fut.done():
+            fut.cancel()
+        elif not fut.cancelled():
+            fut.exception()
+
+
 async def _bucket_exists(conn: Connection, bucket: str) -> bool:
     """False only when the server says the bucket's stream is gone."""
     try:

@@ -38,7 +38,6 @@ TEMP_GLOB = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
 PART_GLOB = f"{TEMP_PREFIX}*{PART_SUFFIX}"
-SIDECAR_GLOB = f"{TEMP_PREFIX}*{SIDECAR_SUFFIX}"
 MARK = "natsobj partial download"  # a sidecar without it is not ours
 VERSION = 1
 MAX_SIDECAR = 64 * 1024
@@ -179,12 +178,13 @@ def _create_sidecar(path: Path, state: PartState) -> None:
         f.write(_sidecar_bytes(state))
 
 
-def _write_sidecar(path: Path, state: PartState) -> None:
-    """Replace our sidecar atomically (a rename never writes through what was there)."""
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` over `path` atomically: a temp file beside it, renamed onto it."""
+    # A rename never writes through what was there (a symlink planted under the name).
     tmp, f = open_temp(path.parent)
     try:
         with f:
-            f.write(_sidecar_bytes(state))
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -281,7 +281,7 @@ class Partial:
         self.f.flush()  # the bytes the sidecar vouches for are in the file first
         self.state.bytes, self.state.chunks, self.state.last_seq = size, chunks, last_seq
         self.state.sha256 = sha.hexdigest()
-        _write_sidecar(self.sidecar, self.state)
+        replace_file(self.sidecar, _sidecar_bytes(self.state))
 
     def discard(self) -> None:
         """Remove the part file and its sidecar (both ours)."""

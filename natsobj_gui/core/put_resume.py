@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from . import errors as E
 from . import wire
-from .ack_window import AckWindow
+from .ack_window import AckWindow, stop_waiting
 from .chunk_hash import ChunkHash
 from .connection import Connection
 from .jsraw import OrderedConsumer
@@ -214,11 +214,7 @@ class ChunkSender:
         if inflight:
             # Chunks nats-py held back are re-sent on the reconnect: let them land first.
             await asyncio.wait(inflight, timeout=SETTLE)
-            for fut in inflight:
-                if not fut.done():
-                    fut.cancel()  # frees the window's slots
-                elif not fut.cancelled():
-                    fut.exception()  # seen: the chunk is checked in the stream instead
+            stop_waiting(inflight)  # the stream is checked instead
         return await self._check(deadline, exc)
 
     async def _check(self, deadline: float, exc: Exception | None) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .dirs import app_data_dir
-from .partial import kept_state, open_temp
+from .partial import kept_state, replace_file
 from .transfer_record import ACTIVE, Transfer, TransferKind, TransferState
 from .types import Progress
 
@@ -81,15 +81,7 @@ def save_queue(path: Path, transfers: Iterable[Transfer]) -> None:
             path.unlink()
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp, f = open_temp(path.parent)
-    try:
-        with f:
-            f.write(json.dumps({"version": VERSION, "transfers": rows}).encode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    replace_file(path, json.dumps({"version": VERSION, "transfers": rows}).encode())
 
 
 def load_queue(path: Path) -> list[Transfer]:

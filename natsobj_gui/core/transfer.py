@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
-from .ack_window import ACK_TIMEOUT
+from .ack_window import ACK_TIMEOUT, stop_waiting
 from .connection import Connection
 from .meta_io import (
     encode_meta,
@@ -63,8 +63,9 @@ async def put(
     subject_meta = wire.meta_subject(bucket, meta.name)  # validates the name first
     if old is not None and old.subject:
         subject_meta = old.subject  # where the name was found (nats.js encodes some apart)
-    size_hint = source_size(source)
     chunk = clamp_chunk_size(chunk_size, conn.max_payload)
+    reread = Reread.of(source, chunk)  # stats a path once: a folder of small files pays per file
+    size_hint = reread.size if reread is not None else source_size(source)
     nuid = new_nuid()
     # Refuse an unstorable info before uploading anything; a full-length digest and large
     # counts stand in for the real ones.
@@ -73,11 +74,9 @@ async def put(
     extra = old.extra if old is not None and not old.damaged else {}
     draft = ObjectInfo(meta.name, bucket, nuid, big, big, digest, meta.description)
     encode_meta(conn, replace(draft, headers=meta.headers, metadata=meta.metadata, extra=extra))
-    reread = Reread.of(source, chunk)
     if reread is not None and chunk > conn.max_payload - MSG_ID_ROOM:
         # A resumable chunk carries a message id, and headers count against max_payload.
-        chunk = max(1, conn.max_payload - MSG_ID_ROOM)
-        reread = Reread.of(source, chunk)
+        chunk = reread.chunk_size = max(1, conn.max_payload - MSG_ID_ROOM)
     sender = ChunkSender(
         conn,
         bucket,
@@ -277,11 +276,7 @@ async def _rollback(conn: Connection, bucket: str, nuid: str, inflight: list) ->
             # store them after a purge sent right behind them: let their acks land first.
             # Chunks written to the dead connection are never acknowledged: wait briefly.
             await asyncio.wait(inflight, timeout=RESENT_SETTLE if was_lost else ACK_TIMEOUT)
-        for fut in inflight:
-            if not fut.done():
-                fut.cancel()  # frees the window's slots; the purge below still runs
-            elif not fut.cancelled():
-                fut.exception()  # mark failed acks as seen: the put already failed
+        stop_waiting(inflight)  # the purge below still runs
     for attempt in range(3):
         if not await conn.wait_back(conn.outage_left() - PURGE_ROOM):
             log.info("rollback purge of %s skipped: the connection is lost", nuid)
