@@ -158,8 +158,7 @@ class PreviewOps:
             self._timer.start()
 
     def _load(self) -> None:
-        objects = self.w.objects
-        infos, folders = objects.selected_infos(), objects.selected_folders()
+        folders, infos = self.w.objects.selection()  # read once (a bulk delete reads often)
         if len(infos) + len(folders) != 1:
             self._shown_key = None
             n = len(infos) + len(folders)
