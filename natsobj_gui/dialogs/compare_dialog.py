@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from natsobj_gui.core.sync_plan import Action, SyncItem, SyncPlan
 from natsobj_gui.dialogs._common import fit_to_width, value_label
 from natsobj_gui.formatting import human_size
+from natsobj_gui.models.headed_table import HeadedTableModel
 
 ONLY_LOCAL, ONLY_BUCKET, DIFFERENT, SAME, SKIPPED = (
     "Only in folder",
@@ -52,10 +53,10 @@ def status_of(item: SyncItem) -> str:
     return SAME if item.action is Action.SAME else SKIPPED
 
 
-class CompareModel(QAbstractTableModel):
+class CompareModel(HeadedTableModel):
     """Rows of (status, item), filtered by status; reset as a whole (a dialog's list)."""
 
-    HEADERS = ("Name", "Status", "Size", "Note")
+    headers = ("Name", "Status", "Size", "Note")
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,14 +82,6 @@ class CompareModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:

@@ -29,8 +29,14 @@ class HeadedTableModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
-    def remove_rows(self, rows: Iterable[int], drop: Callable[[int, int], None]) -> None:
-        """Remove these rows in contiguous runs; `drop(first, last)` deletes a run's data."""
+    def remove_rows(
+        self,
+        rows: Iterable[int],
+        drop: Callable[[int, int], None],
+        parent: QModelIndex = QModelIndex(),  # noqa: B008
+    ) -> None:
+        """Remove these rows (of `parent`) in contiguous runs; `drop(first, last)` deletes a
+        run's data."""
         # From the bottom up, so earlier row numbers stay valid.
         ordered = sorted(set(rows), reverse=True)
         i = 0
@@ -39,7 +45,7 @@ class HeadedTableModel(QAbstractTableModel):
             while i + 1 < len(ordered) and ordered[i + 1] == first - 1:
                 i += 1
                 first = ordered[i]
-            self.beginRemoveRows(QModelIndex(), first, last)
+            self.beginRemoveRows(parent, first, last)
             drop(first, last)
             self.endRemoveRows()
             i += 1

@@ -108,7 +108,7 @@ class ObjectRows(HeadedTableModel):
                     continue
                 folders += max(0, min(stop, nf) - start)
                 first, end = max(start, nf) - nf, stop - nf
-                objects += end - first
+                objects += max(0, end - first)  # a run of folders only: none
                 if not found:
                     found = any(wanted(objs[i]) for i in range(first, end))
                 continue

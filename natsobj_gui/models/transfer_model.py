@@ -39,6 +39,7 @@ from .transfer_cells import (  # re-exported: the panel and tests import them fr
     CaptionRole,
     GroupRole,
     ProgressRole,
+    RowFacts,
     SortRole,
     TransferRole,
     average_speed,
@@ -47,9 +48,11 @@ from .transfer_cells import (  # re-exported: the panel and tests import them fr
     duration,
     group_data,
     percent,
+    row_text,
     size_text,
     state_text,
     transfer_data,
+    transfer_facts,
 )
 from .transfer_groups import TransferGroup
 
@@ -104,6 +107,9 @@ class TransferModel(QAbstractItemModel):
         self._grouping: TransferGroup | None = None  # new transfers join it (grouping())
         self._next_group = 1
         self._dirty: dict[int, None] = {}
+        # A transfer's cell texts, built once per change: every painted cell asks (8 a row,
+        # up to 15 repaints a second), and building them per cell cost ~13 us each.
+        self._facts: dict[int, RowFacts] = {}
         self._throttle = Throttle(self._flush, interval=interval, parent=self)
         unsubscribe = queue.subscribe(
             on_added=self._on_added, on_change=self._on_change, on_removed=self._on_removed
@@ -168,6 +174,7 @@ class TransferModel(QAbstractItemModel):
     def _on_change(self, t: Transfer) -> None:
         if not self._alive():
             return
+        self._facts.pop(t.id, None)
         if t.id not in self._row_of and t.id not in self._group_of:
             self._on_added(t)
             return
@@ -193,16 +200,16 @@ class TransferModel(QAbstractItemModel):
             group = self._group_of.pop(t.id, None)
             if group is not None:
                 touched[group.id] = group
+        ids = {t.id for t in gone}
         for group in touched.values():
-            ids = {t.id for t in gone}
-            parent = self.index(self._row_of[-group.id], 0)
-            keep = [t for t in group.members if t.id not in ids]
-            rows = [r for r, t in enumerate(group.members) if t.id in ids]
-            for r in reversed(rows):
-                self.beginRemoveRows(parent, r, r)
-                del group.members[r]
-                self.endRemoveRows()
-            group.members = keep
+            members = group.members
+
+            def drop_members(first: int, last: int, members: list[Transfer] = members) -> None:
+                del members[first : last + 1]
+
+            rows = [r for r, t in enumerate(members) if t.id in ids]
+            # In runs: clearing a finished folder of 10,000 files is one removal, not 10,000.
+            self.remove_rows(rows, drop_members, self.index(self._row_of[-group.id], 0))
             group.changed()
         empty = [-g.id for g in touched.values() if not g.members]
         for g in touched.values():
@@ -217,6 +224,7 @@ class TransferModel(QAbstractItemModel):
         for t in gone:
             self._states.pop(t.id, None)
             self._dirty.pop(t.id, None)
+            self._facts.pop(t.id, None)
         self._row_of = {_key(item): i for i, item in enumerate(self._rows)}
         for g in touched.values():
             if g.members:
@@ -320,6 +328,11 @@ class TransferModel(QAbstractItemModel):
             return None
         if isinstance(item, TransferGroup):
             return group_data(item, index.column(), role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            facts = self._facts.get(item.id)
+            if facts is None:
+                facts = self._facts[item.id] = transfer_facts(item)
+            return row_text(facts, index.column())
         return transfer_data(item, index.column(), role)
 
 

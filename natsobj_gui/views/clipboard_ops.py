@@ -78,8 +78,8 @@ class ClipboardOps:
         self.w.show_status(f"Copied {what} of {count_text(n, 'item')}", 3000)
 
     def _selection(self) -> tuple[list[ObjectInfo], list[str]]:
-        o = self.w.objects
-        return o.selected_infos(), o.selected_folders()
+        folders, infos = self.w.objects.selection()
+        return infos, folders
 
     def copy_names(self) -> None:
         """Ctrl+C: the full names of the selected objects and folders."""

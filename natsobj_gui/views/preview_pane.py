@@ -23,6 +23,7 @@ from natsobj_gui.core.formatting import human_size
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo
 from natsobj_gui.formatting import count_text
+from natsobj_gui.models.object_columns import folder_size_text
 from natsobj_gui.views.preview_content import Preview, load_preview
 from natsobj_gui.views.window_state import make_dock
 
@@ -157,8 +158,7 @@ class PreviewOps:
             self._timer.start()
 
     def _load(self) -> None:
-        objects = self.w.objects
-        infos, folders = objects.selected_infos(), objects.selected_folders()
+        folders, infos = self.w.objects.selection()  # read once (a bulk delete reads often)
         if len(infos) + len(folders) != 1:
             self._shown_key = None
             n = len(infos) + len(folders)
@@ -176,10 +176,11 @@ class PreviewOps:
         self._preview(info)
 
     def _show_folder(self, prefix: str) -> None:
+        # The index keeps every folder's count and size: no walk over the whole bucket.
         index = self.w.index
-        inside = [o for o in index.objects() if o.name.startswith(prefix)] if index else []
-        size = human_size(sum(o.size for o in inside))
-        self.pane.show_message(prefix, f"Folder: {count_text(len(inside), 'object')}, {size}")
+        empty = f"{count_text(0, 'object')}, {human_size(0)}"
+        sizes = folder_size_text(index, prefix) if index else empty
+        self.pane.show_message(prefix, f"Folder: {sizes}")
 
     def _preview(self, info: ObjectInfo) -> None:
         title = split_name(info.name)[1]

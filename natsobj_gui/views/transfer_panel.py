@@ -16,6 +16,7 @@ QStyleOptionProgressBar per row), not a widget per row.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.transfers import Transfer, TransferQueue, TransferState
+from ..core.transfers import ACTIVE, FINISHED, Transfer, TransferQueue, TransferState
 from ..dialogs import messages
 from ..icons import icon
 from ..models.transfer_model import (
@@ -306,11 +307,11 @@ class TransferPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self, *_args: object) -> None:
-        ts = self.queue.transfers()
-        active = sum(1 for t in ts if t.state in (TransferState.QUEUED, TransferState.RUNNING))
-        failed = sum(1 for t in ts if t.state is TransferState.FAILED)
-        finished = sum(1 for t in ts if t.is_finished)
-        paused = sum(1 for t in ts if t.state is TransferState.PAUSED)
+        # One pass over the transfers (10,000 queued files: this runs 5 times a second).
+        n = Counter(t.state for t in self.queue.transfers())
+        active = sum(n[s] for s in ACTIVE)
+        failed, paused = n[TransferState.FAILED], n[TransferState.PAUSED]
+        finished = sum(n[s] for s in FINISHED)
         self.resume_button.setVisible(paused > 0)
         self.resume_button.setEnabled(paused > 0 and self.online)
         sel = self.selected()

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtTest import QAbstractItemModelTester
 
 from natsobj_gui.core import Client, ObjectStore
+from natsobj_gui.core.transfer_record import Transfer, TransferKind
 from natsobj_gui.core.transfers import TransferQueue, TransferState
 from natsobj_gui.core.uploads import plan_uploads
 from natsobj_gui.models.transfer_model import (
@@ -20,6 +21,7 @@ from natsobj_gui.models.transfer_model import (
     CaptionRole,
     GroupRole,
     ProgressRole,
+    TransferModel,
 )
 from natsobj_gui.views.transfer_panel import TransferPanel
 
@@ -134,5 +136,27 @@ def test_window_folder_upload_and_download_are_one_row_each(
         assert model.index(1, COL_NAME).data() == "photos/ (4 files)"
         assert model.index(1, 1).data() == "Download"
         assert (out / "photos" / "2024" / "p1.jpg").stat().st_size == 30_000
+
+    qloop.run_until_complete(body())
+
+
+def test_clearing_some_files_of_a_folder_row_keeps_the_rest(qloop, tmp_path: Path) -> None:
+    queue = TransferQueue(None)  # type: ignore[arg-type]
+    model = TransferModel(queue, interval=0)
+    tester = QAbstractItemModelTester(model, Mode.Fatal)  # noqa: F841 - checks every change
+
+    async def body() -> None:
+        files = []
+        with model.grouping("g/"):
+            for i in range(10):
+                t = Transfer(0, TransferKind.UPLOAD, "b", f"g/f{i}", tmp_path / f"f{i}", size=5)
+                files.append(queue.restore(t))
+        for i in (0, 1, 2, 5, 7, 8):  # three runs of rows, removed a run at a time
+            files[i].state = TransferState.DONE
+        queue.clear_finished()
+        folder = model.index(0, 0)
+        shown = [model.index(r, COL_NAME, folder).data() for r in range(model.rowCount(folder))]
+        assert shown == ["g/f3", "g/f4", "g/f6", "g/f9"]
+        assert model.index(0, COL_NAME).data() == "g/ (4 files)"
 
     qloop.run_until_complete(body())

@@ -387,6 +387,10 @@ def test_count_runs_counts_what_split_runs_reads(model: ObjectTableModel) -> Non
     assert model.count_runs([range(rows)], big) == (2, rows - 2, True)
     assert seen[-1] == "big.iso" and len(seen) < rows - 2
     assert model.count_runs([range(0, 2)], big) == (2, 0, False)
+    # A run that ends before the last folder holds no objects (not a negative count that
+    # cancels objects selected elsewhere).
+    assert model.count_runs([range(0, 1)], big) == (1, 0, False)
+    assert model.count_runs([range(0, 1), range(2, 3)], big) == (1, 1, False)
     assert model.count_runs([range(rows)], lambda _: False) == (2, rows - 2, False)
 
 
