@@ -129,8 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     tick.timeout.connect(lambda: None)
     tick.start(500)
     code = 1
+    running = loop.create_task(run_app(window, args, embedded))
     try:
-        code = loop.run_until_complete(run_app(window, args, embedded))
+        code = loop.run_until_complete(running)
+    except RuntimeError:
+        if running.done():
+            raise
+        # Qt left its event loop before the window closed: the display connection is gone.
+        print(f"{APP_NAME}: stopped because its display connection was lost", file=sys.stderr)
     finally:
         tick.stop()
         close_loop(loop)

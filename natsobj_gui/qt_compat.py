@@ -242,7 +242,8 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     if tasks:
         # Let the cancellations run their cleanup (purging partial uploads, closing
         # consumers); exceptions are reported by the tasks themselves.
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        with contextlib.suppress(RuntimeError):  # Qt can no longer run (display gone)
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
     with contextlib.suppress(Exception):
         loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()

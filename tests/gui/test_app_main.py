@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,70 @@ def test_a_termination_signal_closes_the_app_and_its_server(tmp_path: Path, sign
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
     assert not survived, "the embedded nats-server outlived the app"
+
+
+_EARLY_EXIT = """
+import sys
+from PySide6.QtCore import QCoreApplication, QTimer
+import natsobj_gui.qt_compat as qc
+real = qc.new_event_loop
+def new_event_loop(app=None):
+    loop = real(app)
+    QTimer.singleShot(2000, lambda: QCoreApplication.exit(1))
+    return loop
+qc.new_event_loop = new_event_loop
+from natsobj_gui.app import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_qt_leaving_its_loop_under_the_window_ends_with_a_sentence(
+    tmp_path: Path, nats_server
+) -> None:
+    # What Qt does when the display connection dies: its loop ends, the window still open.
+    proc = subprocess.run(
+        [sys.executable, "-c", _EARLY_EXIT, "--server", nats_server.url],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "stopped because its display connection was lost" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (Debian: xvfb)")
+def test_a_display_that_dies_ends_the_app_with_a_sentence(tmp_path: Path, nats_server) -> None:
+    import time
+
+    display = f":{90 + os.getpid() % 500}"
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1024x768x24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        env = {**_env(tmp_path), "QT_QPA_PLATFORM": "xcb", "DISPLAY": display}
+        app = subprocess.Popen(
+            [sys.executable, "-m", "natsobj_gui", "--server", nats_server.url],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(4.0)  # the window is up and connected
+    finally:
+        xvfb.kill()
+        xvfb.wait(timeout=10)
+    try:
+        _, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    if "could not connect to display" in err:
+        pytest.skip("Xvfb did not start here")
+    assert "Traceback" not in err, err
+    assert "stopped because its display connection was lost" in err, err
