@@ -30,16 +30,20 @@ def describe_connect_error(exc: BaseException, profile: ConnectProfile) -> str:
         return f"TLS: the server did not accept the client certificate ({servers})"
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake with {servers} failed: {exc.reason or text}"
-    if (
-        wants_tls(profile)
-        and not profile.tls_cert
-        and (isinstance(exc, (BrokenPipeError, ConnectionResetError)) or "broken pipe" in low)
+    if wants_tls(profile) and (
+        isinstance(exc, (BrokenPipeError, ConnectionResetError)) or "broken pipe" in low
     ):
         # With TLS 1.3 the server checks the client certificate after the client's side of
         # the handshake is done: its alert can lose the race with our first write.
+        if not profile.tls_cert:
+            return (
+                "TLS: the server closed the connection after the handshake; it probably "
+                f"requires a client certificate ({servers})"
+            )
         return (
             "TLS: the server closed the connection after the handshake; it probably "
-            f"requires a client certificate ({servers})"
+            "did not accept the client certificate: check that a CA the server trusts "
+            f"signed it ({servers})"
         )
     if SECURE_REQUIRED in low:
         return (

@@ -27,3 +27,15 @@ def test_password_in_url_is_never_shown() -> None:
     profile = ConnectProfile(servers=("nats://alice:s3cret@127.0.0.1:4222",))
     text = describe_connect_error(ConnectionRefusedError(111, "refused"), profile)
     assert "s3cret" not in text
+
+
+def test_reset_during_tls_with_client_cert_suggests_it_was_refused() -> None:
+    # The same race with a certificate the server does not trust: the alert naming the
+    # unknown CA may never be read, only the closed connection.
+    profile = ConnectProfile(
+        servers=("tls://127.0.0.1:4443",), tls_ca="/ca.pem", tls_cert="/c.pem", tls_key="/k.pem"
+    )
+    for exc in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        text = describe_connect_error(exc, profile)
+        assert "did not accept the client certificate" in text
+        assert "tls://127.0.0.1:4443" in text
