@@ -140,6 +140,24 @@ class BucketIndex:
         """The direct sub-folder prefixes of a folder, sorted."""
         return sorted(self._subs.get(prefix, ()))
 
+    def objects_under(self, folders: Iterable[str]) -> list[ObjectInfo]:
+        """The objects anywhere below these folder prefixes, each once, sorted by name.
+
+        An object named like a folder prefix ("a/") lives beside that folder, not in it.
+        """
+        names: list[str] = []
+        seen: set[str] = set()
+        todo = list(folders)
+        while todo:  # the folder tree: no scan of the whole bucket per folder
+            p = todo.pop()
+            if p in seen or p not in self._files:
+                continue
+            seen.add(p)
+            names += self._files[p]
+            todo += self._subs[p]
+        objs = self._objects
+        return [objs[n] for n in sorted(names)]
+
     def children(self, prefix: str = ROOT) -> tuple[list[str], list[ObjectInfo]]:
         """Direct sub-folders (prefixes) and objects of a folder, each sorted by name."""
         objs = self._objects

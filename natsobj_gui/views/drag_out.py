@@ -68,7 +68,7 @@ class DragOut:
         index = self.w.index
         if index is None:
             return []
-        return sorted((i for i in index.objects() if i.name.startswith(folder)), key=_name)
+        return index.objects_under([folder])
 
     def mime_for(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """Drag data for the rows of `indexes` (proxy indexes of the object table)."""
@@ -117,7 +117,3 @@ class DragOut:
             return
         for o in todo:
             self.cache.fetch(o)
-
-
-def _name(info: ObjectInfo) -> str:
-    return info.name

@@ -91,12 +91,7 @@ class ObjectOps:
         folders = self.w.objects.selected_folders() if self.w.client is not None else []
         if index is not None and folders:
             seen = {i.name for i in infos}
-            below = [
-                i
-                for i in index.objects()
-                if i.name not in seen and any(i.name.startswith(f) for f in folders)
-            ]
-            infos += sorted(below, key=lambda i: i.name)
+            infos += [i for i in index.objects_under(folders) if i.name not in seen]
         return infos
 
     def delete_selected(self) -> None:

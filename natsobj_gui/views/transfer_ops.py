@@ -283,12 +283,8 @@ class TransferOps:
         out = [(i, i.name[len(base) :] or i.name) for i in self.selection.selected_infos()]
         index = self.session.index
         if index is not None:
-            for folder in self.selection.selected_folders():
-                out += [
-                    (i, i.name[len(base) :])
-                    for i in index.objects()
-                    if i.name.startswith(folder) and i.name != folder
-                ]
+            below = index.objects_under(self.selection.selected_folders())
+            out += [(i, i.name[len(base) :]) for i in below]
         # Bucket links have no content.
         return [(i, rel) for i, rel in out if not (i.link and i.link.is_bucket_link)]
 

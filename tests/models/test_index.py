@@ -86,6 +86,27 @@ def test_children_and_counts() -> None:
     assert idx.children("c/") == (["c/d/"], [])
 
 
+def test_objects_under_folders() -> None:
+    names = ["z", "a/", "a/1", "a//x", "a/b/", "a/b/3", "ab/4", "c/d/e/4", "/r/5"]
+    idx = BucketIndex("b", [obj(n) for n in names])
+
+    def under(*folders: str) -> list[str]:
+        return [o.name for o in idx.objects_under(folders)]
+
+    # The object "a/" sits beside folder "a/"; "a/b/" is the object "b/" inside "a/".
+    assert under("a/") == ["a//x", "a/1", "a/b/", "a/b/3"]
+    assert under("a/b/", "a/", "a/b/") == under("a/")  # nested and repeated: each once
+    assert under("c/", "/r/") == ["/r/5", "c/d/e/4"]
+    assert under("nope/") == [] and under() == []
+    rng = random.Random(7)
+    parts = ["a", "b", "", "/", "c"]
+    many = {"/".join(rng.choice(parts) for _ in range(rng.randint(1, 5))) for _ in range(400)}
+    idx = BucketIndex("b", [obj(n) for n in many if n])
+    for folder in idx.folders():
+        expected = sorted(n for n in idx._objects if n.startswith(folder) and n != folder)
+        assert under(folder) == expected, folder
+
+
 def test_deleted_infos_are_skipped() -> None:
     idx = BucketIndex("b", [obj("a"), obj("b/c", deleted=True)])
     assert "a" in idx and "b/c" not in idx
