@@ -98,7 +98,9 @@ class TransferOps:
         self.grouping: Callable[[str], contextlib.AbstractContextManager[None]] | None = None
         # The queue needs a client only when a transfer starts; set_client provides it.
         self.queue = TransferQueue(None, limit=3)  # type: ignore[arg-type]
-        self.queue.subscribe(on_change=self._changed, on_added=self._changed)
+        self.queue.subscribe(
+            on_change=self._changed, on_added=self._changed, on_removed=self._removed
+        )
         # What the user is told when transfers end; retries after a reconnect.
         self.outcomes = TransferOutcomes(
             self.queue,
@@ -116,6 +118,7 @@ class TransferOps:
         self._save_later.setSingleShot(True)
         self._save_later.setInterval(SAVE_DELAY_MS)
         self._save_later.timeout.connect(self.save_queue)
+        # The last state seen of each transfer still in the queue (cleared ones are dropped).
         self._states: dict[int, TransferState] = {}
         for t in load_queue(self.queue_path):
             self.queue.restore(t)
@@ -352,3 +355,7 @@ class TransferOps:
             self._states[t.id] = t.state
             if self._keep_queue and not self._save_later.isActive():
                 self._save_later.start()
+
+    def _removed(self, gone: list[Transfer]) -> None:
+        for t in gone:  # cleared from the panel: no state of theirs can change again
+            self._states.pop(t.id, None)

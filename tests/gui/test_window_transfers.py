@@ -350,3 +350,35 @@ def test_overwrite_prompt_counts_conflicts_and_keeps_both(
         assert await store.get_bytes("b (3).txt") == b"new b.txt"
 
     qloop.run_until_complete(body())
+
+
+def test_clear_finished_forgets_their_states_and_retry_still_works(
+    qloop, window, store, tmp_path: Path
+) -> None:
+    from .window_support import message_boxes
+
+    ops, panel = window.transfers, window.transfer_panel
+    later, now = tmp_path / "later.txt", tmp_path / "now.txt"
+    now.write_bytes(b"now")
+
+    async def body() -> None:
+        await open_bucket(window, store.bucket)
+        failed = ops.queue.upload(store.bucket, later, "later.txt")  # no such file yet
+        done = ops.queue.upload(store.bucket, now, "now.txt")
+        await ops.queue.wait_idle()
+        assert failed.state is TransferState.FAILED and done.state is TransferState.DONE
+        assert set(ops._states) == {failed.id, done.id}
+        # Retry of the failed one: the same transfer runs again and the queue file follows.
+        later.write_bytes(b"hello later")
+        ops._save_later.stop()
+        panel.retry_failed()
+        assert ops._save_later.isActive()  # its new state was seen
+        await ops.queue.wait_idle()
+        assert failed.state is TransferState.DONE, failed.error
+        assert await store.get_bytes("later.txt") == b"hello later"
+        panel.clear_finished()
+        assert ops.queue.transfers() == [] and ops._states == {}
+
+    qloop.run_until_complete(body())
+    for box in message_boxes():
+        box.close()
