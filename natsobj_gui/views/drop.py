@@ -42,14 +42,19 @@ def take_drop(event: QDropEvent) -> list[Path]:
     return paths
 
 
-def dragged_objects(mime: QMimeData | None, bucket: str = "") -> list[str]:
-    """Names of objects dragged from our table (of `bucket` only, when given)."""
-    if mime is None:
-        return []
-    items = parse_objects_mime(mime)
-    if not items or (bucket and any(b != bucket for b, _ in items)):
-        return []  # moving between buckets would be a copy: not offered
-    return [name for _, name in items]
+def dragged_from(mime: QMimeData | None) -> tuple[str, list[str]]:
+    """The bucket and names of objects dragged from our table; ("", []) if not one bucket."""
+    items = parse_objects_mime(mime) if mime is not None else []
+    buckets = {b for b, _ in items}
+    if len(buckets) != 1:
+        return "", []  # moving between buckets would be a copy: not offered
+    return buckets.pop(), [name for _, name in items]
+
+
+def dragged_objects(mime: QMimeData | None, bucket: str) -> list[str]:
+    """Names of objects dragged from our table out of `bucket` ([] for any other drag)."""
+    source, names = dragged_from(mime)
+    return names if source == bucket else []
 
 
 def accept(event: QDragEnterEvent | QDragMoveEvent | QDropEvent, ok: bool) -> bool:

@@ -215,3 +215,49 @@ def test_toolbar_offers_every_bucket_command(qloop, window, store) -> None:
         assert button.isEnabled() and acts.seal_bucket.isEnabled()
 
     qloop.run_until_complete(body())
+
+
+def test_tree_reads_dragged_names_once_per_drag(qapp, monkeypatch) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+    from natsobj_gui.core.types import BucketInfo, ObjectInfo, Storage
+    from natsobj_gui.models.bucket_tree_model import BucketTreeModel
+    from natsobj_gui.models.object_columns import objects_mime
+    from natsobj_gui.views import drop
+    from natsobj_gui.views.bucket_tree_view import BucketTreeView
+
+    reads: list[int] = []
+    parse = drop.parse_objects_mime
+    monkeypatch.setattr(drop, "parse_objects_mime", lambda m: reads.append(1) or parse(m))
+    model = BucketTreeModel()
+    model.set_buckets(
+        [BucketInfo(b, "", 0.0, Storage.FILE, 1, False, False, 0, -1, 0, {}) for b in "bc"]
+    )
+    view = BucketTreeView(model)
+    view.resize(300, 300)
+    view.show()
+    dropped: list[tuple[list[str], str, str]] = []
+    view.objects_dropped.connect(lambda names, b, p: dropped.append((names, b, p)))
+    names = [f"many/f{i:06d}.bin" for i in range(20_000)]
+    mime = objects_mime("b", [ObjectInfo(n, "b", "nuid", 1) for n in names])
+    on_b, on_c = (view.visualRect(model.index_for(b, "")).center() for b in "bc")
+    buttons, mods, copy = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, Qt.DropAction
+    target = view.viewport()
+    try:
+        enter = QDragEnterEvent(on_b, copy.CopyAction, mime, buttons, mods)
+        QApplication.sendEvent(target, enter)
+        assert enter.isAccepted()
+        for step in range(20):  # every mouse step over the tree; another bucket refuses
+            pos = on_b if step % 2 else on_c
+            move = QDragMoveEvent(pos, copy.CopyAction, mime, buttons, mods)
+            QApplication.sendEvent(target, move)
+            assert move.isAccepted() == (pos == on_b)
+        QApplication.sendEvent(
+            target, QDropEvent(QPointF(on_b), copy.CopyAction, mime, buttons, mods)
+        )
+        assert dropped == [(names, "b", "")]
+        assert len(reads) == 2  # on entry and on the drop, never per move
+    finally:
+        view.close()
+        view.deleteLater()
