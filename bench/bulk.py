@@ -109,33 +109,34 @@ async def delete_natspy(spec: dict[str, Any]) -> dict[str, Any]:
 def gui_child(spec: dict[str, Any]) -> int:
     """Offscreen MainWindow on qasync (not asyncio.run): print the result as one JSON line."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from natsobj_gui.qt_compat import close_loop, new_event_loop
 
+    from .gui_qt import private_home
+
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing the dialog or window must not stop the loop
     loop = new_event_loop(app)
-    try:
-        result = loop.run_until_complete(_gui_select(spec, QSettings))
-    finally:
-        close_loop(loop)
+    with private_home("bench-bulk-") as home:
+        try:
+            result = loop.run_until_complete(_gui_select(spec, home))
+        finally:
+            close_loop(loop)
     print(json.dumps(result), flush=True)
     return 0
 
 
-async def _gui_select(spec: dict[str, Any], settings_cls: Any) -> dict[str, Any]:
+async def _gui_select(spec: dict[str, Any], home: Path) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     from natsobj_gui.views.main_window import MainWindow
 
-    from .gui_qt import close_window
+    from .gui_qt import close_window, settings_in
 
     client = await Client.connect(spec["url"])
-    ini = Path(tempfile.mkdtemp(prefix="bench-bulk-")) / "settings.ini"
-    window = MainWindow(settings_cls(str(ini), settings_cls.Format.IniFormat))
+    window = MainWindow(settings_in(home))
     window.resize(1200, 800)
     window.show()
     try:

@@ -7,13 +7,14 @@ Imported only inside a child process (it creates the QApplication); the parent i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import cProfile
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,27 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from natsobj_gui.core.client import Client
+from natsobj_gui.core.queue_file import QUEUE_ENV
 from natsobj_gui.core.transfers import TransferState
 from natsobj_gui.qt_compat import close_loop, new_event_loop
 from natsobj_gui.views.main_window import MainWindow
 
 from .common import start_profile, write_profile
 from .stall import StallMeter
+
+
+@contextlib.contextmanager
+def private_home(prefix: str) -> Iterator[Path]:
+    """A folder for a child's settings and transfer queue (never the user's), removed after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        os.environ[QUEUE_ENV] = str(Path(tmp) / "transfers.json")
+        yield Path(tmp)
+
+
+def settings_in(home: str | Path) -> QSettings:
+    """The window's settings: an INI file in the child's private home."""
+    return QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
+
 
 # ---------------------------------------------------------------- handlers
 
@@ -38,7 +54,7 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
     client = await Client.connect(spec["url"])
     window = None
     try:
-        window = await _open_window(MainWindow, client, spec["bucket"])
+        window = await _open_window(MainWindow, client, spec["bucket"], spec["home"])
         queue = window.transfers.queue
         sink, delivered = _count_panel(window)
         info = (
@@ -77,10 +93,9 @@ async def gui_transfer(spec: dict[str, Any]) -> dict[str, Any]:
         await client.close()
 
 
-async def _open_window(window_cls: Any, client: Client, bucket: str) -> Any:
+async def _open_window(window_cls: Any, client: Client, bucket: str, home: str) -> Any:
     """The real main window, shown offscreen, connected, with `bucket` open (its watch live)."""
-    ini = Path(tempfile.mkdtemp(prefix="bench-gui-")) / "settings.ini"
-    window = window_cls(QSettings(str(ini), QSettings.Format.IniFormat))
+    window = window_cls(settings_in(home))
     window.show()
     await window.set_client(client, "bench")
     if bucket:
@@ -97,6 +112,8 @@ async def close_window(window: Any) -> None:
     window.client = None
     await window.transfers.set_client(None)
     await window.shutdown()
+    # Written now: a QSettings left dirty writes when it goes, re-creating its removed folder.
+    window.settings.sync()
     window.deleteLater()
 
 
@@ -127,7 +144,7 @@ async def gui_list(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def _list_window(client: Client, spec: dict[str, Any]) -> dict[str, Any]:
     """The real MainWindow, shown offscreen: open_location() until listing_done."""
-    window = await _open_window(MainWindow, client, "")
+    window = await _open_window(MainWindow, client, "", spec["home"])
     done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     window.listing_done.connect(lambda b: done.done() or done.set_result(b))
     try:
@@ -172,9 +189,10 @@ def qt_child_main() -> int:
     # The child owns its lifetime: closing a measured window must not end the loop early.
     app.setQuitOnLastWindowClosed(False)
     loop = new_event_loop(app)
-    try:
-        result = loop.run_until_complete(HANDLERS[spec["op"]](spec))
-    finally:
-        close_loop(loop)
+    with private_home("bench-gui-") as home:
+        try:
+            result = loop.run_until_complete(HANDLERS[spec["op"]]({**spec, "home": str(home)}))
+        finally:
+            close_loop(loop)
     print(json.dumps(result), flush=True)
     return 0
