@@ -43,6 +43,7 @@ TARGET_DELETE_RATIO = 5.0
 TARGET_SELECT_ALL = 0.100
 TARGET_DIALOG = 0.300
 TARGET_GUI_DELETE = 30.0
+TARGET_ROWS = 20_000  # issue 10 states the select-all, dialog and GUI delete targets for these
 TARGET_STALL = 0.050
 WINDOW = 1000
 FOLDER = "many/"
@@ -313,6 +314,24 @@ def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return out
 
 
+def gui_delete_bound(rows: int) -> tuple[float, str]:
+    """The bound a GUI delete of `rows` objects is held to, and how to label it."""
+    if rows <= TARGET_ROWS:  # fewer objects than the target's must fit in its time
+        return TARGET_GUI_DELETE, f"target < {TARGET_GUI_DELETE:.0f} s for {TARGET_ROWS:,}"
+    # More: no issue target; the target's rate (objects per second) scaled to `rows`.
+    rate = TARGET_ROWS / TARGET_GUI_DELETE
+    bound = rows / rate
+    return bound, (
+        f"derived bound < {bound:,.0f} s: the {TARGET_ROWS:,}-in-{TARGET_GUI_DELETE:.0f} s "
+        f"target's {rate:,.0f} objects/s, not an issue target"
+    )
+
+
+def _for_rows(rows: int) -> str:
+    """Says so when the 20,000-row targets are held at another row count."""
+    return "" if rows == TARGET_ROWS else f", stated for {TARGET_ROWS:,} rows"
+
+
 def report(args: argparse.Namespace, r: dict[str, dict[str, Any]]) -> None:
     n, rows, lines = args.delete, [], []
     if "ours" in r:
@@ -341,22 +360,23 @@ def report(args: argparse.Namespace, r: dict[str, dict[str, Any]]) -> None:
         print(line)
     if gui is None:
         return
-    ms = gui["select_s"] * 1000
+    ms, held = gui["select_s"] * 1000, _for_rows(gui["rows"])
     print(
-        f"select all {ms:.0f} ms (target < {TARGET_SELECT_ALL * 1000:.0f} ms): "
+        f"select all {ms:.0f} ms (target < {TARGET_SELECT_ALL * 1000:.0f} ms{held}): "
         f"{verdict(gui['select_s'] < TARGET_SELECT_ALL)}"
     )
     ms = gui["dialog_s"] * 1000
     print(
-        f"delete dialog {ms:.0f} ms (target < {TARGET_DIALOG * 1000:.0f} ms): "
+        f"delete dialog {ms:.0f} ms (target < {TARGET_DIALOG * 1000:.0f} ms{held}): "
         f"{verdict(gui['dialog_s'] < TARGET_DIALOG)}"
     )
     if "delete_s" in gui:
         d, stall = gui["delete_s"], gui["stall_max"] * 1000
+        bound, label = gui_delete_bound(gui["rows"])
         print(
-            f"GUI delete {gui['rows']:,} in {d:.1f} s (target < {TARGET_GUI_DELETE:.0f} s), "
+            f"GUI delete {gui['rows']:,} in {d:.1f} s ({label}), "
             f"longest stall {stall:.0f} ms (target < {TARGET_STALL * 1000:.0f} ms): "
-            f"{verdict(d < TARGET_GUI_DELETE and stall < TARGET_STALL * 1000)}"
+            f"{verdict(d < bound and stall < TARGET_STALL * 1000)}"
         )
     if "stall_cpu_top" in gui:
         cpu_ms = ", ".join(f"{c * 1000:.0f} ms at {at:.1f} s" for c, at in gui["stall_cpu_top"])
