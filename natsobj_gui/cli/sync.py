@@ -69,6 +69,9 @@ def result_json(result: SyncResult) -> dict[str, Any]:
         "done": {a.value: result.count(a) for a in (Action.UPLOAD, Action.DOWNLOAD, Action.DELETE)},
         "bytes": {a.value: result.size(a) for a in (Action.UPLOAD, Action.DOWNLOAD)},
         "failed": [{"name": i.rel, "error": why} for i, why in result.failed],
+        # Extras another client wrote (kept) or deleted (gone) between the plan and the delete.
+        "kept": [{"name": i.rel, "reason": why} for i, why in result.kept],
+        "gone": [i.rel for i in result.gone],
         "matches": result.matches,
     }
 
@@ -134,14 +137,21 @@ def _report(result: SyncResult, args: argparse.Namespace) -> int:
     else:
         for item, why in result.failed:
             out.note(f"failed {out.clean(item.rel)}: {why}")
+        for item, why in result.kept:
+            out.note(f"not deleted {out.clean(item.rel)}: {why}")
         moved = result.count(Action.UPLOAD) + result.count(Action.DOWNLOAD)
         verb = "Uploaded" if result.plan.direction is Direction.UPLOAD else "Downloaded"
         size = result.size(Action.UPLOAD) + result.size(Action.DOWNLOAD)
+        deleted = f"deleted {result.count(Action.DELETE):,}"
+        if result.kept:
+            deleted += f" (kept {len(result.kept):,} changed since the compare)"
+        if result.gone:
+            deleted += f" ({len(result.gone):,} more already deleted by another client)"
         out.emit(
-            f"{verb} {count_text(moved, 'file')} ({out.human_size(size)}), deleted "
-            f"{result.count(Action.DELETE):,}, {result.plan.count(Action.SAME):,} already the same"
+            f"{verb} {count_text(moved, 'file')} ({out.human_size(size)}), {deleted}, "
+            f"{result.plan.count(Action.SAME):,} already the same"
         )
     if not result.matches:
-        bad = len(result.failed) + len(result.skipped)
+        bad = len(result.failed) + len(result.skipped) + len(result.kept)
         raise CliError(f"{count_text(bad, 'name')} could not be synced (see above)")
     return 0

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from . import errors as E
 from . import wire
+from .bulk import BulkProgress
 from .formatting import human_size
 from .hash_cache import HashCache
 from .put_many import DEFAULT_CONCURRENCY, PutItem, PutOutcome, put_many
 from .sentences import describe_error
 from .store import ObjectStore
+from .sync_delete import ExtrasResult, delete_extras
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 from .workers import run_workers
@@ -46,6 +48,8 @@ class SyncResult:
     plan: SyncPlan
     done: tuple[SyncItem, ...] = ()
     failed: tuple[tuple[SyncItem, str], ...] = ()
+    kept: tuple[tuple[SyncItem, str], ...] = ()  # extras another client changed since the plan
+    gone: tuple[SyncItem, ...] = ()  # extras another client deleted since the plan
 
     @property
     def skipped(self) -> list[SyncItem]:
@@ -54,7 +58,7 @@ class SyncResult:
     @property
     def matches(self) -> bool:
         """Every source file is on the destination (and nothing else, with --delete)."""
-        return not self.failed and not self.skipped
+        return not self.failed and not self.skipped and not self.kept
 
     def count(self, action: Action) -> int:
         return sum(1 for i in self.done if i.action is action)
@@ -89,6 +93,17 @@ class _Tracker:
 
         return on_progress
 
+    def deleting(self, base: int) -> Callable[[BulkProgress], None] | None:
+        """A bulk delete's progress, counted in files after the `base` already finished."""
+        if self.report is None:
+            return None
+
+        def on_progress(p: BulkProgress) -> None:
+            self.files = base + p.done
+            self._emit()
+
+        return on_progress
+
     def finished(self, item: SyncItem) -> None:
         self.moving.pop(item.rel, None)
         self.files += 1
@@ -113,6 +128,7 @@ class _Run:
         self.base = base if base.endswith(os.sep) else base + os.sep
         self.done: list[SyncItem] = []
         self.failed: list[tuple[SyncItem, str]] = []
+        self.extras = ExtrasResult()
 
     def finished(self, item: SyncItem, error: Exception | None) -> None:
         if error is None:
@@ -204,14 +220,19 @@ async def _download(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb) -> N
     await store.get_file(item.info.name, dest, progress=cb)
 
 
-async def _delete(store: ObjectStore, plan: SyncPlan, item: SyncItem) -> None:
-    if plan.direction is Direction.UPLOAD:
-        assert item.info is not None
-        with contextlib.suppress(E.ObjectNotFoundError):  # already gone: what we wanted
-            await store.delete(item.info.name)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(_local_path(plan, item))
+async def _delete_extras(store: ObjectStore, run: _Run, items: list[SyncItem]) -> None:
+    """The bucket's extras, pipelined: each only in the revision the plan listed."""
+    progress = run.tracker.deleting(run.tracker.files)
+    extras = await delete_extras(store.conn, store.bucket, items, progress=progress)
+    run.extras = extras
+    run.done.extend(extras.deleted)
+    run.failed.extend(extras.failed)
+
+
+def _delete(plan: SyncPlan, item: SyncItem) -> None:
+    """A local file the bucket does not have."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_local_path(plan, item))
 
 
 async def _each(store: ObjectStore, run: _Run, items: list[SyncItem], concurrency: int) -> None:
@@ -224,7 +245,7 @@ async def _each(store: ObjectStore, run: _Run, items: list[SyncItem], concurrenc
                 if item.action is Action.DOWNLOAD:
                     await _download(store, run.plan, item, run.tracker.callback(item))
                 else:
-                    await _delete(store, run.plan, item)
+                    _delete(run.plan, item)
             except (E.ObjectStoreError, OSError) as exc:
                 run.finished(item, exc)
             else:
@@ -251,14 +272,19 @@ async def run_sync(
         uploads = plan.of(Action.UPLOAD)
         if uploads:
             await _upload_all(store, run, uploads, concurrency)
-        for batch in (plan.of(Action.DOWNLOAD), plan.of(Action.DELETE)):
-            if batch:
-                await _each(store, run, batch, concurrency)
+        downloads, deletes = plan.of(Action.DOWNLOAD), plan.of(Action.DELETE)
+        if downloads:
+            await _each(store, run, downloads, concurrency)
+        if deletes and plan.direction is Direction.UPLOAD:
+            await _delete_extras(store, run, deletes)
+        elif deletes:
+            await _each(store, run, deletes, concurrency)
     finally:
         if cache is not None:
             # What the finished uploads learnt, in one transaction (a cancel keeps it too).
             await asyncio.to_thread(cache.flush)
-    return SyncResult(plan, tuple(run.done), tuple(run.failed))
+    extras = run.extras
+    return SyncResult(plan, tuple(run.done), tuple(run.failed), extras.kept, extras.gone)
 
 
 def describe_plan(plan: SyncPlan) -> str:

@@ -129,6 +129,9 @@ class CompareDialog(QDialog):
             lambda _i: self.model.set_filter(self.filter_box.currentData() or ALL)
         )
         self.status_label = value_label("Choose a folder, then Compare.")
+        # What the last delete did; it stays through the compare that follows it.
+        self.outcome_label = value_label("")
+        self.outcome_label.setVisible(False)
         self.model = CompareModel()
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -154,6 +157,7 @@ class CompareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.outcome_label)
         layout.addWidget(self.filter_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
@@ -176,7 +180,13 @@ class CompareDialog(QDialog):
 
     def _compare(self) -> None:
         if self.folder():
+            self.set_outcome("")
             self.compare_requested.emit(self.folder())
+
+    def set_outcome(self, text: str) -> None:
+        """Say what the last action did (deleted, kept, failed); empty hides it."""
+        self.outcome_label.setText(text)
+        self.outcome_label.setVisible(bool(text))
 
     def set_busy(self, text: str) -> None:
         self.status_label.setText(text)

@@ -3,28 +3,32 @@ compare with a local folder — dialogs opened with open(), work as jobs."""
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
-from natsobj_gui.core import ObjectNotFoundError, backup, orphans
+from natsobj_gui.core import backup, orphans
+from natsobj_gui.core.bulk import BulkProgress, ProgressCallback
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.sync_plan import Action, Direction, SyncPlan, plan_sync
+from natsobj_gui.core.sync_delete import ExtrasResult, delete_extras
+from natsobj_gui.core.sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync
 from natsobj_gui.core.transfers import TransferQueue
 from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
 from natsobj_gui.dialogs.messages import open_dialog
-from natsobj_gui.formatting import human_size
+from natsobj_gui.formatting import count_text, human_size
 from natsobj_gui.qt_compat import is_alive
+from natsobj_gui.views.delete_job import run_in_dialog
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from natsobj_gui.dialogs.compare_dialog import CompareDialog
+    from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
     from natsobj_gui.dialogs.orphans_dialog import OrphansDialog
+    from natsobj_gui.jobs import Job
     from natsobj_gui.views.ops_host import Navigator, Session, ShowStatus, Work
 
 ORPHAN_SCAN_JOB = "orphan-scan"
@@ -60,7 +64,7 @@ class BucketOps:
         self.orphan_grace = orphans.DEFAULT_GRACE  # newer chunk sets may be uploads in progress
         self.file_dialog: QFileDialog | None = None
         self.compare_dialog: CompareDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.delete_dialog: DeleteObjectsDialog | None = None  # compare's Delete extras
 
     def _bucket(self) -> str:
         return self.session.bucket if self.session.client is not None else ""
@@ -347,45 +351,51 @@ class BucketOps:
             if plan is not None:
                 self.work.run_reported(download(plan), error_title="Could not download the changes")
 
-        def delete_extras() -> None:
+        def ask_delete_extras() -> None:
             plan = dlg.plan()
             extras = plan.of(Action.DELETE) if plan is not None else []
             if not extras:
                 return
-            shown = "\n".join(i.rel for i in extras[:15])
-            more = f"\n… and {len(extras) - 15:,} more" if len(extras) > 15 else ""
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                "Delete extras",
-                f"Delete {len(extras):,} objects from {bucket} that the folder does not have?"
-                f"\n\n{shown}{more}",
-                QMessageBox.StandardButton.Cancel,
-                dlg,
+            from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
+
+            infos = [i.info for i in extras if i.info is not None]
+            confirm = DeleteObjectsDialog(infos, dlg, stay_open=True)
+            confirm.setWindowTitle("Delete extras")
+            size = human_size(confirm.total_size())
+            confirm.question_label.setText(
+                f"Delete {count_text(len(infos), 'object')} ({size}) from {bucket} that the"
+                " folder does not have?\nOnly the versions compared are deleted; this cannot be"
+                " undone."
             )
-            box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            confirm.delete_requested.connect(lambda: delete(confirm, extras, plan))
+            self.delete_dialog = confirm
+            open_dialog(confirm)
 
-            def clicked(button: object) -> None:
-                if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
-                    delete(extras, plan)
+        def delete(confirm: DeleteObjectsDialog, extras: list[SyncItem], plan: SyncPlan) -> None:
+            async def run(progress: ProgressCallback) -> ExtrasResult:
+                return await delete_extras(client.conn, bucket, extras, progress=progress)
 
-            box.buttonClicked.connect(clicked)
-            self.confirm_box = box
-            box.open()
+            def finished(job: Job, last: BulkProgress) -> None:
+                if job.state == "ok":
+                    text = job.result.summary(bucket)
+                elif job.state == "cancelled":
+                    text = f"Stopped after {last.done:,} of {len(extras):,} extras; the"
+                    text += " compare below shows what is left."
+                else:
+                    return  # reported by the job
+                self.status(text, 10000)
+                if is_alive(dlg):
+                    dlg.set_outcome(text)
+                    compare(str(plan.root))  # what is left, as it is now
 
-        def delete(extras: list, plan: SyncPlan) -> None:
-            async def run() -> None:
-                for item in extras:
-                    with contextlib.suppress(ObjectNotFoundError):  # gone already: fine
-                        await store.delete(item.info.name)
-                self.status(f"Deleted {len(extras):,} objects from {bucket}", 5000)
+            def start(coro: Coroutine[Any, Any, ExtrasResult]) -> Job:
+                return self.work.run_reported(coro, error_title=f"Could not delete from {bucket}")
 
-            job = self.work.run_reported(run(), error_title=f"Could not delete from {bucket}")
-            job.succeeded.connect(lambda _r: is_alive(dlg) and compare(str(plan.root)))
+            run_in_dialog(confirm, run, start, parent=self.parent, finished=finished)
 
         dlg.compare_requested.connect(compare)
         dlg.upload_requested.connect(upload)
         dlg.download_requested.connect(start_download)
-        dlg.delete_requested.connect(delete_extras)
+        dlg.delete_requested.connect(ask_delete_extras)
         dlg.finished.connect(lambda _code: self.work.cancel(COMPARE_JOB))
         open_dialog(dlg)

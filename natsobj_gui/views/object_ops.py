@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from natsobj_gui.core.bulk import BulkProgress, DeleteResults, delete_infos
+from natsobj_gui.core.bulk import BulkProgress, DeleteResults, ProgressCallback, delete_infos
 from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
@@ -14,10 +14,14 @@ from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text, human_size
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
+from natsobj_gui.views.delete_job import run_in_dialog
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
     from natsobj_gui.dialogs.info_dialog import InfoDialog
+    from natsobj_gui.jobs import Job
     from natsobj_gui.views.ops_host import ObjectHost
 
 
@@ -112,22 +116,9 @@ class ObjectOps:
             return
         conn, bucket = self.w.client.conn, infos[0].bucket
         total = len(infos)
-        last = BulkProgress(0, total, 0, 0)
 
-        def show(p: BulkProgress) -> None:
-            nonlocal last
-            last = p
-            if is_alive(dlg):
-                dlg.set_progress(p.done, p.total)
-
-        # A progress call per object would repaint thousands of times a second: ~15 Hz.
-        throttle = Throttle(show, parent=self.w.window())
-
-        async def delete() -> DeleteResults:
-            try:
-                results = await delete_infos(conn, bucket, infos, progress=throttle)
-            finally:
-                throttle.flush()
+        async def delete(progress: ProgressCallback) -> DeleteResults:
+            results = await delete_infos(conn, bucket, infos, progress=progress)
             failed = results.failed()  # 100,000 results are not read one by one
             if failed:
                 first = failed[0]
@@ -137,26 +128,17 @@ class ObjectOps:
                 )
             return results
 
-        dlg.set_busy(True)
-        dlg.set_progress(0, total)
-        job = self.w.run_job(delete(), key=f"delete:{bucket}", error_title="Delete failed")
-        dlg.cancel_requested.connect(job.cancel)
-
-        def finished() -> None:
+        def finished(job: Job, last: BulkProgress) -> None:
             freed = human_size(last.freed)
             if job.state == "ok":
                 self.w.show_status(f"Deleted {count_text(total, 'object')} ({freed} freed)", 5000)
             elif job.state == "cancelled":
                 self.w.show_status(f"Stopped: deleted {last.done:,} of {total:,} objects", 10000)
-            if not is_alive(dlg):
-                return
-            dlg.set_busy(False)
-            if job.state == "ok":
-                dlg.accept()
-            else:
-                dlg.reject()
 
-        job.done.connect(finished)
+        def start(coro: Coroutine[Any, Any, DeleteResults]) -> Job:
+            return self.w.run_job(coro, key=f"delete:{bucket}", error_title="Delete failed")
+
+        run_in_dialog(dlg, delete, start, parent=self.w.window(), finished=finished)
 
     # -- metadata / rename ------------------------------------------------------------------
     def edit_meta(self) -> None:

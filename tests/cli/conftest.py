@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +39,15 @@ class Result:
 class FakeTty(io.TextIOWrapper):
     """A stdin that claims to be a terminal and answers the CLI's question."""
 
+    while_asked: Callable[[], None] | None = None  # what happens before the user answers
+
     def isatty(self) -> bool:
         return True
+
+    def readline(self, size: int = -1) -> str:
+        if self.while_asked is not None:
+            self.while_asked()
+        return super().readline(size)
 
 
 class Cli:
@@ -56,10 +63,12 @@ class Cli:
         *args: str,
         stdin: bytes = b"",
         tty_answer: str | None = None,
+        while_asked: Callable[[], None] | None = None,
         server: bool = True,
     ) -> Result:
         if tty_answer is not None:
             stream: io.TextIOWrapper = FakeTty(io.BytesIO(tty_answer.encode() + b"\n"))
+            stream.while_asked = while_asked
         else:
             stream = io.TextIOWrapper(io.BytesIO(stdin))
         self._mp.setattr(sys, "stdin", stream)

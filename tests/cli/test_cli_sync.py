@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import nats
 import pytest
+
+from natsobj_gui.core.sync_delete import KEPT
 
 from .conftest import Cli
 
@@ -152,3 +158,65 @@ def test_put_dir_and_sync_import_only_what_they_need(
 
     assert loaded("put", bucket, str(src), "--name", "put") == ""
     assert loaded("sync", str(src), f"{bucket}/sync") == "sqlite3"
+
+
+def _rewrite_while_asked(url: str, bucket: str, name: str) -> Callable[[], None]:
+    """While `natsobj` waits for its answer, another client (nats-py) writes a new `name`."""
+
+    async def rewrite() -> None:
+        other = await nats.connect(url)
+        try:
+            await (await other.jetstream().object_store(bucket)).put(name, b"theirs")
+        finally:
+            await other.close()
+
+    def run() -> None:
+        # The CLI's own loop is blocked in the prompt: the other client runs in its own thread.
+        thread = threading.Thread(target=asyncio.run, args=(rewrite(),))
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    return run
+
+
+def test_an_extra_rewritten_after_the_plan_is_kept_and_said(
+    cli: Cli, bucket: str, tmp_path: Path
+) -> None:
+    src = tmp_path / "d"
+    _tree(src, {"keep.txt": b"k"})
+    cli.ok("put", bucket, str(src / "keep.txt"), "--name", "keep.txt")
+    for name in ("x1", "x2", "x3"):
+        cli.ok("put", bucket, "-", "--name", name, stdin=b"mine")
+    rewrite = _rewrite_while_asked(cli.url, bucket, "x2")
+    run = cli("sync", str(src), bucket, "--delete", tty_answer="y", while_asked=rewrite)
+    assert run.code == 1 and "Delete 3 objects in bucket" in run.err
+    assert f"not deleted x2: {KEPT}" in run.err
+    assert "deleted 2 (kept 1 changed since the compare), 1 already the same" in run.text
+    assert "natsobj: error: 1 name could not be synced" in run.err
+    assert _names(cli, bucket) == ["keep.txt", "x2"]
+    assert cli.ok("get", bucket, "x2", "-O", "-").out == b"theirs"
+
+    # --json: the result says which were kept and why; the counts are what was done.
+    for name in ("x4", "x5"):
+        cli.ok("put", bucket, "-", "--name", name, stdin=b"mine")
+    rewrite = _rewrite_while_asked(cli.url, bucket, "x4")
+    run = cli("sync", str(src), bucket, "--delete", "--json", tty_answer="y", while_asked=rewrite)
+    doc = json.loads(run.text)["result"]
+    assert run.code == 1 and doc["done"]["delete"] == 2 and doc["matches"] is False
+    assert doc["kept"] == [{"name": "x4", "reason": KEPT}] and doc["gone"] == []
+    assert _names(cli, bucket) == ["keep.txt", "x4"]
+
+
+def test_delete_removes_many_extras(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    src = tmp_path / "d"
+    _tree(src, {"p/keep.txt": b"k"})
+    cli.ok("put", bucket, str(src), "--name", "backup")
+    folder = tmp_path / "many"
+    _tree(folder, {f"old/{i:03}": b"x" * i for i in range(150)})
+    cli.ok("put", bucket, str(folder), "--name", "backup")
+    doc = json.loads(cli.ok("sync", str(src), f"{bucket}/backup", "--delete", "-f", "--json").text)
+    assert doc["result"]["done"]["delete"] == 150 and doc["result"]["matches"] is True
+    assert doc["result"]["kept"] == [] and doc["result"]["failed"] == []
+    assert doc["plan"]["bytes"]["delete"] == sum(range(150))
+    assert _names(cli, bucket) == ["backup/p/keep.txt"]
