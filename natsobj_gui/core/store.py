@@ -359,23 +359,18 @@ class ObjectStore:
             deliver=Deliver.LAST_PER_SUBJECT,
             idle_timeout=LIST_IDLE_TIMEOUT,
         )
-        try:
-            pending = await consumer.start()
-        except Exception as exc:
-            raise self.conn.translate(exc, bucket=bucket) from exc
-        if pending == 0:
-            await consumer.close()
-            return
         # Building 100,000 infos triggers the cyclic GC hundreds of times for nothing:
         # they hold no cycles. Pause it for the listing (about a tenth of its time).
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            await consumer.wait()
+            await consumer.run_pending()
         except OrderedConsumer.IdleTimeout:
             # The messages still counted as pending were purged while we read (a delete or
             # rename elsewhere): nothing more will come, so what we have is the listing.
             pass
+        except Exception as exc:
+            raise self.conn.translate(exc, bucket=bucket) from exc
         finally:
             if gc_was_enabled:
                 gc.enable()
