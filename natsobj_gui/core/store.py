@@ -329,19 +329,12 @@ class ObjectStore:
         """
         out: list[dict[str, Any]] = []
         bucket = self.bucket
-        append, row_of, decode, stamp, to_json = (
-            out.append, wire.listing_row, wire.decode_entry, wire.timestamp_from_nanos,
-            wire.info_json,
-        )  # fmt: skip
+        append, row_of = out.append, wire.listing_row
 
         def on_msg(msg: JsMsg) -> bool:
-            row = row_of(msg.data, msg.timestamp_ns, msg.subject, bucket)
+            row = row_of(msg.data, msg.timestamp_ns, msg.subject, bucket, show_deleted)
             if row is not None:
                 append(row)
-            else:
-                info = decode(msg.data, stamp(msg.timestamp_ns), msg.subject, bucket)
-                if show_deleted or not info.deleted:
-                    append(to_json(info))
             return msg.pending == 0
 
         await self._scan_meta(on_msg)
