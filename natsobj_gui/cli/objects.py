@@ -23,6 +23,7 @@ from natsobj_gui.core import (
     Progress,
 )
 from natsobj_gui.core.download import is_stream_target
+from natsobj_gui.core.folder_walk import walk_folder
 from natsobj_gui.core.put_many import PutItem, PutOutcome, put_many
 from natsobj_gui.core.safe_path import safe_local_path, safe_part
 from natsobj_gui.core.sentences import describe_error
@@ -75,29 +76,14 @@ def _default_name(path: str) -> str:
     return name
 
 
-def _walk(folder: str, rel: str = "") -> Iterator[tuple[str, str, int]]:
-    """Regular files under a folder in `os.walk` order (sorted, files first), with their
-    `/`-separated relative paths and sizes: one stat per file, no Path objects."""
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError:
-        return  # an unreadable subfolder is passed over, as os.walk does
-    dirs = []
-    for entry in entries:
-        try:
-            st = entry.stat()  # follows a symbolic link, as Path.is_file does
-        except OSError:
-            st = None  # a broken link
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            if not entry.is_symlink():  # as os.walk: a linked folder is not followed
-                dirs.append(entry)
-        elif st is None or not stat.S_ISREG(st.st_mode):
-            out.note(f"skipping {entry.path}: not a regular file")
+def _walk(folder: str) -> Iterator[tuple[str, str, int]]:
+    """Regular files under a folder in `os.walk` order, with their `/`-separated relative
+    paths and sizes; a note for anything else."""
+    for path, rel, st in walk_folder(folder):
+        if st is None or not stat.S_ISREG(st.st_mode):
+            out.note(f"skipping {path}: not a regular file")
         else:
-            yield entry.path, rel + entry.name, st.st_size
-    for entry in dirs:
-        yield from _walk(entry.path, f"{rel}{entry.name}/")
+            yield path, rel, st.st_size
 
 
 async def _put_one(

@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from . import errors as E
 from . import wire
 from .buckets import BucketInfo, Buckets, bucket_info
 from .connection import Connection
+from .partial import _hash_prefix, open_temp
 from .types import Progress
 
 MAGIC = b"NATSOBJ-BACKUP 1\n"
@@ -42,7 +42,6 @@ SNAPSHOT_CHUNK = 128 * 1024
 RESTORE_WINDOW = 8  # restore chunks in flight: hides round trips, bounded memory
 IDLE_TIMEOUT = 30.0  # no snapshot chunk for this long: the server gave up
 FINISH_TIMEOUT = 120.0  # the server unpacks and checks the whole snapshot before answering
-READ_BLOCK = 1024 * 1024
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -69,21 +68,6 @@ class BackupHeader:
     @property
     def bytes(self) -> int:
         return int(self.state.get("bytes") or 0)
-
-
-def _temp_path(dest: Path) -> Path:
-    return dest.with_name(f".{dest.name[:40]}.{secrets.token_hex(4)}.partial")
-
-
-def _open_exclusive(dest: Path) -> tuple[Path, BinaryIO]:
-    """A new temporary file beside `dest`, created exclusively (never someone else's)."""
-    while True:
-        tmp = _temp_path(dest)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
-        except FileExistsError:
-            continue
-        return tmp, os.fdopen(fd, "wb")
 
 
 def _trailer(sha: str, size: int) -> bytes:
@@ -133,15 +117,9 @@ def read_header(path: str | os.PathLike[str]) -> BackupHeader:
                 f"backup file {name} is truncated or corrupt: it holds "
                 f"{total - offset - TRAILER_LEN:,} snapshot bytes, its trailer says {size:,}"
             )
-        f.seek(0)
-        h = hashlib.sha256()
-        left = total - TRAILER_LEN
-        while left > 0:
-            block = f.read(min(READ_BLOCK, left))
-            if not block:
-                raise BackupFileError(f"backup file {name} changed while it was checked")
-            h.update(block)
-            left -= len(block)
+        h, have = _hash_prefix(f, total - TRAILER_LEN)
+        if have < total - TRAILER_LEN:
+            raise BackupFileError(f"backup file {name} changed while it was checked")
     if h.hexdigest() != sha:
         raise BackupFileError(f"backup file {name} is corrupt: its SHA-256 does not match")
     return BackupHeader(bucket, config, state, offset, size, sha)
@@ -188,7 +166,7 @@ async def backup(
     if dest.exists() and not overwrite:
         raise E.ObjectStoreError(f"{dest} already exists")
     await Buckets(conn).status(bucket)  # a missing bucket fails with its own sentence
-    tmp, f = _open_exclusive(dest)
+    tmp, f = open_temp(dest.parent)  # exclusive, never through a planted link
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def on_msg(msg: Any) -> None:

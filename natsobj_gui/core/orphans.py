@@ -178,10 +178,7 @@ async def _consume(
         **kw,
     )
     try:
-        if await consumer.start() == 0:
-            await consumer.close()
-            return
-        await consumer.wait()
+        await consumer.run_pending()
     except OrderedConsumer.IdleTimeout:
         pass  # the rest was purged while we read (a delete, rename or cleanup elsewhere)
     except Exception as exc:

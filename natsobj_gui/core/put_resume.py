@@ -67,10 +67,7 @@ async def stored_chunks(conn: Connection, bucket: str, nuid: str) -> list[tuple[
         idle_timeout=conn.profile.request_timeout,
     )
     try:
-        if await consumer.start() == 0:
-            await consumer.close()
-            return []
-        await consumer.wait()
+        await consumer.run_pending()
     except OrderedConsumer.IdleTimeout as exc:
         raise E.ServerTimeoutError(f"reading the chunks of {nuid}") from exc
     except Exception as exc:

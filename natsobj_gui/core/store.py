@@ -329,19 +329,12 @@ class ObjectStore:
         """
         out: list[dict[str, Any]] = []
         bucket = self.bucket
-        append, row_of, decode, stamp, to_json = (
-            out.append, wire.listing_row, wire.decode_entry, wire.timestamp_from_nanos,
-            wire.info_json,
-        )  # fmt: skip
+        append, row_of = out.append, wire.listing_row
 
         def on_msg(msg: JsMsg) -> bool:
-            row = row_of(msg.data, msg.timestamp_ns, msg.subject, bucket)
+            row = row_of(msg.data, msg.timestamp_ns, msg.subject, bucket, show_deleted)
             if row is not None:
                 append(row)
-            else:
-                info = decode(msg.data, stamp(msg.timestamp_ns), msg.subject, bucket)
-                if show_deleted or not info.deleted:
-                    append(to_json(info))
             return msg.pending == 0
 
         await self._scan_meta(on_msg)
@@ -359,23 +352,18 @@ class ObjectStore:
             deliver=Deliver.LAST_PER_SUBJECT,
             idle_timeout=LIST_IDLE_TIMEOUT,
         )
-        try:
-            pending = await consumer.start()
-        except Exception as exc:
-            raise self.conn.translate(exc, bucket=bucket) from exc
-        if pending == 0:
-            await consumer.close()
-            return
         # Building 100,000 infos triggers the cyclic GC hundreds of times for nothing:
         # they hold no cycles. Pause it for the listing (about a tenth of its time).
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            await consumer.wait()
+            await consumer.run_pending()
         except OrderedConsumer.IdleTimeout:
             # The messages still counted as pending were purged while we read (a delete or
             # rename elsewhere): nothing more will come, so what we have is the listing.
             pass
+        except Exception as exc:
+            raise self.conn.translate(exc, bucket=bucket) from exc
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -7,7 +7,6 @@ The remote digest comes from each object's info, the local one from a cache keye
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -16,8 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from . import wire
+from .folder_walk import excluded, walk_folder
 from .hash_cache import HashCache
-from .partial import is_our_file
 from .safe_path import safe_relative_parts
 from .store import ObjectStore
 from .types import ObjectInfo
@@ -100,50 +99,16 @@ def split_remote(spec: str) -> tuple[str, str]:
     return wire.validate_bucket(bucket), prefix.strip("/")
 
 
-def excluded(rel: str, patterns: Sequence[str]) -> bool:
-    """A glob matches the relative path, or any one of its parts (`*.tmp`, `.git`, `a/*`)."""
-    if not patterns:
-        return False
-    parts = rel.split("/")
-    return any(
-        fnmatch.fnmatchcase(rel, p) or any(fnmatch.fnmatchcase(part, p) for part in parts)
-        for p in patterns
-    )
-
-
 def scan_local(root: Path, patterns: Sequence[str]) -> tuple[list[LocalFile], list[str]]:
     """Regular files under `root` (not excluded), and what was skipped with the reason."""
     files: list[LocalFile] = []
     skipped: list[str] = []
-    _scan(str(root), "", patterns, files, skipped)
-    return files, skipped
-
-
-def _scan(
-    folder: str, rel_dir: str, patterns: Sequence[str], files: list[LocalFile], skipped: list[str]
-) -> None:
-    """One folder of scan_local, as os.walk sees it: one stat per entry, links to folders
-    not followed, an unreadable folder passed over."""
-    try:
-        with os.scandir(folder) as it:
-            entries = list(it)
-    except OSError:
-        return
-    for entry in entries:
-        rel = rel_dir + entry.name
-        try:
-            st = entry.stat()  # follows a link to a file: its content is synced
-        except OSError:
-            st = None  # a broken link, or gone since the listing
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            if not entry.is_symlink() and not excluded(rel, patterns):
-                _scan(entry.path, rel + "/", patterns, files, skipped)
-        elif (patterns and excluded(rel, patterns)) or is_our_file(entry.name):
-            continue  # excluded, or a download's partial (not the user's content)
-        elif st is None or not stat.S_ISREG(st.st_mode):
+    for path, rel, st in walk_folder(str(root), patterns):
+        if st is None or not stat.S_ISREG(st.st_mode):
             skipped.append(rel)
         else:
-            files.append(LocalFile(rel, entry.path, st.st_size, st.st_mtime_ns))
+            files.append(LocalFile(rel, path, st.st_size, st.st_mtime_ns))
+    return files, skipped
 
 
 def local_name_for(rel: str) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .partial import is_our_file
+from .folder_walk import walk_folder
 
 
 @dataclass(frozen=True)
@@ -49,30 +51,21 @@ def plan_uploads(paths: Iterable[str | os.PathLike[str]], prefix: str = "") -> l
     out: list[PlannedUpload] = []
     seen: set[str] = set()
 
-    def add(path: Path, rel: str) -> None:
+    def add(path: Path, rel: str, st: os.stat_result) -> None:
         name = join_prefix(prefix, rel)
-        if name in seen:
-            return
-        try:
-            st = path.stat()
-        except OSError:
-            return
-        seen.add(name)
-        out.append(PlannedUpload(path, name, st.st_size))
+        if name not in seen:
+            seen.add(name)
+            out.append(PlannedUpload(path, name, st.st_size))
 
     for raw in paths:
         root = Path(raw)
         if root.is_file():
-            add(root, root.name)
+            with contextlib.suppress(OSError):
+                add(root, root.name, root.stat())
         elif root.is_dir():
             base = root.name or root.anchor.strip("/\\:") or "root"
             # Sorted walk so the queue order is predictable for the user (and the tests).
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames.sort()
-                rel_dir = Path(dirpath).relative_to(root).parts
-                for fname in sorted(filenames):
-                    p = Path(dirpath) / fname
-                    # A download's kept partial is not the user's content.
-                    if p.is_file() and not is_our_file(fname):
-                        add(p, "/".join((base, *rel_dir, fname)))
+            for path, rel, st in walk_folder(str(root)):
+                if st is not None and stat.S_ISREG(st.st_mode):
+                    add(Path(path), f"{base}/{rel}", st)
     return out

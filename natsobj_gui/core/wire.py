@@ -117,34 +117,37 @@ def info_json(info: ObjectInfo) -> dict[str, Any]:
     return out
 
 
-def listing_row(data: bytes, nanos: int, subject: str, bucket: str) -> dict[str, Any] | None:
-    """info_json of a meta message read from `bucket` at `nanos`, when its info is plain.
+def listing_row(
+    data: bytes, nanos: int, subject: str, bucket: str, show_deleted: bool = False
+) -> dict[str, Any] | None:
+    """info_json of a meta message read from `bucket` at `nanos`; None for a deleted info
+    unless `show_deleted`. The message is parsed once, whichever path it takes.
 
     Plain (wire_decode.plain_fields: sound, no description, headers, metadata or link,
     under its name's own subject) is nearly every info of a large listing; for those this
-    builds the row from the JSON directly, without an ObjectInfo or a datetime. None for
-    anything else: decode_entry and info_json then give the row, damaged or not.
+    builds the row from the JSON directly, without an ObjectInfo or a datetime. Anything
+    else, damaged or not, goes through decode_entry and info_json.
     """
     try:
         raw = _loads(data)
     except ValueError:
-        return None
-    if raw.__class__ is not dict:
-        return None
-    plain = plain_fields(raw)
-    if plain is None or not own_subject(subject, plain[0]):
-        return None
-    name, _, nuid, size, chunks, digest, options = plain
-    return {
-        "name": name,
-        "options": options,  # exactly {"max_chunk_size": non-zero int}
-        "bucket": bucket,  # where it was read, as decode_entry says
-        "nuid": nuid,
-        "size": size,
-        "mtime": mtime_text(nanos),
-        "chunks": chunks,
-        "digest": digest,
-    }
+        raw = None  # decode_entry tries a more lenient parser
+    if raw.__class__ is dict:
+        plain = plain_fields(raw)
+        if plain is not None and own_subject(subject, plain[0]):
+            name, _, nuid, size, chunks, digest, options = plain
+            return {
+                "name": name,
+                "options": options,  # exactly {"max_chunk_size": non-zero int}
+                "bucket": bucket,  # where it was read, as decode_entry says
+                "nuid": nuid,
+                "size": size,
+                "mtime": mtime_text(nanos),
+                "chunks": chunks,
+                "digest": digest,
+            }
+    info = decode_entry(data, timestamp_from_nanos(nanos), subject, bucket, raw=raw)
+    return info_json(info) if show_deleted or not info.deleted else None
 
 
 def encode_info(info: ObjectInfo) -> bytes:

@@ -237,19 +237,24 @@ def own_subject(subject: str, name: str) -> bool:
 
 
 def decode_info(
-    data: bytes, modified: datetime | None = None, subject: str = "", revision: int = 0
+    data: bytes,
+    modified: datetime | None = None,
+    subject: str = "",
+    revision: int = 0,
+    raw: Any = None,
 ) -> ObjectInfo:
     """Parse a meta message, marking it damaged when it cannot be trusted.
 
     Tolerant of nulls, missing fields and odd mtimes; raises ValueError (a sentence) for a
     message that is not a JSON object. With `subject`, a name the subject does not encode
-    makes the info damaged, and it takes the subject's name.
+    makes the info damaged, and it takes the subject's name. `raw`: `data` already parsed.
     """
     # Listing 100,000 objects runs this 100,000 times: the common path is kept inline.
-    try:
-        raw = _json_loads(data)
-    except ValueError:
-        raw = _load_slowly(data)
+    if raw is None:
+        try:
+            raw = _json_loads(data)
+        except ValueError:
+            raw = _load_slowly(data)
     if raw.__class__ is not dict:
         raise ValueError("its info is not a JSON object")
     plain = plain_fields(raw)
@@ -327,11 +332,16 @@ def _decode_general(
 
 
 def decode_entry(
-    data: bytes, modified: datetime | None, subject: str, bucket: str, revision: int = 0
+    data: bytes,
+    modified: datetime | None,
+    subject: str,
+    bucket: str,
+    revision: int = 0,
+    raw: Any = None,
 ) -> ObjectInfo:
     """A meta message read from `bucket` as an info; never raises (damaged instead)."""
     try:
-        info = decode_info(data, modified, subject, revision)
+        info = decode_info(data, modified, subject, revision, raw)
     except ValueError as exc:
         return damaged_info(bucket, subject, str(exc), modified, revision)
     # Like nats.go, the bucket an info was read from is where its chunks are and where

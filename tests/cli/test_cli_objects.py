@@ -132,6 +132,19 @@ def test_folder_put_follows_file_links_and_skips_what_is_not_a_file(
     assert cli.ok("ls", bucket, "--names").text.split() == ["a/z.txt", "b.txt", "to-file"]
 
 
+def test_folder_put_skips_a_kept_partial_download(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.html").write_bytes(b"<p>")
+    (src / ".natsobj-0123456789ab.part").write_bytes(b"half a download")
+    (src / ".natsobj-0123456789ab.part.json").write_bytes(b"{}")
+    (src / ".natsobj-notours.part").write_bytes(b"a user's file")
+    put = cli.ok("put", bucket, str(src))
+    assert "Put 2 files" in put.text
+    names = cli.ok("ls", bucket, "--names").text.split()
+    assert names == [".natsobj-notours.part", "page.html"]
+
+
 def test_folder_put_with_prefix_and_clash(cli: Cli, bucket: str, tmp_path: Path) -> None:
     src = tmp_path / "f"
     src.mkdir()

@@ -149,6 +149,23 @@ def test_plan_keeps_folder_structure(tmp_path: Path) -> None:
     assert plan_uploads([tmp_path / "missing"]) == []
 
 
+def test_plan_follows_file_links_and_skips_what_is_not_a_file(tmp_path: Path) -> None:
+    top = tmp_path / "src"
+    (top / "a").mkdir(parents=True)
+    (top / "a" / "z.txt").write_bytes(b"z")
+    (top / "b.txt").write_bytes(b"bb")
+    os.mkfifo(top / "fifo")
+    (top / "broken").symlink_to(tmp_path / "nowhere")
+    (top / "to-file").symlink_to(top / "b.txt")
+    (top / "to-folder").symlink_to(top / "a")  # not followed: no loop, no copy
+    plan = plan_uploads([top])
+    assert [(p.name, p.size) for p in plan] == [
+        ("src/b.txt", 2),
+        ("src/to-file", 2),
+        ("src/a/z.txt", 1),
+    ]
+
+
 def test_join_prefix() -> None:
     assert join_prefix("", "x") == "x"
     assert join_prefix("a", "x") == "a/x"

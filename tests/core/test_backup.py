@@ -13,6 +13,7 @@ import pytest
 
 from natsobj_gui.core import BucketNotFoundError, Client, ObjectMeta, ObjectStore, ObjectStoreError
 from natsobj_gui.core import backup as B
+from natsobj_gui.core.partial import is_our_file
 from natsobj_gui.core.server import LocalServer
 
 CONTENTS = {
@@ -64,10 +65,6 @@ async def _assert_same(store: ObjectStore, before: list) -> None:
     assert (await store.info("gone", show_deleted=True)).deleted
 
 
-def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
-
-
 async def test_backup_delete_restore_is_byte_exact(
     client: Client, store: ObjectStore, tmp_path: Path
 ) -> None:
@@ -75,11 +72,20 @@ async def test_backup_delete_restore_is_byte_exact(
     before = await store.list(show_deleted=True)
     seen: list = []
     dest = tmp_path / "bucket.natsobj-backup"
-    result = await B.backup(client.conn, store.bucket, dest, progress=seen.append, chunk_size=4096)
+    names: set[str] = set()
+
+    def progress(p) -> None:
+        seen.append(p)
+        names.update(f.name for f in tmp_path.iterdir())
+
+    result = await B.backup(client.conn, store.bucket, dest, progress=progress, chunk_size=4096)
     assert dest.is_file() and result.size == dest.stat().st_size
+    # Written under a temporary name of ours (folder uploads and syncs skip it), then renamed.
+    temps = names - {dest.name}
+    assert len(temps) == 1 and is_our_file(temps.pop())
     assert result.messages == (await client.buckets.status(store.bucket)).messages
     assert len(seen) > 10 and seen[-1].done and seen[-1].bytes_done == result.snapshot_size
-    assert _leftovers(tmp_path) == []
+    assert [f.name for f in tmp_path.iterdir()] == [dest.name]
     assert hashlib.sha256(dest.read_bytes()[: -B.TRAILER_LEN]).hexdigest() == result.sha256
     header = await B.verify(dest)
     assert (header.bucket, header.snapshot_size) == (store.bucket, result.snapshot_size)

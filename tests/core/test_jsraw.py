@@ -140,6 +140,38 @@ async def test_idle_timeout_when_nothing_arrives(store) -> None:
         raise AssertionError("expected IdleTimeout")
 
 
+async def test_run_pending_reads_to_the_last_and_ends_at_once_when_none(store) -> None:
+    info = await store.put("a", b"x" * 2500, chunk_size=1000)
+    got: list[int] = []
+
+    def consumer(nuid: str, idle_timeout: float | None = 30.0) -> OrderedConsumer:
+        def on_msg(msg: jsraw.JsMsg) -> bool:
+            got.append(msg.stream_seq)
+            return msg.pending == 0
+
+        return OrderedConsumer(
+            store.conn.nc,
+            store.conn.jsm,
+            wire.stream_name(store.bucket),
+            wire.chunk_subject(store.bucket, nuid),
+            on_msg,
+            headers_only=True,
+            idle_timeout=idle_timeout,
+        )
+
+    await asyncio.wait_for(consumer(info.nuid).run_pending(), 10)
+    assert len(got) == 3
+    # Nothing pending: done without waiting out the idle timeout, nothing left behind.
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(consumer("nothinghere").run_pending(), 10)
+    assert loop.time() - started < 5 and len(got) == 3
+    inbox = store.conn.nc.__dict__.get("_natsobj_ack_inbox")
+    assert set(jsraw._router(store.conn.nc).handlers) <= {inbox.sid}
+    with pytest.raises(ValueError):
+        await consumer(info.nuid, idle_timeout=None).run_pending()
+
+
 async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
     """MSG/HMSG split anywhere across reads, mixed with PING/+OK, parse like nats-py does."""
     import random

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from natsobj_gui.core import ObjectInfo, wire
-from natsobj_gui.core.wire_decode import _decode_general, plain_fields
+from natsobj_gui.core import ObjectInfo, ObjectMeta, wire
+from natsobj_gui.core.wire_decode import _decode_general, own_subject, plain_fields
 
 from .raw import digest_of
 
@@ -95,10 +95,16 @@ def _check_fast_paths(data: bytes, subject: str) -> None:
     fast = wire.decode_info(data, stamp, subject, 7)
     general = _decode_general(_parsed(data), stamp, subject, 7)
     assert _all_fields(fast) == _all_fields(general)
-    row = wire.listing_row(data, NANOS, subject, "listed-from")
+    row = wire.listing_row(data, NANOS, subject, "listed-from", show_deleted=True)
     info = wire.decode_entry(data, stamp, subject, "listed-from")
-    if row is not None:
-        assert json.dumps(row) == json.dumps(wire.info_json(info))  # key order too
+    assert json.dumps(row) == json.dumps(wire.info_json(info))  # key order too
+    assert (wire.listing_row(data, NANOS, subject, "listed-from") is None) is info.deleted
+    try:
+        raw = orjson.loads(data)
+    except ValueError:
+        raw = None
+    plain = plain_fields(raw) if isinstance(raw, dict) else None
+    if plain is not None and own_subject(subject, plain[0]):  # what takes the fast path
         assert not info.damaged and not info.deleted
 
 
@@ -119,15 +125,46 @@ def test_fast_paths_equal_the_general_decoder_for_each_edge_value() -> None:
             _check_fast_paths(json.dumps(doc).encode(), _subject("dir/obj"))
 
 
-def test_the_plain_shape_takes_the_fast_path() -> None:
+def test_the_plain_shape_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    general: list[str] = []
+    decode_entry = wire.decode_entry
+
+    def spy(data: bytes, modified: Any, subject: str, *args: Any, **kw: Any) -> ObjectInfo:
+        general.append(subject)
+        return decode_entry(data, modified, subject, *args, **kw)
+
+    monkeypatch.setattr(wire, "decode_entry", spy)
     doc = _plain()
     row = wire.listing_row(json.dumps(doc).encode(), NANOS, _subject(doc["name"]), "c")
     assert row is not None and row["bucket"] == "c"
+    assert general == []
     assert plain_fields(doc) is not None
     # A sound info that is not plain, and hostile ones, take the general path.
     for change in ({"nuid": ">"}, {"description": "d"}, {"size": -1}, {"digest": ""}):
         assert plain_fields({**doc, **change}) is None
-    assert wire.listing_row(json.dumps(doc).encode(), NANOS, _subject("other"), "c") is None
+    row = wire.listing_row(json.dumps(doc).encode(), NANOS, _subject("other"), "c")
+    assert general == [_subject("other")] and row is not None and "damaged" in row
+
+
+async def test_listing_json_parses_each_info_once(store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from natsobj_gui.core import wire_decode
+
+    await store.put(ObjectMeta("plain"), b"p")
+    await store.put(ObjectMeta("described", "a description"), b"d")
+    await store.delete("plain")
+    parsed: list[bytes] = []
+
+    def counting(data: bytes) -> Any:
+        parsed.append(data)
+        return orjson.loads(data)
+
+    monkeypatch.setattr(wire, "_loads", counting)
+    monkeypatch.setattr(wire_decode, "_json_loads", counting)
+    rows = await store.list_json()
+    assert [r["name"] for r in rows] == ["described"] and len(parsed) == 2
+    parsed.clear()
+    rows = await store.list_json(show_deleted=True)
+    assert sorted(r["name"] for r in rows) == ["described", "plain"] and len(parsed) == 2
 
 
 @settings(max_examples=2000, deadline=None)

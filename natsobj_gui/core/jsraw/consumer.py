@@ -142,6 +142,18 @@ class OrderedConsumer:
         await self.start()
         await self.wait()
 
+    async def run_pending(self) -> None:
+        """Read what was pending at creation: for a scan whose `on_msg` returns
+        `msg.pending == 0` (the last one), so it ends there, at once when nothing was
+        pending, or with IdleTimeout when the rest was purged meanwhile (or never came).
+        """
+        if not self._idle_timeout:
+            raise ValueError("run_pending needs an idle_timeout: it must end")
+        if await self.start() == 0:
+            await self.close()
+            return
+        await self.wait()
+
     def finish(self, exc: BaseException | None = None) -> None:
         if self._done is not None and not self._done.done():
             if exc is None:
