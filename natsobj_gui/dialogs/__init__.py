@@ -15,6 +15,6 @@ result in a slot connected to ``finished`` / ``accepted``; never ``exec()`` insi
 | meta_dialog | MetaDialog(info) | .meta() -> ObjectMeta |
 | link_dialog | LinkDialog(buckets, current_bucket, target=None) | .link_name(), .link() -> ObjectLink |
 | overwrite_dialog | OverwriteDialog(name, existing, new_size, remaining=None) | .choice() -> OverwriteChoice, .apply_to_all() |
-| upload_dialog | UploadDialog(bucket, prefix="") | .sources(), .prefix(); upload_plan(sources, prefix) |
+| upload_dialog | UploadDialog(bucket, prefix="") | .sources(), .prefix() (then core.uploads.plan_uploads) |
 | messages | show_error / show_info / show_warning(parent, title, message), ask(parent, title, text, on_yes) | non-blocking |
 """  # noqa: E501

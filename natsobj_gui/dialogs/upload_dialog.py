@@ -6,7 +6,7 @@ Usage::
     dlg.add_paths(dropped_paths)                         # optional, e.g. from a drop
     dlg.accepted.connect(lambda: start_uploads(dlg.sources(), dlg.prefix()))
     dlg.open()
-    # later, in a job (it walks folders): for path, name in upload_plan(sources, prefix): ...
+    # later, in a job (it walks folders): core.uploads.plan_uploads(sources, prefix)
 
 A folder keeps its own name: uploading /home/me/pics with prefix "2026/" gives
 "2026/pics/a.jpg", "2026/pics/sub/b.jpg". Object names always use "/".
@@ -14,8 +14,7 @@ A folder keeps its own name: uploading /home/me/pics with prefix "2026/" gives
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -40,22 +39,6 @@ from natsobj_gui.dialogs._common import buddy, chain_tab_order, value_label
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 _FILE_ICON = QStyle.StandardPixmap.SP_FileIcon
-
-
-def upload_plan(sources: Iterable[Path], prefix: str = "") -> Iterator[tuple[Path, str]]:
-    """Every file to upload with its object name; walks folders (run it off the UI path)."""
-    for source in sources:
-        if source.is_dir():
-            # followlinks=False: a symlinked folder could loop back on itself.
-            for root, dirs, files in os.walk(source, followlinks=False):
-                dirs.sort()
-                rel_root = Path(root).relative_to(source.parent)
-                for name in sorted(files):
-                    path = Path(root) / name
-                    if path.is_file():
-                        yield path, join_prefix(prefix, (rel_root / name).as_posix())
-        elif source.is_file():
-            yield source, join_prefix(prefix, source.name)
 
 
 class UploadDialog(QDialog):
@@ -135,10 +118,6 @@ class UploadDialog(QDialog):
     def bucket(self) -> str:
         """The target bucket."""
         return self._bucket
-
-    def plan(self) -> list[tuple[Path, str]]:
-        """Every file with its object name (walks folders: fine for small choices)."""
-        return list(upload_plan(self.sources(), self.prefix()))
 
     def add_paths(self, paths: Iterable[str | Path]) -> None:
         """Add files or folders (ignores duplicates and paths that do not exist)."""

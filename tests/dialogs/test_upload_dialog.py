@@ -7,7 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from natsobj_gui.dialogs.upload_dialog import UploadDialog, upload_plan
+from natsobj_gui.core.uploads import plan_uploads
+from natsobj_gui.dialogs.upload_dialog import UploadDialog
 
 
 def _tree(tmp_path: Path) -> tuple[Path, Path]:
@@ -23,7 +24,7 @@ def _tree(tmp_path: Path) -> tuple[Path, Path]:
 def test_plan_names_files_and_folders(tmp_path: Path) -> None:
     pics, single = _tree(tmp_path)
     (pics / "loop").symlink_to(pics, target_is_directory=True)  # must not recurse forever
-    plan = list(upload_plan([single, pics], "2026/"))
+    plan = [(p.path, p.name) for p in plan_uploads([single, pics], "2026/")]
     assert plan == [
         (single, "2026/notes.txt"),
         (pics / "a.jpg", "2026/pics/a.jpg"),
@@ -44,7 +45,8 @@ def test_dialog_collects_sources_and_prefix(qtbot, tmp_path: Path, shot) -> None
     dlg.prefix_edit.clear()
     qtbot.keyClicks(dlg.prefix_edit, "x/")
     assert dlg.prefix() == "x/"
-    assert [name for _, name in dlg.plan()] == ["x/notes.txt", "x/pics/a.jpg", "x/pics/sub/b.jpg"]
+    stored = [p.name for p in plan_uploads(dlg.sources(), dlg.prefix())]
+    assert stored == ["x/notes.txt", "x/pics/a.jpg", "x/pics/sub/b.jpg"]
     shot(dlg, "upload_dialog")
     dlg.list.item(0).setSelected(True)
     qtbot.mouseClick(dlg.remove_button, Qt.MouseButton.LeftButton)
@@ -79,8 +81,6 @@ def test_pickers_do_not_block(qtbot, tmp_path: Path) -> None:
 def test_preview_shows_the_stored_names_for_a_prefix_without_slash(qtbot, tmp_path: Path) -> None:
     """Prefix 'trip/day1' is a folder: the object is trip/day1/IMG_001.jpg, and so says the
     preview (it read 'trip/day1IMG_001.jpg')."""
-    from natsobj_gui.core.uploads import plan_uploads
-
     photo = tmp_path / "IMG_001.jpg"
     photo.write_bytes(b"jpg")
     dlg = UploadDialog("photos", prefix="trip/day1")
@@ -89,4 +89,3 @@ def test_preview_shows_the_stored_names_for_a_prefix_without_slash(qtbot, tmp_pa
     stored = [p.name for p in plan_uploads([photo], dlg.prefix())]
     assert stored == ["trip/day1/IMG_001.jpg"]
     assert dlg.preview_label.text() == "trip/day1/IMG_001.jpg"
-    assert [name for _, name in dlg.plan()] == stored
