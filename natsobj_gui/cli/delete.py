@@ -36,6 +36,7 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
     results = list(await delete_infos(client.conn, args.bucket, infos))
     results += [DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing]
     _report(args, results)
+    # 1 when anything named is still there (kept, failed) or was not there to delete.
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -91,6 +92,8 @@ def _report(args: argparse.Namespace, results: list[DeleteResult]) -> None:
         name = out.clean(r.name)
         if r.ok:
             out.emit(f"Removed {args.bucket} > {name}")
+        elif r.outcome is Outcome.KEPT:
+            out.note(f"natsobj: kept {args.bucket} > {name}: {r.message}")
         elif r.message.startswith(NOT_ATTEMPTED):
             skipped += 1  # one line for all of them, not one per object
         else:
@@ -100,7 +103,9 @@ def _report(args: argparse.Namespace, results: list[DeleteResult]) -> None:
     deleted = [r for r in results if r.ok]
     if len(results) > 1:
         freed = out.human_size(sum(r.freed for r in deleted))
-        out.note(f"Deleted {len(deleted):,} of {len(results):,} objects, {freed} freed")
+        kept = sum(r.outcome is Outcome.KEPT for r in results)
+        more = f"; {kept:,} kept (changed by another client after it was listed)" if kept else ""
+        out.note(f"Deleted {len(deleted):,} of {len(results):,} objects, {freed} freed{more}")
 
 
 def _result_json(r: DeleteResult) -> dict[str, object]:

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import nats
+import pytest
 
 from natsobj_gui.cli import common
 from natsobj_gui.core import Client
@@ -104,8 +105,9 @@ def test_many_names_are_found_in_one_listing(cli: Cli, bucket: str, tmp_path: Pa
     assert _names(cli, bucket) == ["n069"]
 
 
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 def test_object_replaced_while_asking_is_kept(
-    cli: Cli, bucket: str, tmp_path: Path, nats_server: LocalServer, monkeypatch
+    cli: Cli, bucket: str, tmp_path: Path, nats_server: LocalServer, monkeypatch, as_json: bool
 ) -> None:
     _fill(cli, bucket, tmp_path, {"logs/a": b"a" * 10, "logs/b": b"b" * 20})
 
@@ -124,9 +126,15 @@ def test_object_replaced_while_asking_is_kept(
         return "y"
 
     monkeypatch.setattr(common, "_ask", replace_then_answer)
-    res = cli("del", bucket, "--prefix", "logs/", "--json", tty_answer="y")
-    assert res.code == 1
-    outcomes = {r["name"]: (r["outcome"], r.get("message")) for r in json.loads(res.text)}
-    assert outcomes == {"logs/a": ("deleted", None), "logs/b": ("failed", CHANGED)}
+    res = cli("del", bucket, "--prefix", "logs/", *(["--json"] if as_json else []), tty_answer="y")
+    assert res.code == 1  # what was asked is not wholly done: logs/b is still there
+    if as_json:
+        outcomes = {r["name"]: (r["outcome"], r.get("message")) for r in json.loads(res.text)}
+        assert outcomes == {"logs/a": ("deleted", None), "logs/b": ("kept", CHANGED)}
+    else:
+        assert res.text.splitlines() == [f"Removed {bucket} > logs/a"]
+        assert f"natsobj: kept {bucket} > logs/b: {CHANGED}" in res.err
+        assert "error" not in res.err and "failed" not in res.err
+        assert "Deleted 1 of 2 objects, 10 B freed; 1 kept (changed by another client" in res.err
     assert cli.ok("get", bucket, "logs/b", "-O", "-").out == b"new"
     assert len(chunk_counts(nats_server.url, bucket)) == 1  # the new version's, whole
