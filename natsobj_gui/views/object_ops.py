@@ -122,8 +122,9 @@ class ObjectOps:
             failed = results.failed()  # 100,000 results are not read one by one
             if failed:
                 first = failed[0]
+                # The first failure's reason, then every count (none counted twice).
                 summary = results.progress().summary()
-                raise ObjectStoreError(f"{summary}. {first.name}: {first.message}")
+                raise ObjectStoreError(f"{first.name}: {first.message}. {summary}.")
             return results
 
         def finished(job: Job) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 
 import nats
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
@@ -229,5 +231,28 @@ def test_actions_follow_a_selection_the_watch_removes(qloop, window, store, clie
         menu = acts.object_menu(table.viewport().mapToGlobal(table.rect().center()))
         assert acts.delete in menu.actions() and acts.open.open_action in menu.actions()
         menu.close()
+
+    qloop.run_until_complete(body())
+
+
+def test_a_failed_object_is_reported_with_true_counts(qloop, window, store, client) -> None:
+    async def body() -> None:
+        await store.put("t/fine", b"12345")
+        # Another client stored a name too long for this client's subject budget.
+        long_name = "t/" + "n" * 2760
+        encoded = base64.urlsafe_b64encode(long_name.encode()).decode()
+        body = {"name": long_name, "bucket": store.bucket, "nuid": "N1", "size": 0, "chunks": 0}
+        await client.conn.js.publish(f"$O.{store.bucket}.M.{encoded}", json.dumps(body).encode())
+        await open_bucket(window, store.bucket, "t/")
+        await wait_until(lambda: len(table_names(window)) == 2)
+        dlg = _ask_to_delete_all(window)
+        dlg.delete_button.click()
+        await wait_until(lambda: len(message_boxes()) == 1, timeout=30)
+        text = message_boxes()[0].text()
+        message_boxes()[0].close()
+        # The first failure's reason, then the true counts: 1 deleted, 1 not.
+        assert text.startswith(f"Delete failed: {long_name}: object name is too long"), text
+        assert text.endswith(". Deleted 1 of 2 objects (5 B freed); 1 could not be deleted.")
+        assert [i.name for i in await store.list()] == [long_name]
 
     qloop.run_until_complete(body())
