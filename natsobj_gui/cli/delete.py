@@ -6,7 +6,14 @@ import argparse
 import asyncio
 
 from natsobj_gui.core import Client, ObjectNotFoundError, ObjectStore
-from natsobj_gui.core.bulk import NOT_ATTEMPTED, DeleteResult, Outcome, delete_infos, select
+from natsobj_gui.core.bulk import (
+    NOT_ATTEMPTED,
+    DeleteResult,
+    DeleteResults,
+    Outcome,
+    delete_infos,
+    select,
+)
 from natsobj_gui.core.types import ObjectInfo
 
 from . import output as out
@@ -33,8 +40,14 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
             raise ObjectNotFoundError(args.bucket, missing[0])
         raise CliError(f"nothing to delete in {args.bucket}: no object matches")
     confirm(_question(args.bucket, infos), force=args.force)
-    results = list(await delete_infos(client.conn, args.bucket, infos))
-    results += [DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing]
+    done = DeleteResults(infos)
+    try:
+        await delete_infos(client.conn, args.bucket, infos, results=done)
+    except asyncio.CancelledError:
+        # Ctrl+C or a signal: the started objects were finished; say what was done.
+        out.note(f"{done.progress().summary()}.")
+        raise
+    results = [*done, *(DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing)]
     _report(args, results)
     # 1 when anything named is still there (kept, failed) or was not there to delete.
     return 0 if all(r.ok for r in results) else 1
