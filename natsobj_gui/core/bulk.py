@@ -128,10 +128,6 @@ class DeleteResults(Sequence[DeleteResult]):
         self.freed += result.freed
         self._counts[_CODE[result.outcome]] += 1
 
-    def count(self, outcome: Outcome) -> int:
-        """How many ended with `outcome` so far."""
-        return self._counts[_CODE[outcome]]
-
     def progress(self) -> BulkProgress:
         """The counts so far: after a cancel, what was done before the stop."""
         n = self._counts
