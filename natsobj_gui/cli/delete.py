@@ -6,7 +6,14 @@ import argparse
 import asyncio
 
 from natsobj_gui.core import Client, ObjectNotFoundError, ObjectStore
-from natsobj_gui.core.bulk import NOT_ATTEMPTED, DeleteResult, Outcome, delete_infos, select
+from natsobj_gui.core.bulk import (
+    NOT_ATTEMPTED,
+    DeleteResult,
+    DeleteResults,
+    Outcome,
+    delete_infos,
+    select,
+)
 from natsobj_gui.core.types import ObjectInfo
 
 from . import output as out
@@ -33,9 +40,16 @@ async def cmd_del(client: Client, args: argparse.Namespace) -> int:
             raise ObjectNotFoundError(args.bucket, missing[0])
         raise CliError(f"nothing to delete in {args.bucket}: no object matches")
     confirm(_question(args.bucket, infos), force=args.force)
-    results = list(await delete_infos(client.conn, args.bucket, infos))
-    results += [DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing]
+    done = DeleteResults(infos)
+    try:
+        await delete_infos(client.conn, args.bucket, infos, results=done)
+    except asyncio.CancelledError:
+        # Ctrl+C or a signal: the started objects were finished; say what was done.
+        out.note(f"{done.progress().summary()}.")
+        raise
+    results = [*done, *(DeleteResult(n, Outcome.NOT_FOUND, "no such object") for n in missing)]
     _report(args, results)
+    # 1 when anything named is still there (kept, failed) or was not there to delete.
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -91,6 +105,8 @@ def _report(args: argparse.Namespace, results: list[DeleteResult]) -> None:
         name = out.clean(r.name)
         if r.ok:
             out.emit(f"Removed {args.bucket} > {name}")
+        elif r.outcome is Outcome.KEPT:
+            out.note(f"natsobj: kept {args.bucket} > {name}: {r.message}")
         elif r.message.startswith(NOT_ATTEMPTED):
             skipped += 1  # one line for all of them, not one per object
         else:
@@ -100,7 +116,9 @@ def _report(args: argparse.Namespace, results: list[DeleteResult]) -> None:
     deleted = [r for r in results if r.ok]
     if len(results) > 1:
         freed = out.human_size(sum(r.freed for r in deleted))
-        out.note(f"Deleted {len(deleted):,} of {len(results):,} objects, {freed} freed")
+        kept = sum(r.outcome is Outcome.KEPT for r in results)
+        more = f"; {kept:,} kept (changed by another client after it was listed)" if kept else ""
+        out.note(f"Deleted {len(deleted):,} of {len(results):,} objects, {freed} freed{more}")
 
 
 def _result_json(r: DeleteResult) -> dict[str, object]:

@@ -168,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete every object under FOLDER/ (repeatable)",
     )
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--json", action="store_true", help="print each object's outcome as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print each object's outcome as JSON: deleted, not found, kept (another client"
+        " changed it after it was listed; that version stays) or failed",
+    )
 
     p = command("info", "commands:cmd_info", "show an object's info, or a bucket's status")
     p.add_argument("bucket", metavar="BUCKET")

@@ -4,8 +4,10 @@ Each object goes tombstone first, then (once the tombstone is acked) the purge o
 chunks, exactly as `ObjectStore.delete` does for one. A fixed pool of `window` workers
 keeps at most that many publishes or purge requests outstanding. On cancel no new object
 is started and every object already started is finished (its tombstone acked and its
-chunks purged), so each object is either fully deleted or untouched. Only the version
-that was listed is deleted: one that another client wrote since is kept, and reported.
+chunks purged), so each object is either fully deleted or untouched; a caller that
+passes its own `DeleteResults` reads from it what was done before the stop. Only the
+version that was listed is deleted: one that another client wrote since is kept (its
+own outcome, KEPT: not a failure of the delete, but not what was asked either).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from . import errors as E
 from . import meta_io, wire
 from .ack_window import ACK_TIMEOUT
 from .connection import Connection
+from .formatting import count_text, human_size
 from .store import tombstone
 from .types import ObjectInfo
 
@@ -41,6 +44,7 @@ _FATAL = (
 class Outcome(StrEnum):
     DELETED = "deleted"
     NOT_FOUND = "not found"
+    KEPT = "kept"  # another client changed it after it was listed: that version stays
     FAILED = "failed"
 
 
@@ -60,18 +64,42 @@ class DeleteResult:
 
 @dataclass(frozen=True)
 class BulkProgress:
-    """Objects finished (any outcome) of the total, and the bytes freed so far."""
+    """Objects finished (any outcome) of the total, the bytes freed, and the outcomes' counts."""
 
     done: int
     total: int
     freed: int
     failed: int
+    deleted: int
+    kept: int
+
+    @property
+    def gone(self) -> int:
+        """Those found deleted already (by another client): nothing was left to delete."""
+        return self.done - self.deleted - self.kept - self.failed
+
+    def summary(self, noun: str = "object", *, since: str = " after it was listed") -> str:
+        """Every count, true after a stop too; `since` says when the listing was made."""
+        of = "" if self.deleted == self.total else f"{self.deleted:,} of "
+        what = f"{of}{count_text(self.total, noun)} ({human_size(self.freed)} freed)"
+        stopped = self.done < self.total  # only a stop leaves objects without a result
+        parts = [f"Stopped: deleted {what}" if stopped else f"Deleted {what}"]
+        if self.kept:
+            parts.append(f"{self.kept:,} kept (changed by another client{since})")
+        if self.gone:
+            parts.append(f"{self.gone:,} already deleted by another client")
+        if self.failed:
+            parts.append(f"{self.failed:,} could not be deleted")
+        if stopped:
+            parts.append(f"the remaining {self.total - self.done:,} untouched")
+        return "; ".join(parts)
 
 
 ProgressCallback = Callable[[BulkProgress], None]
 
 _OUTCOMES = (None, *Outcome)  # an outcome's code is its place here; 0: none yet
 _CODE = {o: c for c, o in enumerate(_OUTCOMES) if o is not None}
+_DELETED, _KEPT, _FAILED = _CODE[Outcome.DELETED], _CODE[Outcome.KEPT], _CODE[Outcome.FAILED]
 
 
 class DeleteResults(Sequence[DeleteResult]):
@@ -87,7 +115,8 @@ class DeleteResults(Sequence[DeleteResult]):
         self._codes = bytearray(len(infos))
         self._freed = array("q", bytes(8 * len(infos)))
         self._messages: dict[int, str] = {}
-        self.done = self.freed = self.failed_count = 0
+        self.done = self.freed = 0
+        self._counts = [0] * len(_OUTCOMES)  # by code
 
     def record(self, i: int, result: DeleteResult) -> None:
         """Keep the result of infos[i] (once)."""
@@ -97,15 +126,25 @@ class DeleteResults(Sequence[DeleteResult]):
             self._messages[i] = result.message
         self.done += 1
         self.freed += result.freed
-        self.failed_count += result.outcome is Outcome.FAILED
+        self._counts[_CODE[result.outcome]] += 1
+
+    def progress(self) -> BulkProgress:
+        """The counts so far: after a cancel, what was done before the stop."""
+        n = self._counts
+        failed, deleted, kept = n[_FAILED], n[_DELETED], n[_KEPT]
+        return BulkProgress(self.done, len(self), self.freed, failed, deleted, kept)
 
     def missing(self) -> list[int]:
-        """The places without a result yet."""
+        """The places without a result yet (untouched, after a cancel)."""
         return self._find(0)
 
+    def of(self, outcome: Outcome) -> list[DeleteResult]:
+        """The results with `outcome`, in order (without reading every result)."""
+        return [self[i] for i in self._find(_CODE[outcome])]
+
     def failed(self) -> list[DeleteResult]:
-        """The failed ones, in order (without reading every result)."""
-        return [self[i] for i in self._find(_CODE[Outcome.FAILED])]
+        """The failed ones, in order."""
+        return self.of(Outcome.FAILED)
 
     def _find(self, code: int) -> list[int]:
         out, find, i = [], self._codes.find, self._codes.find(code)
@@ -169,21 +208,26 @@ async def delete_infos(
     *,
     window: int = DEFAULT_WINDOW,
     progress: ProgressCallback | None = None,
+    results: DeleteResults | None = None,
 ) -> DeleteResults:
     """Delete the listed objects; one result per info, in the order given.
 
-    Raises CancelledError after a cancel, once the objects already started are finished.
+    Raises CancelledError after a cancel, once the objects already started are finished:
+    a caller that passed `results` (a new `DeleteResults(infos)`) reads there what was done.
     """
     wire.validate_bucket(bucket)
     total = len(infos)
-    results = DeleteResults(infos)
+    if results is None:
+        results = DeleteResults(infos)
+    elif len(results) != total or results.done:
+        raise ValueError("results must be a new DeleteResults of the same infos")
     todo = iter(range(total))
     state: dict[str, str | None] = {"fatal": None}  # why no new object may start
 
     def finish(i: int, result: DeleteResult) -> None:
         results.record(i, result)
         if progress:
-            progress(BulkProgress(results.done, total, results.freed, results.failed_count))
+            progress(results.progress())
 
     async def worker() -> None:
         for i in todo:
@@ -214,8 +258,8 @@ async def delete_infos(
     return results
 
 
-# What an operator reads when another client wrote the object after it was listed.
-CHANGED = "it was changed by another client after it was listed; it was kept"
+# Why an object was kept: another client wrote (or edited) it after it was listed.
+CHANGED = "it was changed by another client after it was listed"
 
 
 async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[DeleteResult, bool]:
@@ -239,7 +283,7 @@ async def _delete_one(conn: Connection, bucket: str, info: ObjectInfo) -> tuple[
             if current is None or current.deleted:
                 return DeleteResult(name, Outcome.NOT_FOUND, "it is already deleted"), False
             if current.nuid != info.nuid:
-                return DeleteResult(name, Outcome.FAILED, CHANGED), False
+                return DeleteResult(name, Outcome.KEPT, CHANGED), False
             info, expected = current, current.revision or None
         await _publish_tombstone(conn, bucket, info, subject, expected)
     except E.ConcurrentUpdateError:
@@ -286,4 +330,4 @@ async def _lost_race(conn: Connection, bucket: str, name: str, subject: str) -> 
         if current is None or current.deleted:
             text = "it was deleted by another client after it was listed"
             return DeleteResult(name, Outcome.NOT_FOUND, text)
-    return DeleteResult(name, Outcome.FAILED, CHANGED)
+    return DeleteResult(name, Outcome.KEPT, CHANGED)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .bulk import CHANGED, DEFAULT_WINDOW, Outcome, ProgressCallback, delete_infos
+from .bulk import DEFAULT_WINDOW, DeleteResults, Outcome, ProgressCallback, delete_infos
 from .connection import Connection
 from .formatting import count_text, human_size
 from .sync_plan import SyncItem
@@ -54,6 +54,16 @@ def _names(items: Iterable[SyncItem]) -> str:
     return shown + (f" and {len(rels) - PREVIEW:,} more" if len(rels) > PREVIEW else "")
 
 
+def extras_infos(items: Sequence[SyncItem]) -> list[ObjectInfo]:
+    """The objects of the extras, in order: what the bulk delete is given."""
+    infos: list[ObjectInfo] = []
+    for item in items:
+        if item.info is None:
+            raise ValueError(f"{item.rel} has no object to delete")
+        infos.append(item.info)
+    return infos
+
+
 async def delete_extras(
     conn: Connection,
     bucket: str,
@@ -61,17 +71,18 @@ async def delete_extras(
     *,
     window: int = DEFAULT_WINDOW,
     progress: ProgressCallback | None = None,
+    results: DeleteResults | None = None,
 ) -> ExtrasResult:
     """Delete the extras' objects, pipelined, only in the revision the compare listed.
 
-    Raises CancelledError after a cancel, once the objects already started are finished.
+    Raises CancelledError after a cancel, once the objects already started are finished:
+    a caller that passed `results` (a new `DeleteResults(extras_infos(items))`) reads
+    there what was done.
     """
-    infos: list[ObjectInfo] = []
-    for item in items:
-        if item.info is None:
-            raise ValueError(f"{item.rel} has no object to delete")
-        infos.append(item.info)
-    results = await delete_infos(conn, bucket, infos, window=window, progress=progress)
+    infos = extras_infos(items)
+    results = await delete_infos(
+        conn, bucket, infos, window=window, progress=progress, results=results
+    )
     deleted: list[SyncItem] = []
     kept: list[tuple[SyncItem, str]] = []
     gone: list[SyncItem] = []
@@ -81,7 +92,7 @@ async def delete_extras(
             deleted.append(item)
         elif result.outcome is Outcome.NOT_FOUND:
             gone.append(item)  # what the delete was for: the extra is not there any more
-        elif result.message == CHANGED:
+        elif result.outcome is Outcome.KEPT:
             kept.append((item, KEPT))
         else:
             failed.append((item, result.message))

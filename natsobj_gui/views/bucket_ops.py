@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QFileDialog
 
 from natsobj_gui.core import backup, orphans
-from natsobj_gui.core.bulk import BulkProgress, ProgressCallback
+from natsobj_gui.core.bulk import DeleteResults, ProgressCallback
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.sync_delete import ExtrasResult, delete_extras
+from natsobj_gui.core.sync_delete import ExtrasResult, delete_extras, extras_infos
 from natsobj_gui.core.sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync
 from natsobj_gui.core.transfers import TransferQueue
 from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
@@ -372,15 +372,19 @@ class BucketOps:
             open_dialog(confirm)
 
         def delete(confirm: DeleteObjectsDialog, extras: list[SyncItem], plan: SyncPlan) -> None:
-            async def run(progress: ProgressCallback) -> ExtrasResult:
-                return await delete_extras(client.conn, bucket, extras, progress=progress)
+            results = DeleteResults(extras_infos(extras))  # ours: still readable after a Stop
 
-            def finished(job: Job, last: BulkProgress) -> None:
+            async def run(progress: ProgressCallback) -> ExtrasResult:
+                return await delete_extras(
+                    client.conn, bucket, extras, progress=progress, results=results
+                )
+
+            def finished(job: Job) -> None:
                 if job.state == "ok":
                     text = job.result.summary(bucket)
                 elif job.state == "cancelled":
-                    text = f"Stopped after {last.done:,} of {len(extras):,} extras; the"
-                    text += " compare below shows what is left."
+                    done = results.progress().summary("extra", since=" since the compare")
+                    text = f"{done}. The compare below shows what is left."
                 else:
                     return  # reported by the job
                 self.status(text, 10000)

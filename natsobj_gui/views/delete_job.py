@@ -24,19 +24,17 @@ def run_in_dialog(
     start: StartJob,
     *,
     parent: QWidget,
-    finished: Callable[[Job, BulkProgress], None],
+    finished: Callable[[Job], None],
 ) -> Job:
     """Run `delete(progress)` as the job `start` makes; Stop in `dlg` cancels it.
 
-    `finished(job, last progress)` runs when the job ends, before the dialog closes
-    (accepted when the job succeeded).
+    `finished(job)` runs when the job ends, before the dialog closes (accepted when the
+    job succeeded); the counts it reports come from the caller's own DeleteResults, which
+    a stop leaves readable (the last progress shown may be older: it is throttled).
     """
     total = dlg.count()
-    last = BulkProgress(0, total, 0, 0)
 
     def show(p: BulkProgress) -> None:
-        nonlocal last
-        last = p
         if is_alive(dlg):
             dlg.set_progress(p.done, p.total)
 
@@ -55,7 +53,7 @@ def run_in_dialog(
     dlg.cancel_requested.connect(job.cancel)
 
     def done() -> None:
-        finished(job, last)
+        finished(job)
         if not is_alive(dlg):
             return
         dlg.set_busy(False)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from natsobj_gui.core.bulk import BulkProgress, DeleteResults, ProgressCallback, delete_infos
+from natsobj_gui.core.bulk import DeleteResults, ProgressCallback, delete_infos
 from natsobj_gui.core.errors import ObjectStoreError
 from natsobj_gui.core.index import split_name
 from natsobj_gui.core.types import ObjectInfo, ObjectLink, ObjectMeta, Progress
 from natsobj_gui.core.uploads import join_prefix
 from natsobj_gui.dialogs.messages import open_dialog
-from natsobj_gui.formatting import count_text, human_size
+from natsobj_gui.formatting import count_text
 from natsobj_gui.progress_bridge import Throttle
 from natsobj_gui.qt_compat import is_alive
 from natsobj_gui.views.delete_job import run_in_dialog
@@ -115,25 +115,24 @@ class ObjectOps:
         if self.w.client is None:
             return
         conn, bucket = self.w.client.conn, infos[0].bucket
-        total = len(infos)
+        results = DeleteResults(infos)  # ours: still readable after a Stop
 
         async def delete(progress: ProgressCallback) -> DeleteResults:
-            results = await delete_infos(conn, bucket, infos, progress=progress)
+            await delete_infos(conn, bucket, infos, progress=progress, results=results)
             failed = results.failed()  # 100,000 results are not read one by one
             if failed:
                 first = failed[0]
-                raise ObjectStoreError(
-                    f"{count_text(len(failed), 'object')} of {total:,} could not be deleted; "
-                    f"{first.name}: {first.message}"
-                )
+                # The first failure's reason, then every count (none counted twice).
+                summary = results.progress().summary()
+                raise ObjectStoreError(f"{first.name}: {first.message}. {summary}.")
             return results
 
-        def finished(job: Job, last: BulkProgress) -> None:
-            freed = human_size(last.freed)
-            if job.state == "ok":
-                self.w.show_status(f"Deleted {count_text(total, 'object')} ({freed} freed)", 5000)
-            elif job.state == "cancelled":
-                self.w.show_status(f"Stopped: deleted {last.done:,} of {total:,} objects", 10000)
+        def finished(job: Job) -> None:
+            if job.state in ("ok", "cancelled"):
+                done = results.progress()
+                # Kept or stopped: the user's request was not wholly done; say it longer.
+                wait = 5000 if done.deleted == done.total else 10000
+                self.w.show_status(done.summary(), wait)
 
         def start(coro: Coroutine[Any, Any, DeleteResults]) -> Job:
             return self.w.run_job(coro, key=f"delete:{bucket}", error_title="Delete failed")

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import signal
 import threading
 from pathlib import Path
 
 import nats
+import pytest
 
-from natsobj_gui.cli import common
+from natsobj_gui.cli import common, delete
 from natsobj_gui.core import Client
-from natsobj_gui.core.bulk import CHANGED
+from natsobj_gui.core.bulk import CHANGED, BulkProgress
+from natsobj_gui.core.formatting import human_size
 from natsobj_gui.core.server import LocalServer
 
 from .conftest import Cli
@@ -104,8 +108,9 @@ def test_many_names_are_found_in_one_listing(cli: Cli, bucket: str, tmp_path: Pa
     assert _names(cli, bucket) == ["n069"]
 
 
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 def test_object_replaced_while_asking_is_kept(
-    cli: Cli, bucket: str, tmp_path: Path, nats_server: LocalServer, monkeypatch
+    cli: Cli, bucket: str, tmp_path: Path, nats_server: LocalServer, monkeypatch, as_json: bool
 ) -> None:
     _fill(cli, bucket, tmp_path, {"logs/a": b"a" * 10, "logs/b": b"b" * 20})
 
@@ -124,9 +129,68 @@ def test_object_replaced_while_asking_is_kept(
         return "y"
 
     monkeypatch.setattr(common, "_ask", replace_then_answer)
-    res = cli("del", bucket, "--prefix", "logs/", "--json", tty_answer="y")
-    assert res.code == 1
-    outcomes = {r["name"]: (r["outcome"], r.get("message")) for r in json.loads(res.text)}
-    assert outcomes == {"logs/a": ("deleted", None), "logs/b": ("failed", CHANGED)}
+    res = cli("del", bucket, "--prefix", "logs/", *(["--json"] if as_json else []), tty_answer="y")
+    assert res.code == 1  # what was asked is not wholly done: logs/b is still there
+    if as_json:
+        outcomes = {r["name"]: (r["outcome"], r.get("message")) for r in json.loads(res.text)}
+        assert outcomes == {"logs/a": ("deleted", None), "logs/b": ("kept", CHANGED)}
+    else:
+        assert res.text.splitlines() == [f"Removed {bucket} > logs/a"]
+        assert f"natsobj: kept {bucket} > logs/b: {CHANGED}" in res.err
+        assert "error" not in res.err and "failed" not in res.err
+        assert "Deleted 1 of 2 objects, 10 B freed; 1 kept (changed by another client" in res.err
     assert cli.ok("get", bucket, "logs/b", "-O", "-").out == b"new"
     assert len(chunk_counts(nats_server.url, bucket)) == 1  # the new version's, whole
+
+
+def test_a_signal_mid_delete_says_what_was_done(
+    cli: Cli, bucket: str, nats_server: LocalServer, monkeypatch
+) -> None:
+    names = [f"s/{i:03d}" for i in range(300)]
+
+    async def fill() -> None:
+        async with await Client.connect(nats_server.url) as client:
+            store = client.store(bucket)
+            for name in names:
+                await store.put(name, b"12345")
+
+    asyncio.run(fill())
+
+    def replace_then_answer(prompt: str) -> str:
+        # While the operator reads the question, another client writes a new s/000.
+        async def put() -> None:
+            other = await nats.connect(nats_server.url)
+            try:
+                await (await other.jetstream().object_store(bucket)).put("s/000", b"new")
+            finally:
+                await other.close()
+
+        worker = threading.Thread(target=asyncio.run, args=(put(),))
+        worker.start()
+        worker.join(30)
+        return "y"
+
+    real = delete.delete_infos
+
+    async def signalled(*args, **kwargs):  # SIGTERM once 40 objects are done: mid-way
+        def progress(p: BulkProgress) -> None:
+            if p.done == 40:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        return await real(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(common, "_ask", replace_then_answer)
+    monkeypatch.setattr(delete, "delete_infos", signalled)
+    res = cli("del", bucket, "--prefix", "s/", tty_answer="y")
+
+    assert res.code == 128 + signal.SIGTERM
+    live = _names(cli, bucket)
+    deleted = 300 - len(live)
+    assert 40 <= deleted < 299 and "s/000" in live
+    lines = res.err.strip().splitlines()
+    assert lines[-2:] == [
+        f"Stopped: deleted {deleted} of 300 objects ({human_size(deleted * 5)} freed);"
+        " 1 kept (changed by another client after it was listed);"
+        f" the remaining {299 - deleted} untouched.",
+        "natsobj: error: terminated by SIGTERM",
+    ]

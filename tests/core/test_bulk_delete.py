@@ -15,10 +15,12 @@ from natsobj_gui.core.bulk import (
     CHANGED,
     BulkProgress,
     DeleteResult,
+    DeleteResults,
     Outcome,
     delete_infos,
     select,
 )
+from natsobj_gui.core.formatting import human_size
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.types import ObjectInfo, ObjectMeta
 
@@ -63,7 +65,7 @@ async def test_mixed_set_matches_single_delete(store: ObjectStore, client: Clien
         ("bad", Outcome.DELETED),
     ]
     assert "not a plain token" in results[3].message
-    assert seen[-1] == BulkProgress(4, 4, 305, 0)
+    assert seen[-1] == BulkProgress(4, 4, 305, 0, 4, 0)
     assert [p.done for p in seen] == [1, 2, 3, 4]
 
     after = await chunk_subjects(client, bucket)
@@ -152,6 +154,60 @@ async def test_cancel_mid_way_leaves_each_object_whole_or_gone(
     assert len(chunks) == intact  # no orphan chunk set of a tombstoned object
 
 
+async def test_a_stopped_delete_leaves_its_results_readable(
+    store: ObjectStore, client: Client, nats_server: LocalServer
+) -> None:
+    bucket = store.bucket
+    names = [f"s/{i:04d}" for i in range(200)]
+    for name in names:
+        await store.put(name, name.encode() * 30, chunk_size=100)
+    infos = await store.list()
+    # Another client rewrites the first one after the listing: among the first started.
+    await _put_elsewhere(nats_server.url, bucket, "s/0000", b"theirs")
+    results = DeleteResults(infos)
+    task: asyncio.Task | None = None
+
+    def stop_early(p: BulkProgress) -> None:
+        if p.done >= 40 and task is not None:
+            task.cancel()
+
+    task = asyncio.ensure_future(
+        delete_infos(client.conn, bucket, infos, window=8, progress=stop_early, results=results)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    done = results.progress()
+    assert done.kept == 1 and done.failed == 0 and done.gone == 0
+    assert 40 <= done.done < 200 and done.deleted == done.done - 1
+    assert done.freed == sum(r.freed for r in results.of(Outcome.DELETED))
+    assert results.of(Outcome.KEPT) == [DeleteResult("s/0000", Outcome.KEPT, CHANGED)]
+    # The counts are the bucket's: each deleted one is gone, each untouched one whole.
+    untouched = results.missing()
+    assert len(untouched) == 200 - done.done
+    live = {i.name: i for i in await store.list()}
+    assert len(live) == 1 + len(untouched)
+    for i in untouched:
+        assert live[infos[i].name].nuid == infos[i].nuid
+    assert done.summary() == (
+        f"Stopped: deleted {done.deleted} of 200 objects ({human_size(done.freed)} freed);"
+        " 1 kept (changed by another client after it was listed);"
+        f" the remaining {len(untouched)} untouched"
+    )
+
+
+def test_summary_says_every_count() -> None:
+    assert BulkProgress(3, 3, 2048, 0, 3, 0).summary() == "Deleted 3 objects (2.0 KiB freed)"
+    assert BulkProgress(5, 5, 10, 1, 2, 1).summary("extra", since=" since the compare") == (
+        "Deleted 2 of 5 extras (10 B freed); 1 kept (changed by another client since the"
+        " compare); 1 already deleted by another client; 1 could not be deleted"
+    )
+    assert BulkProgress(1, 300, 0, 0, 0, 1).summary() == (
+        "Stopped: deleted 0 of 300 objects (0 B freed); 1 kept (changed by another client"
+        " after it was listed); the remaining 299 untouched"
+    )
+
+
 async def _put_elsewhere(url: str, bucket: str, name: str, data: bytes) -> None:
     """Another client (nats-py's object store, on a connection of its own) writes `name`."""
     other = await nats.connect(url)
@@ -184,8 +240,10 @@ async def test_version_written_after_listing_is_kept(
 
     by_name = {r.name: r for r in results}
     assert by_name["a"].outcome is Outcome.DELETED and by_name["c"].outcome is Outcome.DELETED
-    assert by_name["b"].outcome is Outcome.FAILED
+    assert by_name["b"].outcome is Outcome.KEPT  # not a failure of the delete: its own count
     assert by_name["b"].message == CHANGED and by_name["b"].freed == 0
+    assert results.failed() == [] and results.of(Outcome.KEPT) == [by_name["b"]]
+    assert results.progress() == BulkProgress(3, 3, 600, 0, 2, 1)
     # The new version is whole: its meta, all its chunks, its data; nothing else is left.
     assert (await store.info("b")).nuid == new.nuid
     assert await chunk_subjects(client, bucket) == {f"$O.{bucket}.C.{new.nuid}": 3}
@@ -210,7 +268,7 @@ async def test_unknown_revision_is_read_again(
     outcomes = {r.name: (r.outcome, r.message) for r in results}
     assert outcomes == {
         "same": (Outcome.DELETED, ""),
-        "replaced": (Outcome.FAILED, CHANGED),
+        "replaced": (Outcome.KEPT, CHANGED),
         "gone": (Outcome.NOT_FOUND, "it is already deleted"),
     }
     assert await chunk_subjects(client, bucket) == {f"$O.{bucket}.C.{new.nuid}": 1}

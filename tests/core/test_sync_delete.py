@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import nats
 import pytest
 
 from natsobj_gui.core import Client, ObjectStore
+from natsobj_gui.core.bulk import BulkProgress, DeleteResults, Outcome
 from natsobj_gui.core.hash_cache import HashCache
 from natsobj_gui.core.server import LocalServer
 from natsobj_gui.core.sync import Action, Direction, plan_sync, run_sync
-from natsobj_gui.core.sync_delete import KEPT, delete_extras
+from natsobj_gui.core.sync_delete import KEPT, delete_extras, extras_infos
 from natsobj_gui.core.types import Progress
 
 from .raw import chunk_subjects, raw_meta
@@ -110,3 +112,39 @@ async def test_the_summary_says_what_was_kept_and_why(
         f"Deleted 1 object from {store.bucket} (5 B freed). gone had already been deleted by"
         " another client. Kept theirs: changed by another client since the compare."
     )
+
+
+async def test_a_stopped_delete_of_extras_says_what_it_did(
+    store: ObjectStore, nats_server: LocalServer, tmp_path: Path, cache: HashCache
+) -> None:
+    await store.put("p/keep.txt", b"k")
+    for i in range(120):
+        await store.put(f"p/x{i:03}", b"12345")
+    plan = await _plan(store, tmp_path / "d", cache)
+    extras = plan.of(Action.DELETE)
+    other = await nats.connect(nats_server.url)
+    try:  # another client rewrites the first extra after the compare
+        await (await other.jetstream().object_store(store.bucket)).put(extras[0].info.name, b"t")
+    finally:
+        await other.close()
+    results = DeleteResults(extras_infos(extras))
+    task: asyncio.Task | None = None
+
+    def stop_early(p: BulkProgress) -> None:
+        if p.done >= 20 and task is not None:
+            task.cancel()
+
+    task = asyncio.ensure_future(
+        delete_extras(
+            store.conn, store.bucket, extras, window=4, progress=stop_early, results=results
+        )
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    done = results.progress()
+    # The kept one is its own outcome (no message to compare), the rest are the bucket's.
+    assert (done.kept, done.failed, done.gone) == (1, 0, 0)
+    assert [r.name for r in results.of(Outcome.KEPT)] == ["p/x000"]
+    left = {i.name for i in await store.list()}
+    assert len(left) == 1 + 120 - done.deleted and 20 <= done.done < 120
+    assert {extras[i].info.name for i in results.missing()} == left - {"p/keep.txt", "p/x000"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 
 import nats
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
@@ -10,9 +12,9 @@ from PySide6.QtTest import QTest
 
 from natsobj_gui.core import errors as E
 from natsobj_gui.core import wire
-from natsobj_gui.core.bulk import CHANGED
 from natsobj_gui.core.transfer import new_nuid
 from natsobj_gui.core.types import ObjectInfo
+from natsobj_gui.formatting import human_size
 from natsobj_gui.models.object_table_model import ObjectTableModel
 from natsobj_gui.qt_compat import is_alive
 
@@ -97,7 +99,16 @@ def test_select_all_asks_no_row_by_row(qloop, window, store, client, monkeypatch
     qloop.run_until_complete(body())
 
 
-def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> None:
+async def _put_elsewhere(url: str, bucket: str, name: str, data: bytes) -> None:
+    """Another client (nats-py, its own connection) writes a new version of `name`."""
+    other = await nats.connect(url)
+    try:
+        await (await other.jetstream().object_store(bucket)).put(name, data)
+    finally:
+        await other.close()
+
+
+def test_bulk_delete_with_progress_and_stop(qloop, window, store, client, nats_server) -> None:
     async def body() -> None:
         names = [f"d/o{i:04d}" for i in range(300)]
         for name in names:
@@ -105,6 +116,8 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         await open_bucket(window, store.bucket, "d/")
         dlg = _ask_to_delete_all(window)
         assert len(dlg.names()) == 300
+        # The first one the delete starts is rewritten after the listing: it is kept.
+        await _put_elsewhere(nats_server.url, store.bucket, dlg.names()[0], b"theirs")
         shown: list[tuple[int, int]] = []
         set_progress = dlg.set_progress
 
@@ -119,7 +132,7 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
         assert dlg.is_busy() and dlg.cancel_button.text() == "Stop"
         await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=60)
         assert shown[0] == (0, 300) and any(d > 0 for d, _ in shown)
-        assert "Stopped: deleted" in window.statusBar().currentMessage()
+        stopped = window.statusBar().currentMessage()
 
         chunks = await _chunk_counts(client, store.bucket)
         deleted = 0
@@ -132,7 +145,13 @@ def test_bulk_delete_with_progress_and_stop(qloop, window, store, client) -> Non
                 deleted += 1
             else:
                 assert chunks[f"$O.{store.bucket}.C.{info.nuid}"] == info.chunks
-        assert 0 < deleted < 300
+        assert 0 < deleted < 299
+        # Every count is the bucket's: the kept one is neither deleted nor "untouched".
+        assert stopped == (
+            f"Stopped: deleted {deleted} of 300 objects ({human_size(deleted * 350)} freed);"
+            " 1 kept (changed by another client after it was listed);"
+            f" the remaining {299 - deleted} untouched"
+        )
         await wait_until(lambda: len(table_names(window)) == 300 - deleted, timeout=20)
 
         # The rest in one go: the dialog closes itself and the folder is empty.
@@ -154,18 +173,16 @@ def test_object_replaced_after_confirming_is_kept(qloop, window, store, client, 
         dlg = _ask_to_delete_all(window)
         assert dlg.names() == ["r/a", "r/b"]
         # While the dialog asks, another client (its own connection) writes a new r/b.
-        other = await nats.connect(nats_server.url)
-        try:
-            await (await other.jetstream().object_store(store.bucket)).put("r/b", b"theirs")
-        finally:
-            await other.close()
+        await _put_elsewhere(nats_server.url, store.bucket, "r/b", b"theirs")
         new = await store.info("r/b")
         dlg.delete_button.click()
-        await wait_until(lambda: len(message_boxes()) == 1, timeout=30)
-        box = message_boxes()[0]
-        assert "1 object of 2 could not be deleted" in box.text()
-        assert CHANGED in box.text()
-        box.close()
+        await wait_until(lambda: not is_alive(dlg) or not dlg.isVisible(), timeout=30)
+        # Kept is not a failure (no error box), and the status does not say "deleted 2".
+        assert window.statusBar().currentMessage() == (
+            "Deleted 1 of 2 objects (150 B freed);"
+            " 1 kept (changed by another client after it was listed)"
+        )
+        assert message_boxes() == []
         assert [i.name for i in await store.list()] == ["r/b"]
         assert await _chunk_counts(client, store.bucket) == {f"$O.{store.bucket}.C.{new.nuid}": 1}
         assert await store.get_bytes("r/b") == b"theirs"
@@ -214,5 +231,28 @@ def test_actions_follow_a_selection_the_watch_removes(qloop, window, store, clie
         menu = acts.object_menu(table.viewport().mapToGlobal(table.rect().center()))
         assert acts.delete in menu.actions() and acts.open.open_action in menu.actions()
         menu.close()
+
+    qloop.run_until_complete(body())
+
+
+def test_a_failed_object_is_reported_with_true_counts(qloop, window, store, client) -> None:
+    async def body() -> None:
+        await store.put("t/fine", b"12345")
+        # Another client stored a name too long for this client's subject budget.
+        long_name = "t/" + "n" * 2760
+        encoded = base64.urlsafe_b64encode(long_name.encode()).decode()
+        body = {"name": long_name, "bucket": store.bucket, "nuid": "N1", "size": 0, "chunks": 0}
+        await client.conn.js.publish(f"$O.{store.bucket}.M.{encoded}", json.dumps(body).encode())
+        await open_bucket(window, store.bucket, "t/")
+        await wait_until(lambda: len(table_names(window)) == 2)
+        dlg = _ask_to_delete_all(window)
+        dlg.delete_button.click()
+        await wait_until(lambda: len(message_boxes()) == 1, timeout=30)
+        text = message_boxes()[0].text()
+        message_boxes()[0].close()
+        # The first failure's reason, then the true counts: 1 deleted, 1 not.
+        assert text.startswith(f"Delete failed: {long_name}: object name is too long"), text
+        assert text.endswith(". Deleted 1 of 2 objects (5 B freed); 1 could not be deleted.")
+        assert [i.name for i in await store.list()] == [long_name]
 
     qloop.run_until_complete(body())

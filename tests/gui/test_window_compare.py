@@ -8,6 +8,7 @@ import nats
 import pytest
 
 from natsobj_gui.dialogs.compare_dialog import DIFFERENT, ONLY_BUCKET, ONLY_LOCAL, SAME, SKIPPED
+from natsobj_gui.formatting import human_size
 
 from .window_support import (  # noqa: F401 - fixtures
     open_bucket,
@@ -138,7 +139,9 @@ def test_delete_extras_keeps_what_another_client_changed_since_the_compare(
     qloop.run_until_complete(body())
 
 
-def test_delete_extras_shows_progress_and_stops(qloop, window, store, client, tmp_path) -> None:
+def test_delete_extras_shows_progress_and_stops(
+    qloop, window, store, client, nats_server, tmp_path
+) -> None:
     ops = window.window_actions.buckets
     folder = tmp_path / "local"
     folder.mkdir()
@@ -151,6 +154,13 @@ def test_delete_extras_shows_progress_and_stops(qloop, window, store, client, tm
         dlg.delete_button.click()
         confirm = ops.delete_dialog
         assert confirm is not None and len(confirm.names()) == 300
+        # The first extra the delete starts is rewritten after the compare: it is kept.
+        other = await nats.connect(nats_server.url)
+        try:
+            obs = await other.jetstream().object_store(store.bucket)
+            await obs.put(confirm.names()[0], b"theirs")
+        finally:
+            await other.close()
         shown: list[tuple[int, int]] = []
         set_progress = confirm.set_progress
 
@@ -165,10 +175,16 @@ def test_delete_extras_shows_progress_and_stops(qloop, window, store, client, tm
         assert confirm.is_busy() and confirm.cancel_button.text() == "Stop"
         await wait_until(lambda: dlg.outcome_label.isVisible(), timeout=60)
         assert shown[0] == (0, 300) and any(d > 0 for d, _ in shown)
-        assert dlg.outcome_label.text().startswith("Stopped after ")
         # Each object is either wholly deleted (no chunks left) or untouched.
         left = {i.name: i for i in await store.list()}
-        assert 0 < len(left) < 300
+        assert 1 < len(left) < 300
+        deleted = 300 - len(left)
+        # Every count is the bucket's: the kept one is neither deleted nor "untouched".
+        assert dlg.outcome_label.text() == (
+            f"Stopped: deleted {deleted} of 300 extras ({human_size(deleted * 350)} freed);"
+            " 1 kept (changed by another client since the compare);"
+            f" the remaining {len(left) - 1} untouched. The compare below shows what is left."
+        )
         resp = await client.conn.api(
             f"STREAM.INFO.OBJ_{store.bucket}", {"subjects_filter": f"$O.{store.bucket}.C.>"}
         )
