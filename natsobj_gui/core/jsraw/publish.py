@@ -99,10 +99,11 @@ async def publish(
     writer = _direct_writer(nc)
     if writer is not None:
         # Straight into the socket (or the transport's buffer, which is reused): no join
-        # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
-        writer.write(line)
-        writer.write(payload)
-        writer.write(_CRLF)
+        # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window. One
+        # write per frame, so one send rather than three (strace of a 256 MiB put: 6,107
+        # sendto before, 2,048 after): Python 3.12+ sends the parts with sendmsg, 3.11
+        # joins them (a 128 KiB copy, cheaper than two more system calls).
+        writer.writelines((line, payload, _CRLF))
         if writer.transport.get_write_buffer_size() > DIRECT_BACKLOG:
             # The socket is full: let it drain (and the loop run), as nats-py's flusher
             # would. A lost connection is nats-py's to notice; the window sees it.
@@ -187,11 +188,10 @@ class AckInbox:
             return
         handler(int(index), ack_error(data, headers))
 
-    async def on_msg(self, msg: Any) -> None:
-        """Public-API path (when the router is unavailable): the same, from a parsed Msg."""
-        raw = msg.headers
-        status = _NO_RESPONDERS if raw and raw.get("Status") == "503" else None
-        self.on_raw(msg.subject.encode(), b"", msg.data, status)
+
+async def _unrouted(_msg: Any) -> None:
+    """nats-py's callback for the inbox: never called, as the router takes the sid's
+    messages from its subscription on (no chunk carries the reply before that)."""
 
 
 async def ack_inbox(nc: NATS) -> AckInbox:
@@ -199,18 +199,12 @@ async def ack_inbox(nc: NATS) -> AckInbox:
     inbox = nc.__dict__.get("_natsobj_ack_inbox")
     if inbox is None:
         prefix = nc.new_inbox() + "."
-        holder: list[AckInbox] = []
-
-        async def on_msg(msg: Any) -> None:
-            await holder[0].on_msg(msg)
-
-        sub = await nc.subscribe(prefix + ">", cb=on_msg)
+        sub = await nc.subscribe(prefix + ">", cb=_unrouted)
         inbox = nc.__dict__.get("_natsobj_ack_inbox")
         if inbox is not None:  # another put subscribed meanwhile
             await sub.unsubscribe()
             return inbox
         inbox = AckInbox(nc, prefix, sub._id)
-        holder.append(inbox)
         _router(nc).handlers[sub._id] = inbox.on_raw
         nc.__dict__["_natsobj_ack_inbox"] = inbox
     return inbox
