@@ -35,8 +35,8 @@ def test_queued_and_pumped_chunks_hash_as_the_plain_sha256() -> None:
 
 
 def test_at_most_ahead_chunks_wait_for_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Memory stays flat: past AHEAD queued chunks the oldest is hashed at once, in order;
-    a pump hashes the rest."""
+    """Memory stays flat: one past AHEAD queued chunks, they are all hashed, in order; a
+    pump hashes what is queued."""
     monkeypatch.setattr(chunk_hash, "AHEAD", 4)
     seen: list[bytes] = []
 
@@ -45,15 +45,16 @@ def test_at_most_ahead_chunks_wait_for_the_hash(monkeypatch: pytest.MonkeyPatch)
             seen.append(data)
 
     h = ChunkHash(Recording())
-    for i in range(10):
+    for i in range(12):
         h.update(b"%d" % i)
         assert len(h._later) <= 4
-    assert seen == [b"%d" % i for i in range(6)]
-    assert h.pump() and not h.pump()
+    # The fifth and the tenth chunk queued had the queue hashed: 10 and 11 wait.
     assert seen == [b"%d" % i for i in range(10)]
-    h.update(b"10")
+    assert h.pump() and not h.pump()
+    assert seen == [b"%d" % i for i in range(12)]
+    h.update(b"12")
     h.finish()
-    assert seen == [b"%d" % i for i in range(11)]
+    assert seen == [b"%d" % i for i in range(13)]
 
 
 def test_close_drops_what_is_queued_and_later_chunks() -> None:
