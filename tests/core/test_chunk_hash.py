@@ -102,3 +102,26 @@ async def test_a_put_never_acknowledged_times_out_and_leaves_no_chunks(
     with pytest.raises(E.ServerTimeoutError):
         await asyncio.wait_for(store.put("obj", parts(), chunk_size=1000), 15)
     assert await chunk_subjects(client, store.bucket) == {}
+
+
+async def test_a_file_put_cancelled_midway_leaves_no_chunks(
+    client: Client, store: ObjectStore, tmp_path: Path
+) -> None:
+    """Cancelled while chunks wait for their hash and their acks: the rollback still
+    purges every chunk sent, and nothing trickles in after."""
+    path = tmp_path / "big"
+    path.write_bytes(os.urandom(24 * 1024 * 1024))
+    started = asyncio.Event()
+
+    def progress(p: object) -> None:
+        started.set()
+
+    task = asyncio.ensure_future(store.put("big", path, progress=progress))
+    await asyncio.wait_for(started.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await chunk_subjects(client, store.bucket) == {}
+    await asyncio.sleep(0.5)
+    assert await chunk_subjects(client, store.bucket) == {}
+    assert [o.name for o in await store.list()] == []
