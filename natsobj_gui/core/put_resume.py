@@ -100,9 +100,8 @@ class ChunkSender:
         self.conn, self.bucket, self.nuid, self.chunk = conn, bucket, nuid, chunk
         self.size_hint, self.progress, self.window, self.slots = size_hint, progress, window, slots
         self.reread = reread
-        # On a thread once past a few MiB: with frames written straight to the socket the
-        # loop, not the CPU, bounds a put (256 MiB from child processes, 7 rounds at load
-        # ~3: 388-463 MB/s inline, 450-529 threaded). Before that change it did not pay.
+        # Hashed on the loop after each chunk's frame was written, while the window waits
+        # (chunk_hash says why not on a thread).
         self.hash = ChunkHash()
         self.sha = self.hash.sha  # complete once run() returned
         self.hashed = 0  # chunks fed to the hash: a re-sent chunk is not hashed again
@@ -134,13 +133,14 @@ class ChunkSender:
             msg_ids=(f"{self.nuid}.", f".{self.rounds}" if self.rounds else "")
             if self.reread
             else None,
+            idle=self.hash.pump,  # hashes sent chunks instead of waiting for acks
         )
 
     async def run(self, chunks: AsyncIterator[bytes]) -> None:
         """Send every chunk; a re-readable source continues after outages within the bound."""
         try:
             await self._run(chunks)
-            await self.hash.finish()
+            self.hash.finish()
         finally:
             self.hash.close()
 
