@@ -63,7 +63,7 @@ class _Sink:
         self.chunks = self.received  # of them with data
         self.last_seq = keep.state.last_seq if keep else 0
 
-    def add(self, data: bytes, seq: int) -> None:
+    def add(self, data: bytes | memoryview, seq: int) -> None:
         self.received += 1
         self.last_seq = seq
         if data:
@@ -189,6 +189,8 @@ def chunk_consumer(
         wire.stream_name(info.bucket),
         wire.chunk_subject(info.bucket, info.nuid),
         on_msg,
+        # Each chunk is hashed (and written) before on_msg returns: no copy is needed.
+        views=True,
         deliver=Deliver.BY_START_SEQUENCE if start_seq else Deliver.ALL,
         start_seq=start_seq,
         idle_timeout=idle_timeout,
