@@ -193,7 +193,7 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
     handlers = router.handlers
     views = router.views
 
-    async def parse(data: bytes = b"") -> None:
+    async def parse(data: bytes | memoryview = b"") -> None:
         buf = ps.buf
         pos = 0
         if buf or ps.state != idle_state:
@@ -211,42 +211,49 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
                 return
         await parse_read(data, pos)
 
-    async def parse_read(data: bytes, pos: int) -> None:
-        """Messages straight out of one read; the incomplete rest goes to the buffer."""
-        if data.__class__ is not bytes:
-            data = bytes(data)  # views must stay valid however the caller reuses its buffer
-        view = memoryview(data)
-        size = len(data)
+    async def parse_read(data: bytes | memoryview, pos: int) -> None:
+        """Messages straight out of one read; the incomplete rest goes to the buffer.
+
+        `data` is bytes, or a memoryview of the start of a reused buffer (reads.read_loop):
+        views handed out are valid until this returns, bytes are copies.
+        """
+        src: bytes | bytearray
+        if data.__class__ is memoryview:
+            src, size = data.obj, len(data)  # type: ignore[union-attr]
+        else:
+            src, size = data, len(data)  # type: ignore[assignment]
+        view = memoryview(src)
         handled = 0
         slice_end = time.perf_counter() + PARSE_SLICE
         while pos < size:
-            if not (data.startswith(_HMSG, pos) or data.startswith(_MSG, pos)):
-                ps.buf += view[pos:]
+            if not (src.startswith(_HMSG, pos, size) or src.startswith(_MSG, pos, size)):
+                ps.buf += view[pos:size]
                 await original(b"")
                 return
-            end = data.find(_CRLF, pos)
+            end = src.find(_CRLF, pos, size)
             if end < 0:
                 break  # the rest of the line has not arrived yet
-            args = _split_msg_line(data[pos:end])
+            args = _split_msg_line(bytes(view[pos:end]))
             if args is None:
-                ps.buf += view[pos:]
+                ps.buf += view[pos:size]
                 await original(b"")  # let nats-py report the protocol error
                 return
             subject, sid, reply, hlen, total = args
             start = end + 2
             if size < start + total + 2:
                 break  # wait for the payload; the line goes to the buffer with it
-            hdr = data[start : start + hlen] if hlen else None
+            hdr = bytes(view[start : start + hlen]) if hlen else None
             pos = start + total + 2
             handler = handlers.get(sid)
             if handler is None:
-                await nc._process_msg(sid, subject, reply, data[start + hlen : start + total], hdr)
+                payload = bytes(view[start + hlen : start + total])
+                await nc._process_msg(sid, subject, reply, payload, hdr)
             else:
                 if sid in views:
-                    payload: bytes | memoryview = view[start + hlen : start + total]
+                    payload = view[start + hlen : start + total]  # type: ignore[assignment]
                 else:
-                    payload = data[start + hlen : start + total]
-                pending = handler(subject, reply, payload, hdr)  # type: ignore[arg-type]
+                    payload = bytes(view[start + hlen : start + total])
+                pending = handler(subject, reply, payload, hdr)
                 if pending is not None:
                     await pending
             handled += 1
@@ -255,9 +262,9 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + PARSE_SLICE
         if pos < size:
-            ps.buf += view[pos:]
+            ps.buf += view[pos:size]
 
-    async def parse_buffer(data: bytes) -> None:
+    async def parse_buffer(data: bytes | memoryview) -> None:
         """The buffered path: messages cut out of nats-py's buffer, as it would hold them."""
         buf = ps.buf
         if data:
