@@ -238,6 +238,7 @@ async def test_a_get_whose_chunks_straddle_socket_reads_is_verified(store) -> No
     info = await store.put("a", data, chunk_size=100_000)
     assert await store.get_bytes("a") == data
     assert (await store.verify("a")).size == len(data)
+    assert not jsraw._router(store.conn.nc).views  # each consumer's sid left with it
     stream_name, subject = (
         wire.stream_name(store.bucket),
         wire.chunk_subject(store.bucket, info.nuid),

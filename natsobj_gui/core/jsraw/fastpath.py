@@ -199,8 +199,8 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
         """To the sid's handler, else to nats-py (`data` is bytes unless the sid takes views);
         what to await, if anything (no coroutine per message for a plain handler)."""
         handler = handlers.get(sid)
-        if handler is None:
-            return nc._process_msg(sid, subject, reply, data, hdr)  # type: ignore[arg-type]
+        if handler is None:  # bytes() of bytes is the same object: a copy only of a view
+            return nc._process_msg(sid, subject, reply, bytes(data), hdr)
         return handler(subject, reply, data, hdr)  # type: ignore[arg-type]
 
     async def parse(data: bytes | memoryview = b"") -> None:
