@@ -183,6 +183,36 @@ def run_child(module: str, spec: dict[str, Any], timeout: float) -> dict[str, An
     return json.loads(lines[-1])
 
 
+def build_go(work: Path, name: str, source: str, what: str) -> Path | None:
+    """A Go program (nats.go) built in `work`/`name`, or None (no go, or it cannot build).
+
+    No module proxy here: nats.go's sources as Debian packages them
+    (golang-github-nats-io-go-nats-dev, under /usr/share/gocode), in GOPATH mode.
+    """
+    go = shutil.which("go")
+    if go is None:
+        print(f"nats.go: skipped (go is not installed): {what}")
+        return None
+    src = work / name
+    src.mkdir(exist_ok=True)
+    (src / "main.go").write_text(source)
+    env = {**os.environ, "GO111MODULE": "off", "GOPATH": "/usr/share/gocode"}
+    env.setdefault("GOCACHE", str(work / "gocache"))
+    try:
+        subprocess.run(
+            [go, "build", "-o", name, "main.go"],
+            cwd=src,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        print(f"nats.go: skipped (could not build {what}: {type(exc).__name__})")
+        return None
+    return src / name
+
+
 class BenchError(Exception):
     """A measured operation failed: the benchmark exits non-zero."""
 

@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .common import (
     REPO_ROOT,
     BenchError,
+    build_go,
     child_main,
     local_server,
     machine_note,
@@ -234,29 +234,7 @@ def bench_listing(url: str, n: int, repeat: int, work: Path) -> dict[str, list[f
 
 def _go_lister(work: Path) -> Path | None:
     """A nats.go List + JSON program built in `work`, or None (no go, or it cannot build)."""
-    go = shutil.which("go")
-    if go is None:
-        print("nats.go: skipped (go is not installed)")
-        return None
-    src = work / "golist"
-    src.mkdir(exist_ok=True)
-    (src / "main.go").write_text(GO_LIST)
-    # No module proxy here: the Debian package's sources, in GOPATH mode.
-    env = {**os.environ, "GO111MODULE": "off", "GOPATH": "/usr/share/gocode"}
-    env.setdefault("GOCACHE", str(work / "gocache"))
-    try:
-        subprocess.run(
-            [go, "build", "-o", "golist", "main.go"],
-            cwd=src,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        print(f"nats.go: skipped (could not build the lister: {type(exc).__name__})")
-        return None
-    return src / "golist"
+    return build_go(work, "golist", GO_LIST, "the lister")
 
 
 def report_uploads(n: int, total: int, t: dict[str, list[float]]) -> float:

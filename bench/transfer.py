@@ -23,6 +23,7 @@ from natsobj_gui.core.jsraw import JsMsg
 from natsobj_gui.core.jsraw.publish import ack_inbox, publish
 from natsobj_gui.core.types import BucketConfig
 
+from . import go_refs
 from .common import (
     DATA_DIR,
     MB,
@@ -270,7 +271,9 @@ def disk_speed(work: Path, size: int) -> float:
     return max(1, size // len(block)) * len(block) / seconds / MB
 
 
-def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) -> dict:
+def bench_size(
+    url: str, work: Path, size_mib: int, repeat: int, profile: bool, go: Path | None
+) -> dict:
     """Every operation on one size, interleaved per round; returns per-op result lists."""
     size = size_mib * MIB
     path = work / f"data-{size_mib}.bin"
@@ -279,6 +282,9 @@ def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) 
     dest = str(work / f"out-{size_mib}")
     puts, gets = list(OPS[:4]), list(OPS[4:])
     results: dict[str, list[Any]] = {op: [] for op in OPS}
+    go_ops = list(go_refs.OPS) if go is not None else []
+    for op in go_ops:
+        results[op] = []
     results["disk"] = [disk_speed(work, size)]
     names: list[str] = []
     try:
@@ -305,6 +311,12 @@ def bench_size(url: str, work: Path, size_mib: int, repeat: int, profile: bool) 
                     asyncio.run(_purge_raw(url))
             for op in gets if rnd % 2 == 0 else gets[::-1]:
                 results[op].append(_run(op, specs[op], size, work))
+            for op in go_ops if rnd % 2 == 0 else go_ops[::-1]:
+                assert go is not None
+                got = go_refs.run_go(go, op, specs["get_verify"], 120 + size / (2 * MB))
+                if got["bytes"] != size:
+                    raise BenchError(f"{op} moved {got['bytes']} bytes, expected {size}")
+                results[op].append(got)
             asyncio.run(_delete_objects(url, [ours, theirs]))  # outside the timing
         if profile:
             prof_dir = DATA_DIR / "profiles"
@@ -341,6 +353,10 @@ def summarize(size_mib: int, results: dict[str, list[dict[str, Any]]]) -> dict[s
         ]
         for op in OPS
     ]
+    for op in go_refs.OPS:
+        if results.get(op):
+            seconds = median([r["seconds"] for r in results[op]])
+            rows.append([go_refs.LABELS[op], f"{size / seconds / MB:.1f}", f"{seconds:.3f}", ""])
     print_table(["operation", "MB/s", "seconds", "peak RSS growth"], rows)
     if not all(r["peak_reset"] for op in OPS for r in results[op]):
         print("note: the peak RSS could not be reset; growth hidden under import peaks is lost")
@@ -359,6 +375,14 @@ def summarize(size_mib: int, results: dict[str, list[dict[str, Any]]]) -> dict[s
         f"get ours/ceiling {ratios['get_vs_ceiling']:.2f}x (no disk: "
         f"{ratios['verify_vs_ceiling']:.2f}x)"
     )
+    if results.get("count_go"):
+        # Not a target: a yardstick that does not move with our read path, as the ceiling does.
+        go = {op: size / median([r["seconds"] for r in results[op]]) / MB for op in go_refs.OPS}
+        print(
+            f"nats.go: verify / nats.go Get {speed['get_verify'] / go['get_go']:.2f}x, "
+            f"verify / nats.go count-only {speed['get_verify'] / go['count_go']:.2f}x, "
+            f"ceiling / nats.go count-only {speed['get_ceiling'] / go['count_go']:.2f}x"
+        )
     # get_file writes and fsyncs everything: it cannot outrun this disk's own figure.
     ratios["get_vs_disk"] = speed["get_ours"] / results["disk"][0]
     ratios["disk"] = results["disk"][0]
@@ -414,11 +438,12 @@ def main(argv: list[str]) -> int:
     print(f"bench.transfer: sizes {args.size_list} MiB, {args.repeat} round(s); {machine_note()}")
 
     def body(work: Path) -> None:
+        go = go_refs.go_reader(work)
         with local_server(work / "store") as server:
             asyncio.run(_setup(server.url))
             summary = {}
             for size_mib in args.size_list:
-                results = bench_size(server.url, work, size_mib, args.repeat, args.profile)
+                results = bench_size(server.url, work, size_mib, args.repeat, args.profile, go)
                 summary[size_mib] = summarize(size_mib, results)
         print_targets(summary)
 

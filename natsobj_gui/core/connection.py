@@ -377,6 +377,7 @@ async def connect(profile: ConnectProfile, events: ConnectionEvents | None = Non
     kw = connect_kwargs(profile)
     jsraw.tune_nats_client()
     nc = NATS()
+    jsraw.read_into_buffers(nc)
     if wants_tls(profile):
         jsraw.refuse_plaintext(nc, SECURE_REQUIRED)
     attempt = asyncio.ensure_future(

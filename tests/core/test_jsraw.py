@@ -12,6 +12,7 @@ import nats.protocol.parser
 import pytest
 
 from natsobj_gui.core import jsraw, wire
+from natsobj_gui.core.errors import DigestMismatchError
 from natsobj_gui.core.jsraw import Deliver, OrderedConsumer, parse_ack_reply
 
 
@@ -226,6 +227,60 @@ async def test_fast_parser_handles_any_split_of_the_byte_stream() -> None:
         assert others == [(9, b"_INBOX.x", b"", b"data", None), (9, b"_INBOX.y", b"", b"", hdr)]
         assert pings == [1]
         assert not nc._ps.buf
+
+
+async def test_fast_parser_hands_views_only_to_handlers_that_take_them() -> None:
+    """Whole messages in a read reach a `views` handler as memoryviews of it (no copy), split
+    ones as bytes; other handlers always get bytes. Every payload is the one sent and stays
+    so after later reads."""
+    import random
+
+    nc = nats.aio.client.Client()
+    router = jsraw._router(nc)
+    got: dict[int, list[tuple[type, bytes | memoryview]]] = {7: [], 8: []}
+    for sid in got:
+        router.handlers[sid] = lambda subject, reply, data, hdr, sid=sid: got[sid].append(
+            (type(data), data)
+        )
+    router.views.add(7)
+    payloads = [os.urandom(n) for n in (5000, 1, 70_000, 0, 3000)]
+    stream = b"".join(
+        b"MSG c.%d %d r %d\r\n%b\r\n" % (i, 7 + i % 2, len(p), p) for i, p in enumerate(payloads)
+    )
+    rng = random.Random(9)
+    for cuts in ([], [100], [len(stream) // 2], sorted(rng.sample(range(len(stream)), 12))):
+        for sid in got:
+            got[sid].clear()
+        nc._ps.reset()
+        for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+            await nc._ps.parse(stream[a:b])
+        assert [bytes(d) for _, d in got[7]] == payloads[0::2]
+        assert [bytes(d) for _, d in got[8]] == payloads[1::2]
+        assert {t for t, _ in got[8]} == {bytes}
+        assert not nc._ps.buf
+        if not cuts:
+            assert {t for t, _ in got[7]} == {memoryview}
+
+
+async def test_a_get_whose_chunks_straddle_socket_reads_is_verified(store) -> None:
+    """Chunks of 100,000 bytes end anywhere in 1 MiB reads: some are assembled across two
+    reads, the rest handed over as views; the content still verifies, and a damaged chunk
+    of the same size still fails the digest check."""
+    data = os.urandom(3_000_000)
+    info = await store.put("a", data, chunk_size=100_000)
+    assert await store.get_bytes("a") == data
+    assert (await store.verify("a")).size == len(data)
+    assert not jsraw._router(store.conn.nc).views  # each consumer's sid left with it
+    stream_name, subject = (
+        wire.stream_name(store.bucket),
+        wire.chunk_subject(store.bucket, info.nuid),
+    )
+    first = await store.conn.jsm.get_msg(stream_name, subject=subject, direct=False)
+    js = store.conn.nc.jetstream()
+    await js.publish(subject, os.urandom(100_000))  # another chunk after the last
+    await store.conn.jsm.delete_msg(stream_name, first.seq)  # ...and the first one gone
+    with pytest.raises(DigestMismatchError):
+        await store.verify("a")
 
 
 async def test_socket_reads_are_widened_on_connect(client) -> None:

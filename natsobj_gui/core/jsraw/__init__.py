@@ -6,6 +6,8 @@
   skipping nats-py's per-message header parsing, Msg objects and queues.
 - `publish`: chunk publishes framed into nats-py's outgoing buffer without copying, their
   acks routed by token from our parser to the window that sent them.
+- `reads`: socket reads with recv_into into a few reused buffers (plain TCP), which the
+  parser cuts messages out of: no allocation or copy per read.
 - `consumer`: an ordered push consumer with immediate flow-control replies (nats-py's own
   wait for a 0.25 s timer, which stalls downloads), gap and heartbeat recovery.
 - `pins`: what these replace, checked at import (names, signatures, source digests): a
@@ -26,6 +28,7 @@ from .patches import (
     widen_socket_reads,
 )
 from .pins import check_nats_py
+from .reads import read_into_buffers
 
 check_nats_py()
 
@@ -37,6 +40,7 @@ __all__ = [
     "_router",
     "fix_publish_async_errors",
     "parse_ack_reply",
+    "read_into_buffers",
     "reconnect_forever",
     "refuse_plaintext",
     "server_info",

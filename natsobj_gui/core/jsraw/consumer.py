@@ -54,6 +54,8 @@ class OrderedConsumer:
     the connection stayed down for more than `outage_timeout` (until then an outage does
     not count as idle: the consumer resumes where it was once the connection is back).
     With `headers_only` the server sends no payloads: each JsMsg carries its stored `size`.
+    With `views` each JsMsg's `data` is a memoryview of the socket read, valid only until
+    `on_msg` returns (no copy per message): for a handler that consumes it at once.
     """
 
     class IdleTimeout(Exception):
@@ -69,6 +71,7 @@ class OrderedConsumer:
         *,
         deliver: Deliver = Deliver.ALL,
         headers_only: bool = False,
+        views: bool = False,
         heartbeat: float = 2.0,
         idle_timeout: float | None = None,
         outage_timeout: float | None = None,
@@ -81,6 +84,7 @@ class OrderedConsumer:
         self._on_msg = on_msg
         self._deliver = deliver
         self._headers_only = headers_only
+        self._views = views
         self._heartbeat = heartbeat
         self._idle_timeout = idle_timeout
         # While the connection is down the idle clock waits, up to this long.
@@ -176,6 +180,7 @@ class OrderedConsumer:
         router = _router(self._nc)
         if router is not None and self._sid is not None:
             router.handlers.pop(self._sid, None)
+            router.views.discard(self._sid)
             self._sid = None
         sub, self._sub = self._sub, None
         consumer, self._consumer = self._consumer, None
@@ -207,6 +212,8 @@ class OrderedConsumer:
         sid = getattr(self._sub, "_id", None)
         if router is not None and isinstance(sid, int):
             router.handlers[sid] = self._on_raw
+            if self._views:
+                router.views.add(sid)
             self._sid = sid
         cfg = ConsumerConfig(
             deliver_subject=inbox,

@@ -16,10 +16,11 @@ class JsMsg:
     """A stream message as delivered to a push consumer (headers are not parsed).
 
     From a headers-only consumer `data` is empty and `size` is the stored payload's length
-    (the server's `Nats-Msg-Size`); otherwise `size` is None.
+    (the server's `Nats-Msg-Size`); otherwise `size` is None. From a consumer made with
+    `views`, `data` is a memoryview valid only while its handler runs.
     """
 
-    data: bytes
+    data: bytes | memoryview
     stream_seq: int
     consumer_seq: int
     pending: int
@@ -105,6 +106,8 @@ class _Router:
 
     def __init__(self, nc: NATS) -> None:
         self.handlers: dict[int, RawHandler] = {}
+        # Sids whose handler takes its payload as a memoryview valid only during the call.
+        self.views: set[int] = set()
         original = nc._process_msg
         handlers = self.handlers
 
@@ -152,6 +155,21 @@ def _split_msg_line(line: bytes) -> tuple[bytes, int, bytes, int, int] | None:
 
 # The longest the parser works through one socket read before yielding to the loop.
 PARSE_SLICE = 0.005
+_MSG = b"MSG "
+_HMSG = b"HMSG "
+_CRLF = b"\r\n"
+
+
+def _first_msg_end(buf: bytearray) -> int | None:
+    """Where the MSG/HMSG at the front of `buf` ends (its payload's CRLF included); None
+    when its control line is incomplete or it is not a MSG/HMSG at all."""
+    if not (buf.startswith(_HMSG) or buf.startswith(_MSG)):
+        return None
+    end = buf.find(_CRLF)
+    if end < 0:
+        return None
+    args = _split_msg_line(bytes(buf[:end]))
+    return None if args is None else end + 2 + args[4] + 2
 
 
 def _install_fast_parser(nc: NATS, router: _Router) -> None:
@@ -161,6 +179,11 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
     object listing that is a third of the time. Anything but a complete MSG/HMSG at the
     front of the buffer (PING, INFO, -ERR, a partial payload) goes to nats-py's parser,
     which shares the same buffer and state.
+
+    Messages wholly inside one socket read are cut out of it, not copied into nats-py's
+    buffer first: only a message split across reads is assembled there. A handler whose
+    sid is in `router.views` gets its payload as a memoryview of the read, valid only
+    until it returns; every other handler gets bytes.
     """
     ps = nc._ps
     original = ps.parse
@@ -168,18 +191,93 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
     # state would read payload bytes as control lines.
     idle_state = _nats_parser.AWAITING_CONTROL_LINE
     handlers = router.handlers
+    views = router.views
 
-    async def parse(data: bytes = b"") -> None:
+    def deliver(
+        sid: int, subject: bytes, reply: bytes, data: bytes | memoryview, hdr: bytes | None
+    ) -> Awaitable | None:
+        """To the sid's handler, else to nats-py (`data` is bytes unless the sid takes views);
+        what to await, if anything (no coroutine per message for a plain handler)."""
+        handler = handlers.get(sid)
+        if handler is None:  # bytes() of bytes is the same object: a copy only of a view
+            return nc._process_msg(sid, subject, reply, bytes(data), hdr)
+        return handler(subject, reply, data, hdr)  # type: ignore[arg-type]
+
+    async def parse(data: bytes | memoryview = b"") -> None:
+        buf = ps.buf
+        pos = 0
+        if buf or ps.state != idle_state:
+            # Something is left from the last read: finish its first message in the buffer,
+            # taking from `data` no more than it lacks, then go on in `data` itself.
+            whole = _first_msg_end(buf) if ps.state == idle_state else None
+            if whole is None or len(buf) + len(data) < whole:
+                await parse_buffer(data)
+                return
+            pos = whole - len(buf)
+            buf += memoryview(data)[:pos]
+            await parse_buffer(b"")
+            if buf or ps.state != idle_state:  # not expected: let the buffered path go on
+                await parse_buffer(data[pos:])
+                return
+        await parse_read(data, pos)
+
+    async def parse_read(data: bytes | memoryview, pos: int) -> None:
+        """Messages straight out of one read; the incomplete rest goes to the buffer.
+
+        `data` is bytes, or a memoryview of the start of a reused buffer (reads.read_loop):
+        views handed out are valid until this returns, bytes are copies.
+        """
+        src: bytes | bytearray
+        if data.__class__ is memoryview:
+            src, size = data.obj, len(data)  # type: ignore[union-attr]
+        else:
+            src, size = data, len(data)  # type: ignore[assignment]
+        view = memoryview(src)
+        handled = 0
+        slice_end = time.perf_counter() + PARSE_SLICE
+        while pos < size:
+            if not (src.startswith(_HMSG, pos, size) or src.startswith(_MSG, pos, size)):
+                ps.buf += view[pos:size]
+                await original(b"")
+                return
+            end = src.find(_CRLF, pos, size)
+            if end < 0:
+                break  # the rest of the line has not arrived yet
+            args = _split_msg_line(bytes(view[pos:end]))
+            if args is None:
+                ps.buf += view[pos:size]
+                await original(b"")  # let nats-py report the protocol error
+                return
+            subject, sid, reply, hlen, total = args
+            start = end + 2
+            if size < start + total + 2:
+                break  # wait for the payload; the line goes to the buffer with it
+            hdr = bytes(view[start : start + hlen]) if hlen else None
+            pos = start + total + 2
+            body = view[start + hlen : start + total]
+            pending = deliver(sid, subject, reply, body if sid in views else bytes(body), hdr)
+            if pending is not None:
+                await pending
+            handled += 1
+            if not handled & 63 and time.perf_counter() > slice_end:
+                # A 1 MiB read holds ~2,500 object infos: let the GUI breathe in between.
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + PARSE_SLICE
+        if pos < size:
+            ps.buf += view[pos:size]
+
+    async def parse_buffer(data: bytes | memoryview) -> None:
+        """The buffered path: messages cut out of nats-py's buffer, as it would hold them."""
         buf = ps.buf
         if data:
             buf.extend(data)
         handled = 0
         slice_end = time.perf_counter() + PARSE_SLICE
         while buf:
-            if ps.state != idle_state or not (buf.startswith(b"HMSG ") or buf.startswith(b"MSG ")):
+            if ps.state != idle_state or not (buf.startswith(_HMSG) or buf.startswith(_MSG)):
                 await original(b"")
                 return
-            end = buf.find(b"\r\n")
+            end = buf.find(_CRLF)
             if end < 0:
                 return  # the rest of the line has not arrived yet
             args = _split_msg_line(bytes(buf[:end]))
@@ -190,23 +288,15 @@ def _install_fast_parser(nc: NATS, router: _Router) -> None:
             start = end + 2
             if len(buf) < start + total + 2:
                 return  # wait for the payload; the line stays in the buffer
-            if hlen:
-                hdr: bytes | None = bytes(buf[start : start + hlen])
-                payload = bytes(buf[start + hlen : start + total])
-            else:
-                hdr = None
-                payload = bytes(buf[start : start + total])
+            hdr: bytes | None = bytes(buf[start : start + hlen]) if hlen else None
+            with memoryview(buf) as whole:
+                payload = bytes(whole[start + hlen : start + total])
             del buf[: start + total + 2]
-            handler = handlers.get(sid)
-            if handler is None:
-                await nc._process_msg(sid, subject, reply, payload, hdr)
-            else:
-                pending = handler(subject, reply, payload, hdr)
-                if pending is not None:
-                    await pending
+            pending = deliver(sid, subject, reply, payload, hdr)
+            if pending is not None:
+                await pending
             handled += 1
             if not handled & 63 and time.perf_counter() > slice_end:
-                # A 1 MiB read holds ~2,500 object infos: let the GUI breathe in between.
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + PARSE_SLICE
 

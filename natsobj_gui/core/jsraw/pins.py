@@ -6,6 +6,7 @@ An upgrade that moves any of them fails here, by name, instead of in a transfer.
 from __future__ import annotations
 
 import nats.aio.client as _client
+import nats.aio.transport as _transport
 import nats.js.client as _js
 import nats.protocol.parser as _parser
 
@@ -45,6 +46,18 @@ REPLACED = (
     ),
     Replaced(_client.Client, "_send_command", ("self", "cmd", "priority"), "ed57e8e86389cf94"),
     Replaced(_client.Client, "_flush_pending", ("self", "force_flush"), "317c8d7ef54b90b7"),
+    # reads.read_loop mirrors _read_loop (its checks and error handling) and reads the
+    # socket itself where TcpTransport holds a plain asyncio reader/writer (made in connect);
+    # at the end of the stream it falls back on TcpTransport.at_eof and read, as nats-py does.
+    Replaced(_client.Client, "_read_loop", ("self",), "b44b9401f436dd0e"),
+    Replaced(
+        _transport.TcpTransport,
+        "connect",
+        ("self", "uri", "buffer_size", "connect_timeout"),
+        "96c97f9bad0501da",
+    ),
+    Replaced(_transport.TcpTransport, "read", ("self", "buffer_size"), "88fd9f3e084e97af"),
+    Replaced(_transport.TcpTransport, "at_eof", ("self",), "f9bd43ea78bd59d4"),
     # fastpath replaces parse and shares its buffer and state (set by reset).
     Replaced(_parser.Parser, "parse", ("self", "data"), "7d6165f1766cccd1"),
     Replaced(_parser.Parser, "reset", ("self",), "0f304f3f8691385f"),
@@ -52,10 +65,11 @@ REPLACED = (
 
 
 # The files holding REPLACED in nats-py 2.16.0 (pins.file_digest): with these bytes every
-# function above is the tested one, so the import hashes three files instead of reading
-# ten functions' source. Another 2.16.x takes the per-function check, which decides.
+# function above is the tested one, so the import hashes four files instead of reading
+# fourteen functions' source. Another 2.16.x takes the per-function check, which decides.
 FILES = {
     "nats.aio.client": "caaa5ab4a2174c49",
+    "nats.aio.transport": "e4f9d370752b444d",
     "nats.js.client": "b1689025f7eb573f",
     "nats.protocol.parser": "aadc36b42fa1581f",
 }
