@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 
 import nats.aio.client
@@ -74,6 +75,9 @@ async def test_a_slow_reader_pauses_the_socket_and_resumes_it(
         assert isinstance(protocol, reads._Reads) and protocol._made == 1
         assert pauses > 0 and got[-1] == len(data)
     finally:
+        # The server is shared: a bucket left behind shows up in other tests' trees.
+        with contextlib.suppress(Exception):
+            await slow.buckets.delete(bucket_name)
         await slow.close()
 
 
