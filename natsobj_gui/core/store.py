@@ -146,7 +146,11 @@ class ObjectStore:
         progress: transfer.ProgressCallback | None = None,
         idle_timeout: float = download.DEFAULT_IDLE_TIMEOUT,
     ) -> ObjectInfo:
-        """Stream an object into a writable binary object (or nowhere, to verify it)."""
+        """Stream an object into a writable binary object (or nowhere, to verify it).
+
+        `out.write` may get a view of the socket's read buffer, valid only during the call:
+        file objects and BytesIO copy what they are given, a writer that keeps it must copy.
+        """
         info = await self.resolve(name)
         try:
             await download.read_chunks(
