@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import nats
 import pytest
 
 from natsobj_gui.core import Client
@@ -34,6 +37,53 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServe
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _shared_server_left_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test on the shared server removes its streams: a leftover bucket shows up in
+    later tests' bucket trees and fails them far from the cause."""
+    if "nats_server" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("nats_server").url
+    before = _streams(url)
+    yield
+    left = _streams(url) - before
+    if left:
+        _streams(url, delete=left)
+        pytest.fail(f"the test left streams on the shared server: {sorted(left)}")
+
+
+def _streams(url: str, delete: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """The shared server's stream names (after deleting `delete`), read on a thread of its
+    own: the test's event loop (qasync or asyncio) must stay as it is."""
+    found: set[str] = set()
+
+    async def read() -> None:
+        nc = await nats.connect(url, allow_reconnect=False, connect_timeout=5)
+        try:
+            js = nc.jsm()
+            for name in delete:
+                await js.delete_stream(name)
+            found.update(s.config.name for s in await js.streams_info())
+        finally:
+            await nc.close()
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(read(), 20))
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if errors:
+        raise errors[0]
+    return found
 
 
 @pytest.fixture
