@@ -355,36 +355,39 @@ async def test_chunk_publishes_queue_the_payload_itself_and_acks_come_by_index(c
     await client.conn.api(
         "STREAM.CREATE.JSRAW_PUB", {"name": "JSRAW_PUB", "subjects": ["jsraw.pub"]}
     )
-    inbox = await ack_inbox(nc)
-    assert await ack_inbox(nc) is inbox  # one per connection
-    acks: list[tuple[int, object]] = []
-    reply = inbox.register(lambda index, err: acks.append((index, err)))
-    payload = os.urandom(100_000)
-    # The inbox's SUB is still queued: the frame queues behind it, the payload as is.
-    assert nc._pending
-    await publish(nc, "jsraw.pub", f"{reply}0", payload)
-    assert any(item is payload for item in nc._pending)
-    await nc.flush()
-    assert not nc._pending
-    # Nothing queued: straight to the socket, nothing left in nats-py's buffer.
-    await publish(nc, "jsraw.pub", f"{reply}1", payload, msg_id_header("x.1"))
-    assert not nc._pending
-    await publish(nc, "jsraw.pub", f"{reply}2", payload, msg_id_header("x.1"))  # duplicate
-    await publish(nc, "nobody.listens", f"{reply}3", b"x")
-    deadline = asyncio.get_running_loop().time() + 5
-    while len(acks) < 4 and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.02)
-    by_index = dict(acks)  # the no-responders answer may come before the stream's acks
-    assert sorted(by_index) == [0, 1, 2, 3]
-    assert [by_index[i] for i in range(3)] == [None, None, None]
-    assert isinstance(by_index[3], nats.js.errors.NoStreamResponseError)
-    inbox.unregister(reply)
-    await publish(nc, "jsraw.pub", f"{reply}4", b"late")
-    await nc.flush()
-    await asyncio.sleep(0.1)
-    assert len(acks) == 4  # a token given up is not called again
-    info = await client.conn.api("STREAM.INFO.JSRAW_PUB", {})
-    assert info["state"]["messages"] == 3  # the duplicate id was stored once
+    try:
+        inbox = await ack_inbox(nc)
+        assert await ack_inbox(nc) is inbox  # one per connection
+        acks: list[tuple[int, object]] = []
+        reply = inbox.register(lambda index, err: acks.append((index, err)))
+        payload = os.urandom(100_000)
+        # The inbox's SUB is still queued: the frame queues behind it, the payload as is.
+        assert nc._pending
+        await publish(nc, "jsraw.pub", f"{reply}0", payload)
+        assert any(item is payload for item in nc._pending)
+        await nc.flush()
+        assert not nc._pending
+        # Nothing queued: straight to the socket, nothing left in nats-py's buffer.
+        await publish(nc, "jsraw.pub", f"{reply}1", payload, msg_id_header("x.1"))
+        assert not nc._pending
+        await publish(nc, "jsraw.pub", f"{reply}2", payload, msg_id_header("x.1"))  # duplicate
+        await publish(nc, "nobody.listens", f"{reply}3", b"x")
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(acks) < 4 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        by_index = dict(acks)  # the no-responders answer may come before the stream's acks
+        assert sorted(by_index) == [0, 1, 2, 3]
+        assert [by_index[i] for i in range(3)] == [None, None, None]
+        assert isinstance(by_index[3], nats.js.errors.NoStreamResponseError)
+        inbox.unregister(reply)
+        await publish(nc, "jsraw.pub", f"{reply}4", b"late")
+        await nc.flush()
+        await asyncio.sleep(0.1)
+        assert len(acks) == 4  # a token given up is not called again
+        info = await client.conn.api("STREAM.INFO.JSRAW_PUB", {})
+        assert info["state"]["messages"] == 3  # the duplicate id was stored once
+    finally:
+        await client.conn.api("STREAM.DELETE.JSRAW_PUB", {})
 
 
 def test_chunk_lines_are_the_bytes_publish_and_msg_id_header_build() -> None:
