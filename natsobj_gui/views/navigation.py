@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from natsobj_gui.core import Client
 from natsobj_gui.core.index import BucketIndex, IndexChange, parent_folder
@@ -23,6 +23,9 @@ from natsobj_gui.views.ops_host import ShowStatus, Work
 from natsobj_gui.views.window_state import setting_str
 
 STATUS_TIMEOUT_MS = 8000
+# The tree's size of the open bucket is the stream's: re-read at most this often while
+# other clients change the bucket, so a burst of changes costs one status request.
+SIZE_REFRESH_MS = 1000
 
 
 class Navigation(QObject):
@@ -58,6 +61,10 @@ class Navigation(QObject):
         self._relocating = False
         self._restore_bucket: str | None = setting_str(settings, "session/last_bucket") or None
         self._restore_prefix = setting_str(settings, "session/last_prefix")
+        self._size_timer = QTimer(self)
+        self._size_timer.setSingleShot(True)
+        self._size_timer.setInterval(SIZE_REFRESH_MS)
+        self._size_timer.timeout.connect(lambda: self.refresh_bucket_status(self.bucket))
         tree.is_writable = self.is_writable
         tree.node_selected.connect(self.open_location)
         # Expanding a bucket that is not open opens it: one live listing at a time.
@@ -243,4 +250,6 @@ class Navigation(QObject):
             self.show_status(f"{bucket}: {count_text(n, 'object')}", STATUS_TIMEOUT_MS)
             self.update_hints()
             self.listing_done.emit(bucket)
+        elif self.index is not None and self.index.initial_done and not self._size_timer.isActive():
+            self._size_timer.start()  # a live change: the stored size moved too
         self.changed.emit()

@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 
 from natsobj_gui.core.types import ObjectMeta
+from natsobj_gui.formatting import human_size
 from natsobj_gui.jobs import JobState
 from natsobj_gui.qt_compat import is_alive
 
@@ -406,5 +407,25 @@ def test_right_click_on_empty_space_clears_the_selection(qloop, window, store) -
         assert "Delete…" not in texts and "Info" not in texts
         assert "Upload Files…" in texts
         menus[0].close()
+
+    qloop.run_until_complete(body())
+
+
+def test_the_tree_shows_the_open_buckets_size_after_live_changes(qloop, window, store) -> None:
+    """Another client's put grows the bucket: the size beside it in the tree follows (it
+    stayed what it was when the bucket list was loaded)."""
+    from natsobj_gui.views.tree_size_delegate import size_text
+
+    def shown() -> str:
+        return size_text(window.tree_model.index_for(store.bucket))
+
+    async def body() -> None:
+        await store.put("small.txt", b"1")
+        await open_bucket(window, store.bucket)
+        before = window.buckets[store.bucket].size
+        assert shown() and before < 1 << 20
+        await store.put("big.bin", bytes(3 << 20))
+        await wait_until(lambda: window.buckets[store.bucket].size > 3 << 20, timeout=10)
+        assert shown() == human_size(window.buckets[store.bucket].size)
 
     qloop.run_until_complete(body())
