@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import nats
@@ -114,21 +115,7 @@ def test_object_replaced_while_asking_is_kept(
 ) -> None:
     _fill(cli, bucket, tmp_path, {"logs/a": b"a" * 10, "logs/b": b"b" * 20})
 
-    def replace_then_answer(prompt: str) -> str:
-        # While the operator reads the question, another client writes a new logs/b.
-        async def put() -> None:
-            other = await nats.connect(nats_server.url)
-            try:
-                await (await other.jetstream().object_store(bucket)).put("logs/b", b"new")
-            finally:
-                await other.close()
-
-        worker = threading.Thread(target=asyncio.run, args=(put(),))
-        worker.start()
-        worker.join(30)
-        return "y"
-
-    monkeypatch.setattr(common, "_ask", replace_then_answer)
+    monkeypatch.setattr(common, "_ask", _rewrite_then_yes(nats_server.url, bucket, "logs/b"))
     res = cli("del", bucket, "--prefix", "logs/", *(["--json"] if as_json else []), tty_answer="y")
     assert res.code == 1  # what was asked is not wholly done: logs/b is still there
     if as_json:
@@ -156,20 +143,6 @@ def test_a_signal_mid_delete_says_what_was_done(
 
     asyncio.run(fill())
 
-    def replace_then_answer(prompt: str) -> str:
-        # While the operator reads the question, another client writes a new s/000.
-        async def put() -> None:
-            other = await nats.connect(nats_server.url)
-            try:
-                await (await other.jetstream().object_store(bucket)).put("s/000", b"new")
-            finally:
-                await other.close()
-
-        worker = threading.Thread(target=asyncio.run, args=(put(),))
-        worker.start()
-        worker.join(30)
-        return "y"
-
     real = delete.delete_infos
 
     async def signalled(*args, **kwargs):  # SIGTERM once 40 objects are done: mid-way
@@ -179,7 +152,7 @@ def test_a_signal_mid_delete_says_what_was_done(
 
         return await real(*args, progress=progress, **kwargs)
 
-    monkeypatch.setattr(common, "_ask", replace_then_answer)
+    monkeypatch.setattr(common, "_ask", _rewrite_then_yes(nats_server.url, bucket, "s/000"))
     monkeypatch.setattr(delete, "delete_infos", signalled)
     res = cli("del", bucket, "--prefix", "s/", tty_answer="y")
 
@@ -194,3 +167,23 @@ def test_a_signal_mid_delete_says_what_was_done(
         f" the remaining {299 - deleted} untouched.",
         "natsobj: error: terminated by SIGTERM",
     ]
+
+
+def _rewrite_then_yes(url: str, bucket: str, name: str) -> Callable[[str], str]:
+    """An answer to the confirmation that first has another client (nats-py) write a new
+    `name`, as if it did while the operator read the question."""
+
+    def answer(prompt: str) -> str:
+        async def put() -> None:
+            other = await nats.connect(url)
+            try:
+                await (await other.jetstream().object_store(bucket)).put(name, b"new")
+            finally:
+                await other.close()
+
+        worker = threading.Thread(target=asyncio.run, args=(put(),))
+        worker.start()
+        worker.join(30)
+        return "y"
+
+    return answer
