@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ from natsobj_gui.core.sync import (
     Action,
     Direction,
     SyncPlan,
+    SyncRecord,
     SyncResult,
     describe_plan,
+    describe_stop,
     plan_sync,
     run_sync,
     split_remote,
@@ -122,10 +125,16 @@ async def cmd_sync(client: Client, args: argparse.Namespace) -> int:
             confirm(f"Delete {what} that the source does not have?", force=args.force)
         if direction is Direction.DOWNLOAD:
             folder.mkdir(parents=True, exist_ok=True)
-        with ProgressBar(f"sync {remote}") as bar:
-            # Not a terminal: no bar to draw, so no progress to add up per chunk and file.
-            report = bar if bar.enabled else None
-            result = await run_sync(store, plan, progress=report, cache=cache)
+        record = SyncRecord(plan)
+        try:
+            with ProgressBar(f"sync {remote}") as bar:
+                # Not a terminal: no bar to draw, so no progress to add up per chunk and file.
+                report = bar if bar.enabled else None
+                result = await run_sync(store, plan, progress=report, cache=cache, record=record)
+        except asyncio.CancelledError:
+            # Ctrl+C or a signal: each started name was finished or rolled back; say which.
+            out.note(describe_stop(record.result()))
+            raise
     finally:
         cache.close()
     return _report(result, args)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .errors import ObjectStoreError
 from .sources import PutSource
 from .store import ObjectStore
-from .transfer import DEFAULT_WINDOW, ProgressCallback
+from .transfer import DEFAULT_WINDOW, ProgressCallback, StoredBeforeCancel
 from .types import ObjectInfo, ObjectMeta
 from .workers import run_workers
 
@@ -47,7 +47,8 @@ async def put_many(
     """Upload every item, at most `concurrency` at a time; outcomes in the items' order.
 
     A failed upload (an ObjectStoreError or OSError) does not stop the others: each put
-    leaves nothing of itself behind. A cancel stops them all, each after its rollback.
+    leaves nothing of itself behind. A cancel stops them all, each after its rollback;
+    `on_done` hears of each one stored, also of one whose info was published meanwhile.
     """
     concurrency = max(1, concurrency)
     # The puts share the window a single put would have: as many chunks in flight in all,
@@ -69,6 +70,12 @@ async def put_many(
                 )
             except (ObjectStoreError, OSError) as exc:
                 outcome.error = exc
+            except StoredBeforeCancel as stop:
+                # Its info was being published when the cancel came: it is stored, so say so.
+                outcome.info = stop.info
+                if on_done is not None:
+                    on_done(outcome)
+                raise
             if on_done is not None:
                 on_done(outcome)
 

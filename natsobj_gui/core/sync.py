@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from . import errors as E
 from . import wire
-from .bulk import BulkProgress
-from .formatting import human_size
+from .bulk import BulkProgress, DeleteResults
+from .formatting import count_text, human_size
 from .hash_cache import HashCache
 from .put_many import DEFAULT_CONCURRENCY, PutItem, PutOutcome, put_many
 from .sentences import describe_error
 from .store import ObjectStore
-from .sync_delete import ExtrasResult, delete_extras
+from .sync_delete import ExtrasResult, delete_extras, extras_infos, extras_result
 from .sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync, split_remote
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
 from .workers import run_workers
@@ -33,8 +33,10 @@ __all__ = [
     "Direction",
     "SyncItem",
     "SyncPlan",
+    "SyncRecord",
     "SyncResult",
     "describe_plan",
+    "describe_stop",
     "plan_sync",
     "run_sync",
     "split_remote",
@@ -65,6 +67,20 @@ class SyncResult:
 
     def size(self, action: Action) -> int:
         return sum(i.size for i in self.done if i.action is action)
+
+
+class SyncRecord:
+    """What a run of a plan has done so far: after a cancel, what was done before the stop."""
+
+    def __init__(self, plan: SyncPlan) -> None:
+        self.plan = plan
+        self.done: list[SyncItem] = []
+        self.failed: list[tuple[SyncItem, str]] = []
+        self.extras = ExtrasResult()
+
+    def result(self) -> SyncResult:
+        extras = self.extras
+        return SyncResult(self.plan, tuple(self.done), tuple(self.failed), extras.kept, extras.gone)
 
 
 class _Tracker:
@@ -117,24 +133,24 @@ def _local_path(plan: SyncPlan, item: SyncItem) -> str:
 
 
 class _Run:
-    """One run of a plan: what was done, what failed, and the progress of it all."""
+    """One run of a plan: its record (done, failed) and the progress of it all."""
 
-    def __init__(self, plan: SyncPlan, report: SyncProgress | None, cache: HashCache | None):
-        self.plan = plan
+    def __init__(
+        self, record: SyncRecord, report: SyncProgress | None, cache: HashCache | None
+    ) -> None:
+        plan = self.plan = record.plan
+        self.record = record
         self.tracker = _Tracker(plan, report)
         self.cache = cache
         # The cache's keys: the same whatever path named the folder.
         base = str(plan.root.resolve())
         self.base = base if base.endswith(os.sep) else base + os.sep
-        self.done: list[SyncItem] = []
-        self.failed: list[tuple[SyncItem, str]] = []
-        self.extras = ExtrasResult()
 
     def finished(self, item: SyncItem, error: Exception | None) -> None:
         if error is None:
-            self.done.append(item)
+            self.record.done.append(item)
         else:
-            self.failed.append((item, describe_error(error)))
+            self.record.failed.append((item, describe_error(error)))
         self.tracker.finished(item)
 
     def uploaded(self, item: SyncItem, info: ObjectInfo) -> None:
@@ -223,10 +239,14 @@ async def _download(store: ObjectStore, plan: SyncPlan, item: SyncItem, cb) -> N
 async def _delete_extras(store: ObjectStore, run: _Run, items: list[SyncItem]) -> None:
     """The bucket's extras, pipelined: each only in the revision the plan listed."""
     progress = run.tracker.deleting(run.tracker.files)
-    extras = await delete_extras(store.conn, store.bucket, items, progress=progress)
-    run.extras = extras
-    run.done.extend(extras.deleted)
-    run.failed.extend(extras.failed)
+    results = DeleteResults(extras_infos(items))
+    try:
+        await delete_extras(store.conn, store.bucket, items, progress=progress, results=results)
+    finally:
+        # After a stop too: what became of the extras finished before it.
+        extras = run.record.extras = extras_result(items, results)
+        run.record.done.extend(extras.deleted)
+        run.record.failed.extend(extras.failed)
 
 
 def _delete(plan: SyncPlan, item: SyncItem) -> None:
@@ -261,13 +281,19 @@ async def run_sync(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: SyncProgress | None = None,
     cache: HashCache | None = None,
+    record: SyncRecord | None = None,
 ) -> SyncResult:
     """Transfer, then delete, what the plan says; failures are collected, not raised.
 
     Cancelling stops every transfer through its own rollback before CancelledError leaves
-    (an upload whose chunks are all stored still publishes its info first).
+    (an upload whose chunks are all stored still publishes its info first): a caller that
+    passed `record` (a new `SyncRecord(plan)`) reads there what was done before the stop.
     """
-    run = _Run(plan, progress, cache)
+    if record is None:
+        record = SyncRecord(plan)
+    elif record.plan is not plan or record.done or record.failed:
+        raise ValueError("record must be a new SyncRecord of the same plan")
+    run = _Run(record, progress, cache)
     try:
         uploads = plan.of(Action.UPLOAD)
         if uploads:
@@ -283,8 +309,7 @@ async def run_sync(
         if cache is not None:
             # What the finished uploads learnt, in one transaction (a cancel keeps it too).
             await asyncio.to_thread(cache.flush)
-    extras = run.extras
-    return SyncResult(plan, tuple(run.done), tuple(run.failed), extras.kept, extras.gone)
+    return record.result()
 
 
 def describe_plan(plan: SyncPlan) -> str:
@@ -301,3 +326,28 @@ def describe_plan(plan: SyncPlan) -> str:
     if plan.count(Action.SKIP):
         parts.append(f"{plan.count(Action.SKIP):,} skipped")
     return ", ".join(parts)
+
+
+def describe_stop(result: SyncResult) -> str:
+    """What a stopped sync did, in true counts; each other name is as it was."""
+    plan = result.plan
+    up = plan.direction is Direction.UPLOAD
+    move = Action.UPLOAD if up else Action.DOWNLOAD
+    deletes = plan.count(Action.DELETE)
+    parts = []
+    if plan.count(move) or not deletes:
+        moved = f"{result.count(move):,} of {count_text(plan.count(move), 'file')}"
+        verb = "uploaded" if up else "downloaded"
+        parts.append(f"{verb} {moved} ({human_size(result.size(move))})")
+    if deletes:
+        noun = "object" if up else "file"
+        parts.append(f"deleted {result.count(Action.DELETE):,} of {count_text(deletes, noun)}")
+    others = (
+        (len(result.kept), "kept (changed by another client since the compare)"),
+        (len(result.gone), "already deleted by another client"),
+        (len(result.failed), "failed"),
+    )
+    parts += [f"{n:,} {what}" for n, what in others if n]
+    finished = len(result.done) + len(result.failed) + len(result.kept) + len(result.gone)
+    parts.append(f"the remaining {len(plan.todo) - finished:,} untouched")
+    return f"Stopped: {'; '.join(parts)}. Run the same sync again to finish."

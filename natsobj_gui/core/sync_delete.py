@@ -83,11 +83,20 @@ async def delete_extras(
     results = await delete_infos(
         conn, bucket, infos, window=window, progress=progress, results=results
     )
+    return extras_result(items, results)
+
+
+def extras_result(items: Sequence[SyncItem], results: DeleteResults) -> ExtrasResult:
+    """The extras' fates from the bulk delete's results; after a stop, of those finished."""
+    untouched = set(results.missing())
     deleted: list[SyncItem] = []
     kept: list[tuple[SyncItem, str]] = []
     gone: list[SyncItem] = []
     failed: list[tuple[SyncItem, str]] = []
-    for item, result in zip(items, results, strict=True):
+    for i, item in enumerate(items):
+        if i in untouched:
+            continue
+        result = results[i]
         if result.outcome is Outcome.DELETED:
             deleted.append(item)
         elif result.outcome is Outcome.NOT_FOUND:

@@ -39,6 +39,14 @@ T = TypeVar("T")
 MSG_ID_ROOM = 128
 
 
+class StoredBeforeCancel(asyncio.CancelledError):
+    """A put cancelled while its info was published: it is stored, as `info` says."""
+
+    def __init__(self, info: ObjectInfo) -> None:
+        super().__init__(f"{info.name} was stored before the cancel took effect")
+        self.info = info
+
+
 def clamp_chunk_size(requested: int | None, max_payload: int) -> int:
     size = requested if requested and requested > 0 else DEFAULT_CHUNK_SIZE
     return max(1, min(size, max_payload))
@@ -121,14 +129,18 @@ async def put(
         raise
     # Every chunk is stored: the info publish and what follows run to their end even when
     # cancelled meanwhile, as a torn publish could leave a stored info without its chunks.
-    return await _finish(_commit(conn, bucket, subject_meta, old, info, sender if reread else None))
+    commit = _commit(conn, bucket, subject_meta, old, info, sender if reread else None)
+    return await _finish(commit, stopped=StoredBeforeCancel)
 
 
-async def _finish(work: Coroutine[Any, Any, T]) -> T:
+async def _finish(
+    work: Coroutine[Any, Any, T], stopped: Callable[[T], BaseException] | None = None
+) -> T:
     """Run `work` to its end whatever cancels arrive, then honour a cancel if one came.
 
     A repeated cancel (another click, every progress tick) must not end it early either;
-    the work itself is bounded in time.
+    the work itself is bounded in time. `stopped` makes the cancel of work that succeeded:
+    a CancelledError that tells its caller what was done.
     """
     task = asyncio.ensure_future(work)
     cancelled = False
@@ -138,9 +150,10 @@ async def _finish(work: Coroutine[Any, Any, T]) -> T:
         except asyncio.CancelledError:
             cancelled = True
     if cancelled:
-        if not task.cancelled():
-            task.exception()  # seen: the cancel is what the caller asked about
-        raise asyncio.CancelledError
+        # An exception is seen here: the cancel is what the caller asked about.
+        if stopped is None or task.cancelled() or task.exception() is not None:
+            raise asyncio.CancelledError
+        raise stopped(task.result())
     return task.result()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -14,7 +15,10 @@ from pathlib import Path
 import nats
 import pytest
 
+from natsobj_gui.cli import sync
+from natsobj_gui.core.formatting import human_size
 from natsobj_gui.core.sync_delete import KEPT
+from natsobj_gui.core.types import Progress
 
 from .conftest import Cli
 
@@ -220,3 +224,42 @@ def test_delete_removes_many_extras(cli: Cli, bucket: str, tmp_path: Path) -> No
     assert doc["result"]["kept"] == [] and doc["result"]["failed"] == []
     assert doc["plan"]["bytes"]["delete"] == sum(range(150))
     assert _names(cli, bucket) == ["backup/p/keep.txt"]
+
+
+@pytest.mark.parametrize("stop_at", [12, 40 + 60], ids=["mid-upload", "mid-delete"])
+def test_a_signal_mid_sync_says_what_was_done(
+    cli: Cli, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_at: int
+) -> None:
+    src = tmp_path / "d"
+    _tree(src, {f"f/{i:02}": bytes([i]) * 1000 for i in range(40)})
+    _tree(tmp_path / "old", {f"{i:03}": b"12345" for i in range(150)})
+    cli.ok("put", bucket, str(tmp_path / "old"), "--name", "old")
+    real = sync.run_sync
+    sent: list[int] = []
+
+    async def signalled(*args, **kwargs):  # SIGTERM once `stop_at` names are done
+        def progress(p: Progress) -> None:
+            if p.chunks_done >= stop_at and not sent:
+                sent.append(p.chunks_done)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        return await real(*args, **{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(sync, "run_sync", signalled)
+    res = cli("sync", str(src), bucket, "--delete", "-f")
+
+    assert res.code == 128 + signal.SIGTERM and sent
+    names = _names(cli, bucket)
+    uploaded = sum(n.startswith("f/") for n in names)
+    deleted = 150 - sum(n.startswith("old/") for n in names)
+    assert stop_at <= uploaded + deleted < 190
+    lines = res.err.strip().splitlines()
+    assert lines[-2:] == [
+        f"Stopped: uploaded {uploaded} of 40 files ({human_size(uploaded * 1000)});"
+        f" deleted {deleted} of 150 objects; the remaining {190 - uploaded - deleted} untouched."
+        " Run the same sync again to finish.",
+        "natsobj: error: terminated by SIGTERM",
+    ]
+    monkeypatch.setattr(sync, "run_sync", real)
+    cli.ok("sync", str(src), bucket, "--delete", "-f")
+    assert _names(cli, bucket) == [f"f/{i:02}" for i in range(40)]

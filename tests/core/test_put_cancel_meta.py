@@ -8,6 +8,7 @@ import os
 import pytest
 
 from natsobj_gui.core import Client, ObjectStore
+from natsobj_gui.core.transfer import StoredBeforeCancel
 
 from .raw import chunk_subj, chunk_subjects
 
@@ -36,14 +37,17 @@ def _hold_meta_publish(client: Client, monkeypatch: pytest.MonkeyPatch, *, after
     return reached, release
 
 
-async def _cancel_at_meta(store: ObjectStore, reached, release, data: bytes) -> None:
+async def _cancel_at_meta(
+    store: ObjectStore, reached, release, data: bytes
+) -> asyncio.CancelledError:
     task = asyncio.ensure_future(store.put("obj", data))
     await asyncio.wait_for(reached.wait(), 30)
     task.cancel()
     await asyncio.sleep(0.2)  # the buggy put purged its chunks here
     release.set()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError) as stop:
         await asyncio.wait_for(task, 30)
+    return stop.value
 
 
 @pytest.mark.parametrize("after", [True, False], ids=["stored", "in-flight"])
@@ -53,12 +57,14 @@ async def test_cancel_during_info_publish_keeps_chunks_of_a_stored_info(
     old = await store.put("obj", os.urandom(10_000))
     reached, release = _hold_meta_publish(client, monkeypatch, after=after)
     data = os.urandom(300_000)
-    await _cancel_at_meta(store, reached, release, data)
+    stop = await _cancel_at_meta(store, reached, release, data)
     monkeypatch.undo()
     # The info went out before the cancel was honoured: the new version is whole and the
     # replaced version's chunks are gone, exactly as after a put that was not cancelled.
     info = await store.info("obj")
     assert info.nuid != old.nuid
+    # And the cancel says so (a caller counting what was done counts it).
+    assert isinstance(stop, StoredBeforeCancel) and stop.info.nuid == info.nuid
     assert await chunk_subjects(client, store.bucket) == {
         chunk_subj(store.bucket, info.nuid): info.chunks
     }
