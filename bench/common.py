@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from nats.aio.client import Client as NatsPyClient
     from nats.js.object_store import ObjectStore as NatsPyStore
 
-    from natsobj_gui.core.jsraw import OrderedConsumer
     from natsobj_gui.core.store import ObjectStore
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
@@ -129,14 +128,6 @@ async def measure_natspy(
     """Connect nats-py and measure `op` on its object store of the spec's bucket."""
     async with natspy_store(spec["url"], bucket or spec["bucket"]) as obs:
         return await measure(lambda: op(obs), spec.get("profile"))
-
-
-async def run_to_end(consumer: OrderedConsumer) -> None:
-    """Run an ordered consumer until its handler ends it; one with nothing pending just closes."""
-    if await consumer.start():
-        await consumer.wait()
-    else:
-        await consumer.close()
 
 
 def start_profile(spec: dict[str, Any]) -> cProfile.Profile | None:

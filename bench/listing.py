@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from natsobj_gui.core import wire
 from natsobj_gui.core.client import Client
 from natsobj_gui.core.jsraw import Deliver, JsMsg, OrderedConsumer
+from natsobj_gui.core.store import LIST_IDLE_TIMEOUT
 from natsobj_gui.core.transfer import new_nuid
 from natsobj_gui.core.types import DEFAULT_CHUNK_SIZE, BucketConfig, ObjectInfo
 
@@ -36,7 +37,6 @@ from .common import (
     median,
     print_table,
     run_child,
-    run_to_end,
     verdict,
 )
 
@@ -117,8 +117,9 @@ async def _child_list_floor(spec: dict[str, Any]) -> dict[str, Any]:
                 wire.meta_filter(BUCKET),
                 on_msg,
                 deliver=Deliver.LAST_PER_SUBJECT,
+                idle_timeout=LIST_IDLE_TIMEOUT,  # list()'s own bound: a stall fails, not hangs
             )
-            await run_to_end(consumer)
+            await consumer.run_pending()
             return {"count": count}
 
         return await measure(op)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natsobj_gui.core.client import Client
-from natsobj_gui.core.download import chunk_consumer
+from natsobj_gui.core.download import DEFAULT_IDLE_TIMEOUT, chunk_consumer
 from natsobj_gui.core.errors import ObjectNotFoundError
 from natsobj_gui.core.jsraw import JsMsg
 from natsobj_gui.core.jsraw.publish import ack_inbox, publish
@@ -41,7 +41,6 @@ from .common import (
     print_table,
     run_child,
     run_in_scratch,
-    run_to_end,
     verdict,
     write_random_file,
 )
@@ -203,7 +202,9 @@ async def _child_get_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
                 got += len(msg.data)
                 return msg.pending == 0
 
-            await run_to_end(chunk_consumer(conn, info, on_msg))
+            # The same idle bound as get_file's: a stalled read fails instead of hanging.
+            consumer = chunk_consumer(conn, info, on_msg, idle_timeout=DEFAULT_IDLE_TIMEOUT)
+            await consumer.run_pending()
             return {"bytes": got}
 
         return await measure(op)
