@@ -10,8 +10,18 @@ import pytest
 
 from natsobj_gui.core import Client, ObjectMeta, ObjectStore
 from natsobj_gui.core import orphans as O
+from natsobj_gui.core.formatting import human_size
 from natsobj_gui.core.hash_cache import HashCache
-from natsobj_gui.core.sync import Action, Direction, plan_sync, run_sync
+from natsobj_gui.core.sync import (
+    Action,
+    Direction,
+    SyncItem,
+    SyncPlan,
+    SyncResult,
+    describe_stop,
+    plan_sync,
+    run_sync,
+)
 from natsobj_gui.core.sync_plan import excluded, local_name_for
 
 UP, DOWN = Direction.UPLOAD, Direction.DOWNLOAD
@@ -303,6 +313,19 @@ async def test_cancelled_download_leaves_no_partial_files(
     await _bytes_on_both_sides(store, out, files)
     _, result = await _sync(store, out, "", DOWN, cache)
     assert result.matches and _read_tree(out) == files
+
+
+def test_a_stopped_download_says_what_it_did(tmp_path: Path) -> None:
+    gets = tuple(SyncItem(f"f{i}", Action.DOWNLOAD, 1000) for i in range(5))
+    deletes = tuple(SyncItem(f"x{i}", Action.DELETE, 7) for i in range(3))
+    items = (*gets, *deletes, SyncItem("same", Action.SAME, 1))
+    plan = SyncPlan(DOWN, tmp_path, "b", "", items, delete=True)
+    failed = ((gets[4], "a folder is in the way of f4"),)
+    result = SyncResult(plan, done=(*gets[:4], deletes[0]), failed=failed)
+    assert describe_stop(result) == (
+        f"Stopped: downloaded 4 of 5 files ({human_size(4000)}); deleted 1 of 3 files;"
+        " 1 failed; the remaining 2 untouched. Run the same sync again to finish."
+    )
 
 
 async def test_failures_are_collected_and_the_rest_goes_on(
