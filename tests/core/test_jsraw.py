@@ -406,3 +406,31 @@ def test_chunk_lines_are_the_bytes_publish_and_msg_id_header_build() -> None:
                 hlen = len(header)
                 want = f"HPUB {subject} {reply}{index} {hlen} {hlen + size}\r\n".encode() + header
             assert line(index, size) == want
+
+
+async def test_a_chunk_published_just_after_the_socket_closed_is_dropped_not_an_error(
+    fresh_server,
+) -> None:
+    """The server gone, a send failed and asyncio closed the socket, but nats-py's read loop
+    has not run yet (the client still counts itself connected): a chunk sent then is lost
+    with the connection, as nats-py's own write would lose it, and the window sees the loss.
+    On Python 3.12+ the frame's writelines raised AttributeError from inside asyncio there
+    (its transport no longer has a loop), which no caller can read as a lost connection."""
+    from natsobj_gui.core import Client
+    from natsobj_gui.core.jsraw.publish import publish
+
+    client = await Client.connect(fresh_server.url)
+    try:
+        nc = client.conn.nc
+        transport = nc._transport._io_writer.transport
+        assert fresh_server.proc is not None
+        fresh_server.proc.kill()
+        fresh_server.proc.wait()  # blocks the loop: nothing has read the EOF yet
+        await publish(nc, "x.y", "", b"a")  # answered by a reset
+        await publish(nc, "x.y", "", b"b")  # fails: asyncio closes the transport
+        assert transport.is_closing() and nc.is_connected
+        await asyncio.sleep(0)  # the transport's connection_lost runs; nats-py's loop next
+        assert nc.is_connected
+        await asyncio.wait_for(publish(nc, "x.y", "", b"c"), 5)
+    finally:
+        await client.close()

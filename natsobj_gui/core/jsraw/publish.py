@@ -31,6 +31,9 @@ DIRECT_BACKLOG = 1 << 20
 # per chunk, no faster here than three sends (same-run, 256 MiB) and, in a long-lived
 # process whose heap glibc keeps trimming, ~33 page faults per chunk (46 us a join).
 _SENDMSG = sys.version_info >= (3, 12)
+# Not once asyncio closed the socket (a send failed before nats-py noticed): there its
+# writelines raises AttributeError (3.12, 3.13), while write drops the bytes as the
+# connection is lost, which the ack window then reports.
 # The status line of a "no responders" answer: no stream took the message (a 503).
 _NO_RESPONDERS = b"NATS/1.0 503"
 
@@ -106,7 +109,7 @@ async def publish(
     if writer is not None:
         # Straight into the socket (or the transport's buffer, which is reused): no join
         # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
-        if _SENDMSG:
+        if _SENDMSG and not writer.transport.is_closing():
             writer.writelines((line, payload, _CRLF))
         else:
             writer.write(line)
