@@ -116,12 +116,12 @@ async def _proxy_closing_after_first_pong(
     return await asyncio.start_server(serve, "127.0.0.1", 0), seen
 
 
-async def test_an_eof_before_the_read_loop_starts_is_seen(fresh_server: LocalServer) -> None:
+async def test_an_eof_before_the_read_loop_starts_is_seen(nats_server: LocalServer) -> None:
     """The server closing right after its PONG: the EOF reached nats-py's reader before the
     read loop began; reading must report it (a reconnect), not wait for data forever."""
     from natsobj_gui.core import jsraw
 
-    host, port = fresh_server.url.removeprefix("nats://").rsplit(":", 1)
+    host, port = nats_server.url.removeprefix("nats://").rsplit(":", 1)
     proxy, seen = await _proxy_closing_after_first_pong((host, int(port)))
     back = asyncio.Event()
 
