@@ -31,9 +31,6 @@ DIRECT_BACKLOG = 1 << 20
 # per chunk, no faster here than three sends (same-run, 256 MiB) and, in a long-lived
 # process whose heap glibc keeps trimming, ~33 page faults per chunk (46 us a join).
 _SENDMSG = sys.version_info >= (3, 12)
-# Not once asyncio closed the socket (a send failed before nats-py noticed): there its
-# writelines raises AttributeError (3.12, 3.13), while write drops the bytes as the
-# connection is lost, which the ack window then reports.
 # The status line of a "no responders" answer: no stream took the message (a 503).
 _NO_RESPONDERS = b"NATS/1.0 503"
 
@@ -107,9 +104,15 @@ async def publish(
     stats["out_bytes"] += size
     writer = _direct_writer(nc)
     if writer is not None:
+        if writer.transport.is_closing():
+            # asyncio closed the socket (a send failed) before nats-py noticed: the frame is
+            # lost with the connection, which the caller's window sees. A write would print
+            # "socket.send() raised exception." each time; writelines (3.12, 3.13) raises
+            # AttributeError from inside asyncio.
+            return
         # Straight into the socket (or the transport's buffer, which is reused): no join
         # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
-        if _SENDMSG and not writer.transport.is_closing():
+        if _SENDMSG:
             writer.writelines((line, payload, _CRLF))
         else:
             writer.write(line)
