@@ -406,3 +406,42 @@ def test_chunk_lines_are_the_bytes_publish_and_msg_id_header_build() -> None:
                 hlen = len(header)
                 want = f"HPUB {subject} {reply}{index} {hlen} {hlen + size}\r\n".encode() + header
             assert line(index, size) == want
+
+
+async def test_a_chunk_published_just_after_the_socket_closed_is_dropped_not_an_error(
+    fresh_server, caplog
+) -> None:
+    """The server gone, a send failed and asyncio closed the socket, but nats-py's read loop
+    has not run yet (the client still counts itself connected): a chunk sent then is lost
+    with the connection, as nats-py's own write would lose it, and the window sees the loss.
+    On Python 3.12+ the frame's writelines raised AttributeError from inside asyncio there
+    (its transport no longer has a loop), which no caller can read as a lost connection;
+    on 3.11 each write printed asyncio's "socket.send() raised exception." to stderr."""
+    import logging
+
+    from natsobj_gui.core import Client
+    from natsobj_gui.core.jsraw.publish import publish
+
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    client = await Client.connect(fresh_server.url)
+    nc = client.conn.nc
+    transport = nc._transport._io_writer.transport
+
+    async def burst() -> None:
+        """Publishes that yield to the loop only where said: nats-py's read loop lags."""
+        assert fresh_server.proc is not None
+        fresh_server.proc.kill()
+        fresh_server.proc.wait()  # blocks the loop: nothing has read the EOF yet
+        await publish(nc, "x.y", "", b"a")  # answered by a reset
+        await publish(nc, "x.y", "", b"b")  # fails: asyncio closes the transport
+        assert transport.is_closing() and nc.is_connected
+        await asyncio.sleep(0)  # the transport's connection_lost runs; nats-py's loop next
+        assert nc.is_connected
+        for _ in range(3):  # asyncio warns from the sixth write on a lost connection
+            await publish(nc, "x.y", "", b"c")
+
+    try:
+        await asyncio.wait_for(burst(), 10)
+        assert "socket.send() raised exception" not in caplog.text
+    finally:
+        await client.close()

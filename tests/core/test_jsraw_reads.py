@@ -83,3 +83,70 @@ async def test_a_slow_reader_pauses_the_socket_and_resumes_it(
 
 def test_a_connection_without_a_plain_transport_keeps_nats_py_reads() -> None:
     assert reads._switch(nats.aio.client.Client()) is None
+
+
+async def _proxy_closing_after_first_pong(
+    upstream: tuple[str, int],
+) -> tuple[asyncio.Server, list[int]]:
+    """A TCP proxy to `upstream`; its first connection ends right after the server's PONG
+    (the connect's last answer), later ones forward both ways. Returns it and a count."""
+    seen = [0]
+
+    async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, cut: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := await src.readline() if cut else await src.read(65536):
+                dst.write(data)
+                if cut and data == b"PONG\r\n":  # the connect's last answer: close at once
+                    dst.close()
+                    return
+                await dst.drain()
+        dst.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen[0] += 1
+        cut = seen[0] == 1
+        with contextlib.suppress(asyncio.CancelledError):  # the test's end
+            up_r, up_w = await asyncio.open_connection(*upstream)
+            down = asyncio.ensure_future(pipe(up_r, writer, cut))
+            await pipe(reader, up_w, False)
+            if cut:
+                up_w.close()
+            await down
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0), seen
+
+
+async def test_an_eof_before_the_read_loop_starts_is_seen(nats_server: LocalServer) -> None:
+    """The server closing right after its PONG: the EOF reached nats-py's reader before the
+    read loop began; reading must report it (a reconnect), not wait for data forever."""
+    from natsobj_gui.core import jsraw
+
+    host, port = nats_server.url.removeprefix("nats://").rsplit(":", 1)
+    proxy, seen = await _proxy_closing_after_first_pong((host, int(port)))
+    back = asyncio.Event()
+
+    async def reconnected() -> None:
+        back.set()
+
+    async def quiet(_exc: Exception) -> None:
+        pass
+
+    jsraw.tune_nats_client()
+    nc = nats.aio.client.Client()
+    reads.read_into_buffers(nc)
+    try:
+        await nc.connect(
+            servers=[f"nats://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"],
+            reconnect_time_wait=0.1,
+            max_reconnect_attempts=-1,
+            reconnected_cb=reconnected,
+            error_cb=quiet,
+        )
+        # No ping for two minutes and nothing written: only the EOF can end the wait.
+        await asyncio.wait_for(back.wait(), 10)
+        assert seen[0] >= 2
+        assert isinstance(nc._transport._io_writer.transport.get_protocol(), reads._Reads)
+        await asyncio.wait_for(nc.flush(), 5)
+    finally:
+        await nc.close()
+        proxy.close()

@@ -104,6 +104,12 @@ async def publish(
     stats["out_bytes"] += size
     writer = _direct_writer(nc)
     if writer is not None:
+        if writer.transport.is_closing():
+            # asyncio closed the socket (a send failed) before nats-py noticed: the frame is
+            # lost with the connection, which the caller's window sees. A write would print
+            # "socket.send() raised exception." each time; writelines (3.12, 3.13) raises
+            # AttributeError from inside asyncio.
+            return
         # Straight into the socket (or the transport's buffer, which is reused): no join
         # of a fresh multi-MiB buffer per flush. Bounded by the caller's ack window.
         if _SENDMSG:

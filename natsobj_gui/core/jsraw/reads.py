@@ -116,7 +116,9 @@ def _switch(nc: NATS) -> _Reads | None:
     # SSL and other transports are left as they are.
     if type(transport).__name__ != "_SelectorSocketTransport" or not isinstance(held, bytearray):
         return None
-    if transport.is_closing():
+    if transport.is_closing() or getattr(reader, "_eof", True):
+        # The server closed the connection before the loop began (its EOF is already in the
+        # reader, and the socket no longer read): nats-py's reads report it, so it reconnects.
         return None
     reads = _Reads(transport.get_protocol(), transport)
     transport.set_protocol(reads)
