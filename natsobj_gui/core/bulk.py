@@ -153,6 +153,11 @@ class DeleteResults(Sequence[DeleteResult]):
             i = find(code, i + 1)
         return out
 
+    @property
+    def infos(self) -> Sequence[ObjectInfo]:
+        """The infos the results are for, in order."""
+        return self._infos
+
     def __len__(self) -> int:
         return len(self._codes)
 

@@ -79,7 +79,8 @@ async def delete_extras(
     a caller that passed `results` (a new `DeleteResults(extras_infos(items))`) reads
     there what was done.
     """
-    infos = extras_infos(items)
+    # A caller's results were made from extras_infos(items) already.
+    infos = results.infos if results is not None else extras_infos(items)
     results = await delete_infos(
         conn, bucket, infos, window=window, progress=progress, results=results
     )

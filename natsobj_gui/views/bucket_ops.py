@@ -16,7 +16,7 @@ from natsobj_gui.core.client import Client
 from natsobj_gui.core.sync_delete import ExtrasResult, delete_extras, extras_infos
 from natsobj_gui.core.sync_plan import Action, Direction, SyncItem, SyncPlan, plan_sync
 from natsobj_gui.core.transfers import TransferQueue
-from natsobj_gui.core.types import BucketConfig, BucketInfo, Progress
+from natsobj_gui.core.types import BucketConfig, BucketInfo, ObjectInfo, Progress
 from natsobj_gui.dialogs.messages import open_dialog
 from natsobj_gui.formatting import count_text, human_size
 from natsobj_gui.qt_compat import is_alive
@@ -358,7 +358,7 @@ class BucketOps:
                 return
             from natsobj_gui.dialogs.delete_dialog import DeleteObjectsDialog
 
-            infos = [i.info for i in extras if i.info is not None]
+            infos = extras_infos(extras)
             confirm = DeleteObjectsDialog(infos, dlg, stay_open=True)
             confirm.setWindowTitle("Delete extras")
             size = human_size(confirm.total_size())
@@ -367,12 +367,17 @@ class BucketOps:
                 " folder does not have?\nOnly the versions compared are deleted; this cannot be"
                 " undone."
             )
-            confirm.delete_requested.connect(lambda: delete(confirm, extras, plan))
+            confirm.delete_requested.connect(lambda: delete(confirm, extras, infos, plan))
             self.delete_dialog = confirm
             open_dialog(confirm)
 
-        def delete(confirm: DeleteObjectsDialog, extras: list[SyncItem], plan: SyncPlan) -> None:
-            results = DeleteResults(extras_infos(extras))  # ours: still readable after a Stop
+        def delete(
+            confirm: DeleteObjectsDialog,
+            extras: list[SyncItem],
+            infos: list[ObjectInfo],
+            plan: SyncPlan,
+        ) -> None:
+            results = DeleteResults(infos)  # ours: still readable after a Stop
 
             async def run(progress: ProgressCallback) -> ExtrasResult:
                 return await delete_extras(
