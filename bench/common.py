@@ -64,17 +64,26 @@ def local_server(store_dir: Path) -> Iterator[LocalServer]:
 
 
 async def measure(
-    op: Callable[[], Awaitable[dict[str, Any]]], profile_to: str | None = None
+    op: Callable[[], Awaitable[dict[str, Any]]],
+    profile_to: str | None = None,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
-    """Time one operation and its peak RSS growth; called after imports and connect."""
+    """Time one operation and its peak RSS growth; called after imports and connect.
+
+    Also its CPU seconds, and the server's (`server_pid`) over the same span: on a machine
+    with few cores they say which side bounds a throughput.
+    """
     reset = reset_peak_rss()
     rss_before = peak_rss()
     prof = cProfile.Profile() if profile_to else None
     if prof:
         prof.enable()
-    start = time.perf_counter()
+    server_start = process_cpu(server_pid) if server_pid else 0.0
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = await op()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    server_cpu = process_cpu(server_pid) - server_start if server_pid else None
     if prof:
         prof.disable()
         write_profile(prof, Path(profile_to or ""))
@@ -82,6 +91,8 @@ async def measure(
     return {
         **result,
         "seconds": seconds,
+        "cpu": cpu,
+        "server_cpu": server_cpu,
         "rss_growth": max(0, rss_after - rss_before),
         "peak_reset": reset,
     }
@@ -98,7 +109,7 @@ async def measure_ours(
 
     async with await Client.connect(spec["url"]) as client:
         store = client.store(bucket or spec["bucket"])
-        return await measure(lambda: op(store), spec.get("profile"))
+        return await measure(lambda: op(store), spec.get("profile"), spec.get("server_pid"))
 
 
 @contextlib.asynccontextmanager
@@ -127,7 +138,7 @@ async def measure_natspy(
 ) -> dict[str, Any]:
     """Connect nats-py and measure `op` on its object store of the spec's bucket."""
     async with natspy_store(spec["url"], bucket or spec["bucket"]) as obs:
-        return await measure(lambda: op(obs), spec.get("profile"))
+        return await measure(lambda: op(obs), spec.get("profile"), spec.get("server_pid"))
 
 
 def start_profile(spec: dict[str, Any]) -> cProfile.Profile | None:
@@ -154,6 +165,17 @@ def child_main(handlers: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str
     result = asyncio.run(handlers[spec["op"]](spec))
     print(json.dumps(result), flush=True)
     return 0
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far; 0.0 where unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(module: str, spec: dict[str, Any], timeout: float) -> dict[str, Any]:

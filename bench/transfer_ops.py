@@ -92,7 +92,7 @@ async def _child_put_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
                 await pending.popleft()
             return {"bytes": sent}
 
-        return await measure(op)
+        return await measure(op, server_pid=spec.get("server_pid"))
 
 
 async def _child_put_frames(spec: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +132,7 @@ async def _child_put_frames(spec: dict[str, Any]) -> dict[str, Any]:
                 raise BenchError(f"a raw publish was refused: {errors[0]!r}")
             return {"bytes": sent}
 
-        return await measure(op)
+        return await measure(op, server_pid=spec.get("server_pid"))
 
 
 async def _child_get_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +154,7 @@ async def _child_get_ceiling(spec: dict[str, Any]) -> dict[str, Any]:
             await consumer.run_pending()
             return {"bytes": got}
 
-        return await measure(op)
+        return await measure(op, server_pid=spec.get("server_pid"))
 
 
 HANDLERS = {
