@@ -18,6 +18,7 @@ from .jsraw import Deliver, JsMsg, OrderedConsumer
 from .partial import TEMP_GLOB, NoteCallback, Partial, open_partial, open_temp
 from .transfer import ProgressCallback
 from .types import ObjectInfo, Progress
+from .workers import DoneBeforeCancel, run_to_end
 
 DEFAULT_IDLE_TIMEOUT = 10.0
 OUTAGE_ROOM = 1.0
@@ -253,8 +254,11 @@ async def get_to_file(
             f.flush()
             # fsync of a large file takes long enough to stall a GUI loop: use a thread.
             await asyncio.to_thread(os.fsync, f.fileno())
-        await asyncio.to_thread(os.replace, keep.path, dest)
-        keep.finished()
+        # The rename runs in a thread, which a cancel cannot stop: once it is under way the
+        # download ends as done, and a cancel that came meanwhile says so.
+        await run_to_end(_place(keep, dest), stopped=SavedBeforeCancel)
+    except SavedBeforeCancel:
+        raise
     except BaseException as exc:
         if not kept:
             keep.discard()  # ours: created exclusively, or checked to be ours
@@ -262,6 +266,21 @@ async def get_to_file(
             again = "; the next get of it continues where this one stopped" if kept else ""
             _add_to_message(exc, f"{dest} was not changed{again}")
         raise
+    return dest
+
+
+class SavedBeforeCancel(DoneBeforeCancel):
+    """A download cancelled while its verified file was renamed onto `dest`: it is there."""
+
+    def __init__(self, dest: Path) -> None:
+        super().__init__(dest, f"{dest} was saved before the cancel took effect")
+        self.dest = dest
+
+
+async def _place(keep: Partial, dest: Path) -> Path:
+    """Rename the verified part file onto `dest`; its sidecar goes with it."""
+    await asyncio.to_thread(os.replace, keep.path, dest)
+    keep.finished()
     return dest
 
 

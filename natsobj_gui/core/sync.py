@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from . import errors as E
 from . import wire
 from .bulk import BulkProgress, DeleteResults
+from .download import SavedBeforeCancel
 from .formatting import count_text, human_size
 from .hash_cache import HashCache
 from .put_many import DEFAULT_CONCURRENCY, PutItem, PutOutcome, put_many
@@ -268,6 +269,9 @@ async def _each(store: ObjectStore, run: _Run, items: list[SyncItem], concurrenc
                     _delete(run.plan, item)
             except (E.ObjectStoreError, OSError) as exc:
                 run.finished(item, exc)
+            except SavedBeforeCancel:
+                run.finished(item, None)  # the file is in place: count it, then stop
+                raise
             else:
                 run.finished(item, None)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
 from . import errors as E
 from . import wire
@@ -25,6 +24,7 @@ from .meta_io import (
 from .put_resume import RESUMABLE, RETRY_PAUSE, ChunkSender
 from .sources import PutSource, Reread, iter_chunks, may_wait, source_size
 from .types import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectMeta, Progress
+from .workers import DoneBeforeCancel, run_to_end
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,16 @@ ProgressCallback = Callable[[Progress], None]
 # 64 × 128 KiB in flight keeps the server busy without unbounded client buffers.
 DEFAULT_WINDOW = 64
 
-T = TypeVar("T")
-
 
 # Room in a resumable chunk's message for its `Nats-Msg-Id` header (about 70 bytes).
 MSG_ID_ROOM = 128
 
 
-class StoredBeforeCancel(asyncio.CancelledError):
+class StoredBeforeCancel(DoneBeforeCancel):
     """A put cancelled while its info was published: it is stored, as `info` says."""
 
     def __init__(self, info: ObjectInfo) -> None:
-        super().__init__(f"{info.name} was stored before the cancel took effect")
+        super().__init__(info, f"{info.name} was stored before the cancel took effect")
         self.info = info
 
 
@@ -123,38 +121,14 @@ async def put(
     except BaseException as exc:
         # A denied publish is never acknowledged: don't wait (and free the window's slots).
         inflight = sender.acks.abandon(cancel=isinstance(exc, E.PermissionDeniedError))
-        purged = await _finish(_rollback(conn, bucket, nuid, inflight))
+        purged = await run_to_end(_rollback(conn, bucket, nuid, inflight))
         if isinstance(exc, E.ConnectionLostError):
             exc.args = (_lost_upload(conn, meta.name, old, purged),)
         raise
     # Every chunk is stored: the info publish and what follows run to their end even when
     # cancelled meanwhile, as a torn publish could leave a stored info without its chunks.
     commit = _commit(conn, bucket, subject_meta, old, info, sender if reread else None)
-    return await _finish(commit, stopped=StoredBeforeCancel)
-
-
-async def _finish(
-    work: Coroutine[Any, Any, T], stopped: Callable[[T], BaseException] | None = None
-) -> T:
-    """Run `work` to its end whatever cancels arrive, then honour a cancel if one came.
-
-    A repeated cancel (another click, every progress tick) must not end it early either;
-    the work itself is bounded in time. `stopped` makes the cancel of work that succeeded:
-    a CancelledError that tells its caller what was done.
-    """
-    task = asyncio.ensure_future(work)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        # An exception is seen here: the cancel is what the caller asked about.
-        if stopped is None or task.cancelled() or task.exception() is not None:
-            raise asyncio.CancelledError
-        raise stopped(task.result())
-    return task.result()
+    return await run_to_end(commit, stopped=StoredBeforeCancel)
 
 
 async def _commit(

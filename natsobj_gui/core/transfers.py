@@ -41,6 +41,7 @@ from .transfer_record import (
 )
 from .types import ObjectInfo, ObjectMeta, Progress
 from .uploads import PlannedUpload, plan_uploads
+from .workers import DoneBeforeCancel
 
 if TYPE_CHECKING:
     from .client import Client
@@ -392,6 +393,10 @@ class TransferQueue:
                 t.result = await store.get_file(
                     t.name, t.local_path, progress=progress, note=lambda s: self._note(t, s)
                 )
+        except DoneBeforeCancel as stop:
+            # Stored or saved before the cancel took effect: the row says what is true.
+            t.result = stop.result
+            self._done(t)
         except asyncio.CancelledError:
             t.state = TransferState.CANCELLED
         except Exception as exc:
@@ -399,16 +404,20 @@ class TransferQueue:
             t.error = error_message(exc)
             t.dropped = isinstance(exc, CONNECTION_ERRORS) or self._reconnects() != reconnects
         else:
-            t.state = TransferState.DONE
-            # Show a full bar even when the last progress call was coalesced or absent.
-            if isinstance(t.result, ObjectInfo):
-                n, size = t.result.chunks, t.result.size
-            else:
-                n = max(t.progress.chunks_total, t.progress.chunks_done)
-                size = t.progress.bytes_total
-            t.progress = Progress(n, n, size, size)
+            self._done(t)
         finally:
             self._end(t)
+
+    @staticmethod
+    def _done(t: Transfer) -> None:
+        t.state = TransferState.DONE
+        # Show a full bar even when the last progress call was coalesced or absent.
+        if isinstance(t.result, ObjectInfo):
+            n, size = t.result.chunks, t.result.size
+        else:
+            n = max(t.progress.chunks_total, t.progress.chunks_done)
+            size = t.progress.bytes_total
+        t.progress = Progress(n, n, size, size)
 
     def _reconnects(self) -> int:
         """How often the connection was lost so far (-1 while it is down, or no client)."""
